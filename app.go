@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"paperfeed/feed"
+	"paperfeed/filter"
+	"paperfeed/scrape"
+)
+
+// app is the running service: the store, the sources that fill it, the
+// render cache and what the operator sees.
+type app struct {
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	store   *feed.Store
+	hf      *scrape.HFClient
+	metrics *metrics
+	cache   *renderCache
+	renders chan struct{} // bounds concurrent cache-miss renders
+	flight  singleflight.Group
+
+	hfStatus    *sourceStatus
+	arxivStatus *sourceStatus
+
+	readyOnce sync.Once
+	ready     chan struct{}
+
+	periods *periodLoader
+
+	idxMu      sync.Mutex
+	idxVersion uint64
+	idx        *filter.Index
+}
+
+// earliestListing is the first Hugging Face Daily Papers day.
+var earliestListing = time.Date(2023, 5, 4, 0, 0, 0, 0, time.UTC)
+
+func (a *app) markReady() { a.readyOnce.Do(func() { close(a.ready) }) }
+
+func (a *app) isReady() bool {
+	select {
+	case <-a.ready:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitReady waits for the first load, at most StartupWait.
+func (a *app) waitReady(ctx context.Context) bool {
+	if a.isReady() {
+		return true
+	}
+	t := time.NewTimer(a.cfg.StartupWait)
+	defer t.Stop()
+	select {
+	case <-a.ready:
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return false
+}
+
+// index returns the filter index of the current view, built once per
+// view version.
+func (a *app) index(v *feed.View) *filter.Index {
+	a.idxMu.Lock()
+	defer a.idxMu.Unlock()
+	if a.idx == nil || a.idxVersion != v.Version {
+		a.idx, a.idxVersion = filter.NewIndex(v.Papers), v.Version
+	}
+	return a.idx
+}
+
+func (a *app) today() time.Time {
+	return a.now().UTC().Truncate(24 * time.Hour)
+}
+
+// filterOptions are the facts queries are validated against now.
+func (a *app) filterOptions(v *feed.View) filter.Options {
+	o := filter.Options{Today: a.today(), Earliest: earliestListing, MaxDays: max(a.cfg.Days, a.cfg.ArxivDays)}
+	for _, days := range [][]time.Time{v.HFDays, v.ArxivDays} {
+		if n := len(days); n > 0 && (o.Oldest.IsZero() || days[n-1].Before(o.Oldest)) {
+			o.Oldest = days[n-1]
+		}
+	}
+	return o
+}
+
+func (a *app) cacheControl() string {
+	maxAge := int(a.cfg.Refresh.Seconds() / 2)
+	return "public, max-age=" + strconv.Itoa(maxAge) + ", stale-while-revalidate=" + strconv.Itoa(int(a.cfg.Refresh.Seconds()))
+}
+
+func (a *app) newHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = http.ProxyFromEnvironment // HTTPS_PROXY, NO_PROXY
+	t.MaxConnsPerHost = 1               // one connection at a time per upstream
+	t.ResponseHeaderTimeout = a.cfg.Timeout
+	return &http.Client{Transport: t, Timeout: a.cfg.Timeout}
+}
+
+func (a *app) userAgent() string {
+	contact := a.cfg.Contact
+	if contact == "" {
+		contact = "self-hosted instance, operator contact not configured"
+	}
+	return "paperfeed/" + version + " (feed server; " + contact + ")"
+}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the service. Each is a flag whose default
+// comes from an environment variable; -h lists them all.
+type Config struct {
+	Addr        string
+	BaseURL     string
+	Days        int
+	Refresh     time.Duration
+	RefreshPast time.Duration
+	HFURL       string
+	HFInterval  time.Duration
+
+	ArxivCategories []string
+	ArxivRSSURL     string
+	ArxivAPIURL     string
+	ArxivDays       int
+	ArxivInterval   time.Duration
+	ArxivRefresh    time.Duration
+
+	Contact        string
+	Timeout        time.Duration // upstream request timeout
+	RequestTimeout time.Duration // per client request
+	StartupWait    time.Duration
+	CacheEntries   int
+	CacheMB        int
+	MaxRenders     int
+	TopicsFile     string
+
+	LogLevel  slog.Level
+	LogFormat string
+}
+
+// setting is one flag with its environment variable.
+type setting struct {
+	name, env, def, usage string
+	parse             func(string) error
+}
+
+func parseConfig(args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	var c Config
+	var cats, level string
+	fs := flag.NewFlagSet("paperfeed", flag.ContinueOnError)
+	fs.SetOutput(out)
+	settings := []setting{
+		{"addr", "PAPERFEED_ADDR", ":8080", "address to listen on", str(&c.Addr)},
+		{"base-url", "PAPERFEED_BASE_URL", "", "public URL of this service, for feed self links (default: from each request's Host)", urlOrEmpty(&c.BaseURL)},
+		{"days", "PAPERFEED_DAYS", "7", "Hugging Face listing days to keep (rolling window)", intRange(&c.Days, 1, 60)},
+		{"refresh", "PAPERFEED_REFRESH", "15m", "how often the newest listing day is refetched", dur(&c.Refresh, time.Minute)},
+		{"refresh-past", "PAPERFEED_REFRESH_PAST", "3h", "how often the older days of the window are refetched (upvotes keep changing)", dur(&c.RefreshPast, 5*time.Minute)},
+		{"hf-url", "PAPERFEED_HF_URL", "https://huggingface.co", "Hugging Face base URL (a mirror or a test server may stand in)", absURL(&c.HFURL)},
+		{"hf-interval", "PAPERFEED_HF_INTERVAL", "3s", "minimum spacing of requests to Hugging Face (anonymous limit: 100 pages per 5 minutes)", dur(&c.HFInterval, 0)},
+		{"arxiv-categories", "PAPERFEED_ARXIV_CATEGORIES", "cs.AI,cs.CL,cs.CV,cs.LG", "arXiv categories to follow, comma-separated (empty: arXiv off)", str(&cats)},
+		{"arxiv-rss-url", "PAPERFEED_ARXIV_RSS_URL", "https://rss.arxiv.org", "arXiv RSS base URL", absURL(&c.ArxivRSSURL)},
+		{"arxiv-api-url", "PAPERFEED_ARXIV_API_URL", "https://export.arxiv.org/api/query", "arXiv API query URL", absURL(&c.ArxivAPIURL)},
+		{"arxiv-days", "PAPERFEED_ARXIV_DAYS", "", "arXiv announcement days to keep (default: same as -days)", intRangeOrEmpty(&c.ArxivDays, 1, 60)},
+		{"arxiv-interval", "PAPERFEED_ARXIV_INTERVAL", "3s", "minimum spacing of requests to arXiv (arXiv asks for 3s)", dur(&c.ArxivInterval, 0)},
+		{"arxiv-refresh", "PAPERFEED_ARXIV_REFRESH", "1h", "how often the arXiv feed is checked (Cache-Control max-age can push it later)", dur(&c.ArxivRefresh, time.Minute)},
+		{"contact", "PAPERFEED_CONTACT", "", "how to reach this instance's operator (URL or e-mail), sent in the User-Agent", str(&c.Contact)},
+		{"upstream-timeout", "PAPERFEED_UPSTREAM_TIMEOUT", "30s", "timeout of one upstream request", dur(&c.Timeout, time.Second)},
+		{"request-timeout", "PAPERFEED_REQUEST_TIMEOUT", "30s", "timeout of one client request", dur(&c.RequestTimeout, time.Second)},
+		{"startup-wait", "PAPERFEED_STARTUP_WAIT", "10s", "how long a request waits for the first load before a 503", dur(&c.StartupWait, 0)},
+		{"cache-entries", "PAPERFEED_CACHE_ENTRIES", "2000", "rendered responses kept in memory, at most", intRange(&c.CacheEntries, 1, 1_000_000)},
+		{"cache-mb", "PAPERFEED_CACHE_MB", "64", "megabytes of rendered responses kept in memory, at most", intRange(&c.CacheMB, 1, 1<<16)},
+		{"max-renders", "PAPERFEED_MAX_RENDERS", "4", "feed renders running at once (more wait briefly, then get a 503)", intRange(&c.MaxRenders, 1, 1024)},
+		{"topics", "PAPERFEED_TOPICS", "", "topics file (default: the built-in topics)", str(&c.TopicsFile)},
+		{"log-level", "PAPERFEED_LOG_LEVEL", "info", "log level: debug, info, warn or error", str(&level)},
+		{"log-format", "PAPERFEED_LOG_FORMAT", "text", "log format: text or json", oneOf(&c.LogFormat, "text", "json")},
+	}
+	values := map[string]*stringValue{}
+	for _, s := range settings {
+		def := s.def
+		if v, ok := lookup(getenv, s.env); ok {
+			def = v
+		}
+		v := &stringValue{s: def}
+		values[s.name] = v
+		fs.Var(v, s.name, fmt.Sprintf("%s (env %s)", s.usage, s.env))
+		if d := fs.Lookup(s.name); d != nil {
+			d.DefValue = s.def
+		}
+	}
+	fs.Usage = func() {
+		fmt.Fprintln(out, "Usage: paperfeed [flags]\n\nServes Hugging Face Daily Papers and arXiv as RSS, Atom and JSON feeds.\nEvery flag can also be set by the environment variable named with it.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q (all settings are flags, see -h)", fs.Arg(0))
+	}
+	for _, s := range settings {
+		if err := s.parse(values[s.name].s); err != nil {
+			return c, fmt.Errorf("invalid -%s / %s=%q: %w", s.name, s.env, values[s.name].s, err)
+		}
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		return c, fmt.Errorf("invalid -log-level / PAPERFEED_LOG_LEVEL=%q: must be debug, info, warn or error", level)
+	}
+	var err error
+	if c.ArxivCategories, err = parseCategoryList(cats); err != nil {
+		return c, fmt.Errorf("invalid -arxiv-categories / PAPERFEED_ARXIV_CATEGORIES=%q: %w", cats, err)
+	}
+	if c.ArxivDays == 0 {
+		c.ArxivDays = c.Days
+	}
+	return c, nil
+}
+
+func lookup(getenv func(string) string, key string) (string, bool) {
+	v := getenv(key)
+	return v, v != ""
+}
+
+type stringValue struct{ s string }
+
+func (v *stringValue) String() string     { return v.s }
+func (v *stringValue) Set(s string) error { v.s = s; return nil }
+
+func str(p *string) func(string) error {
+	return func(s string) error { *p = s; return nil }
+}
+
+func oneOf(p *string, allowed ...string) func(string) error {
+	return func(s string) error {
+		for _, a := range allowed {
+			if s == a {
+				*p = s
+				return nil
+			}
+		}
+		return fmt.Errorf("must be one of %s", strings.Join(allowed, ", "))
+	}
+}
+
+func intRange(p *int, lo, hi int) func(string) error {
+	return func(s string) error {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("must be a whole number from %d to %d", lo, hi)
+		}
+		*p = n
+		return nil
+	}
+}
+
+func intRangeOrEmpty(p *int, lo, hi int) func(string) error {
+	return func(s string) error {
+		if s == "" {
+			return nil
+		}
+		return intRange(p, lo, hi)(s)
+	}
+}
+
+func dur(p *time.Duration, least time.Duration) func(string) error {
+	return func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < least {
+			return fmt.Errorf("must be a duration like 15m or 90s, at least %s", least)
+		}
+		*p = d
+		return nil
+	}
+}
+
+func absURL(p *string) func(string) error {
+	return func(s string) error {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("must be an absolute http(s) URL")
+		}
+		*p = strings.TrimRight(s, "/")
+		return nil
+	}
+}
+
+func urlOrEmpty(p *string) func(string) error {
+	return func(s string) error {
+		if s == "" {
+			return nil
+		}
+		return absURL(p)(s)
+	}
+}
+
+func parseCategoryList(s string) ([]string, error) {
+	var out []string
+	for _, c := range strings.Split(s, ",") {
+		c = strings.TrimSpace(c)
+		if c == "" {
+			continue
+		}
+		if !arxivCategoryRe.MatchString(c) {
+			return nil, fmt.Errorf("%q is not an arXiv category like cs.CL", c)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"paperfeed/internal/upstream"
+)
+
+// testServer is the real service started by run() on a loopback port
+// against replayed upstreams.
+type testServer struct {
+	URL string
+	HF  *upstream.HF
+}
+
+func startServer(t *testing.T, env map[string]string) *testServer {
+	t.Helper()
+	hf, err := upstream.NewHF("testdata", upstream.DefaultDays())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hfSrv := httptest.NewServer(hf)
+	t.Cleanup(hfSrv.Close)
+	vars := map[string]string{
+		"PAPERFEED_ADDR":             "127.0.0.1:0",
+		"PAPERFEED_HF_URL":           hfSrv.URL,
+		"PAPERFEED_HF_INTERVAL":      "0s",
+		"PAPERFEED_ARXIV_CATEGORIES": "",
+		"PAPERFEED_LOG_LEVEL":        "warn",
+		"PAPERFEED_BASE_URL":         "http://paperfeed.test",
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, func(k string) string { return vars[k] }, io.Discard, addr) }()
+	var a string
+	select {
+	case a = <-addr:
+	case err := <-done:
+		t.Fatalf("run: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("server did not start")
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run returned %v", err)
+		}
+	})
+	return &testServer{URL: "http://" + a, HF: hf}
+}
+
+// get fetches a path and returns status, headers and body.
+func (s *testServer) get(t *testing.T, path string, hdr ...string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestSmoke(t *testing.T) {
+	s := startServer(t, nil)
+	waitFor(t, "window loaded", func() bool {
+		_, _, body := s.get(t, "/status")
+		return strings.Count(body, `"2026-08-`) >= 7
+	})
+	code, h, body := s.get(t, "/feed.rss")
+	t.Log(code, h, len(body))
+	t.Log(body[:3000])
+}

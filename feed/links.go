@@ -1,0 +1,42 @@
+package feed
+
+// Public addresses a paper is linked to. They are fixed, whatever
+// upstream base URL the service fetches from, so items keep their links.
+const (
+	hfBase    = "https://huggingface.co"
+	arxivBase = "https://arxiv.org"
+)
+
+// HFURL is the paper's Hugging Face page.
+func (p *Paper) HFURL() string { return hfBase + "/papers/" + p.ID }
+
+// AbsURL is the paper's arXiv abstract page (latest version).
+func (p *Paper) AbsURL() string { return arxivBase + "/abs/" + p.ID }
+
+// PDFURL is the paper's arXiv PDF (latest version).
+func (p *Paper) PDFURL() string { return arxivBase + "/pdf/" + p.ID }
+
+// Link is where a feed item points: the HF page for papers HF listed,
+// else the arXiv abstract.
+func (p *Paper) Link() string {
+	if p.OnHF {
+		return p.HFURL()
+	}
+	return p.AbsURL()
+}
+
+// OrgName is the organization's display name, else its handle.
+func (o Org) Display() string {
+	if o.FullName != "" {
+		return o.FullName
+	}
+	return o.Name
+}
+
+// OrgURL is the organization's Hugging Face page, or "".
+func (o Org) URL() string {
+	if o.Name == "" {
+		return ""
+	}
+	return hfBase + "/" + o.Name
+}

@@ -1,0 +1,65 @@
+package feed
+
+import (
+	"time"
+
+	"github.com/gorilla/feeds"
+)
+
+// atomFeed extends gorilla's feed with several links (self, alternate)
+// and entries with several authors and term-attribute categories.
+type atomFeed struct {
+	*feeds.AtomFeed
+	Links   []feeds.AtomLink `xml:"link"`
+	Entries []*atomEntry     `xml:"entry"`
+}
+
+type atomEntry struct {
+	*feeds.AtomEntry
+	Authors    []feeds.AtomAuthor `xml:"author"`
+	Categories []atomCategory     `xml:"category"`
+}
+
+type atomCategory struct {
+	Term string `xml:"term,attr"`
+}
+
+func atomDoc(gf *feeds.Feed, m Meta, papers []*Paper) *atomFeed {
+	af := (&feeds.Atom{Feed: gf}).AtomFeed()
+	af.Id = m.SelfURL
+	if af.Id == "" {
+		af.Id = m.HomeURL
+	}
+	af.Updated = gf.Updated.Format(time.RFC3339)
+	af.Link = nil
+	f := &atomFeed{AtomFeed: af, Entries: make([]*atomEntry, len(af.Entries))}
+	if m.SelfURL != "" {
+		f.Links = append(f.Links, feeds.AtomLink{Href: m.SelfURL, Rel: "self", Type: "application/atom+xml"})
+	}
+	if m.HomeURL != "" {
+		f.Links = append(f.Links, feeds.AtomLink{Href: m.HomeURL, Rel: "alternate", Type: "text/html"})
+	}
+	for i, e := range af.Entries {
+		p := papers[i]
+		day := p.Day().UTC().Format(time.RFC3339)
+		e.Updated, e.Published = day, day
+		// The description is the entry's content; no separate summary.
+		e.Content = &feeds.AtomContent{Content: e.Summary.Content, Type: "html"}
+		e.Summary = nil
+		e.Links = append(e.Links, feeds.AtomLink{Href: p.AbsURL(), Rel: "related", Type: "text/html"})
+		ae := &atomEntry{AtomEntry: e}
+		for _, a := range p.Authors {
+			ae.Authors = append(ae.Authors, feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: a}})
+		}
+		if len(ae.Authors) == 0 {
+			// Atom requires an author per entry when the feed has none.
+			ae.Authors = []feeds.AtomAuthor{{AtomPerson: feeds.AtomPerson{Name: "unknown"}}}
+		}
+		for _, c := range p.FeedCategories() {
+			ae.Categories = append(ae.Categories, atomCategory{Term: c})
+		}
+		f.Entries[i] = ae
+	}
+	af.Entries = nil
+	return f
+}

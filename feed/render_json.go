@@ -1,0 +1,119 @@
+package feed
+
+import (
+	"time"
+
+	"github.com/gorilla/feeds"
+)
+
+const jsonFeedVersion = "https://jsonfeed.org/version/1.1"
+
+// jsonFeed extends gorilla's JSON Feed: items always present (an empty
+// feed has "items": []) and each item with the paperfeed extension.
+type jsonFeed struct {
+	*feeds.JSONFeed
+	Items []*jsonItem `json:"items"`
+}
+
+type jsonItem struct {
+	*feeds.JSONItem
+	Paperfeed *jsonExt `json:"_paperfeed"`
+}
+
+// jsonExt carries the structured values, so programs need not parse HTML.
+type jsonExt struct {
+	ArxivID      string   `json:"arxiv_id"`
+	ArxivVersion int      `json:"arxiv_version,omitempty"`
+	Sources      []string `json:"sources"`
+	Upvotes      int      `json:"upvotes"`
+	Comments     int      `json:"comments"`
+	ListedOn     string   `json:"listed_on,omitempty"`
+	Published    string   `json:"published,omitempty"`
+	Announced    string   `json:"announced,omitempty"`
+	AnnounceType string   `json:"announce_type,omitempty"`
+	Categories   []string `json:"categories,omitempty"`
+	CodeURL      string   `json:"code_url,omitempty"`
+	GitHubStars  int      `json:"github_stars"`
+	ProjectPage  string   `json:"project_page,omitempty"`
+	Organization *Org     `json:"organization,omitempty"`
+	SubmittedBy  string   `json:"submitted_by,omitempty"`
+	AISummary    string   `json:"ai_summary,omitempty"`
+	AIKeywords   []string `json:"ai_keywords,omitempty"`
+	DOI          string   `json:"doi,omitempty"`
+	JournalRef   string   `json:"journal_ref,omitempty"`
+	PDFURL       string   `json:"pdf_url"`
+	HFURL        string   `json:"hf_url,omitempty"`
+	Abstract     string   `json:"abstract,omitempty"`
+	FromCards    bool     `json:"from_cards,omitempty"`
+}
+
+func jsonDoc(gf *feeds.Feed, m Meta, papers []*Paper) *jsonFeed {
+	jf := (&feeds.JSON{Feed: gf}).JSONFeed()
+	jf.Version = jsonFeedVersion
+	jf.FeedUrl = m.SelfURL
+	f := &jsonFeed{JSONFeed: jf, Items: make([]*jsonItem, len(jf.Items))}
+	for i, it := range jf.Items {
+		p := papers[i]
+		it.ContentHTML, it.Summary = it.Summary, p.AISummary
+		it.ModifiedDate = nil
+		it.Image = p.Thumbnail
+		for _, a := range p.Authors {
+			it.Authors = append(it.Authors, &feeds.JSONAuthor{Name: a})
+		}
+		it.Tags = p.FeedCategories()
+		f.Items[i] = &jsonItem{JSONItem: it, Paperfeed: extension(p)}
+	}
+	jf.Items = nil
+	return f
+}
+
+func extension(p *Paper) *jsonExt {
+	x := &jsonExt{
+		ArxivID:      p.ID,
+		ArxivVersion: p.Version,
+		Upvotes:      p.Upvotes,
+		Comments:     p.Comments,
+		ListedOn:     dateOrEmpty(p.ListedOn),
+		Published:    timeOrEmpty(p.Published),
+		Announced:    dateOrEmpty(p.Announced),
+		AnnounceType: p.AnnounceType,
+		Categories:   p.Categories,
+		CodeURL:      p.Code(),
+		GitHubStars:  p.GitHubStars,
+		ProjectPage:  p.ProjectPage,
+		SubmittedBy:  p.SubmittedBy,
+		AISummary:    p.AISummary,
+		AIKeywords:   p.AIKeywords,
+		DOI:          p.DOI,
+		JournalRef:   p.JournalRef,
+		PDFURL:       p.PDFURL(),
+		Abstract:     p.Abstract,
+		FromCards:    p.FromCards,
+	}
+	if p.OnHF {
+		x.Sources = append(x.Sources, SourceHF)
+		x.HFURL = p.HFURL()
+	}
+	if p.OnArxiv {
+		x.Sources = append(x.Sources, SourceArxiv)
+	}
+	if p.Org != (Org{}) {
+		o := p.Org
+		x.Organization = &o
+	}
+	return x
+}
+
+func dateOrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.DateOnly)
+}
+
+func timeOrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}

@@ -1,0 +1,69 @@
+package feed
+
+import (
+	"encoding/xml"
+
+	"github.com/gorilla/feeds"
+)
+
+// rssRoot is gorilla's <rss> element with the namespaces our extensions use.
+type rssRoot struct {
+	XMLName   xml.Name `xml:"rss"`
+	Version   string   `xml:"version,attr"`
+	AtomNS    string   `xml:"xmlns:atom,attr"`
+	DCNS      string   `xml:"xmlns:dc,attr"`
+	ContentNS string   `xml:"xmlns:content,attr"`
+	Channel   *rssChannel
+}
+
+// rssChannel extends gorilla's channel with atom:link rel="self" and
+// items that carry several categories and authors.
+type rssChannel struct {
+	*feeds.RssFeed
+	SelfLink *rssSelfLink `xml:"atom:link,omitempty"`
+	Items    []*rssItem   `xml:"item"`
+}
+
+type rssSelfLink struct {
+	Href string `xml:"href,attr"`
+	Rel  string `xml:"rel,attr"`
+	Type string `xml:"type,attr"`
+}
+
+type rssItem struct {
+	*feeds.RssItem
+	Creators   []string `xml:"dc:creator"`
+	Categories []string `xml:"category"`
+}
+
+func rssDoc(gf *feeds.Feed, m Meta, papers []*Paper) *rssRoot {
+	ch := (&feeds.Rss{Feed: gf}).RssFeed()
+	// Dates come from the data, never the clock (gorilla falls back to now).
+	ch.PubDate, ch.LastBuildDate = "", ""
+	if !gf.Updated.IsZero() {
+		ch.LastBuildDate = gf.Updated.Format(rfc822)
+		ch.PubDate = ch.LastBuildDate
+	}
+	ch.Generator = "paperfeed"
+	ch.Docs = "https://www.rssboard.org/rss-specification"
+	c := &rssChannel{RssFeed: ch, Items: make([]*rssItem, len(ch.Items))}
+	if m.SelfURL != "" {
+		c.SelfLink = &rssSelfLink{Href: m.SelfURL, Rel: "self", Type: "application/rss+xml"}
+	}
+	for i, it := range ch.Items {
+		it.Source = "" // RSS <source> names a channel, not the arXiv page
+		it.PubDate = papers[i].Day().UTC().Format(rfc822)
+		c.Items[i] = &rssItem{RssItem: it, Creators: papers[i].Authors, Categories: papers[i].FeedCategories()}
+	}
+	ch.Items = nil
+	return &rssRoot{
+		Version:   "2.0",
+		AtomNS:    "http://www.w3.org/2005/Atom",
+		DCNS:      "http://purl.org/dc/elements/1.1/",
+		ContentNS: "http://purl.org/rss/1.0/modules/content/",
+		Channel:   c,
+	}
+}
+
+// rfc822 is RFC 1123 with a numeric zone, as RSS 2.0 readers expect.
+const rfc822 = "Mon, 02 Jan 2006 15:04:05 -0700"

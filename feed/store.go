@@ -1,0 +1,334 @@
+package feed
+
+import (
+	"cmp"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/patrickmn/go-cache"
+)
+
+// Store holds the upstream snapshots in memory (a go-cache keyed by
+// source and day) and publishes an immutable merged View after every
+// change. Readers take the current View without locking; writers are
+// serialised.
+//
+// Rules:
+//   - HF days and arXiv announcement days are kept for a rolling window
+//     of the newest N days each; older days are evicted when newer ones
+//     arrive.
+//   - Putting a day merges with what was known for it: a refetch that
+//     lists fewer papers (HF publishes some days in parts) never drops a
+//     paper, and counts never go down.
+//   - A View's Version changes only when some paper's data changed, so
+//     everything derived from a View (rendered bytes, ETags) stays valid
+//     until then.
+type Store struct {
+	mu        sync.Mutex
+	c         *cache.Cache
+	hfDays    int
+	arxivDays int
+	now       func() time.Time
+	view      atomic.Pointer[View]
+	// changed remembers when each paper's data last changed, so the
+	// Last-Modified of a feed is the newest change of its items.
+	changed map[string]time.Time
+	version uint64
+}
+
+// View is an immutable, merged picture of every source at one moment.
+type View struct {
+	Version uint64
+	// Papers are all papers, merged by ID, sorted newest day first, then
+	// by upvotes (descending), then by ID.
+	Papers []*Paper
+	ByID   map[string]*Paper
+	// HFDays and ArxivDays are the days held, newest first.
+	HFDays    []time.Time
+	ArxivDays []time.Time
+	// Changed is when any paper last changed (zero when empty).
+	Changed time.Time
+}
+
+// NewStore keeps hfDays HF listing days and arxivDays arXiv announcement
+// days. now may be nil (time.Now).
+func NewStore(hfDays, arxivDays int, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	s := &Store{
+		c:         cache.New(cache.NoExpiration, 10*time.Minute),
+		hfDays:    max(1, hfDays),
+		arxivDays: max(1, arxivDays),
+		now:       now,
+		changed:   map[string]time.Time{},
+	}
+	s.view.Store(&View{ByID: map[string]*Paper{}})
+	return s
+}
+
+// View returns the current merged view. It never returns nil.
+func (s *Store) View() *View { return s.view.Load() }
+
+const (
+	hfPrefix     = "hf/"
+	arxivPrefix  = "arxiv/"
+	catPrefix    = "cat/"
+	periodPrefix = "period/"
+)
+
+// PutHFDay merges one HF listing day into the store. It reports whether
+// any paper changed.
+func (s *Store) PutHFDay(day time.Time, papers []Paper) bool {
+	return s.putDay(hfPrefix, s.hfDays, day, papers)
+}
+
+// PutArxivDay merges one arXiv announcement day into the store.
+func (s *Store) PutArxivDay(day time.Time, papers []Paper) bool {
+	return s.putDay(arxivPrefix, s.arxivDays, day, papers)
+}
+
+// HasHFDay reports whether the day is held.
+func (s *Store) HasHFDay(day time.Time) bool {
+	_, ok := s.c.Get(hfPrefix + day.Format(time.DateOnly))
+	return ok
+}
+
+// HFDayCount returns how many papers the store holds for an HF day.
+func (s *Store) HFDayCount(day time.Time) int {
+	v, ok := s.c.Get(hfPrefix + day.Format(time.DateOnly))
+	if !ok {
+		return 0
+	}
+	return len(v.([]Paper))
+}
+
+func (s *Store) putDay(prefix string, keep int, day time.Time, papers []Paper) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := prefix + day.Format(time.DateOnly)
+	var merged []Paper
+	if old, ok := s.c.Get(key); ok {
+		merged = mergeLists(old.([]Paper), papers)
+	} else {
+		merged = mergeLists(nil, papers)
+	}
+	s.c.Set(key, merged, cache.NoExpiration)
+	s.evict(prefix, keep)
+	return s.rebuild()
+}
+
+// evict keeps the newest keep days of one source.
+func (s *Store) evict(prefix string, keep int) {
+	days := s.keys(prefix)
+	if len(days) <= keep {
+		return
+	}
+	slices.Sort(days)
+	for _, k := range days[:len(days)-keep] {
+		s.c.Delete(k)
+	}
+}
+
+func (s *Store) keys(prefix string) []string {
+	var out []string
+	for k := range s.c.Items() {
+		if strings.HasPrefix(k, prefix) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// PutCategories records arXiv categories (primary first) looked up for
+// papers; they never change, so they are kept for the process's life.
+func (s *Store) PutCategories(cats map[string][]string) bool {
+	if len(cats) == 0 {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, c := range cats {
+		if len(c) > 0 {
+			s.c.Set(catPrefix+id, slices.Clone(c), cache.NoExpiration)
+		}
+	}
+	return s.rebuild()
+}
+
+// HasCategories reports whether categories are known for the ID.
+func (s *Store) HasCategories(id string) bool {
+	_, ok := s.c.Get(catPrefix + id)
+	return ok
+}
+
+// PutPeriod stores a week or month listing (key like "week/2026-W47")
+// for ttl, merging with what was held for it.
+func (s *Store) PutPeriod(key string, papers []Paper, ttl time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var merged []Paper
+	if old, ok := s.c.Get(periodPrefix + key); ok {
+		merged = mergeLists(old.([]Paper), papers)
+	} else {
+		merged = mergeLists(nil, papers)
+	}
+	s.c.Set(periodPrefix+key, merged, ttl)
+}
+
+// DeletePeriod forgets a held period listing.
+func (s *Store) DeletePeriod(key string) { s.c.Delete(periodPrefix + key) }
+
+// Period returns a held week or month listing, enriched with what the
+// store knows of each paper (categories, arXiv data), sorted like a
+// View. ok is false when the period is not held (or expired).
+func (s *Store) Period(key string) (papers []*Paper, ok bool) {
+	v, ok := s.c.Get(periodPrefix + key)
+	if !ok {
+		return nil, false
+	}
+	view := s.View()
+	list := v.([]Paper)
+	out := make([]*Paper, 0, len(list))
+	for i := range list {
+		p := list[i].Clone()
+		if known := view.ByID[p.ID]; known != nil {
+			q := known.Clone()
+			q.Merge(&p)
+			p = q
+		} else if c, ok := s.c.Get(catPrefix + p.ID); ok && len(p.Categories) == 0 {
+			p.Categories = slices.Clone(c.([]string))
+		}
+		out = append(out, &p)
+	}
+	SortPapers(out)
+	return out, true
+}
+
+// rebuild merges every held snapshot into a new View and publishes it if
+// anything changed. Called with s.mu held.
+func (s *Store) rebuild() bool {
+	hf, ax := s.keys(hfPrefix), s.keys(arxivPrefix)
+	slices.Sort(hf)
+	slices.Sort(ax)
+	byID := map[string]*Paper{}
+	var order []string
+	add := func(keys []string) {
+		for _, k := range keys {
+			v, _ := s.c.Get(k)
+			for _, p := range v.([]Paper) {
+				if cur := byID[p.ID]; cur != nil {
+					cur.Merge(&p)
+					continue
+				}
+				c := p.Clone()
+				byID[p.ID] = &c
+				order = append(order, p.ID)
+			}
+		}
+	}
+	add(hf) // oldest first: first-seen days win, latest announce type wins
+	add(ax)
+	for id, p := range byID {
+		if len(p.Categories) == 0 {
+			if c, ok := s.c.Get(catPrefix + id); ok {
+				p.Categories = slices.Clone(c.([]string))
+			}
+		}
+	}
+
+	old := s.View()
+	now := s.now()
+	changed := len(byID) != len(old.ByID)
+	papers := make([]*Paper, 0, len(order))
+	var newest time.Time
+	for _, id := range order {
+		p := byID[id]
+		prev := old.ByID[id]
+		if prev != nil && samePaper(prev, p) {
+			p.Changed = prev.Changed
+		} else {
+			p.Changed = now
+			changed = true
+		}
+		if p.Changed.After(newest) {
+			newest = p.Changed
+		}
+		papers = append(papers, p)
+	}
+	for id := range old.ByID {
+		if byID[id] == nil {
+			changed = true
+		}
+	}
+	if !changed {
+		return false
+	}
+	SortPapers(papers)
+	s.version++
+	s.view.Store(&View{
+		Version:   s.version,
+		Papers:    papers,
+		ByID:      byID,
+		HFDays:    keyDays(hf),
+		ArxivDays: keyDays(ax),
+		Changed:   newest,
+	})
+	return true
+}
+
+func samePaper(a, b *Paper) bool {
+	x, y := *a, *b
+	x.Changed, y.Changed = time.Time{}, time.Time{}
+	return reflect.DeepEqual(x, y)
+}
+
+// keyDays turns sorted "prefix/YYYY-MM-DD" keys into days, newest first.
+func keyDays(keys []string) []time.Time {
+	out := make([]time.Time, 0, len(keys))
+	for i := len(keys) - 1; i >= 0; i-- {
+		k := keys[i]
+		if t, err := time.Parse(time.DateOnly, k[strings.IndexByte(k, '/')+1:]); err == nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// mergeLists merges a fresh fetch into what was held for the same day:
+// every known paper stays, fresh data updates it, new papers are added.
+func mergeLists(old, fresh []Paper) []Paper {
+	out := make([]Paper, 0, max(len(old), len(fresh)))
+	idx := make(map[string]int, len(old)+len(fresh))
+	for _, p := range old {
+		idx[p.ID] = len(out)
+		out = append(out, p.Clone())
+	}
+	for _, p := range fresh {
+		if i, ok := idx[p.ID]; ok {
+			out[i].Merge(&p)
+			continue
+		}
+		idx[p.ID] = len(out)
+		out = append(out, p.Clone())
+	}
+	return out
+}
+
+// SortPapers orders papers newest day first, then by upvotes
+// (descending), then by ID, so equal data always sorts the same.
+func SortPapers(ps []*Paper) {
+	slices.SortStableFunc(ps, func(a, b *Paper) int {
+		if c := b.Day().Compare(a.Day()); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.Upvotes, a.Upvotes); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+}

@@ -1,0 +1,533 @@
+package filter
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Defaults and bounds.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 500
+	maxListItems = 20
+	maxItemLen   = 100
+	maxRegexLen  = 256
+	maxCount     = 1_000_000_000
+)
+
+// Sources.
+const (
+	SourceHF    = "hf"
+	SourceArxiv = "arxiv"
+	SourceAll   = "all"
+)
+
+// Sort orders.
+const (
+	SortDate     = "date"
+	SortUpvotes  = "upvotes"
+	SortStars    = "stars"
+	SortComments = "comments"
+)
+
+var (
+	sources       = []string{SourceHF, SourceArxiv, SourceAll}
+	sorts         = []string{SortDate, SortUpvotes, SortStars, SortComments}
+	announceTypes = []string{"new", "cross", "replace", "replace-cross"}
+	fieldNames    = []string{"title", "abstract", "keywords", "authors"}
+	defaultFields = []string{"title", "abstract", "keywords"}
+	formats       = []string{"rss", "atom", "json"}
+	// arXiv archives, for validating category names.
+	archives = []string{"astro-ph", "cond-mat", "cs", "econ", "eess", "gr-qc", "hep-ex", "hep-lat",
+		"hep-ph", "hep-th", "math", "math-ph", "nlin", "nucl-ex", "nucl-th", "physics", "q-bio",
+		"q-fin", "quant-ph", "stat"}
+	categoryRe = regexp.MustCompile(`^([a-z]+(?:-[a-z]+)?)(?:\.([a-z]+(?:-[a-z]+)?))?$`)
+)
+
+// Accepted lists every parameter Parse accepts, for error messages and docs.
+var Accepted = []string{
+	"q", "in", "min_upvotes", "min_stars", "min_comments", "has_code", "category", "author", "org",
+	"source", "announce", "days", "since", "until", "date", "week", "month", "sort", "limit", "format",
+	"filter", "filter_title", "filter_description", "filter_author", "filter_category",
+	"filterout", "filterout_title", "filterout_description", "filterout_author", "filterout_category",
+	"filter_case_sensitive", "filter_time",
+}
+
+// Options are the facts a query is validated against.
+type Options struct {
+	// Today is the current UTC day.
+	Today time.Time
+	// Earliest is the first day date, week and month may name.
+	Earliest time.Time
+	// Oldest is the oldest day the service holds, the lower bound of
+	// since and until. Zero means Today.
+	Oldest time.Time
+	// MaxDays bounds days=N (the window held).
+	MaxDays int
+}
+
+// Query is a validated feed filter. The zero value matches every paper
+// of the default source.
+type Query struct {
+	Keywords    Keywords
+	In          []string // fields q searches
+	MinUpvotes  int
+	MinStars    int
+	MinComments int
+	HasCode     *bool
+	Categories  []string // canonical spelling, e.g. "cs.CL" or "cs"
+	Authors     []string // folded substrings
+	Orgs        []string // folded substrings
+	Source      string
+	Announce    []string
+
+	Days   int
+	Since  time.Time
+	Until  time.Time
+	Date   time.Time
+	Week   string // "2026-W47"
+	Month  string // "2026-11"
+	Sort   string
+	Limit  int
+	Format string // "", or rss|atom|json when the URL names one
+
+	// RSSHub compatibility.
+	RSSHub     RSSHubFilters
+	FilterTime time.Duration
+
+	// raw keeps the canonical written values, for Canonical.
+	raw url.Values
+}
+
+// Parse validates URL parameters. Parameter names are case-insensitive;
+// empty values count as absent (as an HTML form sends them); utm_*
+// parameters are ignored.
+func Parse(v url.Values, o Options) (Query, error) {
+	q := Query{Source: SourceHF, Sort: SortDate, Limit: DefaultLimit, In: defaultFields, raw: url.Values{}}
+	params := map[string]string{}
+	for name, vals := range v {
+		key := strings.ToLower(name)
+		if strings.HasPrefix(key, "utm_") {
+			continue
+		}
+		if !slices.Contains(Accepted, key) {
+			return q, unknownParam(name, Accepted)
+		}
+		var nonEmpty []string
+		for _, s := range vals {
+			if strings.TrimSpace(s) != "" {
+				nonEmpty = append(nonEmpty, s)
+			}
+		}
+		if _, dup := params[key]; dup || len(nonEmpty) > 1 {
+			return q, errf(key, strings.Join(nonEmpty, ","), "given more than once; give it once (lists are comma-separated)")
+		}
+		if len(nonEmpty) == 1 {
+			if !utf8.ValidString(nonEmpty[0]) {
+				return q, errf(key, strings.ToValidUTF8(nonEmpty[0], "?"), "is not valid UTF-8")
+			}
+			params[key] = strings.TrimSpace(nonEmpty[0])
+		}
+	}
+	for _, key := range Accepted { // fixed order: deterministic errors
+		val, ok := params[key]
+		if !ok {
+			continue
+		}
+		if err := q.set(key, val, o); err != nil {
+			return q, err
+		}
+	}
+	if err := q.checkTime(o); err != nil {
+		return q, err
+	}
+	return q, nil
+}
+
+func (q *Query) set(key, val string, o Options) error {
+	var err error
+	switch key {
+	case "q":
+		var k Keywords
+		if k, err = parseKeywords(val); err != nil {
+			return errf(key, val, "%v; write words (all must match), \"exact phrases\", -excluded, a OR b, prefix*", err)
+		}
+		q.Keywords = k
+		if !k.Empty() {
+			q.raw.Set(key, k.String())
+		}
+	case "in":
+		var f []string
+		if f, err = parseEnumList(key, val, fieldNames); err != nil {
+			return err
+		}
+		q.In = f
+		if !slices.Equal(f, defaultFields) {
+			q.raw.Set(key, strings.Join(f, ","))
+		}
+	case "min_upvotes", "min_stars", "min_comments":
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 0 || n > maxCount {
+			return errf(key, val, "must be a whole number from 0 to %d", maxCount)
+		}
+		switch key {
+		case "min_upvotes":
+			q.MinUpvotes = n
+		case "min_stars":
+			q.MinStars = n
+		default:
+			q.MinComments = n
+		}
+		if n > 0 {
+			q.raw.Set(key, strconv.Itoa(n))
+		}
+	case "has_code":
+		b, ok := parseBool(val)
+		if !ok {
+			return errf(key, val, "must be 1, true or yes (has code) or 0, false or no (has none)")
+		}
+		q.HasCode = &b
+		q.raw.Set(key, strconv.FormatBool(b))
+	case "category":
+		if q.Categories, err = parseCategories(val); err != nil {
+			return err
+		}
+		q.raw.Set(key, strings.Join(q.Categories, ","))
+	case "author", "org":
+		list, err := parseSubstrings(key, val)
+		if err != nil {
+			return err
+		}
+		if key == "author" {
+			q.Authors = list
+		} else {
+			q.Orgs = list
+		}
+		q.raw.Set(key, strings.Join(list, ","))
+	case "source":
+		s := strings.ToLower(val)
+		if !slices.Contains(sources, s) {
+			return errf(key, val, "must be one of %s", strings.Join(sources, ", "))
+		}
+		q.Source = s
+		if s != SourceHF {
+			q.raw.Set(key, s)
+		}
+	case "announce":
+		if q.Announce, err = parseEnumList(key, val, announceTypes); err != nil {
+			return err
+		}
+		q.raw.Set(key, strings.Join(q.Announce, ","))
+	case "days":
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 1 || n > max(1, o.MaxDays) {
+			return errf(key, val, "must be a whole number from 1 to %d (the listing days this service holds)", max(1, o.MaxDays))
+		}
+		q.Days = n
+		q.raw.Set(key, strconv.Itoa(n))
+	case "since", "until", "date":
+		d, err := time.Parse(time.DateOnly, val)
+		if err != nil {
+			return errf(key, val, "must be a date written YYYY-MM-DD, e.g. %s", o.Today.Format(time.DateOnly))
+		}
+		switch key {
+		case "since":
+			q.Since = d
+		case "until":
+			q.Until = d
+		default:
+			q.Date = d
+		}
+		q.raw.Set(key, d.Format(time.DateOnly))
+	case "week":
+		if q.Week, err = parseWeek(val, o); err != nil {
+			return err
+		}
+		q.raw.Set(key, q.Week)
+	case "month":
+		if q.Month, err = parseMonth(val, o); err != nil {
+			return err
+		}
+		q.raw.Set(key, q.Month)
+	case "sort":
+		s := strings.ToLower(val)
+		if !slices.Contains(sorts, s) {
+			return errf(key, val, "must be one of %s", strings.Join(sorts, ", "))
+		}
+		q.Sort = s
+		if s != SortDate {
+			q.raw.Set(key, s)
+		}
+	case "limit":
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 1 || n > MaxLimit {
+			return errf(key, val, "must be between 1 and %d (default %d)", MaxLimit, DefaultLimit)
+		}
+		q.Limit = n
+		if n != DefaultLimit {
+			q.raw.Set(key, strconv.Itoa(n))
+		}
+	case "format":
+		f := strings.ToLower(val)
+		if !slices.Contains(formats, f) {
+			return errf(key, val, "must be one of %s", strings.Join(formats, ", "))
+		}
+		q.Format = f
+	case "filter_case_sensitive":
+		b, ok := parseBool(val)
+		if !ok {
+			return errf(key, val, "must be true or false (default true, as in RSSHub)")
+		}
+		q.RSSHub.CaseInsensitive = !b
+		if !b {
+			q.raw.Set(key, "false")
+		}
+	case "filter_time":
+		n, err := strconv.ParseInt(val, 10, 64)
+		if err != nil || n < 1 || n > 100*365*86400 {
+			return errf(key, val, "must be a number of seconds greater than 0 (items newer than that)")
+		}
+		q.FilterTime = time.Duration(n) * time.Second
+		q.raw.Set(key, strconv.FormatInt(n, 10))
+	default: // the RSSHub regex filters
+		if utf8.RuneCountInString(val) > maxRegexLen {
+			return errf(key, val, "regular expression must be at most %d characters", maxRegexLen)
+		}
+		if _, err := regexp.Compile(val); err != nil {
+			return errf(key, val, "not a valid regular expression (RE2 syntax): %v", unwrapRegexErr(err))
+		}
+		q.RSSHub.set(key, val)
+		q.raw.Set(key, val)
+	}
+	return nil
+}
+
+func unwrapRegexErr(err error) string {
+	s := err.Error()
+	return strings.TrimPrefix(s, "error parsing regexp: ")
+}
+
+// checkTime validates the time parameters together and against the
+// range the service can serve.
+func (q *Query) checkTime(o Options) error {
+	periods := 0
+	for _, set := range []bool{!q.Date.IsZero(), q.Week != "", q.Month != ""} {
+		if set {
+			periods++
+		}
+	}
+	rangeSet := q.Days > 0 || !q.Since.IsZero() || !q.Until.IsZero()
+	if periods > 1 || (periods == 1 && rangeSet) {
+		return &Error{Param: "date", Reason: "date, week and month each choose a whole period: give only one of them, and without days, since or until"}
+	}
+	if !q.Date.IsZero() && (q.Date.Before(o.Earliest) || q.Date.After(o.Today)) {
+		return errf("date", q.Date.Format(time.DateOnly), "must be between %s and %s", o.Earliest.Format(time.DateOnly), o.Today.Format(time.DateOnly))
+	}
+	oldest := o.Oldest
+	if oldest.IsZero() || oldest.After(o.Today) {
+		oldest = o.Today
+	}
+	for _, c := range []struct {
+		name string
+		d    time.Time
+	}{{"since", q.Since}, {"until", q.Until}} {
+		if !c.d.IsZero() && (c.d.Before(oldest) || c.d.After(o.Today)) {
+			return errf(c.name, c.d.Format(time.DateOnly), "must be between %s and %s (the days this service holds; use date, week or month for older listings)",
+				oldest.Format(time.DateOnly), o.Today.Format(time.DateOnly))
+		}
+	}
+	if !q.Since.IsZero() && !q.Until.IsZero() && q.Until.Before(q.Since) {
+		return errf("until", q.Until.Format(time.DateOnly), "must not be before since=%s", q.Since.Format(time.DateOnly))
+	}
+	return nil
+}
+
+func parseBool(s string) (bool, bool) {
+	switch strings.ToLower(s) {
+	case "1", "true", "yes":
+		return true, true
+	case "0", "false", "no":
+		return false, true
+	}
+	return false, false
+}
+
+// splitList splits a comma list, trimming entries and dropping empty ones.
+func splitList(key, val string) ([]string, error) {
+	var out []string
+	for _, s := range strings.Split(val, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errf(key, val, "must be a comma-separated list with at least one entry")
+	}
+	if len(out) > maxListItems {
+		return nil, errf(key, val, "at most %d entries are allowed", maxListItems)
+	}
+	return out, nil
+}
+
+// parseEnumList parses a comma list of allowed words: sorted, deduped.
+func parseEnumList(key, val string, allowed []string) ([]string, error) {
+	list, err := splitList(key, val)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, s := range list {
+		s = strings.ToLower(s)
+		if !slices.Contains(allowed, s) {
+			return nil, errf(key, val, "%q is not accepted; use a comma-separated list of %s", s, strings.Join(allowed, ", "))
+		}
+		out = append(out, s)
+	}
+	// Keep the documented order of the allowed list.
+	slices.SortFunc(out, func(a, b string) int { return slices.Index(allowed, a) - slices.Index(allowed, b) })
+	return slices.Compact(out), nil
+}
+
+func parseCategories(val string) ([]string, error) {
+	list, err := splitList("category", val)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, s := range list {
+		m := categoryRe.FindStringSubmatch(strings.ToLower(s))
+		if m == nil || !slices.Contains(archives, m[1]) {
+			return nil, errf("category", val, "%q is not an arXiv category; write archive.SUBJECT like cs.CL or stat.ML, or a whole archive like cs (archives: %s)",
+				s, strings.Join(archives, ", "))
+		}
+		out = append(out, canonicalCategory(m[1], m[2]))
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// canonicalCategory spells a category the way arXiv does: archive in
+// lower case, two-letter subjects in upper case (cs.CL, stat.ML), longer
+// ones in lower case (physics.optics, cond-mat.mes-hall).
+func canonicalCategory(archive, subject string) string {
+	if subject == "" {
+		return archive
+	}
+	if len(subject) <= 2 {
+		subject = strings.ToUpper(subject)
+	}
+	return archive + "." + subject
+}
+
+func parseSubstrings(key, val string) ([]string, error) {
+	list, err := splitList(key, val)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(list))
+	for _, s := range list {
+		if utf8.RuneCountInString(s) > maxItemLen {
+			return nil, errf(key, val, "each entry must be at most %d characters", maxItemLen)
+		}
+		f := strings.TrimSpace(fold(s))
+		if f == "" {
+			return nil, errf(key, val, "%q has no letters or digits to search for", s)
+		}
+		out = append(out, f)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+var weekRe = regexp.MustCompile(`^(\d{4})-[wW](\d{2})$`)
+
+func parseWeek(val string, o Options) (string, error) {
+	m := weekRe.FindStringSubmatch(val)
+	bad := func() error {
+		ty, tw := o.Today.ISOWeek()
+		ey, ew := o.Earliest.ISOWeek()
+		return errf("week", val, "must be an ISO week written YYYY-Www, from %d-W%02d to %d-W%02d", ey, ew, ty, tw)
+	}
+	if m == nil {
+		return "", bad()
+	}
+	y, _ := strconv.Atoi(m[1])
+	w, _ := strconv.Atoi(m[2])
+	start, ok := WeekStart(y, w)
+	if !ok || start.AddDate(0, 0, 6).Before(o.Earliest) || start.After(o.Today) {
+		return "", bad()
+	}
+	return fmt.Sprintf("%04d-W%02d", y, w), nil
+}
+
+// WeekStart is the Monday of ISO week w of year y.
+func WeekStart(y, w int) (time.Time, bool) {
+	if w < 1 || w > 53 {
+		return time.Time{}, false
+	}
+	jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, time.UTC)
+	monday := jan4.AddDate(0, 0, -((int(jan4.Weekday()) + 6) % 7))
+	start := monday.AddDate(0, 0, 7*(w-1))
+	if yy, ww := start.ISOWeek(); yy != y || ww != w {
+		return time.Time{}, false
+	}
+	return start, true
+}
+
+func parseMonth(val string, o Options) (string, error) {
+	t, err := time.Parse("2006-01", val)
+	if err != nil || t.AddDate(0, 1, -1).Before(o.Earliest) || t.After(o.Today) {
+		return "", errf("month", val, "must be a month written YYYY-MM, from %s to %s", o.Earliest.Format("2006-01"), o.Today.Format("2006-01"))
+	}
+	return t.Format("2006-01"), nil
+}
+
+// Canonical is the query's one written form: parameters sorted by name,
+// values normalised, defaults left out. format is not part of it.
+func (q Query) Canonical() string { return q.raw.Encode() }
+
+// Period names the HF listing page the query asks for ("day/2024-08-01",
+// "week/2026-W47", "month/2026-11"), or "" for the rolling window.
+func (q Query) Period() string {
+	switch {
+	case !q.Date.IsZero():
+		return "day/" + q.Date.Format(time.DateOnly)
+	case q.Week != "":
+		return "week/" + q.Week
+	case q.Month != "":
+		return "month/" + q.Month
+	}
+	return ""
+}
+
+// PeriodRange is the first and last day of the query's period.
+func (q Query) PeriodRange() (from, to time.Time) {
+	switch {
+	case !q.Date.IsZero():
+		return q.Date, q.Date
+	case q.Week != "":
+		var y, w int
+		fmt.Sscanf(q.Week, "%d-W%d", &y, &w)
+		s, _ := WeekStart(y, w)
+		return s, s.AddDate(0, 0, 6)
+	case q.Month != "":
+		t, _ := time.Parse("2006-01", q.Month)
+		return t, t.AddDate(0, 1, -1)
+	}
+	return time.Time{}, time.Time{}
+}
+
+// SetUpvotesFloor applies a minimum upvote count from a path segment
+// (RSSHub's /huggingface/daily-papers/{period}/{min_upvotes}).
+func (q *Query) SetUpvotesFloor(n int) {
+	if n > q.MinUpvotes {
+		q.MinUpvotes = n
+		q.raw.Set("min_upvotes", strconv.Itoa(n))
+	}
+}

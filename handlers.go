@@ -1,0 +1,359 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"paperfeed/feed"
+	"paperfeed/filter"
+)
+
+// pathRule adjusts a query from path segments (RSSHub routes).
+type pathRule func(r *http.Request, q *filter.Query, today time.Time) error
+
+// feedHandler serves one feed route. format is fixed by the route, or ""
+// when the format parameter chooses it (RSS by default).
+func (a *app) feedHandler(format feed.Format, rule pathRule) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f := format
+		if sw, ok := w.(*statusWriter); ok {
+			defer func() { sw.format = string(f) }()
+		}
+		v := a.store.View()
+		q, err := filter.Parse(r.URL.Query(), a.filterOptions(v))
+		if err == nil {
+			f, err = chooseFormat(format, q.Format)
+		}
+		selfQuery := q.Canonical()
+		if err == nil && rule != nil {
+			err = rule(r, &q, a.today())
+		}
+		if err != nil {
+			badRequest(w, f, err)
+			return
+		}
+		if !a.waitReady(r.Context()) {
+			unavailable(w, f, "no data loaded yet: the first fetch from Hugging Face has not finished", 10*time.Second)
+			return
+		}
+		base := a.baseURL(r)
+		self := base + r.URL.Path
+		if format == "" && f != feed.RSS {
+			selfQuery = joinQuery(selfQuery, "format="+string(f))
+		}
+		if selfQuery != "" {
+			self += "?" + selfQuery
+		}
+		v = a.store.View()
+		src, stamp, err := a.papersFor(r.Context(), q, v)
+		if err != nil {
+			unavailable(w, f, "could not load that listing from Hugging Face: "+err.Error(), retryAfterFor(err))
+			return
+		}
+		key := string(f) + "|" + r.URL.Path + "|" + q.Canonical() + "|" + stamp + "|" + self
+		rr, ok := a.cache.get(key)
+		a.metrics.cache.WithLabelValues(hitMiss(ok)).Inc()
+		if !ok {
+			rr, err = a.render(r.Context(), key, f, q, src, v, base, self)
+			if err != nil {
+				unavailable(w, f, err.Error(), 2*time.Second)
+				return
+			}
+		}
+		serveRendered(w, r, rr, a.cacheControl())
+	})
+}
+
+func hitMiss(hit bool) string {
+	if hit {
+		return "hit"
+	}
+	return "miss"
+}
+
+var errBusy = errors.New("server busy rendering feeds; try again in a moment")
+
+// render builds a response for a cache miss: one render per key however
+// many requests miss at once, and at most MaxRenders renders at a time.
+func (a *app) render(ctx context.Context, key string, f feed.Format, q filter.Query, ix *filter.Index, v *feed.View, base, self string) (*rendered, error) {
+	res, err, _ := a.flight.Do("render/"+key, func() (any, error) {
+		wait, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		select {
+		case a.renders <- struct{}{}:
+		case <-wait.Done():
+			return nil, errBusy
+		}
+		defer func() { <-a.renders }()
+		papers := q.Apply(ix, a.now())
+		modified := v.Changed
+		if len(papers) > 0 {
+			modified = time.Time{}
+			for _, p := range papers {
+				if p.Changed.After(modified) {
+					modified = p.Changed
+				}
+			}
+		}
+		meta := feed.Meta{
+			Title:       q.Title(),
+			Description: q.Description(),
+			HomeURL:     base + "/" + queryPart(q.Canonical()),
+			SelfURL:     self,
+			Updated:     modified,
+		}
+		var buf bytes.Buffer
+		buf.Grow(4096 + 3000*len(papers))
+		if err := feed.Render(&buf, f, meta, papers); err != nil {
+			return nil, fmt.Errorf("render feed: %w", err)
+		}
+		rr := newRendered(buf.Bytes(), f.ContentType(), modified)
+		a.cache.put(key, rr)
+		entries, size := a.cache.stats()
+		a.metrics.cacheSize.WithLabelValues("entries").Set(float64(entries))
+		a.metrics.cacheSize.WithLabelValues("bytes").Set(float64(size))
+		return rr, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res.(*rendered), nil
+}
+
+// papersFor picks the papers a query filters: the rolling window, or a
+// past listing (date, week, month) fetched from Hugging Face on demand.
+// stamp identifies the data version for the render cache.
+func (a *app) papersFor(ctx context.Context, q filter.Query, v *feed.View) (*filter.Index, string, error) {
+	stamp := strconv.FormatUint(v.Version, 10)
+	period := q.Period()
+	if period == "" || q.Source == filter.SourceArxiv {
+		return a.index(v), stamp, nil
+	}
+	from, to := q.PeriodRange()
+	if from.Equal(to) && heldDay(v.HFDays, from) {
+		return a.index(v), stamp, nil
+	}
+	hf, err := a.periods.papers(ctx, period, from, to)
+	if err != nil {
+		return nil, "", err
+	}
+	papers := hf
+	if q.Source == filter.SourceAll {
+		seen := map[string]bool{}
+		for _, p := range hf {
+			seen[p.ID] = true
+		}
+		for _, p := range v.Papers {
+			if !seen[p.ID] && p.OnArxiv && !p.Day().Before(from) && !p.Day().After(to) {
+				papers = append(papers, p)
+			}
+		}
+		feed.SortPapers(papers)
+	}
+	return filter.NewIndex(papers), stamp + "/" + periodStamp(hf), nil
+}
+
+// periodStamp fingerprints a period listing, so its cached renders are
+// dropped when a refetch changed it.
+func periodStamp(ps []*feed.Paper) string {
+	h := uint64(14695981039346656037)
+	for _, p := range ps {
+		for _, s := range []string{p.ID, strconv.Itoa(p.Upvotes), strconv.Itoa(p.Comments), strconv.Itoa(p.GitHubStars)} {
+			for i := 0; i < len(s); i++ {
+				h = (h ^ uint64(s[i])) * 1099511628211
+			}
+		}
+	}
+	return strconv.FormatUint(h, 36)
+}
+
+func heldDay(days []time.Time, d time.Time) bool {
+	for _, x := range days {
+		if x.Equal(d) {
+			return true
+		}
+	}
+	return false
+}
+
+func chooseFormat(route feed.Format, param string) (feed.Format, error) {
+	if route == "" {
+		if param == "" {
+			return feed.RSS, nil
+		}
+		f, _ := feed.ParseFormat(param)
+		return f, nil
+	}
+	if param != "" && feed.Format(param) != route {
+		return route, &filter.Error{Param: "format", Value: param, Reason: fmt.Sprintf("conflicts with the route, which serves %s; drop format or use /feed?format=%s", route, param)}
+	}
+	return route, nil
+}
+
+var validHost = regexp.MustCompile(`^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$`)
+
+// baseURL is the public root of the service: the configured one, else
+// the request's scheme and Host (a malformed Host falls back to localhost).
+func (a *app) baseURL(r *http.Request) string {
+	if a.cfg.BaseURL != "" {
+		return a.cfg.BaseURL
+	}
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	host := r.Host
+	if !validHost.MatchString(host) {
+		host = "localhost"
+	}
+	return scheme + "://" + host
+}
+
+func queryPart(q string) string {
+	if q == "" {
+		return ""
+	}
+	return "?" + q
+}
+
+func joinQuery(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "&" + b
+}
+
+// badRequest answers 400 with the filter's message, as JSON for JSON
+// feeds and plain text otherwise.
+func badRequest(w http.ResponseWriter, f feed.Format, err error) {
+	var fe *filter.Error
+	body := map[string]any{"error": err.Error()}
+	if errors.As(err, &fe) {
+		body["param"] = fe.Param
+		if fe.Value != "" {
+			body["value"] = fe.Value
+		}
+		body["reason"] = fe.Reason
+	}
+	writeError(w, f, http.StatusBadRequest, body, 0)
+}
+
+func unavailable(w http.ResponseWriter, f feed.Format, msg string, retry time.Duration) {
+	writeError(w, f, http.StatusServiceUnavailable, map[string]any{"error": msg}, retry)
+}
+
+func writeError(w http.ResponseWriter, f feed.Format, status int, body map[string]any, retry time.Duration) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if retry > 0 {
+		h.Set("Retry-After", strconv.Itoa(int(max(1, retry.Round(time.Second).Seconds()))))
+	}
+	if f == feed.JSON {
+		h.Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(body)
+		return
+	}
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "%d %s\n%s\n", status, http.StatusText(status), body["error"])
+	if status == http.StatusBadRequest {
+		fmt.Fprintf(w, "\nParameters are documented in the README; accepted: %s\n", acceptedList())
+	}
+}
+
+func acceptedList() string {
+	b, _ := json.Marshal(filter.Accepted)
+	return string(bytes.Trim(b, "[]"))
+}
+
+// rsshubPath reads RSSHub's /huggingface/daily-papers/{period}/{min}:
+// period "date" is the newest listing day, "week" this ISO week, "month"
+// this month; min is a minimum upvote count.
+func rsshubPath(r *http.Request, q *filter.Query, today time.Time) error {
+	switch p := r.PathValue("period"); p {
+	case "":
+	case "date", "day":
+		if q.Period() == "" && q.Days == 0 {
+			q.Days = 1
+		}
+	case "week":
+		if q.Period() == "" {
+			y, w := today.ISOWeek()
+			q.Week = fmt.Sprintf("%04d-W%02d", y, w)
+		}
+	case "month":
+		if q.Period() == "" {
+			q.Month = today.Format("2006-01")
+		}
+	default:
+		return &filter.Error{Param: "period", Value: p, Reason: "path segment must be date, week or month, as in /huggingface/daily-papers/week/20"}
+	}
+	if m := r.PathValue("min_upvotes"); m != "" {
+		n, err := strconv.Atoi(m)
+		if err != nil || n < 0 || n > 1_000_000_000 {
+			return &filter.Error{Param: "min_upvotes", Value: m, Reason: "path segment must be a whole number of upvotes, 0 or more, as in /huggingface/daily-papers/week/20"}
+		}
+		q.SetUpvotesFloor(n)
+	}
+	return nil
+}
+
+func (a *app) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprintln(w, "ok")
+}
+
+type statusDoc struct {
+	Ready       bool         `json:"ready"`
+	Version     string       `json:"version"`
+	DataVersion uint64       `json:"data_version"`
+	DataChanged time.Time    `json:"data_changed,omitzero"`
+	Papers      int          `json:"papers"`
+	Sources     []statusJSON `json:"sources"`
+	RenderCache struct {
+		Entries int `json:"entries"`
+		Bytes   int `json:"bytes"`
+	} `json:"render_cache"`
+}
+
+func (a *app) statusDoc() statusDoc {
+	v := a.store.View()
+	d := statusDoc{Ready: a.isReady(), Version: version, DataVersion: v.Version, DataChanged: v.Changed, Papers: len(v.Papers)}
+	d.Sources = []statusJSON{a.hfStatus.snapshot(), a.arxivStatus.snapshot()}
+	d.RenderCache.Entries, d.RenderCache.Bytes = a.cache.stats()
+	return d
+}
+
+func (a *app) status(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, a.statusDoc())
+}
+
+// readyz is 200 once data is loaded, 503 before; the body is the status.
+func (a *app) readyz(w http.ResponseWriter, _ *http.Request) {
+	d := a.statusDoc()
+	code := http.StatusOK
+	if !d.Ready {
+		code = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "5")
+	}
+	writeJSON(w, code, d)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

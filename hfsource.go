@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"paperfeed/feed"
+	"paperfeed/scrape"
+)
+
+// hfSource keeps the rolling window of Hugging Face listing days in the
+// store. Each refresh fetches the newest day; the whole window is walked
+// (newest to oldest, following each page's previous-day link) at start,
+// when a new day appears, and every refreshPast, because upvotes and
+// comments keep changing for days.
+type hfSource struct {
+	client      *scrape.HFClient
+	store       *feed.Store
+	days        int
+	refreshPast time.Duration
+	status      *sourceStatus
+	metrics     *metrics
+	log         *slog.Logger
+	now         func() time.Time
+	onLoad      func()
+
+	newest   time.Time // newest listing day seen
+	lastWalk time.Time // when the window was last walked completely
+}
+
+func (s *hfSource) refresh(ctx context.Context) (time.Duration, error) {
+	latest, err := s.fetch(ctx, "latest", func() (scrape.Listing, error) { return s.client.Latest(ctx) })
+	if err != nil {
+		return 0, err
+	}
+	if latest.Date.IsZero() {
+		return 0, fmt.Errorf("newest listing page: %w", errNoDate)
+	}
+	s.put(latest)
+	newDay := latest.Date.After(s.newest)
+	if newDay {
+		s.newest = latest.Date
+	}
+	if !newDay && !s.lastWalk.IsZero() && s.now().Sub(s.lastWalk) < s.refreshPast {
+		s.publishStatus()
+		return 0, nil
+	}
+	err = s.walk(ctx, latest)
+	if err == nil {
+		s.lastWalk = s.now()
+	}
+	s.publishStatus()
+	return 0, err
+}
+
+var errNoDate = errors.New("the page states no listing date")
+
+// walk fetches the older days of the window, following previous-day
+// links, so weekends and holidays (HF serves the previous papers-day for
+// them) are skipped and no day is fetched twice.
+func (s *hfSource) walk(ctx context.Context, latest scrape.Listing) error {
+	seen := map[time.Time]bool{latest.Date: true}
+	prev := latest.PrevDate
+	if prev.IsZero() {
+		prev = latest.Date.AddDate(0, 0, -1)
+	}
+	var errs []error
+	for tries := 0; len(seen) < s.days && tries < s.days*3; tries++ {
+		day := prev
+		l, err := s.fetch(ctx, "day", func() (scrape.Listing, error) { return s.client.Day(ctx, day) })
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("day %s: %w", day.Format(time.DateOnly), err))
+			prev = day.AddDate(0, 0, -1)
+			continue
+		}
+		if !seen[l.Date] && !l.Date.IsZero() {
+			seen[l.Date] = true
+			s.put(l)
+		}
+		switch {
+		case !l.PrevDate.IsZero() && l.PrevDate.Before(day):
+			prev = l.PrevDate
+		case !l.Date.IsZero() && l.Date.Before(day):
+			prev = l.Date.AddDate(0, 0, -1)
+		default:
+			prev = day.AddDate(0, 0, -1)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *hfSource) fetch(ctx context.Context, kind string, get func() (scrape.Listing, error)) (scrape.Listing, error) {
+	l, err := get()
+	s.metrics.upstreamFetch("hf", err)
+	if err == nil && l.FromCards {
+		s.log.Warn("listing page had no readable JSON props; read the cards instead (less data)", "kind", kind, "date", l.Date.Format(time.DateOnly))
+	}
+	return l, err
+}
+
+func (s *hfSource) put(l scrape.Listing) {
+	if s.store.PutHFDay(l.Date, l.Papers) {
+		s.log.Debug("hf day changed", "date", l.Date.Format(time.DateOnly), "papers", len(l.Papers))
+	}
+	if s.onLoad != nil {
+		s.onLoad()
+	}
+}
+
+func (s *hfSource) publishStatus() {
+	v := s.store.View()
+	n := 0
+	for _, p := range v.Papers {
+		if p.OnHF {
+			n++
+		}
+	}
+	days := make([]string, len(v.HFDays))
+	for i, d := range v.HFDays {
+		days[i] = d.Format(time.DateOnly)
+	}
+	s.status.update(func(st *statusJSON) { st.Items, st.Days = n, days })
+	s.metrics.items.WithLabelValues("hf").Set(float64(n))
+}

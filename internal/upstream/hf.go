@@ -1,0 +1,267 @@
+// Package upstream replays recorded Hugging Face and arXiv responses over
+// HTTP for tests and load runs, with fault injection. It never touches
+// the network.
+package upstream
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Day is one listing day of the replay: the real API listing in File
+// (a daily_papers_*.json in the test data directory) shown as day Date.
+type Day struct {
+	Date time.Time
+	File string
+}
+
+// DefaultDays are eight listing days ending Friday 2026-08-21, with the
+// weekend of 15-16 August empty, built from the real API recordings.
+func DefaultDays() []Day {
+	d := func(s string) time.Time { t, _ := time.Parse(time.DateOnly, s); return t }
+	return []Day{
+		{d("2026-08-21"), "daily_papers_date-2026-08-21_reserialized_2404589803.json"},
+		{d("2026-08-20"), "daily_papers_date-2025-10-03_reserialized_2404589803.json"},
+		{d("2026-08-19"), "daily_papers_date-2025-07-07_reserialized_2404589803.json"},
+		{d("2026-08-18"), "daily_papers_date-2025-03-17_reserialized_2404589803.json"},
+		{d("2026-08-17"), "daily_papers_2024-10-25_raw.json"},
+		{d("2026-08-14"), "daily_papers_date-2024-05-27_reserialized_2404589803.json"},
+		{d("2026-08-13"), "daily_papers_date-2024-04-04_raw_2404589803.json"},
+		{d("2026-08-12"), "daily_papers_date-2024-03-12_raw_2404589803.json"},
+	}
+}
+
+// Fault is what the replay does instead of answering normally.
+type Fault struct {
+	Status     int           // answer this status (e.g. 500, 429)
+	RetryAfter string        // Retry-After header value with Status
+	Hang       time.Duration // wait this long (or until the client leaves) before answering
+	Truncate   bool          // send half of the body, then cut the connection
+	Layout     bool          // answer a page with neither props nor cards
+	Partial    int           // list only the first N papers of the day
+	Slow       time.Duration // answer normally after this delay
+}
+
+// HF is a replay of huggingface.co's Daily Papers pages.
+type HF struct {
+	mu     sync.Mutex
+	days   []dayData // newest first
+	faults map[string]Fault
+	hits   map[string]int
+}
+
+type dayData struct {
+	date  time.Time
+	items []map[string]any
+}
+
+// NewHF loads the days from dir (the test data directory).
+func NewHF(dir string, days []Day) (*HF, error) {
+	h := &HF{faults: map[string]Fault{}, hits: map[string]int{}}
+	for _, d := range days {
+		b, err := os.ReadFile(filepath.Join(dir, d.File))
+		if err != nil {
+			return nil, err
+		}
+		var items []map[string]any
+		if err := json.Unmarshal(b, &items); err != nil {
+			return nil, fmt.Errorf("%s: %w", d.File, err)
+		}
+		for _, it := range items {
+			if p, ok := it["paper"].(map[string]any); ok {
+				if _, has := p["submittedOnDailyAt"]; has {
+					p["submittedOnDailyAt"] = d.Date.Format("2006-01-02") + "T00:00:00.000Z"
+				}
+			}
+		}
+		h.days = append(h.days, dayData{date: d.Date, items: items})
+	}
+	sort.Slice(h.days, func(i, j int) bool { return h.days[i].date.After(h.days[j].date) })
+	return h, nil
+}
+
+// SetFault makes requests whose path (with query) starts with prefix
+// misbehave; a zero Fault clears it.
+func (h *HF) SetFault(prefix string, f Fault) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if f == (Fault{}) {
+		delete(h.faults, prefix)
+		return
+	}
+	h.faults[prefix] = f
+}
+
+// Hits returns how many requests each path received.
+func (h *HF) Hits() map[string]int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make(map[string]int, len(h.hits))
+	for k, v := range h.hits {
+		out[k] = v
+	}
+	return out
+}
+
+// Total is the number of requests received.
+func (h *HF) Total() int {
+	n := 0
+	for _, v := range h.Hits() {
+		n += v
+	}
+	return n
+}
+
+// Newest is the newest listing day.
+func (h *HF) Newest() time.Time { return h.days[0].date }
+
+// Items returns the number of papers of a day.
+func (h *HF) Items(day time.Time) int {
+	for _, d := range h.days {
+		if d.date.Equal(day) {
+			return len(d.items)
+		}
+	}
+	return 0
+}
+
+func (h *HF) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.RequestURI()
+	h.mu.Lock()
+	h.hits[r.URL.Path]++
+	var fault Fault
+	for prefix, f := range h.faults {
+		if strings.HasPrefix(path, prefix) {
+			fault = f
+		}
+	}
+	h.mu.Unlock()
+	if fault.Slow > 0 || fault.Hang > 0 {
+		wait := fault.Slow + fault.Hang
+		select {
+		case <-time.After(wait):
+		case <-r.Context().Done():
+			return
+		}
+		if fault.Hang > 0 {
+			return
+		}
+	}
+	if fault.Status != 0 {
+		if fault.RetryAfter != "" {
+			w.Header().Set("Retry-After", fault.RetryAfter)
+		}
+		http.Error(w, http.StatusText(fault.Status), fault.Status)
+		return
+	}
+	page, ok := h.page(r.URL.Path, fault.Partial)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if fault.Layout {
+		page = "<!doctype html><html><body><main><p>We are redesigning Daily Papers.</p></main></body></html>"
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if fault.Truncate {
+		w.Header().Set("Content-Length", fmt.Sprint(len(page)))
+		_, _ = w.Write([]byte(page[:len(page)/2]))
+		if hj, ok := w.(http.Hijacker); ok {
+			if c, _, err := hj.Hijack(); err == nil {
+				c.Close()
+			}
+		}
+		return
+	}
+	_, _ = w.Write([]byte(page))
+}
+
+// page renders the listing page for a path.
+func (h *HF) page(path string, partial int) (string, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case path == "/papers" || path == "/papers/":
+		return h.dayPage(0, partial), true
+	case strings.HasPrefix(path, "/papers/date/"):
+		d, err := time.Parse(time.DateOnly, strings.TrimPrefix(path, "/papers/date/"))
+		if err != nil {
+			return "", false
+		}
+		// HF serves the newest papers-day on or before the date.
+		for i, day := range h.days {
+			if !day.date.After(d) {
+				return h.dayPage(i, partial), true
+			}
+		}
+		return "", false
+	case strings.HasPrefix(path, "/papers/week/"):
+		key := strings.TrimPrefix(path, "/papers/week/")
+		return h.periodPage("week", key, func(t time.Time) bool {
+			y, w := t.ISOWeek()
+			return fmt.Sprintf("%04d-W%02d", y, w) == key
+		}), true
+	case strings.HasPrefix(path, "/papers/month/"):
+		key := strings.TrimPrefix(path, "/papers/month/")
+		return h.periodPage("month", key, func(t time.Time) bool { return t.Format("2006-01") == key }), true
+	}
+	return "", false
+}
+
+func (h *HF) dayPage(i, partial int) string {
+	d := h.days[i]
+	items := d.items
+	if partial > 0 && partial < len(items) {
+		items = items[:partial]
+	}
+	props := map[string]any{
+		"dateString":  d.date.Format(time.DateOnly),
+		"periodType":  "day",
+		"dailyPapers": items,
+		"canSubmit":   false,
+		"isTrending":  false,
+		"query":       map[string]any{},
+	}
+	if i+1 < len(h.days) {
+		props["prevDate"] = h.days[i+1].date.Format(time.DateOnly)
+	}
+	if i > 0 {
+		props["nextDate"] = h.days[i-1].date.Format(time.DateOnly)
+	}
+	return wrapPage(props)
+}
+
+func (h *HF) periodPage(kind, key string, in func(time.Time) bool) string {
+	var items []map[string]any
+	for _, d := range h.days {
+		if in(d.date) {
+			items = append(items, d.items...)
+		}
+	}
+	sort.SliceStable(items, func(i, j int) bool { return upvotes(items[i]) > upvotes(items[j]) })
+	if items == nil {
+		items = []map[string]any{}
+	}
+	return wrapPage(map[string]any{"dateString": key, "periodType": kind, "dailyPapers": items})
+}
+
+func upvotes(it map[string]any) float64 {
+	p, _ := it["paper"].(map[string]any)
+	n, _ := p["upvotes"].(float64)
+	return n
+}
+
+func wrapPage(props map[string]any) string {
+	b, _ := json.Marshal(props)
+	return `<!doctype html><html><head><meta charset="utf-8"><title>Daily Papers - Hugging Face</title></head><body><main>` +
+		`<div class="SVELTE_HYDRATER contents" data-target="DailyPapers" data-props="` + html.EscapeString(string(b)) + `"></div>` +
+		`</main></body></html>`
+}

@@ -1,0 +1,128 @@
+// Command paperfeed serves Hugging Face Daily Papers and arXiv category
+// feeds as filtered RSS, Atom and JSON feeds.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"paperfeed/feed"
+	"paperfeed/scrape"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr, nil); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "paperfeed:", err)
+		os.Exit(2)
+	}
+}
+
+// run starts the service and blocks until ctx is cancelled. When
+// listening is not nil it receives the bound address (tests listen on
+// 127.0.0.1:0).
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, listening chan<- string) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	a := newApp(cfg, log, time.Now)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           a.routes(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      cfg.RequestTimeout + 5*time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	a.start(bg)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("paperfeed listening", "addr", ln.Addr().String(), "version", version, "days", cfg.Days,
+		"hf", cfg.HFURL, "arxiv_categories", cfg.ArxivCategories)
+	if listening != nil {
+		listening <- ln.Addr().String()
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	cancel()
+	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer scancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// newApp wires the store, the upstream clients and the caches.
+func newApp(cfg Config, log *slog.Logger, now func() time.Time) *app {
+	a := &app{
+		cfg:         cfg,
+		log:         log,
+		now:         now,
+		store:       feed.NewStore(cfg.Days, cfg.ArxivDays, now),
+		metrics:     newMetrics(),
+		cache:       newRenderCache(cfg.CacheEntries, cfg.CacheMB<<20),
+		renders:     make(chan struct{}, cfg.MaxRenders),
+		ready:       make(chan struct{}),
+		hfStatus:    newSourceStatus("hf", true),
+		arxivStatus: newSourceStatus("arxiv", len(cfg.ArxivCategories) > 0),
+	}
+	client := a.newHTTPClient()
+	a.hf = &scrape.HFClient{Base: cfg.HFURL, Fetcher: &scrape.Fetcher{
+		Client: client, UserAgent: a.userAgent(), Timeout: cfg.Timeout, Limiter: scrape.NewLimiter(cfg.HFInterval),
+	}}
+	a.periods = newPeriodLoader(a)
+	return a
+}
+
+// start launches the background refresh of every source.
+func (a *app) start(ctx context.Context) {
+	hf := &hfSource{
+		client: a.hf, store: a.store, days: a.cfg.Days, refreshPast: a.cfg.RefreshPast,
+		status: a.hfStatus, metrics: a.metrics, log: a.log, now: a.now, onLoad: a.markReady,
+	}
+	p := &poller{name: "hf", interval: a.cfg.Refresh, minBackoff: min(30*time.Second, a.cfg.Refresh),
+		refresh: hf.refresh, status: a.hfStatus, log: a.log, metrics: a.metrics, now: a.now}
+	go p.run(ctx)
+}

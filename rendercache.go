@@ -1,0 +1,83 @@
+package main
+
+import (
+	"container/list"
+	"sync"
+	"time"
+)
+
+// rendered is one feed response ready to serve: the body in identity and
+// gzip encodings, its validators and content type.
+type rendered struct {
+	body     []byte
+	gz       []byte
+	etag     string // quoted strong ETag of the identity body
+	gzETag   string // quoted strong ETag of the gzip body
+	modified time.Time
+	ctype    string
+}
+
+func (r *rendered) size() int { return len(r.body) + len(r.gz) + 256 }
+
+// renderCache is an LRU of rendered responses with hard bounds on both
+// entries and bytes, so clients inventing URLs cannot grow memory.
+// Keys include the data version, so a data change makes old entries
+// unreachable; they age out as new ones arrive.
+type renderCache struct {
+	mu         sync.Mutex
+	maxEntries int
+	maxBytes   int
+	bytes      int
+	ll         *list.List
+	m          map[string]*list.Element
+}
+
+type cacheEntry struct {
+	key string
+	r   *rendered
+}
+
+func newRenderCache(maxEntries, maxBytes int) *renderCache {
+	return &renderCache{maxEntries: maxEntries, maxBytes: maxBytes, ll: list.New(), m: map[string]*list.Element{}}
+}
+
+func (c *renderCache) get(key string) (*rendered, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[key]; ok {
+		c.ll.MoveToFront(e)
+		return e.Value.(*cacheEntry).r, true
+	}
+	return nil, false
+}
+
+func (c *renderCache) put(key string, r *rendered) {
+	if r.size() > c.maxBytes {
+		return // larger than the whole cache: serve it, do not keep it
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[key]; ok {
+		c.bytes -= e.Value.(*cacheEntry).r.size()
+		e.Value.(*cacheEntry).r = r
+		c.bytes += r.size()
+		c.ll.MoveToFront(e)
+	} else {
+		c.m[key] = c.ll.PushFront(&cacheEntry{key: key, r: r})
+		c.bytes += r.size()
+	}
+	for c.ll.Len() > c.maxEntries || c.bytes > c.maxBytes {
+		last := c.ll.Back()
+		ce := last.Value.(*cacheEntry)
+		c.ll.Remove(last)
+		delete(c.m, ce.key)
+		c.bytes -= ce.r.size()
+	}
+}
+
+// stats returns the number of entries and bytes held.
+func (c *renderCache) stats() (entries, bytes int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ll.Len(), c.bytes
+}

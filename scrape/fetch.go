@@ -1,0 +1,119 @@
+package scrape
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// ErrTooLarge means a response body exceeded the fetcher's size cap.
+var ErrTooLarge = errors.New("response body too large")
+
+// HTTPError is a non-2xx upstream answer.
+type HTTPError struct {
+	URL        string
+	StatusCode int
+	// RetryAfter is the upstream's Retry-After, zero when absent.
+	RetryAfter time.Duration
+}
+
+func (e *HTTPError) Error() string {
+	if e.RetryAfter > 0 {
+		return fmt.Sprintf("GET %s: HTTP %d (retry after %s)", e.URL, e.StatusCode, e.RetryAfter)
+	}
+	return fmt.Sprintf("GET %s: HTTP %d", e.URL, e.StatusCode)
+}
+
+// Fetcher makes polite GET requests: a context deadline, a User-Agent
+// naming paperfeed, a response size cap, and an optional rate limit
+// shared by everything that uses the same Limiter.
+type Fetcher struct {
+	Client    *http.Client
+	UserAgent string
+	MaxBytes  int64         // 0 means 16 MiB
+	Timeout   time.Duration // per request, 0 means 30s
+	Limiter   *Limiter      // nil means no spacing
+}
+
+// Response is a fetched body with the headers a caller may need.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// NotModified reports a 304 answer to a conditional request.
+func (r *Response) NotModified() bool { return r.Status == http.StatusNotModified }
+
+// Get fetches url. extra headers (conditional request validators) are
+// added to the request. A 304 is returned as a Response, every other
+// non-2xx as *HTTPError.
+func (f *Fetcher) Get(ctx context.Context, url string, extra http.Header) (*Response, error) {
+	timeout := f.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	if f.Limiter != nil {
+		release, err := f.Limiter.Acquire(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("GET %s: %w", url, err)
+		}
+		defer release()
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	for k, v := range extra {
+		req.Header[k] = v
+	}
+	req.Header.Set("User-Agent", f.UserAgent)
+	client := f.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotModified {
+		return &Response{Status: resp.StatusCode, Header: resp.Header}, nil
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		return nil, &HTTPError{URL: url, StatusCode: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
+	}
+	limit := f.MaxBytes
+	if limit <= 0 {
+		limit = 16 << 20
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: read body: %w", url, err)
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("GET %s: %w (over %d bytes)", url, ErrTooLarge, limit)
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
+}
+
+// retryAfter reads a Retry-After header: seconds or an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"paperfeed/feed"
+)
+
+// routes is the whole route map of the service.
+func (a *app) routes() http.Handler {
+	mux := http.NewServeMux()
+	// Feeds.
+	mux.Handle("GET /feed.rss", a.route("feed", a.feedHandler(feed.RSS, nil)))
+	mux.Handle("GET /feed.atom", a.route("feed", a.feedHandler(feed.Atom, nil)))
+	mux.Handle("GET /feed.json", a.route("feed", a.feedHandler(feed.JSON, nil)))
+	mux.Handle("GET /feed", a.route("feed", a.feedHandler("", nil)))
+	// RSSHub's route shape: an RSSHub URL works by changing only the host.
+	mux.Handle("GET /huggingface/daily-papers", a.route("rsshub", a.feedHandler("", rsshubPath)))
+	mux.Handle("GET /huggingface/daily-papers/{period}", a.route("rsshub", a.feedHandler("", rsshubPath)))
+	mux.Handle("GET /huggingface/daily-papers/{period}/{min_upvotes}", a.route("rsshub", a.feedHandler("", rsshubPath)))
+	// Operations.
+	mux.Handle("GET /healthz", a.route("healthz", http.HandlerFunc(a.healthz)))
+	mux.Handle("GET /readyz", a.route("readyz", http.HandlerFunc(a.readyz)))
+	mux.Handle("GET /status", a.route("status", http.HandlerFunc(a.status)))
+	mux.Handle("GET /metrics", a.route("metrics", a.metrics.handler()))
+	mux.Handle("/", a.route("other", http.HandlerFunc(notFound)))
+	return a.limits(mux)
+}
+
+const maxQueryBytes = 4096
+
+// limits rejects oversized queries before any work is done.
+func (a *app) limits(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.URL.RawQuery) > maxQueryBytes {
+			http.Error(w, fmt.Sprintf("query string too long: at most %d bytes", maxQueryBytes), http.StatusRequestURITooLong)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusWriter records what a handler answered, for logs and metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+	format string
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+// route wraps a handler with the access log, metrics and panic recovery.
+func (a *app) route(name string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				a.log.Error("handler panic", "route", name, "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					http.Error(sw, "internal error", http.StatusInternalServerError)
+				}
+			}
+			d := time.Since(start)
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			a.metrics.observe(name, sw.format, status, sw.bytes, d)
+			level := slog.LevelInfo
+			if status >= 500 {
+				level = slog.LevelError
+			}
+			a.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
+				"status", status, "bytes", sw.bytes, "duration", d, "remote", r.RemoteAddr)
+		}()
+		h.ServeHTTP(sw, r)
+	})
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) {
+	http.Error(w, "404 not found: "+r.URL.Path+"\nfeeds are at /feed.rss, /feed.atom and /feed.json", http.StatusNotFound)
+}
