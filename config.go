@@ -46,7 +46,7 @@ type Config struct {
 // setting is one flag with its environment variable.
 type setting struct {
 	name, env, def, usage string
-	parse             func(string) error
+	parse                 func(string) error
 }
 
 func parseConfig(args []string, getenv func(string) string, out io.Writer) (Config, error) {

@@ -16,10 +16,10 @@ type Index struct {
 
 type doc struct {
 	title, abstract, keywords string // folded, space-padded
-	authors                         []string
-	authorsText                     string
-	org                             string
-	categories                      []string // lower case
+	authors                   []string
+	authorsText               string
+	org                       string
+	categories                []string // lower case
 }
 
 // NewIndex folds the papers' searchable text. The order of papers is kept.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
 
 	"paperfeed/feed"
 )
@@ -366,17 +367,34 @@ func parseCard(card *goquery.Selection) (feed.Paper, bool) {
 		}
 		return true
 	})
-	card.Find("div").EachWithBreak(func(_ int, d *goquery.Selection) bool {
-		t := feed.CleanLine(d.Text())
-		if rest, ok := strings.CutPrefix(t, "Submitted by "); ok && d.Children().Length() <= 2 {
-			if f := strings.Fields(rest); len(f) > 0 {
-				p.SubmittedBy = f[len(f)-1]
-			}
-			return false
-		}
-		return true
-	})
+	p.SubmittedBy = submitter(card)
 	return p, true
+}
+
+// submitter finds the "Submitted by NAME" badge of a card. Only each
+// element's own text nodes are read, so a malformed page that nests
+// everything in one card stays linear.
+func submitter(card *goquery.Selection) string {
+	name := ""
+	card.Find("div").EachWithBreak(func(_ int, d *goquery.Selection) bool {
+		var texts []string
+		for c := d.Nodes[0].FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.TextNode {
+				if t := strings.TrimSpace(c.Data); t != "" {
+					texts = append(texts, t)
+				}
+			}
+		}
+		if len(texts) == 0 || !strings.HasPrefix(texts[0], "Submitted by") {
+			return true
+		}
+		f := strings.Fields(strings.TrimPrefix(strings.Join(texts, " "), "Submitted by"))
+		if len(f) > 0 {
+			name = feed.CleanLine(f[len(f)-1])
+		}
+		return false
+	})
+	return name
 }
 
 // cardCount reads a card's counter; "-" (no votes yet) and junk are 0.
