@@ -37,6 +37,12 @@ func ParseArxivID(s string) (id string, version int, ok bool) {
 	if m == nil {
 		return "", 0, false
 	}
+	if dot := strings.IndexByte(m[1], '.'); dot == 4 && !strings.Contains(m[1], "/") {
+		// From 1501 on, the sequence number has five digits; before, four.
+		if (m[1][:4] >= "1501") != (len(m[1])-dot-1 == 5) {
+			return "", 0, false
+		}
+	}
 	if m[2] != "" {
 		v, err := strconv.Atoi(m[2])
 		if err != nil || v <= 0 {

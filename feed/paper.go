@@ -111,12 +111,16 @@ func (p *Paper) Merge(o *Paper) {
 	if o.ID != p.ID {
 		return
 	}
+	// Text stays as first seen, so items do not change under readers,
+	// unless a new arXiv version brings a revised title and abstract.
+	newVersion := o.Version > p.Version && p.Version > 0
 	if o.Version > p.Version {
 		p.Version = o.Version
 	}
-	p.Title = pick(p.Title, o.Title)
-	// Abstracts: prefer a complete one (cards have none).
-	if len(o.Abstract) > len(p.Abstract) && (!o.OnHF || p.Abstract == "") {
+	if p.Title == "" || (newVersion && o.Title != "") {
+		p.Title = o.Title
+	}
+	if p.Abstract == "" || (newVersion && o.Abstract != "") {
 		p.Abstract = o.Abstract
 	}
 	if len(o.Authors) > len(p.Authors) {

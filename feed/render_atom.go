@@ -46,7 +46,9 @@ func atomDoc(gf *feeds.Feed, m Meta, papers []*Paper) *atomFeed {
 		// The description is the entry's content; no separate summary.
 		e.Content = &feeds.AtomContent{Content: e.Summary.Content, Type: "html"}
 		e.Summary = nil
-		e.Links = append(e.Links, feeds.AtomLink{Href: p.AbsURL(), Rel: "related", Type: "text/html"})
+		if p.Link() != p.AbsURL() {
+			e.Links = append(e.Links, feeds.AtomLink{Href: p.AbsURL(), Rel: "related", Type: "text/html"})
+		}
 		ae := &atomEntry{AtomEntry: e}
 		for _, a := range p.Authors {
 			ae.Authors = append(ae.Authors, feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: a}})
