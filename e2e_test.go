@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -91,15 +90,4 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-func TestSmoke(t *testing.T) {
-	s := startServer(t, nil)
-	waitFor(t, "window loaded", func() bool {
-		_, _, body := s.get(t, "/status")
-		return strings.Count(body, `"2026-08-`) >= 7
-	})
-	code, h, body := s.get(t, "/feed.rss")
-	t.Log(code, h, len(body))
-	t.Log(body[:3000])
 }

@@ -122,7 +122,7 @@ func (a *app) start(ctx context.Context) {
 		client: a.hf, store: a.store, days: a.cfg.Days, refreshPast: a.cfg.RefreshPast,
 		status: a.hfStatus, metrics: a.metrics, log: a.log, now: a.now, onLoad: a.markReady,
 	}
-	p := &poller{name: "hf", interval: a.cfg.Refresh, minBackoff: min(30*time.Second, a.cfg.Refresh),
+	p := &poller{name: "hf", interval: a.cfg.Refresh, minBackoff: min(5*time.Second, a.cfg.Refresh),
 		refresh: hf.refresh, status: a.hfStatus, log: a.log, metrics: a.metrics, now: a.now}
 	go p.run(ctx)
 }

@@ -90,7 +90,10 @@ func (a *app) route(name string, h http.Handler) http.Handler {
 			}
 			a.metrics.observe(name, sw.format, status, sw.bytes, d)
 			level := slog.LevelInfo
-			if status >= 500 {
+			switch {
+			case status == http.StatusServiceUnavailable:
+				level = slog.LevelWarn // not ready, busy or upstream down: already logged where it happened
+			case status >= 500:
 				level = slog.LevelError
 			}
 			a.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,

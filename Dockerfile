@@ -1,0 +1,23 @@
+# syntax=docker/dockerfile:1
+# Build: docker build --build-arg VERSION=$(git describe --always) -t paperfeed .
+# Run:   docker run -p 8080:8080 paperfeed
+
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+# Module downloads get their own layer, cached until go.mod/go.sum change.
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=dev
+ARG OUT=/out/paperfeed
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o "${OUT}" .
+
+# Final image: a static binary, CA certificates and a non-root user only.
+FROM gcr.io/distroless/static-debian12:nonroot
+LABEL org.opencontainers.image.title="paperfeed" \
+      org.opencontainers.image.description="Hugging Face Daily Papers and arXiv as filtered RSS, Atom and JSON feeds"
+COPY --from=build /out/paperfeed /paperfeed
+USER nonroot:nonroot
+EXPOSE 8080
+ENV PAPERFEED_ADDR=:8080
+ENTRYPOINT ["/paperfeed"]
