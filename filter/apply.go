@@ -2,6 +2,8 @@ package filter
 
 import (
 	"cmp"
+	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -16,14 +18,25 @@ func (q Query) Apply(ix *Index, now time.Time) []*feed.Paper {
 	if q.RSSHub.active() {
 		q.RSSHub.compile()
 	}
-	fieldsText := q.fieldSelector()
+	oldest := int64(math.MinInt64)
+	if q.FilterTime > 0 {
+		oldest = now.Add(-q.FilterTime).Truncate(24 * time.Hour).Unix()
+	}
+	var kw bitset
+	if !q.Keywords.Empty() {
+		kw = ix.keywordSet(q.Keywords, q.fieldIDs())
+	}
+	cats := make([]string, len(q.Categories))
+	for i, c := range q.Categories {
+		cats[i] = strings.ToLower(c)
+	}
 	var out []*feed.Paper
 	for i, p := range ix.papers {
-		d := &ix.docs[i]
-		if !q.matchSource(p) || !days.contains(p.Day()) {
+		if kw != nil && !kw.has(i) {
 			continue
 		}
-		if q.FilterTime > 0 && p.Day().Before(now.Add(-q.FilterTime).Truncate(24*time.Hour)) {
+		d := &ix.docs[i]
+		if !q.matchSource(p) || !days.contains(d.day) || d.day < oldest {
 			continue
 		}
 		if p.Upvotes < q.MinUpvotes || p.GitHubStars < q.MinStars || p.Comments < q.MinComments {
@@ -32,16 +45,13 @@ func (q Query) Apply(ix *Index, now time.Time) []*feed.Paper {
 		if q.HasCode != nil && p.HasCode() != *q.HasCode {
 			continue
 		}
-		if len(q.Categories) > 0 && !matchCategories(q.Categories, d.categories) {
+		if len(cats) > 0 && !matchCategories(cats, d.categories) {
 			continue
 		}
 		if len(q.Authors) > 0 && !containsAny(d.authors, q.Authors) {
 			continue
 		}
 		if len(q.Orgs) > 0 && !containsAny([]string{d.org}, q.Orgs) {
-			continue
-		}
-		if !q.Keywords.Empty() && !q.Keywords.Match(fieldsText(d)) {
 			continue
 		}
 		if q.RSSHub.active() && !q.RSSHub.match(rsshubItem{
@@ -79,50 +89,21 @@ func (q *Query) matchSource(p *feed.Paper) bool {
 	return true
 }
 
-// fieldSelector returns the folded text q searches, per the in parameter.
-func (q *Query) fieldSelector() func(d *doc) string {
-	var t, a, k, au bool
+// fieldIDs are the fields q searches, per the in parameter.
+func (q *Query) fieldIDs() []int {
+	out := make([]int, 0, len(q.In))
 	for _, f := range q.In {
-		switch f {
-		case "title":
-			t = true
-		case "abstract":
-			a = true
-		case "keywords":
-			k = true
-		case "authors":
-			au = true
-		}
+		out = append(out, fieldByName[f])
 	}
-	if t && a && k && !au { // the default: avoid building a string
-		return func(d *doc) string { return d.title + d.abstract + d.keywords }
-	}
-	return func(d *doc) string {
-		var b strings.Builder
-		if t {
-			b.WriteString(d.title)
-		}
-		if a {
-			b.WriteString(d.abstract)
-		}
-		if k {
-			b.WriteString(d.keywords)
-		}
-		if au {
-			b.WriteString(" " + d.authorsText + " ")
-		}
-		return b.String()
-	}
+	return out
 }
 
-// matchCategories: any wanted category may match; a bare archive ("cs")
-// matches every category of that archive.
+// matchCategories: any wanted category (lower case) may match; a bare
+// archive ("cs") matches every category of that archive.
 func matchCategories(want, have []string) bool {
 	for _, w := range want {
-		lw := strings.ToLower(w)
-		archive := !strings.Contains(lw, ".")
 		for _, h := range have {
-			if h == lw || (archive && strings.HasPrefix(h, lw+".")) || (archive && h == lw) {
+			if h == w || (len(h) > len(w) && h[len(w)] == '.' && h[:len(w)] == w) {
 				return true
 			}
 		}
@@ -143,30 +124,33 @@ func containsAny(have, want []string) bool {
 	return false
 }
 
-// dayRange is an inclusive range of days; zero ends are open.
-type dayRange struct{ from, to time.Time }
+// dayRange is an inclusive range of days in Unix seconds.
+type dayRange struct{ from, to int64 }
 
-func (r dayRange) contains(d time.Time) bool {
-	return (r.from.IsZero() || !d.Before(r.from)) && (r.to.IsZero() || !d.After(r.to))
-}
+func (r dayRange) contains(d int64) bool { return d >= r.from && d <= r.to }
 
 func (q *Query) dayRange(ix *Index) dayRange {
-	r := dayRange{from: q.Since, to: q.Until}
+	r := dayRange{from: math.MinInt64, to: math.MaxInt64}
+	if !q.Since.IsZero() {
+		r.from = q.Since.Unix()
+	}
+	if !q.Until.IsZero() {
+		r.to = q.Until.Unix()
+	}
 	if from, to := q.PeriodRange(); !from.IsZero() {
-		r = dayRange{from: from, to: to}
+		r = dayRange{from: from.Unix(), to: to.Unix()}
 	}
 	if q.Days > 0 {
 		// The N newest days among the papers of the chosen source.
-		var days []time.Time
-		for _, p := range ix.papers {
+		seen := map[int64]bool{}
+		for i, p := range ix.papers {
 			if q.matchSource(p) {
-				days = append(days, p.Day())
+				seen[ix.docs[i].day] = true
 			}
 		}
-		slices.SortFunc(days, func(a, b time.Time) int { return b.Compare(a) })
-		days = slices.CompactFunc(days, time.Time.Equal)
+		days := slices.Sorted(maps.Keys(seen))
 		if len(days) >= q.Days {
-			r.from = days[q.Days-1]
+			r.from = days[len(days)-q.Days]
 		}
 	}
 	return r

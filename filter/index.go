@@ -1,45 +1,87 @@
 package filter
 
 import (
+	"math/bits"
+	"slices"
 	"strings"
 
 	"paperfeed/feed"
 )
 
-// Index holds papers with their text folded once, so a query does no text
-// processing per paper. Build one per store view and share it: it is
-// read-only after NewIndex.
+// Index holds papers with their text folded and an inverted index of
+// their words, so a keyword query looks words up instead of scanning
+// text. Build one per store view and share it: it is read-only after
+// NewIndex.
 type Index struct {
 	papers []*feed.Paper
 	docs   []doc
+	fields [numFields]fieldIndex
+}
+
+// Searchable fields, as named by the in parameter.
+const (
+	fTitle = iota
+	fAbstract
+	fKeywords
+	fAuthors
+	numFields
+)
+
+var fieldByName = map[string]int{"title": fTitle, "abstract": fAbstract, "keywords": fKeywords, "authors": fAuthors}
+
+type fieldIndex struct {
+	postings map[string][]uint32 // word -> ascending paper positions
+	vocab    []string            // sorted words, for prefix terms
 }
 
 type doc struct {
-	title, abstract, keywords string // folded, space-padded
-	authors                   []string
-	authorsText               string
-	org                       string
-	categories                []string // lower case
+	text       [numFields]string // folded, space-padded
+	authors    []string          // folded, each author
+	org        string            // folded name and full name
+	categories []string          // lower case
+	day        int64             // Paper.Day() as Unix seconds
 }
 
-// NewIndex folds the papers' searchable text. The order of papers is kept.
+// NewIndex folds the papers' searchable text and indexes its words. The
+// order of papers is kept.
 func NewIndex(papers []*feed.Paper) *Index {
 	ix := &Index{papers: papers, docs: make([]doc, len(papers))}
+	for f := range ix.fields {
+		ix.fields[f].postings = map[string][]uint32{}
+	}
 	for i, p := range papers {
 		d := &ix.docs[i]
-		d.title = fold(p.Title)
-		d.abstract = fold(p.Abstract + "\n\n" + p.AISummary)
-		d.keywords = fold(strings.Join(p.AIKeywords, " , "))
+		d.text[fTitle] = fold(p.Title)
+		d.text[fAbstract] = fold(p.Abstract + "\n\n" + p.AISummary)
+		d.text[fKeywords] = fold(strings.Join(p.AIKeywords, " , "))
 		d.authors = make([]string, len(p.Authors))
 		for j, a := range p.Authors {
 			d.authors[j] = fold(a)
 		}
-		d.authorsText = strings.Join(d.authors, " ")
+		d.text[fAuthors] = " " + strings.Join(d.authors, " ") + " "
 		d.org = fold(p.Org.Name + " , " + p.Org.FullName)
+		d.day = p.Day().Unix()
 		d.categories = make([]string, len(p.Categories))
 		for j, c := range p.Categories {
 			d.categories[j] = strings.ToLower(c)
 		}
+		for f := range numFields {
+			post := ix.fields[f].postings
+			for _, w := range strings.Fields(d.text[f]) {
+				l := post[w]
+				if n := len(l); n == 0 || l[n-1] != uint32(i) {
+					post[w] = append(l, uint32(i))
+				}
+			}
+		}
+	}
+	for f := range ix.fields {
+		fi := &ix.fields[f]
+		fi.vocab = make([]string, 0, len(fi.postings))
+		for w := range fi.postings {
+			fi.vocab = append(fi.vocab, w)
+		}
+		slices.Sort(fi.vocab)
 	}
 	return ix
 }
@@ -49,3 +91,119 @@ func (ix *Index) Len() int { return len(ix.papers) }
 
 // Papers are the indexed papers, in their order.
 func (ix *Index) Papers() []*feed.Paper { return ix.papers }
+
+// bitset is a set of paper positions.
+type bitset []uint64
+
+func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
+
+func (b bitset) add(i uint32)   { b[i/64] |= 1 << (i % 64) }
+func (b bitset) has(i int) bool { return b[i/64]&(1<<(uint(i)%64)) != 0 }
+func (b bitset) or(o bitset) {
+	for i := range b {
+		b[i] |= o[i]
+	}
+}
+func (b bitset) and(o bitset) {
+	for i := range b {
+		b[i] &= o[i]
+	}
+}
+func (b bitset) andNot(o bitset) {
+	for i := range b {
+		b[i] &^= o[i]
+	}
+}
+func (b bitset) addAll(l []uint32) {
+	for _, i := range l {
+		b.add(i)
+	}
+}
+func (b bitset) fill(n int) bitset {
+	for i := range b {
+		b[i] = ^uint64(0)
+	}
+	if r := n % 64; r != 0 {
+		b[len(b)-1] = (1 << r) - 1
+	}
+	return b
+}
+func (b bitset) count() int {
+	n := 0
+	for _, w := range b {
+		n += bits.OnesCount64(w)
+	}
+	return n
+}
+
+// wordSet is the set of papers having word w (or, for a prefix, a word
+// starting with w) in one of the fields.
+func (ix *Index) wordSet(w string, prefix bool, fields []int) bitset {
+	set := newBitset(len(ix.papers))
+	for _, f := range fields {
+		fi := &ix.fields[f]
+		if !prefix {
+			set.addAll(fi.postings[w])
+			continue
+		}
+		start, _ := slices.BinarySearch(fi.vocab, w)
+		for _, v := range fi.vocab[start:] {
+			if !strings.HasPrefix(v, w) {
+				break
+			}
+			set.addAll(fi.postings[v])
+		}
+	}
+	return set
+}
+
+// termSet is the set of papers matching a term in one of the fields.
+// Phrases are narrowed by their words, then checked in the text.
+func (ix *Index) termSet(t term, fields []int) bitset {
+	var set bitset
+	for i, w := range t.words {
+		s := ix.wordSet(w, t.prefix && i == len(t.words)-1, fields)
+		if set == nil {
+			set = s
+		} else {
+			set.and(s)
+		}
+	}
+	if len(t.words) == 1 {
+		return set
+	}
+	for wi, w := range set {
+		for w != 0 {
+			b := bits.TrailingZeros64(w)
+			w &^= 1 << b
+			i := wi*64 + b
+			ok := false
+			for _, f := range fields {
+				if t.match(ix.docs[i].text[f]) {
+					ok = true
+					break
+				}
+			}
+			if !ok {
+				set[wi] &^= 1 << b
+			}
+		}
+	}
+	return set
+}
+
+// keywordSet evaluates a keyword query over the index.
+func (ix *Index) keywordSet(k Keywords, fields []int) bitset {
+	set := newBitset(len(ix.papers)).fill(len(ix.papers))
+	for _, g := range k.Clauses {
+		any := newBitset(len(ix.papers))
+		for _, t := range g {
+			any.or(ix.termSet(t, fields))
+		}
+		set.and(any)
+	}
+	for _, t := range k.Excluded {
+		set.andNot(ix.termSet(t, fields))
+	}
+	return set
+}

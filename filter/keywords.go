@@ -183,25 +183,3 @@ func (k Keywords) String() string {
 
 // Empty reports whether there is nothing to match.
 func (k Keywords) Empty() bool { return len(k.Clauses) == 0 && len(k.Excluded) == 0 }
-
-// Match reports whether a document's folded text matches.
-func (k Keywords) Match(text string) bool {
-	for _, t := range k.Excluded {
-		if t.match(text) {
-			return false
-		}
-	}
-	for _, g := range k.Clauses {
-		ok := false
-		for _, t := range g {
-			if t.match(text) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
-}

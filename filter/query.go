@@ -116,6 +116,12 @@ func Parse(v url.Values, o Options) (Query, error) {
 		if strings.HasPrefix(key, "utm_") {
 			continue
 		}
+		if strings.TrimSpace(key) == "" {
+			if strings.TrimSpace(strings.Join(vals, "")) == "" {
+				continue // a stray "&=" or "?&"
+			}
+			return q, errf("(no name)", strings.Join(vals, ","), "a value was given without a parameter name; write name=value")
+		}
 		if !slices.Contains(Accepted, key) {
 			return q, unknownParam(name, Accepted)
 		}
