@@ -18,15 +18,17 @@ import (
 // app is the running service: the store, the sources that fill it, the
 // render cache and what the operator sees.
 type app struct {
-	cfg     Config
-	log     *slog.Logger
-	now     func() time.Time
-	store   *feed.Store
-	hf      *scrape.HFClient
-	metrics *metrics
-	cache   *renderCache
-	renders chan struct{} // bounds concurrent cache-miss renders
-	flight  singleflight.Group
+	cfg   Config
+	log   *slog.Logger
+	now   func() time.Time
+	store *feed.Store
+	hf    *scrape.HFClient
+	// hfSource keeps the HF window; its refresh runs on a poller.
+	hfSource *hfSource
+	metrics  *metrics
+	cache    *renderCache
+	renders  chan struct{} // bounds concurrent cache-miss renders
+	flight   singleflight.Group
 
 	hfStatus    *sourceStatus
 	arxivStatus *sourceStatus

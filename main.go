@@ -113,16 +113,16 @@ func newApp(cfg Config, log *slog.Logger, now func() time.Time) *app {
 		Client: client, UserAgent: a.userAgent(), Timeout: cfg.Timeout, Limiter: scrape.NewLimiter(cfg.HFInterval),
 	}}
 	a.periods = newPeriodLoader(a)
+	a.hfSource = &hfSource{
+		client: a.hf, store: a.store, days: cfg.Days, refreshPast: cfg.RefreshPast,
+		status: a.hfStatus, metrics: a.metrics, log: log, now: now, onLoad: a.markReady,
+	}
 	return a
 }
 
 // start launches the background refresh of every source.
 func (a *app) start(ctx context.Context) {
-	hf := &hfSource{
-		client: a.hf, store: a.store, days: a.cfg.Days, refreshPast: a.cfg.RefreshPast,
-		status: a.hfStatus, metrics: a.metrics, log: a.log, now: a.now, onLoad: a.markReady,
-	}
 	p := &poller{name: "hf", interval: a.cfg.Refresh, minBackoff: min(5*time.Second, a.cfg.Refresh),
-		refresh: hf.refresh, status: a.hfStatus, log: a.log, metrics: a.metrics, now: a.now}
+		refresh: a.hfSource.refresh, status: a.hfStatus, log: a.log, now: a.now}
 	go p.run(ctx)
 }

@@ -20,12 +20,12 @@ type poller struct {
 	refresh    func(ctx context.Context) (later time.Duration, err error)
 	status     *sourceStatus
 	log        *slog.Logger
-	metrics    *metrics
 	now        func() time.Time
+
+	backoff time.Duration
 }
 
 func (p *poller) run(ctx context.Context) {
-	backoff := p.minBackoff
 	for {
 		start := p.now()
 		p.status.attempt(start)
@@ -33,23 +33,15 @@ func (p *poller) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		delay := p.interval
 		if err != nil {
 			p.status.failure(p.now(), err)
-			p.log.Warn("refresh failed; serving the last good data", "source", p.name, "error", err, "retry_in", backoff)
-			delay = backoff
-			backoff = min(backoff*2, p.interval)
-			var he *scrape.HTTPError
-			if errors.As(err, &he) && he.RetryAfter > delay {
-				delay = he.RetryAfter
-			}
 		} else {
-			backoff = p.minBackoff
 			p.status.success(p.now())
 			p.log.Debug("refreshed", "source", p.name, "took", p.now().Sub(start))
 		}
-		if later > delay {
-			delay = later
+		delay := p.next(err, later)
+		if err != nil {
+			p.log.Warn("refresh failed; serving the last good data", "source", p.name, "error", err, "retry_in", delay)
 		}
 		next := p.now().Add(delay)
 		p.status.update(func(s *statusJSON) { s.NextFetch = next })
@@ -61,4 +53,23 @@ func (p *poller) run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// next is the delay before the following refresh.
+func (p *poller) next(err error, later time.Duration) time.Duration {
+	delay := p.interval
+	if err != nil {
+		if p.backoff == 0 {
+			p.backoff = p.minBackoff
+		}
+		delay = p.backoff
+		p.backoff = min(p.backoff*2, p.interval)
+		var he *scrape.HTTPError
+		if errors.As(err, &he) && he.RetryAfter > delay {
+			delay = he.RetryAfter
+		}
+	} else {
+		p.backoff = 0
+	}
+	return max(delay, later)
 }

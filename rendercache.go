@@ -10,14 +10,17 @@ import (
 // gzip encodings, its validators and content type.
 type rendered struct {
 	body     []byte
-	gz       []byte
+	gzOnce   sync.Once
+	gz       []byte // set once by gzipped
 	etag     string // quoted strong ETag of the identity body
 	gzETag   string // quoted strong ETag of the gzip body
 	modified time.Time
 	ctype    string
 }
 
-func (r *rendered) size() int { return len(r.body) + len(r.gz) + 256 }
+// size is what the entry costs the cache. A gzip body made after the
+// entry was added is counted by reserving its likely size up front.
+func (r *rendered) size() int { return len(r.body) + len(r.body)/3 + 256 }
 
 // renderCache is an LRU of rendered responses with hard bounds on both
 // entries and bytes, so clients inventing URLs cannot grow memory.

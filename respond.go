@@ -11,25 +11,35 @@ import (
 	"time"
 )
 
-// newRendered prepares a response once: both encodings and validators.
+// newRendered prepares a response: the identity body and validators.
+// The gzip body is made on first demand, once (see gzipped).
 func newRendered(body []byte, ctype string, modified time.Time) *rendered {
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	_, _ = zw.Write(body)
-	_ = zw.Close()
+	etag := etagOf(body)
 	return &rendered{
 		body:     body,
-		gz:       gz.Bytes(),
-		etag:     etagOf(body, ""),
-		gzETag:   etagOf(body, "-gz"),
+		etag:     `"` + etag + `"`,
+		gzETag:   `"` + etag + `-gz"`,
 		modified: modified.UTC().Truncate(time.Second),
 		ctype:    ctype,
 	}
 }
 
-func etagOf(body []byte, suffix string) string {
+// gzipped returns the compressed body, compressing it the first time.
+func (r *rendered) gzipped() []byte {
+	r.gzOnce.Do(func() {
+		var gz bytes.Buffer
+		gz.Grow(len(r.body) / 4)
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+		_, _ = zw.Write(r.body)
+		_ = zw.Close()
+		r.gz = gz.Bytes()
+	})
+	return r.gz
+}
+
+func etagOf(body []byte) string {
 	sum := sha256.Sum256(body)
-	return `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + suffix + `"`
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
 }
 
 // serveRendered writes a cached response: conditional GET (If-None-Match
@@ -41,7 +51,7 @@ func serveRendered(w http.ResponseWriter, r *http.Request, rr *rendered, cacheCo
 	useGzip := acceptsGzip(r.Header.Get("Accept-Encoding"))
 	etag, body := rr.etag, rr.body
 	if useGzip {
-		etag, body = rr.gzETag, rr.gz
+		etag, body = rr.gzETag, rr.gzipped()
 	}
 	h.Set("Vary", "Accept-Encoding")
 	h.Set("Cache-Control", cacheControl)

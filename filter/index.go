@@ -128,13 +128,6 @@ func (b bitset) fill(n int) bitset {
 	}
 	return b
 }
-func (b bitset) count() int {
-	n := 0
-	for _, w := range b {
-		n += bits.OnesCount64(w)
-	}
-	return n
-}
 
 // wordSet is the set of papers having word w (or, for a prefix, a word
 // starting with w) in one of the fields.

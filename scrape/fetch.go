@@ -80,6 +80,9 @@ func (f *Fetcher) Get(ctx context.Context, url string, extra http.Header) (*Resp
 	}
 	resp, err := client.Do(req)
 	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("GET %s: timed out after %s: %w", url, timeout, err)
+		}
 		return nil, fmt.Errorf("GET %s: %w", url, err)
 	}
 	defer resp.Body.Close()
@@ -95,6 +98,9 @@ func (f *Fetcher) Get(ctx context.Context, url string, extra http.Header) (*Resp
 		limit = 16 << 20
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil && errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("GET %s: body timed out after %s: %w", url, timeout, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: read body: %w", url, err)
 	}

@@ -1,0 +1,429 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"paperfeed/internal/upstream"
+	"paperfeed/scrape"
+)
+
+// fixture is an app wired to a replayed HF, driven by hand: the test
+// calls refresh itself, so the upstream request count is exact.
+type fixture struct {
+	app *app
+	hf  *upstream.HF
+	srv *httptest.Server
+}
+
+func testConfig(hfURL string) Config {
+	return Config{
+		Addr: "127.0.0.1:0", BaseURL: "http://paperfeed.test", Days: 7, ArxivDays: 7, Refresh: 15 * time.Minute,
+		RefreshPast: 3 * time.Hour, HFURL: hfURL, Timeout: 2 * time.Second, RequestTimeout: 5 * time.Second,
+		StartupWait: 200 * time.Millisecond, CacheEntries: 100, CacheMB: 16, MaxRenders: 4,
+	}
+}
+
+func newFixture(t *testing.T, mutate func(*Config)) *fixture {
+	t.Helper()
+	hf, err := upstream.NewHF("testdata", upstream.DefaultDays())
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := httptest.NewServer(hf)
+	t.Cleanup(up.Close)
+	cfg := testConfig(up.URL)
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	a := newApp(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	srv := httptest.NewServer(a.routes())
+	t.Cleanup(srv.Close)
+	return &fixture{app: a, hf: hf, srv: srv}
+}
+
+func (f *fixture) refresh(t *testing.T) error {
+	t.Helper()
+	_, err := f.app.hfSource.refresh(context.Background())
+	return err
+}
+
+func (f *fixture) get(t *testing.T, path string, hdr ...string) (*http.Response, []byte) {
+	t.Helper()
+	return f.do(t, http.MethodGet, path, hdr...)
+}
+
+func (f *fixture) do(t *testing.T, method, path string, hdr ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, f.srv.URL+path, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DisableCompression = true // see exactly what was sent
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
+}
+
+func (f *fixture) status(t *testing.T) statusJSON {
+	t.Helper()
+	_, b := f.get(t, "/status")
+	var d statusDoc
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	return d.Sources[0]
+}
+
+// Each fault: the feed keeps serving the last good data, /status shows the
+// fault, and the upstream saw only the requests the schedule allows.
+func TestFaultsKeepLastGoodData(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		fault   upstream.Fault
+		wantErr string // in /status; "" means the refresh succeeds
+	}{
+		{"http 500", upstream.Fault{Status: 500}, "HTTP 500"},
+		{"429 retry-after", upstream.Fault{Status: 429, RetryAfter: "120"}, "HTTP 429 (retry after 2m0s)"},
+		{"hang past the timeout", upstream.Fault{Hang: 5 * time.Second}, "timed out after 1s"},
+		{"body cut half-way", upstream.Fault{Truncate: true}, "unexpected EOF"},
+		{"changed layout", upstream.Fault{Layout: true}, "layout changed"},
+		{"partial day", upstream.Fault{Partial: 3}, ""},
+		{"slow", upstream.Fault{Slow: 300 * time.Millisecond}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t, func(c *Config) { c.Timeout = time.Second })
+			if err := f.refresh(t); err != nil {
+				t.Fatal(err)
+			}
+			resp, good := f.get(t, "/feed.json?limit=500")
+			etag := resp.Header.Get("ETag")
+			before := f.hf.Total()
+
+			f.hf.SetFault("/papers", c.fault)
+			err := f.refresh(t)
+			if got := f.hf.Total() - before; got != 1 {
+				t.Errorf("upstream saw %d requests for one refresh of the newest day, want 1", got)
+			}
+			if (err == nil) != (c.wantErr == "") {
+				t.Fatalf("refresh error = %v", err)
+			}
+			if err != nil {
+				f.app.hfStatus.failure(time.Now(), err) // as the poller does
+				st := f.status(t)
+				if !strings.Contains(st.LastError, c.wantErr) || st.Failures != 1 || st.LastErrorAt.IsZero() {
+					t.Errorf("status does not show the fault: %+v", st)
+				}
+				f.hf.SetFault("/papers", upstream.Fault{})
+			}
+			resp, now := f.get(t, "/feed.json?limit=500")
+			if resp.StatusCode != 200 || !bytes.Equal(now, good) || resp.Header.Get("ETag") != etag {
+				t.Errorf("feed changed after the fault: %d, %d bytes (had %d)", resp.StatusCode, len(now), len(good))
+			}
+		})
+	}
+}
+
+func TestRetryAfterAndBackoff(t *testing.T) {
+	p := &poller{interval: 15 * time.Minute, minBackoff: 5 * time.Second}
+	e500 := &scrape.HTTPError{StatusCode: 500}
+	for i, want := range []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second} {
+		if got := p.next(e500, 0); got != want {
+			t.Errorf("failure %d: delay %s, want %s", i+1, got, want)
+		}
+	}
+	if got := p.next(&scrape.HTTPError{StatusCode: 429, RetryAfter: 10 * time.Minute}, 0); got != 10*time.Minute {
+		t.Errorf("429 Retry-After 10m: delay %s", got)
+	}
+	if got := p.next(nil, 0); got != 15*time.Minute {
+		t.Errorf("after success: delay %s, want the interval", got)
+	}
+	if got := p.next(e500, 0); got != 5*time.Second {
+		t.Errorf("backoff not reset after success: %s", got)
+	}
+	for range 20 {
+		p.next(e500, 0)
+	}
+	if got := p.next(e500, 0); got != 15*time.Minute {
+		t.Errorf("backoff not capped at the interval: %s", got)
+	}
+	if got := p.next(nil, 2*time.Hour); got != 2*time.Hour {
+		t.Errorf("max-age asked for 2h, got %s", got)
+	}
+}
+
+func TestColdStartIs503UntilLoaded(t *testing.T) {
+	f := newFixture(t, nil)
+	f.hf.SetFault("/papers", upstream.Fault{Status: 503, RetryAfter: "30"})
+	_ = f.refresh(t)
+	for _, p := range []string{"/feed.rss", "/feed.json"} {
+		resp, body := f.get(t, p)
+		if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "no data loaded yet") {
+			t.Errorf("%s before load: %d %q", p, resp.StatusCode, body)
+		}
+	}
+	if resp, _ := f.get(t, "/readyz"); resp.StatusCode != 503 {
+		t.Errorf("readyz before load: %d", resp.StatusCode)
+	}
+	if resp, _ := f.get(t, "/healthz"); resp.StatusCode != 200 {
+		t.Errorf("healthz: %d", resp.StatusCode)
+	}
+	f.hf.SetFault("/papers", upstream.Fault{})
+	if err := f.refresh(t); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := f.get(t, "/readyz"); resp.StatusCode != 200 {
+		t.Errorf("readyz after load: %d", resp.StatusCode)
+	}
+}
+
+func TestPartialDayMerges(t *testing.T) {
+	f := newFixture(t, nil)
+	f.hf.SetFault("/papers", upstream.Fault{Partial: 5})
+	if err := f.refresh(t); err != nil {
+		t.Fatal(err)
+	}
+	newest := f.hf.Newest()
+	if n := f.app.store.HFDayCount(newest); n != 5 {
+		t.Fatalf("first, partial fetch: %d papers", n)
+	}
+	f.hf.SetFault("/papers", upstream.Fault{})
+	_ = f.refresh(t)
+	f.hf.SetFault("/papers", upstream.Fault{Partial: 2})
+	_ = f.refresh(t)
+	if n := f.app.store.HFDayCount(newest); n != f.hf.Items(newest) {
+		t.Errorf("after a smaller refetch: %d papers, want all %d", n, f.hf.Items(newest))
+	}
+}
+
+func TestRefreshSchedule(t *testing.T) {
+	f := newFixture(t, nil)
+	if err := f.refresh(t); err != nil {
+		t.Fatal(err)
+	}
+	hits := f.hf.Hits()
+	// First refresh: the newest page, then the 6 older days, each once.
+	if hits["/papers"] != 1 || len(hits) != 7 {
+		t.Errorf("first refresh fetched %v", hits)
+	}
+	for p, n := range hits {
+		if n != 1 {
+			t.Errorf("%s fetched %d times", p, n)
+		}
+	}
+	if hits["/papers/date/2026-08-16"] != 0 && hits["/papers/date/2026-08-15"] != 0 {
+		t.Errorf("weekend days were fetched: %v", hits)
+	}
+	// Later refreshes within refreshPast fetch only the newest day.
+	before := f.hf.Total()
+	_ = f.refresh(t)
+	_ = f.refresh(t)
+	if got := f.hf.Total() - before; got != 2 {
+		t.Errorf("two refreshes made %d requests, want 2", got)
+	}
+	// Validators stay stable across refreshes that change nothing.
+	r1, _ := f.get(t, "/feed.atom")
+	_ = f.refresh(t)
+	r2, _ := f.get(t, "/feed.atom")
+	if r1.Header.Get("ETag") != r2.Header.Get("ETag") || r1.Header.Get("Last-Modified") != r2.Header.Get("Last-Modified") {
+		t.Errorf("validators moved without a data change")
+	}
+}
+
+func TestColdStartConcurrencyOneFetchPerResource(t *testing.T) {
+	hf, err := upstream.NewHF("testdata", upstream.DefaultDays())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hf.SetFault("/papers", upstream.Fault{Slow: 300 * time.Millisecond})
+	up := httptest.NewServer(hf)
+	defer up.Close()
+	cfg := testConfig(up.URL)
+	cfg.StartupWait = 10 * time.Second
+	a := newApp(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	srv := httptest.NewServer(a.routes())
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a.start(ctx)
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 200}}
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			path := []string{"/feed.rss", "/feed.atom", "/feed.json?q=agents", "/feed.rss?week=2026-W34"}[i%4]
+			resp, err := client.Get(srv.URL + path)
+			if err != nil {
+				errs <- err
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				errs <- fmt.Errorf("%s: %d", path, resp.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for path, n := range hf.Hits() {
+		if n != 1 {
+			t.Errorf("%s fetched %d times, want once", path, n)
+		}
+	}
+	if hf.Hits()["/papers/week/2026-W34"] != 1 {
+		t.Errorf("week page: %v", hf.Hits())
+	}
+}
+
+func TestConditionalGet(t *testing.T) {
+	f := newFixture(t, nil)
+	if err := f.refresh(t); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/feed.rss", "/feed.atom", "/feed.json", "/feed?format=atom&q=agents"} {
+		resp, body := f.get(t, path)
+		etag, lm := resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+		if resp.StatusCode != 200 || etag == "" || lm == "" || !strings.HasPrefix(etag, `"`) {
+			t.Fatalf("%s: %d etag %q last-modified %q", path, resp.StatusCode, etag, lm)
+		}
+		if cl := resp.Header.Get("Content-Length"); cl != fmt.Sprint(len(body)) {
+			t.Errorf("%s: Content-Length %s, body %d", path, cl, len(body))
+		}
+		if cc := resp.Header.Get("Cache-Control"); !strings.Contains(cc, "public, max-age=450") || !strings.Contains(cc, "stale-while-revalidate=900") {
+			t.Errorf("%s: Cache-Control %q", path, cc)
+		}
+		if v := resp.Header.Get("Vary"); v != "Accept-Encoding" {
+			t.Errorf("%s: Vary %q", path, v)
+		}
+		modified, _ := http.ParseTime(lm)
+		for _, c := range []struct {
+			name string
+			hdr  []string
+			want int
+		}{
+			{"etag", []string{"If-None-Match", etag}, 304},
+			{"etag in a list", []string{"If-None-Match", `"x", ` + etag}, 304},
+			{"weak etag", []string{"If-None-Match", "W/" + etag}, 304},
+			{"star", []string{"If-None-Match", "*"}, 304},
+			{"other etag", []string{"If-None-Match", `"nope"`}, 200},
+			{"ims equal", []string{"If-Modified-Since", lm}, 304},
+			{"ims later", []string{"If-Modified-Since", modified.Add(time.Hour).Format(http.TimeFormat)}, 304},
+			{"ims earlier", []string{"If-Modified-Since", modified.Add(-time.Second).Format(http.TimeFormat)}, 200},
+			{"ims garbage", []string{"If-Modified-Since", "yesterday"}, 200},
+			{"etag wins over ims", []string{"If-None-Match", `"nope"`, "If-Modified-Since", lm}, 200},
+		} {
+			r, b := f.get(t, path, c.hdr...)
+			if r.StatusCode != c.want {
+				t.Errorf("%s %s: %d, want %d", path, c.name, r.StatusCode, c.want)
+			}
+			if c.want == 304 && (len(b) != 0 || r.Header.Get("ETag") != etag) {
+				t.Errorf("%s %s: 304 with body %d or etag %q", path, c.name, len(b), r.Header.Get("ETag"))
+			}
+		}
+		// gzip from the cache: a different strong ETag, same content.
+		r, gz := f.get(t, path, "Accept-Encoding", "gzip")
+		if r.Header.Get("Content-Encoding") != "gzip" || r.Header.Get("ETag") == etag {
+			t.Fatalf("%s gzip: encoding %q etag %q", path, r.Header.Get("Content-Encoding"), r.Header.Get("ETag"))
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := io.ReadAll(zr)
+		if !bytes.Equal(plain, body) {
+			t.Errorf("%s: gzip body differs from identity body", path)
+		}
+		if r, _ := f.get(t, path, "Accept-Encoding", "gzip;q=0"); r.Header.Get("Content-Encoding") != "" {
+			t.Errorf("%s: gzip;q=0 got gzip", path)
+		}
+		if r, _ := f.get(t, path, "Accept-Encoding", "gzip", "If-None-Match", r.Header.Get("ETag")); r.StatusCode != 304 {
+			t.Errorf("%s: gzip etag revalidation: %d", path, r.StatusCode)
+		}
+		// HEAD: headers, no body.
+		hr, hb := f.do(t, http.MethodHead, path)
+		if hr.StatusCode != 200 || len(hb) != 0 || hr.Header.Get("Content-Length") != fmt.Sprint(len(body)) || hr.Header.Get("ETag") != etag {
+			t.Errorf("%s HEAD: %d body %d length %s", path, hr.StatusCode, len(hb), hr.Header.Get("Content-Length"))
+		}
+	}
+}
+
+func TestRenderCacheStaysBounded(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.CacheEntries = 500; c.CacheMB = 2 })
+	if err := f.refresh(t); err != nil {
+		t.Fatal(err)
+	}
+	h := f.app.routes()
+	for i := range 20000 {
+		req := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/feed.json?min_upvotes=%d&limit=%d", 40+i, 1+i%3), nil)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Fatalf("request %d: %d", i, rec.Code)
+		}
+	}
+	entries, size := f.app.cache.stats()
+	if entries > 500 || size > 2<<20 {
+		t.Errorf("render cache grew past its bound: %d entries, %d bytes", entries, size)
+	}
+	if entries < 400 {
+		t.Errorf("render cache holds only %d entries; it should be near its bound", entries)
+	}
+}
+
+func TestPanicIsRecovered(t *testing.T) {
+	f := newFixture(t, nil)
+	h := f.app.route("test", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(errors.New("boom")) }))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x", nil))
+	if rec.Code != 500 {
+		t.Errorf("panic answered %d", rec.Code)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	f := newFixture(t, nil)
+	_ = f.refresh(t)
+	f.get(t, "/feed.rss")
+	f.get(t, "/feed.rss")
+	_, b := f.get(t, "/metrics")
+	for _, want := range []string{
+		`paperfeed_http_requests_total{format="rss",route="feed",status="200"} 2`,
+		`paperfeed_upstream_fetches_total{outcome="ok",source="hf"} 7`,
+		`paperfeed_render_cache_requests_total{result="hit"} 1`,
+		`paperfeed_render_cache_requests_total{result="miss"} 1`,
+		`paperfeed_items{source="hf"}`,
+		`paperfeed_http_request_duration_seconds_bucket{route="feed"`,
+		`paperfeed_http_response_bytes_total{route="feed"}`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
