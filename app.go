@@ -23,12 +23,15 @@ type app struct {
 	now   func() time.Time
 	store *feed.Store
 	hf    *scrape.HFClient
-	// hfSource keeps the HF window; its refresh runs on a poller.
-	hfSource *hfSource
-	metrics  *metrics
-	cache    *renderCache
-	renders  chan struct{} // bounds concurrent cache-miss renders
-	flight   singleflight.Group
+	arxiv *scrape.ArxivClient
+	// The sources; their refreshes run on pollers started by start.
+	hfSource    *hfSource
+	arxivSource *arxivSource
+	enricher    *enricher
+	metrics     *metrics
+	cache       *renderCache
+	renders     chan struct{} // bounds concurrent cache-miss renders
+	flight      singleflight.Group
 
 	hfStatus    *sourceStatus
 	arxivStatus *sourceStatus

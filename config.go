@@ -49,7 +49,7 @@ type setting struct {
 	parse                 func(string) error
 }
 
-func parseConfig(args []string, getenv func(string) string, out io.Writer) (Config, error) {
+func parseConfig(args []string, lookupEnv func(string) (string, bool), out io.Writer) (Config, error) {
 	var c Config
 	var cats, level string
 	fs := flag.NewFlagSet("paperfeed", flag.ContinueOnError)
@@ -82,7 +82,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	values := map[string]*stringValue{}
 	for _, s := range settings {
 		def := s.def
-		if v, ok := lookup(getenv, s.env); ok {
+		if v, ok := lookupEnv(s.env); ok {
 			def = v
 		}
 		v := &stringValue{s: def}
@@ -118,11 +118,6 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 		c.ArxivDays = c.Days
 	}
 	return c, nil
-}
-
-func lookup(getenv func(string) string, key string) (string, bool) {
-	v := getenv(key)
-	return v, v != ""
 }
 
 type stringValue struct{ s string }

@@ -40,7 +40,9 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, func(k string) string { return vars[k] }, io.Discard, addr) }()
+	go func() {
+		done <- run(ctx, nil, func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, io.Discard, addr)
+	}()
 	var a string
 	select {
 	case a = <-addr:

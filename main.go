@@ -26,7 +26,7 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr, nil); err != nil {
+	if err := run(ctx, os.Args[1:], os.LookupEnv, os.Stderr, nil); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return
 		}
@@ -38,8 +38,8 @@ func main() {
 // run starts the service and blocks until ctx is cancelled. When
 // listening is not nil it receives the bound address (tests listen on
 // 127.0.0.1:0).
-func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, listening chan<- string) error {
-	cfg, err := parseConfig(args, getenv, stderr)
+func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stderr io.Writer, listening chan<- string) error {
+	cfg, err := parseConfig(args, lookupEnv, stderr)
 	if err != nil {
 		return err
 	}
@@ -113,16 +113,36 @@ func newApp(cfg Config, log *slog.Logger, now func() time.Time) *app {
 		Client: client, UserAgent: a.userAgent(), Timeout: cfg.Timeout, Limiter: scrape.NewLimiter(cfg.HFInterval),
 	}}
 	a.periods = newPeriodLoader(a)
+	arxivFetch := &scrape.Fetcher{Client: client, UserAgent: a.userAgent(), Timeout: cfg.Timeout,
+		Limiter: scrape.NewLimiter(cfg.ArxivInterval)} // one limiter for all arXiv hosts
+	a.arxiv = &scrape.ArxivClient{RSSBase: cfg.ArxivRSSURL, APIURL: cfg.ArxivAPIURL, Fetcher: arxivFetch}
+	a.enricher = newEnricher(a.arxiv, a.store, a.metrics, log)
 	a.hfSource = &hfSource{
 		client: a.hf, store: a.store, days: cfg.Days, refreshPast: cfg.RefreshPast,
 		status: a.hfStatus, metrics: a.metrics, log: log, now: now, onLoad: a.markReady,
+	}
+	a.arxivSource = &arxivSource{
+		client: a.arxiv, store: a.store, categories: cfg.ArxivCategories, status: a.arxivStatus,
+		metrics: a.metrics, log: log, now: now, onLoad: a.markReady,
 	}
 	return a
 }
 
 // start launches the background refresh of every source.
 func (a *app) start(ctx context.Context) {
+	hf := a.hfSource.refresh
+	if len(a.cfg.ArxivCategories) > 0 {
+		go a.enricher.run(ctx)
+		hf = func(ctx context.Context) (time.Duration, error) {
+			later, err := a.hfSource.refresh(ctx)
+			a.enricher.poke()
+			return later, err
+		}
+		ax := &poller{name: "arxiv", interval: a.cfg.ArxivRefresh, minBackoff: min(30*time.Second, a.cfg.ArxivRefresh),
+			refresh: a.arxivSource.refresh, status: a.arxivStatus, log: a.log, now: a.now}
+		go ax.run(ctx)
+	}
 	p := &poller{name: "hf", interval: a.cfg.Refresh, minBackoff: min(5*time.Second, a.cfg.Refresh),
-		refresh: a.hfSource.refresh, status: a.hfStatus, log: a.log, now: a.now}
+		refresh: hf, status: a.hfStatus, log: a.log, now: a.now}
 	go p.run(ctx)
 }

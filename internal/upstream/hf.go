@@ -144,22 +144,7 @@ func (h *HF) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.mu.Unlock()
-	if fault.Slow > 0 || fault.Hang > 0 {
-		wait := fault.Slow + fault.Hang
-		select {
-		case <-time.After(wait):
-		case <-r.Context().Done():
-			return
-		}
-		if fault.Hang > 0 {
-			return
-		}
-	}
-	if fault.Status != 0 {
-		if fault.RetryAfter != "" {
-			w.Header().Set("Retry-After", fault.RetryAfter)
-		}
-		http.Error(w, http.StatusText(fault.Status), fault.Status)
+	if serveFault(w, r, fault) {
 		return
 	}
 	page, ok := h.page(r.URL.Path, fault.Partial)
@@ -182,6 +167,29 @@ func (h *HF) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write([]byte(page))
+}
+
+// serveFault plays the delay, hang or status part of a fault. It
+// reports whether the answer is complete.
+func serveFault(w http.ResponseWriter, r *http.Request, fault Fault) bool {
+	if fault.Slow > 0 || fault.Hang > 0 {
+		select {
+		case <-time.After(fault.Slow + fault.Hang):
+		case <-r.Context().Done():
+			return true
+		}
+		if fault.Hang > 0 {
+			return true
+		}
+	}
+	if fault.Status != 0 {
+		if fault.RetryAfter != "" {
+			w.Header().Set("Retry-After", fault.RetryAfter)
+		}
+		http.Error(w, http.StatusText(fault.Status), fault.Status)
+		return true
+	}
+	return false
 }
 
 // page renders the listing page for a path.

@@ -1,6 +1,9 @@
 package upstream
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // SiteOptions shape a replay site.
 type SiteOptions struct {
@@ -8,9 +11,10 @@ type SiteOptions struct {
 }
 
 // Site is every replayed upstream on one handler: Hugging Face pages
-// under /papers.
+// under /papers, arXiv feeds under /rss/ and the arXiv API at /api/query.
 type Site struct {
-	HF *HF
+	HF    *HF
+	Arxiv *Arxiv
 }
 
 // NewSite builds the replay of every upstream from the data directory.
@@ -23,9 +27,17 @@ func NewSite(dir string, o SiteOptions) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Site{HF: hf}, nil
+	ax, err := NewArxiv(dir, ArxivDerivedDays)
+	if err != nil {
+		return nil, err
+	}
+	return &Site{HF: hf, Arxiv: ax}, nil
 }
 
 func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/rss/") || strings.HasPrefix(r.URL.Path, "/api/") {
+		s.Arxiv.ServeHTTP(w, r)
+		return
+	}
 	s.HF.ServeHTTP(w, r)
 }
