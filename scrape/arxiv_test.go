@@ -76,10 +76,10 @@ func TestParseArxivFeedAuthorsSplitting(t *testing.T) {
 		t.Errorf("authors %q, want %q (double space, single name)", got, want)
 	}
 	for in, want := range map[string][]string{
-		"A B,  C":         {"A B", "C"},
-		" Solo ":          {"Solo"},
-		"A, B, and C":     {"A", "B", "C"},
-		"A,,B, ":          {"A", "B"},
+		"A B,  C":           {"A B", "C"},
+		" Solo ":            {"Solo"},
+		"A, B, and C":       {"A", "B", "C"},
+		"A,,B, ":            {"A", "B"},
 		"Zoë\u00a0Ångström": {"Zoë Ångström"},
 	} {
 		if got := SplitAuthors(in); !slices.Equal(got, want) {
@@ -185,19 +185,19 @@ func TestParseArxivAPIBothFormats(t *testing.T) {
 func TestFindCodeURL(t *testing.T) {
 	for in, want := range map[string]string{
 		"Code is available at https://github.com/hewei2001/ReachQA.":              "https://github.com/hewei2001/ReachQA",
-		"(see https://github.com/modelscope/facechain).":                         "https://github.com/modelscope/facechain",
-		"at https://github.com/YU-deep/ViF.git.":                                 "https://github.com/YU-deep/ViF",
+		"(see https://github.com/modelscope/facechain).":                          "https://github.com/modelscope/facechain",
+		"at https://github.com/YU-deep/ViF.git.":                                  "https://github.com/YU-deep/ViF",
 		"https://github.com/modelscope/Trinity-RFT/tree/main/examples/rec_gsm8k.": "https://github.com/modelscope/Trinity-RFT",
-		"our org https://github.com/lingo-iitgn/ hosts it":                       "",
-		"gitlab: gitlab.com/group/project, and more":                             "https://gitlab.com/group/project",
-		"demo at https://huggingface.co/spaces/user/demo!":                       "https://huggingface.co/spaces/user/demo",
-		"https://codeberg.org/a/b;":                                              "https://codeberg.org/a/b",
-		"http://www.github.com/A/B?tab=readme":                                   "https://github.com/A/B",
-		"https://github.com/owner/repo#readme":                                   "https://github.com/owner/repo",
-		"We thank GitHub for hosting.":                                           "",
-		"https://example.com/github.com/x/y":                                     "https://github.com/x/y",
-		"https://huggingface.co/datasets/x/y":                                    "",
-		"":                                                                       "",
+		"our org https://github.com/lingo-iitgn/ hosts it":                        "",
+		"gitlab: gitlab.com/group/project, and more":                              "https://gitlab.com/group/project",
+		"demo at https://huggingface.co/spaces/user/demo!":                        "https://huggingface.co/spaces/user/demo",
+		"https://codeberg.org/a/b;":                                               "https://codeberg.org/a/b",
+		"http://www.github.com/A/B?tab=readme":                                    "https://github.com/A/B",
+		"https://github.com/owner/repo#readme":                                    "https://github.com/owner/repo",
+		"We thank GitHub for hosting.":                                            "",
+		"https://example.com/github.com/x/y":                                      "https://github.com/x/y",
+		"https://huggingface.co/datasets/x/y":                                     "",
+		"":                                                                        "",
 	} {
 		if got := FindCodeURL(in); got != want {
 			t.Errorf("FindCodeURL(%q) = %q, want %q", in, got, want)
