@@ -1,0 +1,71 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestConfigDefaultsEnvAndFlags(t *testing.T) {
+	c, err := parseConfig(nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.Days != 7 || c.Refresh != 15*time.Minute || c.HFURL != "https://huggingface.co" ||
+		!slices.Equal(c.ArxivCategories, []string{"cs.AI", "cs.CL", "cs.CV", "cs.LG"}) || c.ArxivDays != 7 || c.LogFormat != "text" {
+		t.Errorf("defaults: %+v", c)
+	}
+	c, err = parseConfig([]string{"-days", "3"}, env(map[string]string{"PAPERFEED_DAYS": "5", "PAPERFEED_ADDR": "127.0.0.1:9000",
+		"PAPERFEED_ARXIV_CATEGORIES": "", "PAPERFEED_LOG_FORMAT": "json", "PAPERFEED_HF_URL": "http://mirror.local/"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Days != 3 || c.Addr != "127.0.0.1:9000" || len(c.ArxivCategories) != 0 || c.LogFormat != "json" || c.HFURL != "http://mirror.local" || c.ArxivDays != 3 {
+		t.Errorf("flag over env over default: %+v", c)
+	}
+}
+
+func TestConfigErrorsNameTheSetting(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"PAPERFEED_DAYS": "0"}, nil, "invalid -days / PAPERFEED_DAYS=\"0\": must be a whole number from 1 to 60"},
+		{map[string]string{"PAPERFEED_REFRESH": "soon"}, nil, "invalid -refresh / PAPERFEED_REFRESH=\"soon\""},
+		{map[string]string{"PAPERFEED_HF_URL": "huggingface.co"}, nil, "invalid -hf-url / PAPERFEED_HF_URL=\"huggingface.co\": must be an absolute http(s) URL"},
+		{map[string]string{"PAPERFEED_LOG_LEVEL": "loud"}, nil, "invalid -log-level / PAPERFEED_LOG_LEVEL=\"loud\""},
+		{map[string]string{"PAPERFEED_LOG_FORMAT": "xml"}, nil, "invalid -log-format / PAPERFEED_LOG_FORMAT=\"xml\": must be one of text, json"},
+		{map[string]string{"PAPERFEED_ARXIV_CATEGORIES": "cs.CL,machine learning"}, nil, "invalid -arxiv-categories"},
+		{nil, []string{"-refresh", "10s"}, "at least 1m0s"},
+		{nil, []string{"extra"}, "unexpected argument \"extra\""},
+		{nil, []string{"-nope"}, "flag provided but not defined: -nope"},
+	} {
+		_, err := parseConfig(c.args, env(c.env), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v %v: err = %v, want %q", c.env, c.args, err, c.want)
+		}
+	}
+}
+
+func TestHelpListsEverySetting(t *testing.T) {
+	var out strings.Builder
+	_, err := parseConfig([]string{"-h"}, env(nil), &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	for _, want := range []string{"-addr", "PAPERFEED_ADDR", "-days", "-refresh", "-hf-url", "-log-level", "-log-format",
+		"-arxiv-categories", "PAPERFEED_ARXIV_RSS_URL", "PAPERFEED_ARXIV_API_URL", "-contact"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-h does not list %s", want)
+		}
+	}
+}
