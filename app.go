@@ -40,6 +40,7 @@ type app struct {
 	ready     chan struct{}
 
 	periods *periodLoader
+	topics  []topic
 
 	idxMu      sync.Mutex
 	idxVersion uint64

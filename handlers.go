@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"paperfeed/feed"
@@ -22,53 +24,88 @@ type pathRule func(r *http.Request, q *filter.Query, today time.Time) error
 // when the format parameter chooses it (RSS by default).
 func (a *app) feedHandler(format feed.Format, rule pathRule) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f := format
-		if sw, ok := w.(*statusWriter); ok {
-			defer func() { sw.format = string(f) }()
-		}
-		v := a.store.View()
-		q, err := filter.Parse(r.URL.Query(), a.filterOptions(v))
-		if err == nil {
-			f, err = chooseFormat(format, q.Format)
-		}
-		selfQuery := q.Canonical()
-		if err == nil && rule != nil {
-			err = rule(r, &q, a.today())
-		}
-		if err != nil {
-			badRequest(w, f, err)
-			return
-		}
-		if !a.waitReady(r.Context()) {
-			unavailable(w, f, "no data loaded yet: the first fetch from Hugging Face has not finished", 10*time.Second)
-			return
-		}
-		base := a.baseURL(r)
-		self := base + r.URL.Path
-		if format == "" && f != feed.RSS {
-			selfQuery = joinQuery(selfQuery, "format="+string(f))
-		}
-		if selfQuery != "" {
-			self += "?" + selfQuery
-		}
-		v = a.store.View()
-		src, stamp, err := a.papersFor(r.Context(), q, v)
-		if err != nil {
-			unavailable(w, f, "could not load that listing from Hugging Face: "+err.Error(), retryAfterFor(err))
-			return
-		}
-		key := string(f) + "|" + r.URL.Path + "|" + q.Canonical() + "|" + stamp + "|" + self
-		rr, ok := a.cache.get(key)
-		a.metrics.cache.WithLabelValues(hitMiss(ok)).Inc()
-		if !ok {
-			rr, err = a.render(r.Context(), key, f, q, src, v, base, self)
-			if err != nil {
-				unavailable(w, f, err.Error(), 2*time.Second)
-				return
-			}
-		}
-		serveRendered(w, r, rr, a.cacheControl())
+		a.serveFeed(w, r, r.URL.Query(), format, rule, nil)
 	})
+}
+
+// serveFeed answers a feed request for the parameters in values. extra,
+// when not nil, is the part of the query the self link repeats (topics
+// keep their own filter out of it).
+func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, values url.Values, format feed.Format, rule pathRule, extra url.Values) {
+	f := format
+	if sw, ok := w.(*statusWriter); ok {
+		defer func() { sw.format = string(f) }()
+	}
+	v := a.store.View()
+	opts := a.filterOptions(v)
+	q, err := filter.Parse(values, opts)
+	if err == nil {
+		f, err = chooseFormat(format, q.Format)
+	}
+	selfQuery := q.Canonical()
+	if extra != nil {
+		sq, _ := filter.Parse(extra, opts)
+		selfQuery = sq.Canonical()
+	}
+	if err == nil && rule != nil {
+		err = rule(r, &q, a.today())
+	}
+	if err != nil {
+		badRequest(w, f, err)
+		return
+	}
+	if !a.waitReady(r.Context()) {
+		unavailable(w, f, "no data loaded yet: the first fetch from Hugging Face has not finished", 10*time.Second)
+		return
+	}
+	base := a.baseURL(r)
+	self := base + r.URL.Path
+	if format == "" && f != feed.RSS {
+		selfQuery = joinQuery(selfQuery, "format="+string(f))
+	}
+	if selfQuery != "" {
+		self += "?" + selfQuery
+	}
+	v = a.store.View()
+	src, stamp, err := a.papersFor(r.Context(), q, v)
+	if err != nil {
+		unavailable(w, f, "could not load that listing from Hugging Face: "+err.Error(), retryAfterFor(err))
+		return
+	}
+	key := string(f) + "|" + r.URL.Path + "|" + q.Canonical() + "|" + stamp + "|" + self
+	rr, ok := a.cache.get(key)
+	a.metrics.cache.WithLabelValues(hitMiss(ok)).Inc()
+	if !ok {
+		rr, err = a.render(r.Context(), key, f, q, src, v, base, self)
+		if err != nil {
+			unavailable(w, f, err.Error(), 2*time.Second)
+			return
+		}
+	}
+	serveRendered(w, r, rr, a.cacheControl())
+}
+
+// topicHandler serves /topics/NAME.rss|.atom|.json: the topic's saved
+// filter, with any parameters of the request on top.
+func (a *app) topicHandler(w http.ResponseWriter, r *http.Request) {
+	file := r.PathValue("file")
+	name, ext, _ := strings.Cut(file, ".")
+	f, okFormat := feed.ParseFormat(ext)
+	t, okTopic := a.topic(name)
+	if !okFormat || !okTopic {
+		names := make([]string, len(a.topics))
+		for i, t := range a.topics {
+			names[i] = t.Name
+		}
+		http.Error(w, fmt.Sprintf("404 no topic feed %q: topics are %s, each as .rss, .atom or .json", file, strings.Join(names, ", ")), http.StatusNotFound)
+		return
+	}
+	values, _ := url.ParseQuery(t.Query)
+	extra := r.URL.Query()
+	for k, vs := range extra {
+		values[k] = vs
+	}
+	a.serveFeed(w, r, values, f, nil, extra)
 }
 
 func hitMiss(hit bool) string {

@@ -44,7 +44,12 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	topics, err := loadTopics(cfg.TopicsFile)
+	if err != nil {
+		return err
+	}
 	a := newApp(cfg, log, time.Now)
+	a.topics = topics
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -22,6 +22,12 @@ func (a *app) routes() http.Handler {
 	mux.Handle("GET /huggingface/daily-papers", a.route("rsshub", a.feedHandler("", rsshubPath)))
 	mux.Handle("GET /huggingface/daily-papers/{period}", a.route("rsshub", a.feedHandler("", rsshubPath)))
 	mux.Handle("GET /huggingface/daily-papers/{period}/{min_upvotes}", a.route("rsshub", a.feedHandler("", rsshubPath)))
+	// Topics and the page.
+	mux.Handle("GET /topics/{file}", a.route("topic", http.HandlerFunc(a.topicHandler)))
+	mux.Handle("GET /opml", a.route("opml", http.HandlerFunc(a.opml)))
+	mux.Handle("GET /{$}", a.route("page", http.HandlerFunc(a.page)))
+	mux.Handle("GET /preview", a.route("preview", http.HandlerFunc(a.preview)))
+	mux.Handle("GET /static/{file}", a.route("static", http.HandlerFunc(serveStatic)))
 	// Operations.
 	mux.Handle("GET /healthz", a.route("healthz", http.HandlerFunc(a.healthz)))
 	mux.Handle("GET /readyz", a.route("readyz", http.HandlerFunc(a.readyz)))

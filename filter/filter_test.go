@@ -143,6 +143,9 @@ func TestApply(t *testing.T) {
 		{"q=&min_upvotes=&has_code=", "1,2,3"},
 		{"Q=rag&MIN_UPVOTES=1", "1"},
 		{"q=nothingmatchesthis", ""},
+		{"category=cs.CV&category=stat.ML", "2,3"},
+		{"announce=new&announce=cross&source=all", "3,4"},
+		{"in=title&in=keywords&q=llm", "1"},
 	} {
 		if got := run(t, c.query); got != c.want {
 			t.Errorf("%s: got [%s], want [%s]", c.query, got, c.want)

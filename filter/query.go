@@ -59,6 +59,9 @@ var Accepted = []string{
 	"filter_case_sensitive", "filter_time",
 }
 
+// listParams take comma-separated lists.
+var listParams = map[string]bool{"in": true, "category": true, "author": true, "org": true, "announce": true}
+
 // Options are the facts a query is validated against.
 type Options struct {
 	// Today is the current UTC day.
@@ -131,7 +134,19 @@ func Parse(v url.Values, o Options) (Query, error) {
 				nonEmpty = append(nonEmpty, s)
 			}
 		}
-		if _, dup := params[key]; dup || len(nonEmpty) > 1 {
+		prev, dup := params[key]
+		if listParams[key] && (dup || len(nonEmpty) > 1) {
+			// A list may also be written as repeated parameters (as an
+			// HTML form with checkboxes sends it).
+			if prev != "" {
+				nonEmpty = append([]string{prev}, nonEmpty...)
+			}
+			if len(nonEmpty) > 0 {
+				params[key] = strings.Join(nonEmpty, ",")
+			}
+			continue
+		}
+		if dup || len(nonEmpty) > 1 {
 			return q, errf(key, strings.Join(nonEmpty, ","), "given more than once; give it once (lists are comma-separated)")
 		}
 		if len(nonEmpty) == 1 {

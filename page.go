@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"paperfeed/feed"
+	"paperfeed/filter"
+)
+
+//go:embed web/index.html web/app.js web/style.css
+var webFS embed.FS
+
+var pageTmpl = template.Must(template.New("index.html").Funcs(template.FuncMap{
+	"join":  strings.Join,
+	"short": shortAbstract,
+	"day":   func(t time.Time) string { return t.Format("Mon 2 Jan 2006") },
+	"has": func(list []string, s string) bool {
+		return strings.Contains(","+strings.Join(list, ",")+",", ","+s+",")
+	},
+	"list": func(s ...string) []string { return s },
+}).ParseFS(webFS, "web/index.html"))
+
+// contentSecurityPolicy allows only this server's own scripts and styles;
+// paper thumbnails come from Hugging Face's image hosts.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https://cdn-thumbnails.huggingface.co https://huggingface.co; " +
+	"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// pageData is what the builder page shows for one filter.
+type pageData struct {
+	Form       url.Values // the values as typed, to fill the form back
+	Canonical  string
+	Error      string
+	ErrorField string
+	FeedURLs   []feedURL
+	// The same URLs for the autodiscovery links.
+	RSSURL, AtomURL, JSONURL string
+	Title                    string
+	Papers                   []*feed.Paper
+	Total                    int
+	Shown                    int
+	Ready                    bool
+	Topics                   []topicLink
+	OPML                     string
+	Categories               []string
+	Days                     int
+	Announce                 []string
+}
+
+type feedURL struct {
+	Label, Type, URL string
+}
+
+type topicLink struct {
+	Name, Title, RSS, Atom, JSON string
+}
+
+const previewMax = 30
+
+// page is the feed builder: a GET form whose fields are the feed
+// parameters, the feed URLs for the current filter, and a preview of the
+// papers the feed holds now, all server-rendered.
+func (a *app) page(w http.ResponseWriter, r *http.Request) {
+	a.renderPage(w, r, "index.html")
+}
+
+// preview is the result part of the page alone, for the page's script.
+func (a *app) preview(w http.ResponseWriter, r *http.Request) {
+	a.renderPage(w, r, "result")
+}
+
+func (a *app) renderPage(w http.ResponseWriter, r *http.Request, tmpl string) {
+	d := a.pageData(r)
+	var buf bytes.Buffer
+	if err := pageTmpl.ExecuteTemplate(&buf, tmpl, d); err != nil {
+		a.log.Error("render page", "error", err)
+		http.Error(w, "render page failed", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cache-Control", "no-cache")
+	status := http.StatusOK
+	if d.Error != "" {
+		status = http.StatusBadRequest
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (a *app) pageData(r *http.Request) pageData {
+	v := a.store.View()
+	values := r.URL.Query()
+	base := a.baseURL(r)
+	d := pageData{Form: values, Ready: a.isReady(), Categories: a.cfg.ArxivCategories, Days: max(a.cfg.Days, a.cfg.ArxivDays),
+		Announce: []string{"new", "cross", "replace", "replace-cross"}, OPML: base + "/opml"}
+	for _, t := range a.topics {
+		d.Topics = append(d.Topics, topicLink{Name: t.Name, Title: t.Title,
+			RSS: "/topics/" + t.Name + ".rss", Atom: "/topics/" + t.Name + ".atom", JSON: "/topics/" + t.Name + ".json"})
+	}
+	// The form always sends format; the page shows every format.
+	vals := url.Values{}
+	for k, vs := range values {
+		if k != "format" {
+			vals[k] = vs
+		}
+	}
+	q, err := filter.Parse(vals, a.filterOptions(v))
+	if err != nil {
+		d.Error = err.Error()
+		var fe *filter.Error
+		if errors.As(err, &fe) {
+			d.ErrorField = fe.Param
+		}
+		return d
+	}
+	d.Canonical = q.Canonical()
+	d.Title = q.Title()
+	for _, f := range []struct{ label, ext, typ string }{{"RSS", "rss", "application/rss+xml"}, {"Atom", "atom", "application/atom+xml"}, {"JSON Feed", "json", "application/feed+json"}} {
+		u := feedURL{Label: f.label, Type: f.typ, URL: base + "/feed." + f.ext + queryPart(d.Canonical)}
+		*map[string]*string{"rss": &d.RSSURL, "atom": &d.AtomURL, "json": &d.JSONURL}[f.ext] = u.URL
+		if values.Get("format") == f.ext { // the chosen format comes first
+			d.FeedURLs = append([]feedURL{u}, d.FeedURLs...)
+		} else {
+			d.FeedURLs = append(d.FeedURLs, u)
+		}
+	}
+	if d.Canonical != "" {
+		d.OPML = base + "/opml?feed=" + url.QueryEscape(d.Canonical)
+	}
+	if !d.Ready {
+		return d
+	}
+	ix, _, err := a.papersFor(r.Context(), q, v)
+	if err != nil {
+		d.Error = "could not load that listing from Hugging Face: " + err.Error()
+		return d
+	}
+	papers := q.Apply(ix, a.now())
+	d.Total = len(papers)
+	d.Papers = papers[:min(len(papers), previewMax)]
+	d.Shown = len(d.Papers)
+	return d
+}
+
+// shortAbstract cuts an abstract near n characters, at a word.
+func shortAbstract(s string) string {
+	const n = 280
+	if len(s) <= n {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:n], ' ')
+	if cut < n/2 {
+		cut = n
+	}
+	return strings.TrimRight(s[:cut], " ,.;:") + "…"
+}
+
+// serveStatic serves the page's embedded script and style sheet.
+func serveStatic(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("file")
+	if name != "app.js" && name != "style.css" {
+		http.NotFound(w, r)
+		return
+	}
+	b, err := webFS.ReadFile("web/" + name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	ctype := "text/css; charset=utf-8"
+	if path.Ext(name) == ".js" {
+		ctype = "text/javascript; charset=utf-8"
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = w.Write(b)
+}

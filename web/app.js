@@ -1,0 +1,65 @@
+// paperfeed builder: live feed URLs and preview while typing. The page
+// works without this script; it only saves the round trip of submitting.
+(function () {
+  "use strict";
+  var form = document.getElementById("builder");
+  var result = document.getElementById("result");
+  if (!form || !result || !window.fetch) return;
+  document.documentElement.classList.add("js");
+
+  function query() {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) {
+      if (typeof value === "string" && value.trim() !== "" && !(key === "format" && value === "rss")) params.append(key, value.trim());
+    });
+    return params.toString();
+  }
+
+  var timer = null, inflight = null, last = null;
+  function update() {
+    var qs = query();
+    if (qs === last) return;
+    last = qs;
+    if (inflight) inflight.abort();
+    inflight = new AbortController();
+    fetch("/preview" + (qs ? "?" + qs : ""), { signal: inflight.signal, headers: { "Accept": "text/html" } })
+      .then(function (r) { return r.text(); })
+      .then(function (html) {
+        result.innerHTML = html; // server-rendered, escaped by html/template
+        history.replaceState(null, "", qs ? "?" + qs : location.pathname);
+        syncAlternates();
+      })
+      .catch(function (e) { if (e.name !== "AbortError") console.warn("preview failed", e); });
+  }
+
+  // Keep the autodiscovery links in step with the feed URLs shown.
+  function syncAlternates() {
+    document.querySelectorAll('link[rel="alternate"]').forEach(function (l) { l.remove(); });
+    var title = document.getElementById("feed-title");
+    result.querySelectorAll("input.feed-url").forEach(function (input) {
+      var link = document.createElement("link");
+      link.rel = "alternate";
+      link.type = input.dataset.type;
+      link.href = input.value;
+      link.title = title ? title.textContent : "paperfeed";
+      document.head.appendChild(link);
+    });
+  }
+
+  form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(update, 250); });
+  form.addEventListener("change", function () { clearTimeout(timer); timer = setTimeout(update, 50); });
+
+  result.addEventListener("click", function (ev) {
+    var btn = ev.target.closest("button.copy");
+    if (!btn) return;
+    var input = document.getElementById(btn.dataset.copy);
+    if (!input) return;
+    function done() { btn.textContent = "Copied"; setTimeout(function () { btn.textContent = "Copy"; }, 1500); }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(input.value).then(done, function () { input.select(); });
+    } else {
+      input.select();
+      try { document.execCommand("copy"); done(); } catch (e) { /* selected: the user can copy */ }
+    }
+  });
+})();
