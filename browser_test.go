@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+// chromium finds the browser: $CHROMIUM, else Debian's chromium. CI
+// installs it (.ci/install-deps), so there a missing browser fails.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{os.Getenv("CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is not installed; .ci/install-deps installs Debian's chromium")
+	}
+	t.Skip("chromium not installed (apt-get install chromium); CI runs this test")
+	return ""
+}
+
+func browser(t *testing.T, jsEnabled bool) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	// The first call starts the browser; it must not run under a timeout.
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: !jsEnabled}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel3 := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancel3)
+	return ctx
+}
+
+func eval[T any](ctx context.Context, t *testing.T, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+// waitText polls an element's text until it contains want.
+func waitText(ctx context.Context, t *testing.T, sel, want string) string {
+	t.Helper()
+	var text string
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if text = eval[string](ctx, t, `(document.querySelector(`+strconv.Quote(sel)+`) || {}).textContent || ""`); strings.Contains(text, want) {
+			return text
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s never showed %q (last: %q)", sel, want, text)
+	return ""
+}
+
+// With JavaScript: typing updates the feed URL, the preview and the
+// address bar; the URL shown serves a feed with the expected papers.
+func TestBrowserBuildsFeedLive(t *testing.T) {
+	s := loadedServer(t, map[string]string{"PAPERFEED_BASE_URL": ""})
+	ctx := browser(t, true)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(s.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#f-q")),
+		chromedp.SendKeys(chromedp.CSS("#f-q"), "agents"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="min_upvotes"]`), "5"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitText(ctx, t, "#count", "11 papers in this feed now")
+	waitText(ctx, t, "#feed-title", "Daily Papers: agents, 5+ upvotes")
+	rssURL := eval[string](ctx, t, `document.querySelector("#url-0").value`)
+	search := eval[string](ctx, t, `location.search`)
+	if want := s.URL + "/feed.rss?min_upvotes=5&q=agents"; rssURL != want {
+		t.Errorf("feed URL shown %q, want %q", rssURL, want)
+	}
+	if !strings.Contains(search, "q=agents") || !strings.Contains(search, "min_upvotes=5") {
+		t.Errorf("address bar not updated: %q", search)
+	}
+	// The autodiscovery links follow the filter.
+	alternates := eval[int](ctx, t, `document.querySelectorAll('link[rel=alternate][href*="q=agents"]').length`)
+	if alternates != 3 {
+		t.Errorf("%d autodiscovery links for the filter, want 3", alternates)
+	}
+	// Follow the URL: a feed with the same papers as the preview.
+	_, _, body := s.get(t, strings.TrimPrefix(rssURL, s.URL))
+	f := parseFeed(t, body)
+	if len(f.Items) != 11 || f.Items[0].Title != "EnvHarness: Awakening Static Worlds for Agent Learning" {
+		t.Errorf("followed feed: %d items, first %q", len(f.Items), f.Items[0].Title)
+	}
+	// An invalid value shows the API's message next to the field.
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`input[name="limit"]`), "999")); err != nil {
+		t.Fatal(err)
+	}
+	waitText(ctx, t, "#error", "limit=999: must be between 1 and 500")
+}
+
+// Without JavaScript the GET form still works: submit, get the page for
+// that filter with its preview and feed URLs.
+func TestBrowserBuildsFeedWithoutJavaScript(t *testing.T) {
+	s := loadedServer(t, map[string]string{"PAPERFEED_BASE_URL": ""})
+	ctx := browser(t, false)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(s.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#f-q")),
+		chromedp.SendKeys(chromedp.CSS("#f-q"), "agents"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="min_upvotes"]`), "5"),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#count")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitText(ctx, t, "#count", "11 papers in this feed now")
+	rssURL := eval[string](ctx, t, `document.querySelector("#url-0").value`)
+	// Scripts really were off: the page's script never ran.
+	if eval[bool](ctx, t, `document.documentElement.classList.contains("js")`) {
+		t.Error("JavaScript ran in the no-JavaScript test")
+	}
+	if want := s.URL + "/feed.rss?min_upvotes=5&q=agents"; rssURL != want {
+		t.Errorf("feed URL %q, want %q", rssURL, want)
+	}
+	_, _, body := s.get(t, strings.TrimPrefix(rssURL, s.URL))
+	if f := parseFeed(t, body); len(f.Items) != 11 {
+		t.Errorf("followed feed: %d items", len(f.Items))
+	}
+}
