@@ -147,7 +147,7 @@ func (a *app) render(ctx context.Context, key string, f feed.Format, q filter.Qu
 			Updated:     modified,
 		}
 		var buf bytes.Buffer
-		buf.Grow(4096 + 3000*len(papers))
+		buf.Grow(feed.SizeHint(papers))
 		if err := feed.Render(&buf, f, meta, papers); err != nil {
 			return nil, fmt.Errorf("render feed: %w", err)
 		}

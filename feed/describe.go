@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"encoding/xml"
 	"html/template"
 	"strconv"
 	"strings"
@@ -50,6 +51,23 @@ func paras(s string) []string {
 		return nil
 	}
 	return strings.Split(s, "\n\n")
+}
+
+// DescriptionXML is the item HTML of a paper escaped as XML text. Papers
+// of a store view carry it rendered once (it is most of a feed's bytes);
+// others render it here.
+func DescriptionXML(p *Paper) string {
+	if p.descXML != "" {
+		return p.descXML
+	}
+	return escapeXML(Description(p))
+}
+
+func escapeXML(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
 }
 
 // Description renders the item HTML for a paper.

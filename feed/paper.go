@@ -61,6 +61,10 @@ type Paper struct {
 
 	// Changed is when the store last saw this paper's data change.
 	Changed time.Time `json:"-"`
+
+	// descXML caches the item description, escaped for XML, of a paper in
+	// a store view (see DescriptionXML); a merge clears it.
+	descXML string
 }
 
 // Day is the date a paper belongs to in a feed: the HF listing day, else
@@ -111,6 +115,7 @@ func (p *Paper) Merge(o *Paper) {
 	if o.ID != p.ID {
 		return
 	}
+	p.descXML = ""
 	// Text stays as first seen, so items do not change under readers,
 	// unless a new arXiv version brings a revised title and abstract.
 	newVersion := o.Version > p.Version && p.Version > 0

@@ -89,10 +89,11 @@ func gorillaFeed(m Meta, papers []*Paper) *feeds.Feed {
 	for _, p := range papers {
 		day := p.Day().UTC()
 		gf.Items = append(gf.Items, &feeds.Item{
-			Title:       p.Title,
-			Link:        &feeds.Link{Href: p.Link()},
-			Source:      &feeds.Link{Href: p.AbsURL()},
-			Description: Description(p),
+			Title:  p.Title,
+			Link:   &feeds.Link{Href: p.Link()},
+			Source: &feeds.Link{Href: p.AbsURL()},
+			// The description goes in pre-escaped (see rawXML); JSON
+			// renders its own.
 			Id:          GUID(p.ID),
 			IsPermaLink: "false",
 			Created:     day,
@@ -100,6 +101,12 @@ func gorillaFeed(m Meta, papers []*Paper) *feeds.Feed {
 		})
 	}
 	return gf
+}
+
+// rawXML is element content written as is: text escaped once, when the
+// store made the paper's view, instead of on every render.
+type rawXML struct {
+	Inner string `xml:",innerxml"`
 }
 
 func writeXML(w io.Writer, doc any) error {
@@ -121,4 +128,18 @@ func (p *Paper) FeedCategories() []string {
 	out := make([]string, 0, len(p.Categories)+len(p.AIKeywords))
 	out = append(out, p.Categories...)
 	return append(out, p.AIKeywords...)
+}
+
+// SizeHint estimates the rendered size of a feed of papers, so a caller
+// can allocate its buffer once.
+func SizeHint(papers []*Paper) int {
+	n := 2048
+	for _, p := range papers {
+		d := len(p.descXML)
+		if d == 0 {
+			d = 3000 + len(p.Abstract)
+		}
+		n += d + 700 + len(p.Title) + 40*(len(p.Authors)+len(p.Categories)+len(p.AIKeywords))
+	}
+	return n
 }

@@ -16,8 +16,15 @@ type atomFeed struct {
 
 type atomEntry struct {
 	*feeds.AtomEntry
+	Content    atomContent        `xml:"content"`
 	Authors    []feeds.AtomAuthor `xml:"author"`
 	Categories []atomCategory     `xml:"category"`
+}
+
+// atomContent is the entry's HTML content, pre-escaped.
+type atomContent struct {
+	Type  string `xml:"type,attr"`
+	Inner string `xml:",innerxml"`
 }
 
 type atomCategory struct {
@@ -44,12 +51,11 @@ func atomDoc(gf *feeds.Feed, m Meta, papers []*Paper) *atomFeed {
 		day := p.Day().UTC().Format(time.RFC3339)
 		e.Updated, e.Published = day, day
 		// The description is the entry's content; no separate summary.
-		e.Content = &feeds.AtomContent{Content: e.Summary.Content, Type: "html"}
-		e.Summary = nil
+		e.Content, e.Summary = nil, nil
 		if p.Link() != p.AbsURL() {
 			e.Links = append(e.Links, feeds.AtomLink{Href: p.AbsURL(), Rel: "related", Type: "text/html"})
 		}
-		ae := &atomEntry{AtomEntry: e}
+		ae := &atomEntry{AtomEntry: e, Content: atomContent{Type: "html", Inner: DescriptionXML(p)}}
 		for _, a := range p.Authors {
 			ae.Authors = append(ae.Authors, feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: a}})
 		}

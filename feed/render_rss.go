@@ -32,7 +32,8 @@ type rssSelfLink struct {
 
 type rssItem struct {
 	*feeds.RssItem
-	Creators   []string `xml:"dc:creator"`
+	Description rawXML   `xml:"description"`
+	Creators    []string `xml:"dc:creator"`
 	Categories []string `xml:"category"`
 }
 
@@ -53,7 +54,7 @@ func rssDoc(gf *feeds.Feed, m Meta, papers []*Paper) *rssRoot {
 	for i, it := range ch.Items {
 		it.Source = "" // RSS <source> names a channel, not the arXiv page
 		it.PubDate = papers[i].Day().UTC().Format(rfc822)
-		c.Items[i] = &rssItem{RssItem: it, Creators: papers[i].Authors, Categories: papers[i].FeedCategories()}
+		c.Items[i] = &rssItem{RssItem: it, Description: rawXML{DescriptionXML(papers[i])}, Creators: papers[i].Authors, Categories: papers[i].FeedCategories()}
 	}
 	ch.Items = nil
 	return &rssRoot{

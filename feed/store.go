@@ -250,9 +250,9 @@ func (s *Store) rebuild() bool {
 		p := byID[id]
 		prev := old.ByID[id]
 		if prev != nil && samePaper(prev, p) {
-			p.Changed = prev.Changed
+			p.Changed, p.descXML = prev.Changed, prev.descXML
 		} else {
-			p.Changed = now
+			p.Changed, p.descXML = now, escapeXML(Description(p))
 			changed = true
 		}
 		if p.Changed.After(newest) {
@@ -284,6 +284,7 @@ func (s *Store) rebuild() bool {
 func samePaper(a, b *Paper) bool {
 	x, y := *a, *b
 	x.Changed, y.Changed = time.Time{}, time.Time{}
+	x.descXML, y.descXML = "", ""
 	return reflect.DeepEqual(x, y)
 }
 

@@ -29,9 +29,7 @@ type ArxivFeed struct {
 var ErrNotArxivFeed = errors.New("not an arXiv category feed")
 
 var (
-	// "arXiv:2609.26811v1 Announce Type: new \nAbstract: ..."
-	arxivDescRe = regexp.MustCompile(`(?s)^\s*arXiv:(\S+)\s+Announce Type:\s*(\S+)\s*(?:Abstract:\s*)?(.*)$`)
-	categoryRe  = regexp.MustCompile(`^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[A-Za-z]+)?)?$`)
+	categoryRe = regexp.MustCompile(`^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[A-Za-z]+)?)?$`)
 )
 
 // ParseArxivFeed parses an rss.arxiv.org feed, RSS 2.0 or Atom. An empty
@@ -72,13 +70,9 @@ func arxivItem(it *gofeed.Item) (feed.Paper, bool) {
 		desc = it.Content
 	}
 	p := feed.Paper{OnArxiv: true, Title: feed.CleanLine(it.Title)}
-	var idText string
-	if m := arxivDescRe.FindStringSubmatch(desc); m != nil {
-		idText, p.AnnounceType = m[1], strings.ToLower(m[2])
-		p.Abstract = feed.Unwrap(m[3])
-	} else {
-		p.Abstract = feed.Unwrap(desc)
-	}
+	idText, typ, abstract := splitArxivDescription(desc)
+	p.AnnounceType = strings.ToLower(typ)
+	p.Abstract = feed.Unwrap(abstract)
 	if t := extValue(it, "arxiv", "announce_type"); t != "" {
 		p.AnnounceType = strings.ToLower(t)
 	}
@@ -116,6 +110,30 @@ func arxivItem(it *gofeed.Item) (feed.Paper, bool) {
 	}
 	p.CodeURL = FindCodeURL(p.Abstract)
 	return p, true
+}
+
+// splitArxivDescription splits arXiv's item description,
+// "arXiv:2609.26811v1 Announce Type: new \nAbstract: ...", into the
+// versioned ID, the announce type and the abstract. A description in
+// another shape is all abstract.
+func splitArxivDescription(desc string) (id, typ, abstract string) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(desc), "arXiv:")
+	if !ok {
+		return "", "", desc
+	}
+	id, rest, _ = strings.Cut(rest, " ")
+	rest, ok = strings.CutPrefix(strings.TrimLeft(rest, " \t\n"), "Announce Type:")
+	if !ok {
+		return "", "", desc
+	}
+	rest = strings.TrimLeft(rest, " \t")
+	end := strings.IndexAny(rest, " \t\n")
+	if end < 0 {
+		return id, rest, ""
+	}
+	typ, rest = rest[:end], strings.TrimLeft(rest[end:], " \t\n")
+	abstract, _ = strings.CutPrefix(rest, "Abstract:")
+	return id, typ, abstract
 }
 
 // SplitAuthors splits arXiv's comma-joined dc:creator. Extra spaces are

@@ -191,3 +191,14 @@ func (a *Arxiv) entryFor(id string) string {
 	e := a.pool[int(h.Sum32())%len(a.pool)]
 	return entryIDRe.ReplaceAllString(e, "<id>http://arxiv.org/abs/"+id+"v1</id>")
 }
+
+// BigFeed returns a derived arXiv feed of n items: the items of the
+// recorded-derived Friday feed repeated with new IDs, for benchmarks.
+func BigFeed(dir string, n int) ([]byte, error) {
+	a, err := NewArxiv(dir, ArxivDerivedDays[:1])
+	if err != nil {
+		return nil, err
+	}
+	a.UseBigFeed(n)
+	return a.big, nil
+}
