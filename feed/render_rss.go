@@ -34,7 +34,7 @@ type rssItem struct {
 	*feeds.RssItem
 	Description rawXML   `xml:"description"`
 	Creators    []string `xml:"dc:creator"`
-	Categories []string `xml:"category"`
+	Categories  []string `xml:"category"`
 }
 
 func rssDoc(gf *feeds.Feed, m Meta, papers []*Paper) *rssRoot {
