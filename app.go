@@ -41,6 +41,8 @@ type app struct {
 
 	periods *periodLoader
 	topics  []topic
+	aliases *aliasMap
+	cc      []string // the feeds' Cache-Control header value
 
 	idxMu      sync.Mutex
 	idxVersion uint64
@@ -103,9 +105,11 @@ func (a *app) filterOptions(v *feed.View) filter.Options {
 	return o
 }
 
-func (a *app) cacheControl() string {
+// cacheControl is the Cache-Control of feeds: fresh for half the refresh
+// interval, then served stale while revalidating for a whole interval.
+func (a *app) cacheControl() []string {
 	maxAge := int(a.cfg.Refresh.Seconds() / 2)
-	return "public, max-age=" + strconv.Itoa(maxAge) + ", stale-while-revalidate=" + strconv.Itoa(int(a.cfg.Refresh.Seconds()))
+	return []string{"public, max-age=" + strconv.Itoa(maxAge) + ", stale-while-revalidate=" + strconv.Itoa(int(a.cfg.Refresh.Seconds()))}
 }
 
 func (a *app) newHTTPClient() *http.Client {

@@ -49,7 +49,7 @@ func serve(b *testing.B, h http.Handler, req *http.Request, want int) {
 	}
 }
 
-const popular = "/feed.rss?q=agents&min_upvotes=5&has_code=1"
+const popular = "/feed.rss?q=agents+OR+reasoning&min_upvotes=5&source=all"
 
 func BenchmarkHandlerCachedHit(b *testing.B) {
 	h := benchHandler(b)

@@ -36,8 +36,10 @@ type Config struct {
 	StartupWait    time.Duration
 	CacheEntries   int
 	CacheMB        int
+	MemoryLimit    int64 // bytes; 0 leaves the Go runtime's default
 	MaxRenders     int
 	TopicsFile     string
+	DebugAddr      string
 
 	LogLevel  slog.Level
 	LogFormat string
@@ -73,9 +75,11 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), out io.Wr
 		{"request-timeout", "PAPERFEED_REQUEST_TIMEOUT", "30s", "timeout of one client request", dur(&c.RequestTimeout, time.Second)},
 		{"startup-wait", "PAPERFEED_STARTUP_WAIT", "10s", "how long a request waits for the first load before a 503", dur(&c.StartupWait, 0)},
 		{"cache-entries", "PAPERFEED_CACHE_ENTRIES", "2000", "rendered responses kept in memory, at most", intRange(&c.CacheEntries, 1, 1_000_000)},
-		{"cache-mb", "PAPERFEED_CACHE_MB", "64", "megabytes of rendered responses kept in memory, at most", intRange(&c.CacheMB, 1, 1<<16)},
+		{"cache-mb", "PAPERFEED_CACHE_MB", "32", "megabytes of rendered responses kept in memory, at most", intRange(&c.CacheMB, 1, 1<<16)},
+		{"memory-limit", "PAPERFEED_MEMORY_LIMIT", "128MiB", "soft memory limit of the Go runtime (like GOMEMLIMIT; 0: none)", size(&c.MemoryLimit)},
 		{"max-renders", "PAPERFEED_MAX_RENDERS", "4", "feed renders running at once (more wait briefly, then get a 503)", intRange(&c.MaxRenders, 1, 1024)},
 		{"topics", "PAPERFEED_TOPICS", "", "topics file (default: the built-in topics)", str(&c.TopicsFile)},
+		{"debug-addr", "PAPERFEED_DEBUG_ADDR", "", "address for Go's pprof profiles (/debug/pprof/); keep it private (default: off)", str(&c.DebugAddr)},
 		{"log-level", "PAPERFEED_LOG_LEVEL", "info", "log level: debug, info, warn or error", str(&level)},
 		{"log-format", "PAPERFEED_LOG_FORMAT", "text", "log format: text or json", oneOf(&c.LogFormat, "text", "json")},
 	}
@@ -169,6 +173,34 @@ func dur(p *time.Duration, least time.Duration) func(string) error {
 		}
 		*p = d
 		return nil
+	}
+}
+
+// size parses a byte count: 0, or a number with B, KiB, MiB, GiB (or
+// KB, MB, GB).
+func size(p *int64) func(string) error {
+	return func(s string) error {
+		if s == "0" {
+			*p = 0
+			return nil
+		}
+		for _, u := range []struct {
+			suffix string
+			mult   int64
+		}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1}} {
+			if num, ok := strings.CutSuffix(s, u.suffix); ok {
+				n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+				if err != nil || n <= 0 {
+					break
+				}
+				*p = n * u.mult
+				if *p < 32<<20 {
+					return errors.New("must be at least 32MiB, or 0 for none")
+				}
+				return nil
+			}
+		}
+		return errors.New("must be a size like 128MiB or 1GiB, or 0 for none")
 	}
 }
 

@@ -28,6 +28,9 @@ func TestConfigDefaultsEnvAndFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if c.MemoryLimit != 128<<20 {
+		t.Errorf("memory limit %d", c.MemoryLimit)
+	}
 	if c.Days != 3 || c.Addr != "127.0.0.1:9000" || len(c.ArxivCategories) != 0 || c.LogFormat != "json" || c.HFURL != "http://mirror.local" || c.ArxivDays != 3 {
 		t.Errorf("flag over env over default: %+v", c)
 	}
@@ -47,6 +50,8 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{map[string]string{"PAPERFEED_ARXIV_CATEGORIES": "cs.CL,machine learning"}, nil, "invalid -arxiv-categories"},
 		{nil, []string{"-refresh", "10s"}, "at least 1m0s"},
 		{nil, []string{"extra"}, "unexpected argument \"extra\""},
+		{map[string]string{"PAPERFEED_MEMORY_LIMIT": "lots"}, nil, "invalid -memory-limit / PAPERFEED_MEMORY_LIMIT=\"lots\": must be a size like 128MiB"},
+		{map[string]string{"PAPERFEED_MEMORY_LIMIT": "1MiB"}, nil, "must be at least 32MiB"},
 		{nil, []string{"-nope"}, "flag provided but not defined: -nope"},
 	} {
 		_, err := parseConfig(c.args, env(c.env), io.Discard)

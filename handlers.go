@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +36,18 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, values url.Value
 		defer func() { sw.format = string(f) }()
 	}
 	v := a.store.View()
+	if extra == nil && a.isReady() {
+		if key, ok := a.aliases.get(rawKey(format, r, a.baseURL(r)), v.Version); ok {
+			if rr, ok := a.cache.get(key); ok {
+				a.metrics.cacheHit.Inc()
+				if format == "" {
+					f = feed.Format(rr.ctype[len("application/") : strings.IndexAny(rr.ctype, "+;")])
+				}
+				serveRendered(w, r, rr, a.cc)
+				return
+			}
+		}
+	}
 	opts := a.filterOptions(v)
 	q, err := filter.Parse(values, opts)
 	if err == nil {
@@ -73,8 +84,15 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, values url.Value
 		return
 	}
 	key := string(f) + "|" + r.URL.Path + "|" + q.Canonical() + "|" + stamp + "|" + self
+	if q.FilterTime > 0 {
+		key += "|" + a.today().Format(time.DateOnly) // its window moves with the clock
+	}
 	rr, ok := a.cache.get(key)
-	a.metrics.cache.WithLabelValues(hitMiss(ok)).Inc()
+	if ok {
+		a.metrics.cacheHit.Inc()
+	} else {
+		a.metrics.cacheMiss.Inc()
+	}
 	if !ok {
 		rr, err = a.render(r.Context(), key, f, q, src, v, base, self)
 		if err != nil {
@@ -82,7 +100,12 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, values url.Value
 			return
 		}
 	}
-	serveRendered(w, r, rr, a.cacheControl())
+	if (q.Period() == "" || q.Source == filter.SourceArxiv) && q.FilterTime == 0 {
+		// The rolling window's data is the view alone: later requests
+		// written the same way skip parsing (see aliasMap).
+		a.aliases.put(rawKey(format, r, base), v.Version, key)
+	}
+	serveRendered(w, r, rr, a.cc)
 }
 
 // topicHandler serves /topics/NAME.rss|.atom|.json: the topic's saved
@@ -106,13 +129,6 @@ func (a *app) topicHandler(w http.ResponseWriter, r *http.Request) {
 		values[k] = vs
 	}
 	a.serveFeed(w, r, values, f, nil, extra)
-}
-
-func hitMiss(hit bool) string {
-	if hit {
-		return "hit"
-	}
-	return "miss"
 }
 
 var errBusy = errors.New("server busy rendering feeds; try again in a moment")
@@ -234,7 +250,21 @@ func chooseFormat(route feed.Format, param string) (feed.Format, error) {
 	return route, nil
 }
 
-var validHost = regexp.MustCompile(`^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$`)
+// validHost accepts a Host header made of name, IPv4 or bracketed IPv6
+// characters and an optional port, so a forged Host cannot inject markup
+// into self links.
+func validHost(h string) bool {
+	if h == "" || len(h) > 260 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']') {
+			return false
+		}
+	}
+	return true
+}
 
 // baseURL is the public root of the service: the configured one, else
 // the request's scheme and Host (a malformed Host falls back to localhost).
@@ -247,7 +277,7 @@ func (a *app) baseURL(r *http.Request) string {
 		scheme = "https"
 	}
 	host := r.Host
-	if !validHost.MatchString(host) {
+	if !validHost(host) {
 		host = "localhost"
 	}
 	return scheme + "://" + host

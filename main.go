@@ -11,8 +11,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -44,6 +46,9 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	if _, set := lookupEnv("GOMEMLIMIT"); cfg.MemoryLimit > 0 && !set {
+		debug.SetMemoryLimit(cfg.MemoryLimit)
+	}
 	topics, err := loadTopics(cfg.TopicsFile)
 	if err != nil {
 		return err
@@ -64,6 +69,9 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	if cfg.DebugAddr != "" {
+		go serveDebug(cfg.DebugAddr, log)
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
@@ -89,6 +97,20 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// serveDebug serves Go's pprof profiles on their own, private address.
+func serveDebug(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	log.Info("pprof listening", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil {
+		log.Error("pprof server stopped", "error", err)
+	}
 }
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
@@ -118,6 +140,8 @@ func newApp(cfg Config, log *slog.Logger, now func() time.Time) *app {
 		Client: client, UserAgent: a.userAgent(), Timeout: cfg.Timeout, Limiter: scrape.NewLimiter(cfg.HFInterval),
 	}}
 	a.periods = newPeriodLoader(a)
+	a.aliases = newAliasMap(aliasMax)
+	a.cc = a.cacheControl()
 	arxivFetch := &scrape.Fetcher{Client: client, UserAgent: a.userAgent(), Timeout: cfg.Timeout,
 		Limiter: scrape.NewLimiter(cfg.ArxivInterval)} // one limiter for all arXiv hosts
 	a.arxiv = &scrape.ArxivClient{RSSBase: cfg.ArxivRSSURL, APIURL: cfg.ArxivAPIURL, Fetcher: arxivFetch}

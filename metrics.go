@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,12 +23,18 @@ type metrics struct {
 	bytes     *prometheus.CounterVec
 	upstream  *prometheus.CounterVec
 	cache     *prometheus.CounterVec
+	cacheHit  prometheus.Counter
+	cacheMiss prometheus.Counter
 	items     *prometheus.GaugeVec
 	cacheSize *prometheus.GaugeVec
+
+	obsMu sync.RWMutex
+	obs   map[obsKey]*obsSeries
 }
 
 func newMetrics() *metrics {
 	m := &metrics{
+		obs: map[obsKey]*obsSeries{},
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "paperfeed_http_requests_total", Help: "HTTP requests by route, status and format.",
@@ -52,6 +59,7 @@ func newMetrics() *metrics {
 			Name: "paperfeed_render_cache_size", Help: "Rendered-feed cache size (entries, bytes).",
 		}, []string{"unit"}),
 	}
+	m.cacheHit, m.cacheMiss = m.cache.WithLabelValues("hit"), m.cache.WithLabelValues("miss")
 	m.reg.MustRegister(m.requests, m.latency, m.bytes, m.upstream, m.cache, m.items, m.cacheSize,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -89,8 +97,36 @@ func isTimeout(err error) bool {
 	return errors.As(err, &t) && t.Timeout()
 }
 
+// observe records one request. The series of each (route, status,
+// format) are resolved once and kept, so the hot path does no label
+// hashing.
 func (m *metrics) observe(route, format string, status, n int, d time.Duration) {
-	m.requests.WithLabelValues(route, strconv.Itoa(status), format).Inc()
-	m.latency.WithLabelValues(route).Observe(d.Seconds())
-	m.bytes.WithLabelValues(route).Add(float64(n))
+	k := obsKey{route, format, status}
+	m.obsMu.RLock()
+	o, ok := m.obs[k]
+	m.obsMu.RUnlock()
+	if !ok {
+		o = &obsSeries{
+			requests: m.requests.WithLabelValues(route, strconv.Itoa(status), format),
+			latency:  m.latency.WithLabelValues(route),
+			bytes:    m.bytes.WithLabelValues(route),
+		}
+		m.obsMu.Lock()
+		m.obs[k] = o
+		m.obsMu.Unlock()
+	}
+	o.requests.Inc()
+	o.latency.Observe(d.Seconds())
+	o.bytes.Add(float64(n))
+}
+
+type obsKey struct {
+	route, format string
+	status        int
+}
+
+type obsSeries struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
+	bytes    prometheus.Counter
 }

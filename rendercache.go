@@ -3,6 +3,7 @@ package main
 import (
 	"container/list"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,18 +17,24 @@ type rendered struct {
 	gzETag   string // quoted strong ETag of the gzip body
 	modified time.Time
 	ctype    string
+
+	hdrETag, hdrGzETag, hdrType, hdrLength, hdrModified []string
+	hdrGzLength                                         []string // set by gzipped
 }
 
 // size is what the entry costs the cache. A gzip body made after the
 // entry was added is counted by reserving its likely size up front.
 func (r *rendered) size() int { return len(r.body) + len(r.body)/3 + 256 }
 
-// renderCache is an LRU of rendered responses with hard bounds on both
-// entries and bytes, so clients inventing URLs cannot grow memory.
-// Keys include the data version, so a data change makes old entries
-// unreachable; they age out as new ones arrive.
+// renderCache holds rendered responses with hard bounds on both entries
+// and bytes, so clients inventing URLs cannot grow memory. Eviction is
+// CLOCK (second chance): a hit only marks its entry, under a read lock,
+// so the hot path of popular feeds never serialises; an insert that
+// overflows walks from the oldest entry, giving marked ones another
+// round. Keys include the data version, so a data change makes old
+// entries unreachable; they age out as new ones arrive.
 type renderCache struct {
-	mu         sync.Mutex
+	mu         sync.RWMutex
 	maxEntries int
 	maxBytes   int
 	bytes      int
@@ -36,8 +43,9 @@ type renderCache struct {
 }
 
 type cacheEntry struct {
-	key string
-	r   *rendered
+	key  string
+	r    *rendered
+	used atomic.Bool // read since the clock hand last passed
 }
 
 func newRenderCache(maxEntries, maxBytes int) *renderCache {
@@ -45,11 +53,14 @@ func newRenderCache(maxEntries, maxBytes int) *renderCache {
 }
 
 func (c *renderCache) get(key string) (*rendered, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	if e, ok := c.m[key]; ok {
-		c.ll.MoveToFront(e)
-		return e.Value.(*cacheEntry).r, true
+		ce := e.Value.(*cacheEntry)
+		if !ce.used.Load() {
+			ce.used.Store(true)
+		}
+		return ce.r, true
 	}
 	return nil, false
 }
@@ -69,9 +80,14 @@ func (c *renderCache) put(key string, r *rendered) {
 		c.m[key] = c.ll.PushFront(&cacheEntry{key: key, r: r})
 		c.bytes += r.size()
 	}
-	for c.ll.Len() > c.maxEntries || c.bytes > c.maxBytes {
+	for spins := 0; c.ll.Len() > c.maxEntries || c.bytes > c.maxBytes; spins++ {
 		last := c.ll.Back()
 		ce := last.Value.(*cacheEntry)
+		if ce.used.Load() && spins < c.ll.Len() {
+			ce.used.Store(false) // second chance
+			c.ll.MoveToFront(last)
+			continue
+		}
 		c.ll.Remove(last)
 		delete(c.m, ce.key)
 		c.bytes -= ce.r.size()
@@ -80,7 +96,7 @@ func (c *renderCache) put(key string, r *rendered) {
 
 // stats returns the number of entries and bytes held.
 func (c *renderCache) stats() (entries, bytes int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	return c.ll.Len(), c.bytes
 }

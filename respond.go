@@ -15,13 +15,21 @@ import (
 // The gzip body is made on first demand, once (see gzipped).
 func newRendered(body []byte, ctype string, modified time.Time) *rendered {
 	etag := etagOf(body)
-	return &rendered{
+	rr := &rendered{
 		body:     body,
 		etag:     `"` + etag + `"`,
 		gzETag:   `"` + etag + `-gz"`,
 		modified: modified.UTC().Truncate(time.Second),
 		ctype:    ctype,
 	}
+	// Header values made once, assigned per request without allocating.
+	rr.hdrETag, rr.hdrGzETag = []string{rr.etag}, []string{rr.gzETag}
+	rr.hdrType = []string{ctype}
+	rr.hdrLength = []string{strconv.Itoa(len(body))}
+	if !rr.modified.IsZero() {
+		rr.hdrModified = []string{rr.modified.Format(http.TimeFormat)}
+	}
+	return rr
 }
 
 // gzipped returns the compressed body, compressing it the first time.
@@ -33,6 +41,7 @@ func (r *rendered) gzipped() []byte {
 		_, _ = zw.Write(r.body)
 		_ = zw.Close()
 		r.gz = gz.Bytes()
+		r.hdrGzLength = []string{strconv.Itoa(len(r.gz))}
 	})
 	return r.gz
 }
@@ -47,29 +56,31 @@ func etagOf(body []byte) string {
 // first, then If-Modified-Since as "not modified since"), gzip from the
 // cached compressed bytes, Content-Length, caching headers. HEAD gets the
 // headers only.
-func serveRendered(w http.ResponseWriter, r *http.Request, rr *rendered, cacheControl string) int {
+func serveRendered(w http.ResponseWriter, r *http.Request, rr *rendered, cacheControl []string) int {
 	h := w.Header()
 	useGzip := acceptsGzip(r.Header.Get("Accept-Encoding"))
-	etag, body := rr.etag, rr.body
+	etag, body, length := rr.hdrETag, rr.body, rr.hdrLength
 	if useGzip {
-		etag, body = rr.gzETag, rr.gzipped()
+		body = rr.gzipped()
+		etag, length = rr.hdrGzETag, rr.hdrGzLength
 	}
-	h.Set("Vary", "Accept-Encoding")
-	h.Set("Cache-Control", cacheControl)
-	h.Set("ETag", etag)
-	if !rr.modified.IsZero() {
-		h.Set("Last-Modified", rr.modified.Format(http.TimeFormat))
+	// Canonical keys assigned directly: this is the hot path.
+	h["Vary"] = varyAcceptEncoding
+	h["Cache-Control"] = cacheControl
+	h["Etag"] = etag
+	if rr.hdrModified != nil {
+		h["Last-Modified"] = rr.hdrModified
 	}
 	if notModified(r, rr) {
 		w.WriteHeader(http.StatusNotModified)
 		return 0
 	}
-	h.Set("Content-Type", rr.ctype)
-	h.Set("X-Content-Type-Options", "nosniff")
+	h["Content-Type"] = rr.hdrType
+	h["X-Content-Type-Options"] = nosniff
 	if useGzip {
-		h.Set("Content-Encoding", "gzip")
+		h["Content-Encoding"] = gzipEncoding
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Length"] = length
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
 		return 0
@@ -77,6 +88,12 @@ func serveRendered(w http.ResponseWriter, r *http.Request, rr *rendered, cacheCo
 	n, _ := w.Write(body)
 	return n
 }
+
+var (
+	varyAcceptEncoding = []string{"Accept-Encoding"}
+	nosniff            = []string{"nosniff"}
+	gzipEncoding       = []string{"gzip"}
+)
 
 func notModified(r *http.Request, rr *rendered) bool {
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
@@ -108,6 +125,12 @@ func etagMatches(header string, tags ...string) bool {
 
 // acceptsGzip reads Accept-Encoding, honouring q=0.
 func acceptsGzip(h string) bool {
+	if h == "" {
+		return false
+	}
+	if h == "gzip" || h == "gzip, deflate" || h == "gzip, deflate, br" || h == "gzip, deflate, br, zstd" {
+		return true // the common headers, without parsing
+	}
 	for _, part := range strings.Split(h, ",") {
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		name = strings.ToLower(strings.TrimSpace(name))

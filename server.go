@@ -102,6 +102,9 @@ func (a *app) route(name string, h http.Handler) http.Handler {
 			case status >= 500:
 				level = slog.LevelError
 			}
+			if !a.log.Enabled(r.Context(), level) {
+				return
+			}
 			a.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
 				"status", status, "bytes", sw.bytes, "duration", d, "remote", r.RemoteAddr)
 		}()

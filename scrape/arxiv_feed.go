@@ -1,6 +1,7 @@
 package scrape
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/atom"
 	ext "github.com/mmcdole/gofeed/extensions"
+	"github.com/mmcdole/gofeed/rss"
 
 	"paperfeed/feed"
 )
@@ -32,19 +35,42 @@ var (
 	categoryRe = regexp.MustCompile(`^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[A-Za-z]+)?)?$`)
 )
 
-// ParseArxivFeed parses an rss.arxiv.org feed, RSS 2.0 or Atom. An empty
+// ParseArxivFeed parses an rss.arxiv.org feed, RSS 2.0 or Atom, with
+// gofeed's format parsers (the universal translator would copy every
+// item and parse each description as HTML, for nothing here). An empty
 // channel (weekends, holidays) is a feed with no papers, not an error.
 func ParseArxivFeed(r io.Reader) (ArxivFeed, error) {
-	f, err := gofeed.NewParser().Parse(r)
+	body, err := io.ReadAll(r)
 	if err != nil {
-		return ArxivFeed{}, fmt.Errorf("parse arXiv feed: %w", err)
+		return ArxivFeed{}, fmt.Errorf("read arXiv feed: %w", err)
 	}
+	var entries []feedEntry
 	var out ArxivFeed
-	if t := firstTime(f.PublishedParsed, f.UpdatedParsed); t != nil && f.FeedType == "rss" {
-		out.Day = localDay(*t)
+	switch gofeed.DetectFeedType(bytes.NewReader(body)) {
+	case gofeed.FeedTypeRSS:
+		f, err := (&rss.Parser{}).Parse(bytes.NewReader(body))
+		if err != nil {
+			return ArxivFeed{}, fmt.Errorf("parse arXiv RSS: %w", err)
+		}
+		if f.PubDateParsed != nil {
+			out.Day = localDay(*f.PubDateParsed)
+		}
+		for _, it := range f.Items {
+			entries = append(entries, rssEntry(it))
+		}
+	case gofeed.FeedTypeAtom:
+		f, err := (&atom.Parser{}).Parse(bytes.NewReader(body))
+		if err != nil {
+			return ArxivFeed{}, fmt.Errorf("parse arXiv Atom: %w", err)
+		}
+		for _, e := range f.Entries {
+			entries = append(entries, atomEntry(e))
+		}
+	default:
+		return ArxivFeed{}, fmt.Errorf("parse arXiv feed: %w: neither RSS nor Atom", ErrNotArxivFeed)
 	}
-	for _, it := range f.Items {
-		p, ok := arxivItem(it)
+	for _, e := range entries {
+		p, ok := arxivItem(e)
 		if !ok {
 			continue
 		}
@@ -53,8 +79,8 @@ func ParseArxivFeed(r io.Reader) (ArxivFeed, error) {
 		}
 		out.Papers = append(out.Papers, p)
 	}
-	if len(f.Items) > 0 && len(out.Papers) == 0 {
-		return ArxivFeed{}, fmt.Errorf("%w: %d items, none with an arXiv identifier", ErrNotArxivFeed, len(f.Items))
+	if len(entries) > 0 && len(out.Papers) == 0 {
+		return ArxivFeed{}, fmt.Errorf("%w: %d items, none with an arXiv identifier", ErrNotArxivFeed, len(entries))
 	}
 	for i := range out.Papers {
 		if out.Papers[i].Announced.IsZero() {
@@ -64,49 +90,89 @@ func ParseArxivFeed(r io.Reader) (ArxivFeed, error) {
 	return out, nil
 }
 
-func arxivItem(it *gofeed.Item) (feed.Paper, bool) {
-	desc := it.Description
-	if desc == "" {
-		desc = it.Content
+// feedEntry is what an arXiv feed item says, whatever its format.
+type feedEntry struct {
+	title, link, desc, guid string
+	categories, creators    []string
+	published               *time.Time
+	ext                     ext.Extensions
+}
+
+func rssEntry(it *rss.Item) feedEntry {
+	e := feedEntry{title: it.Title, link: it.Link, desc: it.Description, published: it.PubDateParsed, ext: it.Extensions}
+	if e.desc == "" {
+		e.desc = it.Content
 	}
-	p := feed.Paper{OnArxiv: true, Title: feed.CleanLine(it.Title)}
-	idText, typ, abstract := splitArxivDescription(desc)
+	if it.GUID != nil {
+		e.guid = it.GUID.Value
+	}
+	for _, c := range it.Categories {
+		e.categories = append(e.categories, c.Value)
+	}
+	if it.DublinCoreExt != nil {
+		e.creators = it.DublinCoreExt.Creator
+	}
+	if len(e.creators) == 0 && it.Author != "" {
+		e.creators = []string{it.Author}
+	}
+	return e
+}
+
+func atomEntry(en *atom.Entry) feedEntry {
+	e := feedEntry{title: en.Title, desc: en.Summary, guid: en.ID, ext: en.Extensions, published: en.PublishedParsed}
+	if e.desc == "" && en.Content != nil {
+		e.desc = en.Content.Value
+	}
+	if e.published == nil {
+		e.published = en.UpdatedParsed
+	}
+	for _, l := range en.Links {
+		if l.Rel == "" || l.Rel == "alternate" {
+			e.link = l.Href
+			break
+		}
+	}
+	for _, c := range en.Categories {
+		e.categories = append(e.categories, c.Term)
+	}
+	for _, x := range en.Extensions["dc"]["creator"] {
+		e.creators = append(e.creators, x.Value)
+	}
+	for _, a := range en.Authors {
+		if len(e.creators) == 0 || a.Name != "" && len(en.Extensions["dc"]["creator"]) == 0 {
+			e.creators = append(e.creators, a.Name)
+		}
+	}
+	return e
+}
+
+func arxivItem(e feedEntry) (feed.Paper, bool) {
+	p := feed.Paper{OnArxiv: true, Title: feed.CleanLine(e.title)}
+	idText, typ, abstract := splitArxivDescription(e.desc)
 	p.AnnounceType = strings.ToLower(typ)
 	p.Abstract = feed.Unwrap(abstract)
-	if t := extValue(it, "arxiv", "announce_type"); t != "" {
+	if t := extIn(e.ext, "arxiv", "announce_type"); t != "" {
 		p.AnnounceType = strings.ToLower(t)
 	}
-	id, version, ok := feed.ParseArxivID(it.GUID)
+	id, version, ok := feed.ParseArxivID(e.guid)
 	if !ok {
 		id, version, ok = feed.ParseArxivID(idText)
 	}
 	if !ok {
-		id, version, ok = feed.ParseArxivID(it.Link)
+		id, version, ok = feed.ParseArxivID(e.link)
 	}
 	if !ok || p.Title == "" {
 		return feed.Paper{}, false
 	}
 	p.ID, p.Version = id, version
-	if it.DublinCoreExt != nil {
-		for _, c := range it.DublinCoreExt.Creator {
-			p.Authors = append(p.Authors, SplitAuthors(c)...)
-		}
+	for _, c := range e.creators {
+		p.Authors = append(p.Authors, SplitAuthors(c)...)
 	}
-	if len(p.Authors) == 0 { // Atom: gofeed keeps dc:creator as an extension
-		for _, x := range it.Extensions["dc"]["creator"] {
-			p.Authors = append(p.Authors, SplitAuthors(x.Value)...)
-		}
-	}
-	if len(p.Authors) == 0 {
-		for _, a := range it.Authors {
-			p.Authors = append(p.Authors, SplitAuthors(a.Name)...)
-		}
-	}
-	p.Categories = cleanCategories("", it.Categories)
-	p.DOI = feed.CleanLine(extValue(it, "arxiv", "DOI"))
-	p.JournalRef = feed.CleanLine(extValue(it, "arxiv", "journal_reference"))
-	if t := firstTime(it.PublishedParsed, it.UpdatedParsed); t != nil {
-		p.Announced = localDay(*t)
+	p.Categories = cleanCategories("", e.categories)
+	p.DOI = feed.CleanLine(extIn(e.ext, "arxiv", "DOI"))
+	p.JournalRef = feed.CleanLine(extIn(e.ext, "arxiv", "journal_reference"))
+	if e.published != nil && !e.published.IsZero() {
+		p.Announced = localDay(*e.published)
 	}
 	p.CodeURL = FindCodeURL(p.Abstract)
 	return p, true
@@ -178,15 +244,6 @@ func extIn(e ext.Extensions, ns, name string) string {
 		}
 	}
 	return ""
-}
-
-func firstTime(ts ...*time.Time) *time.Time {
-	for _, t := range ts {
-		if t != nil && !t.IsZero() {
-			return t
-		}
-	}
-	return nil
 }
 
 // localDay is the calendar date of t in its own zone, as UTC midnight.

@@ -1,0 +1,474 @@
+// Command load measures paperfeed under load against a baseline that
+// serves the same response bytes from memory, in the same run, so every
+// claim is a ratio on the same machine.
+//
+//	go run ./bench/load               # from the repository root; needs wrk
+//
+// It builds paperfeed, starts a replay of the upstreams holding 7 HF
+// listing days and one large arXiv day (4 categories), starts paperfeed
+// and a baseline server, then drives both with wrk in alternation for
+// several rounds:
+//
+//	(a) one popular filtered feed, identity encoding
+//	(b) the same with Accept-Encoding: gzip (baseline: the same
+//	    pre-compressed bytes)
+//	(c) a stream of distinct filter URLs (render-cache misses)
+//	(d) conditional requests answered 304
+//
+// and reports requests/s, p50 and p99, the ratios, the peak RSS of
+// paperfeed after (c), and the upstream requests seen during the load.
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"paperfeed/internal/upstream"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "baseline" {
+		baseline(os.Args[2:])
+		return
+	}
+	var (
+		duration = flag.Duration("duration", 8*time.Second, "length of one wrk run")
+		rounds   = flag.Int("rounds", 3, "rounds of alternating runs per scenario")
+		conns    = flag.Int("connections", 64, "wrk connections")
+		threads  = flag.Int("threads", 2, "wrk threads")
+		items    = flag.Int("arxiv-items", 4880, "papers in the replayed arXiv day")
+		distinct = flag.Int("distinct", 20000, "distinct URLs in scenario (c)")
+		out      = flag.String("out", "", "also write the results table (Markdown) to this file")
+	)
+	flag.Parse()
+	if _, err := exec.LookPath("wrk"); err != nil {
+		log.Fatal("wrk is not installed (apt-get install wrk)")
+	}
+	tmp, err := os.MkdirTemp("", "paperfeed-load")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+
+	// The replay upstream, in this process (it idles during the load).
+	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	site.Arxiv.UseBigFeed(*items)
+	upURL := serve(site)
+
+	bin := filepath.Join(tmp, "paperfeed")
+	run("go", "build", "-trimpath", "-o", bin, ".")
+	self, err := os.Executable()
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	pfAddr := freeAddr()
+	pf := exec.Command(bin)
+	pf.Env = append(os.Environ(),
+		"PAPERFEED_ADDR="+pfAddr, "PAPERFEED_HF_URL="+upURL, "PAPERFEED_HF_INTERVAL=0s",
+		"PAPERFEED_ARXIV_RSS_URL="+upURL, "PAPERFEED_ARXIV_API_URL="+upURL+"/api/query", "PAPERFEED_ARXIV_INTERVAL=0s",
+		"PAPERFEED_REFRESH=1h", "PAPERFEED_REFRESH_PAST=6h", "PAPERFEED_ARXIV_REFRESH=6h", "PAPERFEED_LOG_LEVEL=warn",
+		"PAPERFEED_BASE_URL=http://paperfeed.local")
+	pf.Stderr = os.Stderr
+	if err := pf.Start(); err != nil {
+		log.Fatal(err)
+	}
+	defer pf.Process.Kill()
+	base := "http://" + pfAddr
+	papers := waitLoaded(base, *items)
+	quiet(site)
+	hitsBefore := total(site)
+	loadedRSS := currentRSS(pf.Process.Pid)
+	log.Printf("loaded %d papers; RSS %.1f MB (peak so far %.1f MB), Go heap in use %.1f MB", papers, float64(loadedRSS)/(1<<20), float64(peakRSS(pf.Process.Pid))/(1<<20), heapInUse(base)/(1<<20))
+
+	// The popular feed and the baseline serving its exact bytes.
+	const popular = "/feed.rss?q=agents+OR+reasoning&min_upvotes=5&source=all"
+	plain, hdr := fetch(base+popular, nil)
+	gz, _ := fetch(base+popular, map[string]string{"Accept-Encoding": "gzip"})
+	if len(plain) == 0 || len(gz) == 0 {
+		log.Fatal("popular feed is empty")
+	}
+	plainFile, gzFile := filepath.Join(tmp, "body"), filepath.Join(tmp, "body.gz")
+	must(os.WriteFile(plainFile, plain, 0o644))
+	must(os.WriteFile(gzFile, gz, 0o644))
+	blAddr := freeAddr()
+	bl := exec.Command(self, "baseline", "-addr", blAddr, "-body", plainFile, "-gz", gzFile, "-ctype", hdr.Get("Content-Type"), "-etag", hdr.Get("ETag"))
+	bl.Stderr = os.Stderr
+	if err := bl.Start(); err != nil {
+		log.Fatal(err)
+	}
+	defer bl.Process.Kill()
+	waitUp("http://" + blAddr + "/")
+
+	w := wrkRunner{duration: *duration, conns: *conns, threads: *threads, tmp: tmp}
+	var rows []row
+	res := map[string]result{}
+	measure := func(name, pfURL, blURL string, headers []string) {
+		var p, b []result
+		for r := 0; r < *rounds; r++ {
+			p = append(p, w.run(pfURL, headers, ""))
+			if blURL != "" {
+				b = append(b, w.run(blURL, headers, ""))
+			}
+		}
+		res[name] = median(p)
+		if blURL != "" {
+			res[name+" baseline"] = median(b)
+		}
+	}
+	measure("a", base+popular, "http://"+blAddr+popular, nil)
+	measure("b", base+popular, "http://"+blAddr+popular, []string{"Accept-Encoding: gzip"})
+	measure("d", base+popular, "", []string{"If-None-Match: " + hdr.Get("ETag")})
+	// (c): distinct URLs; the script walks through them, rounds apart.
+	var c []result
+	for r := 0; r < *rounds; r++ {
+		script := distinctScript(tmp, r*(*distinct), *distinct)
+		c = append(c, w.run(base+"/", nil, script))
+	}
+	res["c"] = median(c)
+	rss := peakRSS(pf.Process.Pid)
+	upstreamDuring := total(site) - hitsBefore
+
+	rows = append(rows,
+		row{"(a) popular feed, identity", res["a"], res["a baseline"], ratio(res["a"], res["a baseline"]), ">= 0.90"},
+		row{"(b) popular feed, gzip", res["b"], res["b baseline"], ratio(res["b"], res["b baseline"]), ">= 0.85"},
+		row{"(c) distinct filter URLs (misses)", res["c"], result{}, "", ">= 2000 req/s, all 200"},
+		row{"(d) conditional, 304", res["d"], res["a baseline"], ratio(res["d"], res["a baseline"]), ">= 1.00 x baseline (a)"},
+	)
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "Machine: %s, %d CPUs, %s; wrk -t%d -c%d -d%s, %d rounds (median); %d papers loaded (%d HF days + %d arXiv).\n\n",
+		cpuModel(), runtime.NumCPU(), runtime.Version(), *threads, *conns, *duration, *rounds, papers, 7, *items)
+	fmt.Fprintln(&buf, "| scenario | paperfeed req/s | p50 | p99 | baseline req/s | p50 | p99 | ratio | target |")
+	fmt.Fprintln(&buf, "|---|---|---|---|---|---|---|---|---|")
+	for _, r := range rows {
+		fmt.Fprintf(&buf, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %s |\n", r.name, r.pf.rps, r.pf.p50, r.pf.p99,
+			orDash(r.bl.rps), orDashS(r.bl.p50), orDashS(r.bl.p99), orDashS(r.ratio), r.target)
+	}
+	fmt.Fprintf(&buf, "\n(c): %d non-2xx/3xx responses, %d socket errors, %d distinct URLs per round. Peak RSS of paperfeed after (c): %.1f MB (target <= 150 MB). Upstream requests during the load: %d (target 0).\n",
+		res["c"].non2xx, res["c"].errors, *distinct, float64(rss)/(1<<20), upstreamDuring)
+	os.Stdout.Write(buf.Bytes())
+	if *out != "" {
+		must(os.WriteFile(*out, buf.Bytes(), 0o644))
+	}
+}
+
+type row struct {
+	name   string
+	pf, bl result
+	ratio  string
+	target string
+}
+
+type result struct {
+	rps      float64
+	p50, p99 string
+	non2xx   int
+	errors   int
+}
+
+func ratio(a, b result) string {
+	if b.rps == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.2f", a.rps/b.rps)
+}
+
+func orDash(v float64) string {
+	if v == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+func orDashS(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func median(rs []result) result {
+	sort.Slice(rs, func(i, j int) bool { return rs[i].rps < rs[j].rps })
+	m := rs[len(rs)/2]
+	for _, r := range rs {
+		m.non2xx = max(m.non2xx, r.non2xx)
+		m.errors = max(m.errors, r.errors)
+	}
+	return m
+}
+
+type wrkRunner struct {
+	duration       time.Duration
+	conns, threads int
+	tmp            string
+}
+
+var (
+	rpsRe    = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	pctRe    = regexp.MustCompile(`(?m)^\s+(50|99)%\s+(\S+)`)
+	non2xxRe = regexp.MustCompile(`Non-2xx or 3xx responses:\s+(\d+)`)
+	sockRe   = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
+)
+
+func (w wrkRunner) run(url string, headers []string, script string) result {
+	args := []string{"-t", strconv.Itoa(w.threads), "-c", strconv.Itoa(w.conns), "-d", w.duration.String(), "--latency"}
+	for _, h := range headers {
+		args = append(args, "-H", h)
+	}
+	if script != "" {
+		args = append(args, "-s", script)
+	}
+	args = append(args, url)
+	outb, err := exec.Command("wrk", args...).CombinedOutput()
+	if err != nil {
+		log.Fatalf("wrk %v: %v\n%s", args, err, outb)
+	}
+	out := string(outb)
+	var r result
+	if m := rpsRe.FindStringSubmatch(out); m != nil {
+		r.rps, _ = strconv.ParseFloat(m[1], 64)
+	}
+	for _, m := range pctRe.FindAllStringSubmatch(out, -1) {
+		if m[1] == "50" {
+			r.p50 = m[2]
+		} else {
+			r.p99 = m[2]
+		}
+	}
+	if m := non2xxRe.FindStringSubmatch(out); m != nil {
+		r.non2xx, _ = strconv.Atoi(m[1])
+	}
+	if m := sockRe.FindStringSubmatch(out); m != nil {
+		for _, s := range m[1:] {
+			n, _ := strconv.Atoi(s)
+			r.errors += n
+		}
+	}
+	return r
+}
+
+// distinctScript writes a wrk Lua script whose requests walk through n
+// distinct filter URLs (a word no paper has, so every feed is full; a
+// varying limit and source), starting at offset.
+func distinctScript(dir string, offset, n int) string {
+	path := filepath.Join(dir, fmt.Sprintf("distinct%d.lua", offset))
+	src := fmt.Sprintf(`
+local counter = 0
+local threads = {}
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  counter = 0
+end
+local sources = {"hf", "all", "arxiv"}
+request = function()
+  local k = %d + (counter * %d + id) %% %d
+  counter = counter + 1
+  local path = "/feed.rss?q=-zz" .. k .. "&limit=" .. (10 + k %% 40) .. "&source=" .. sources[(k %% 3) + 1]
+  return wrk.format("GET", path)
+end
+`, offset, 64, n)
+	must(os.WriteFile(path, []byte(src), 0o644))
+	return path
+}
+
+// baseline serves one body from memory, as a server that does nothing
+// else would: the bound on what paperfeed's cached path can reach.
+func baseline(args []string) {
+	fs := flag.NewFlagSet("baseline", flag.ExitOnError)
+	addr := fs.String("addr", "127.0.0.1:0", "")
+	bodyFile := fs.String("body", "", "")
+	gzFile := fs.String("gz", "", "")
+	ctype := fs.String("ctype", "", "")
+	etag := fs.String("etag", "", "")
+	_ = fs.Parse(args)
+	body, err := os.ReadFile(*bodyFile)
+	must(err)
+	gz, err := os.ReadFile(*gzFile)
+	must(err)
+	blen, glen := strconv.Itoa(len(body)), strconv.Itoa(len(gz))
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Type", *ctype)
+		hd.Set("ETag", *etag)
+		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			hd.Set("Content-Encoding", "gzip")
+			hd.Set("Content-Length", glen)
+			_, _ = w.Write(gz)
+			return
+		}
+		hd.Set("Content-Length", blen)
+		_, _ = w.Write(body)
+	})
+	log.Fatal(http.ListenAndServe(*addr, h))
+}
+
+func serve(h http.Handler) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(err)
+	go func() { _ = http.Serve(ln, h) }()
+	return "http://" + ln.Addr().String()
+}
+
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(err)
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func run(name string, args ...string) {
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	must(cmd.Run())
+}
+
+func waitUp(url string) {
+	for i := 0; i < 200; i++ {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	log.Fatalf("%s did not come up", url)
+}
+
+// waitLoaded waits until paperfeed holds the 7 HF days and the arXiv day.
+func waitLoaded(base string, arxivItems int) int {
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		var st struct {
+			Papers  int `json:"papers"`
+			Sources []struct {
+				Items int      `json:"items"`
+				Days  []string `json:"days"`
+			} `json:"sources"`
+		}
+		if resp, err := http.Get(base + "/status"); err == nil {
+			_ = json.NewDecoder(resp.Body).Decode(&st)
+			resp.Body.Close()
+			if len(st.Sources) == 2 && len(st.Sources[0].Days) == 7 && st.Sources[1].Items >= arxivItems {
+				return st.Papers
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	log.Fatal("paperfeed did not load the replayed data in time")
+	return 0
+}
+
+func total(site *upstream.Site) int {
+	n := 0
+	for _, v := range site.HF.Hits() {
+		n += v
+	}
+	for _, v := range site.Arxiv.Hits() {
+		n += v
+	}
+	return n
+}
+
+// quiet waits until the upstream has seen no request for two seconds
+// (the category look-ups after the first load).
+func quiet(site *upstream.Site) {
+	last, since := total(site), time.Now()
+	for time.Since(since) < 2*time.Second {
+		time.Sleep(200 * time.Millisecond)
+		if n := total(site); n != last {
+			last, since = n, time.Now()
+		}
+	}
+}
+
+func fetch(url string, headers map[string]string) ([]byte, http.Header) {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	tr := &http.Transport{DisableCompression: true}
+	resp, err := tr.RoundTrip(req)
+	must(err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	must(err)
+	if resp.StatusCode != 200 {
+		log.Fatalf("%s: %d %s", url, resp.StatusCode, b)
+	}
+	if headers["Accept-Encoding"] == "gzip" {
+		if _, err := gzip.NewReader(bytes.NewReader(b)); err != nil {
+			log.Fatalf("%s: not gzip", url)
+		}
+	}
+	return b, resp.Header
+}
+
+// currentRSS reads a process's resident set (VmRSS).
+func currentRSS(pid int) int64 { return procStatus(pid, "VmRSS:") }
+
+// heapInUse reads go_memstats_heap_inuse_bytes from /metrics.
+func heapInUse(base string) float64 {
+	b, _ := fetch(base+"/metrics", nil)
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "go_memstats_heap_inuse_bytes "); ok {
+			v, _ := strconv.ParseFloat(rest, 64)
+			return v
+		}
+	}
+	return 0
+}
+
+// peakRSS reads a process's high-water resident set (VmHWM).
+func peakRSS(pid int) int64 { return procStatus(pid, "VmHWM:") }
+
+func procStatus(pid int, field string) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	must(err)
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, field); ok {
+			kb, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "model name"); ok {
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), ":"))
+		}
+	}
+	return runtime.GOARCH
+}
+
+func must(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
