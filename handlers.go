@@ -40,9 +40,7 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, values url.Value
 		if key, ok := a.aliases.get(rawKey(format, r, a.baseURL(r)), v.Version); ok {
 			if rr, ok := a.cache.get(key); ok {
 				a.metrics.cacheHit.Inc()
-				if format == "" {
-					f = feed.Format(rr.ctype[len("application/") : strings.IndexAny(rr.ctype, "+;")])
-				}
+				f = rr.format
 				serveRendered(w, r, rr, a.cc)
 				return
 			}
@@ -168,6 +166,7 @@ func (a *app) render(ctx context.Context, key string, f feed.Format, q filter.Qu
 			return nil, fmt.Errorf("render feed: %w", err)
 		}
 		rr := newRendered(buf.Bytes(), f.ContentType(), modified)
+		rr.format = f
 		a.cache.put(key, rr)
 		entries, size := a.cache.stats()
 		a.metrics.cacheSize.WithLabelValues("entries").Set(float64(entries))

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"paperfeed/feed"
 )
 
 // rendered is one feed response ready to serve: the body in identity and
@@ -17,6 +19,7 @@ type rendered struct {
 	gzETag   string // quoted strong ETag of the gzip body
 	modified time.Time
 	ctype    string
+	format   feed.Format
 
 	hdrETag, hdrGzETag, hdrType, hdrLength, hdrModified []string
 	hdrGzLength                                         []string // set by gzipped

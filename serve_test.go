@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"paperfeed/feed"
 	"paperfeed/internal/upstream"
 	"paperfeed/scrape"
 )
@@ -426,4 +427,45 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+}
+
+// A URL served again skips parsing; a data change is never hidden by it.
+func TestAliasFastPathFollowsData(t *testing.T) {
+	f := newFixture(t, nil)
+	if err := f.refresh(t); err != nil {
+		t.Fatal(err)
+	}
+	path := "/feed?format=json&q=agents"
+	_, first := f.get(t, path)
+	_, again := f.get(t, path)
+	if !bytes.Equal(first, again) {
+		t.Fatal("the same URL gave different bytes")
+	}
+	_, m := f.get(t, "/metrics")
+	if !strings.Contains(string(m), `paperfeed_http_requests_total{format="json",route="feed",status="200"} 2`) {
+		t.Errorf("fast path lost the format label:\n%s", grepLines(string(m), "paperfeed_http_requests_total"))
+	}
+	// Change a paper: the next answer must show it.
+	v := f.app.store.View()
+	p := v.Papers[0].Clone()
+	p.Upvotes += 1000
+	f.app.store.PutHFDay(p.ListedOn, []feed.Paper{p})
+	_, after := f.get(t, "/feed.json?limit=1")
+	if !strings.Contains(string(after), fmt.Sprintf(`"upvotes": %d`, p.Upvotes)) {
+		t.Errorf("data change not served: %.300s", after)
+	}
+	_, after = f.get(t, path)
+	if bytes.Equal(after, first) && strings.Contains(string(first), p.ID) {
+		t.Error("the alias served a feed from before the data change")
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

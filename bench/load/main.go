@@ -55,6 +55,7 @@ func main() {
 		items    = flag.Int("arxiv-items", 4880, "papers in the replayed arXiv day")
 		distinct = flag.Int("distinct", 20000, "distinct URLs in scenario (c)")
 		out      = flag.String("out", "", "also write the results table (Markdown) to this file")
+		only     = flag.String("only", "abcd", "scenarios to run")
 	)
 	flag.Parse()
 	if _, err := exec.LookPath("wrk"); err != nil {
@@ -135,16 +136,24 @@ func main() {
 			res[name+" baseline"] = median(b)
 		}
 	}
-	measure("a", base+popular, "http://"+blAddr+popular, nil)
-	measure("b", base+popular, "http://"+blAddr+popular, []string{"Accept-Encoding: gzip"})
-	measure("d", base+popular, "", []string{"If-None-Match: " + hdr.Get("ETag")})
-	// (c): distinct URLs; the script walks through them, rounds apart.
-	var c []result
-	for r := 0; r < *rounds; r++ {
-		script := distinctScript(tmp, r*(*distinct), *distinct)
-		c = append(c, w.run(base+"/", nil, script))
+	if strings.Contains(*only, "a") || strings.Contains(*only, "d") {
+		measure("a", base+popular, "http://"+blAddr+popular, nil)
 	}
-	res["c"] = median(c)
+	if strings.Contains(*only, "b") {
+		measure("b", base+popular, "http://"+blAddr+popular, []string{"Accept-Encoding: gzip"})
+	}
+	if strings.Contains(*only, "d") {
+		measure("d", base+popular, "", []string{"If-None-Match: " + hdr.Get("ETag")})
+	}
+	if strings.Contains(*only, "c") {
+		// (c): distinct URLs; the script walks through them, rounds apart.
+		var c []result
+		for r := 0; r < *rounds; r++ {
+			script := distinctScript(tmp, r*(*distinct), *distinct)
+			c = append(c, w.run(base+"/", nil, script))
+		}
+		res["c"] = median(c)
+	}
 	rss := peakRSS(pf.Process.Pid)
 	upstreamDuring := total(site) - hitsBefore
 
