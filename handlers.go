@@ -23,13 +23,14 @@ type pathRule func(r *http.Request, q *filter.Query, today time.Time) error
 // when the format parameter chooses it (RSS by default).
 func (a *app) feedHandler(format feed.Format, rule pathRule) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a.serveFeed(w, r, r.URL.Query(), format, rule, nil)
+		a.serveFeed(w, r, nil, format, rule, nil)
 	})
 }
 
-// serveFeed answers a feed request for the parameters in values. extra,
-// when not nil, is the part of the query the self link repeats (topics
-// keep their own filter out of it).
+// serveFeed answers a feed request for the parameters in values (nil:
+// the request's query, parsed only when needed). extra, when not nil, is
+// the part of the query the self link repeats (topics keep their own
+// filter out of it).
 func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, values url.Values, format feed.Format, rule pathRule, extra url.Values) {
 	f := format
 	if sw, ok := w.(*statusWriter); ok {
@@ -47,6 +48,9 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, values url.Value
 		}
 	}
 	opts := a.filterOptions(v)
+	if values == nil {
+		values = r.URL.Query()
+	}
 	q, err := filter.Parse(values, opts)
 	if err == nil {
 		f, err = chooseFormat(format, q.Format)
@@ -94,6 +98,9 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, values url.Value
 	if !ok {
 		rr, err = a.render(r.Context(), key, f, q, src, v, base, self)
 		if err != nil {
+			if r.Context().Err() != nil {
+				return // the client left while waiting for a render slot
+			}
 			unavailable(w, f, err.Error(), 2*time.Second)
 			return
 		}

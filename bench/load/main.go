@@ -123,17 +123,33 @@ func main() {
 	w := wrkRunner{duration: *duration, conns: *conns, threads: *threads, tmp: tmp}
 	var rows []row
 	res := map[string]result{}
+	ratios := map[string]float64{}
+	// measure runs paperfeed and the baseline back to back, in turn
+	// first, each round; the ratio reported is the median of the rounds'
+	// ratios, which cancels most of the machine's drift.
 	measure := func(name, pfURL, blURL string, headers []string) {
 		var p, b []result
+		var rs []float64
 		for r := 0; r < *rounds; r++ {
-			p = append(p, w.run(pfURL, headers, ""))
+			var pr, br result
+			if r%2 == 1 && blURL != "" {
+				br = w.run(blURL, headers, "")
+			}
+			pr = w.run(pfURL, headers, "")
+			if r%2 == 0 && blURL != "" {
+				br = w.run(blURL, headers, "")
+			}
+			p = append(p, pr)
 			if blURL != "" {
-				b = append(b, w.run(blURL, headers, ""))
+				b = append(b, br)
+				rs = append(rs, pr.rps/br.rps)
 			}
 		}
 		res[name] = median(p)
 		if blURL != "" {
 			res[name+" baseline"] = median(b)
+			sort.Float64s(rs)
+			ratios[name] = rs[len(rs)/2]
 		}
 	}
 	if strings.Contains(*only, "a") || strings.Contains(*only, "d") {
@@ -143,7 +159,8 @@ func main() {
 		measure("b", base+popular, "http://"+blAddr+popular, []string{"Accept-Encoding: gzip"})
 	}
 	if strings.Contains(*only, "d") {
-		measure("d", base+popular, "", []string{"If-None-Match: " + hdr.Get("ETag")})
+		// Against the baseline's full answers, as the target says.
+		measure("d", base+popular, "http://"+blAddr+popular, []string{"If-None-Match: " + hdr.Get("ETag")})
 	}
 	if strings.Contains(*only, "c") {
 		// (c): distinct URLs; the script walks through them, rounds apart.
@@ -157,14 +174,20 @@ func main() {
 	rss := peakRSS(pf.Process.Pid)
 	upstreamDuring := total(site) - hitsBefore
 
+	rf := func(k string) string {
+		if v, ok := ratios[k]; ok {
+			return fmt.Sprintf("%.2f", v)
+		}
+		return ""
+	}
 	rows = append(rows,
-		row{"(a) popular feed, identity", res["a"], res["a baseline"], ratio(res["a"], res["a baseline"]), ">= 0.90"},
-		row{"(b) popular feed, gzip", res["b"], res["b baseline"], ratio(res["b"], res["b baseline"]), ">= 0.85"},
+		row{"(a) popular feed, identity", res["a"], res["a baseline"], rf("a"), ">= 0.90"},
+		row{"(b) popular feed, gzip", res["b"], res["b baseline"], rf("b"), ">= 0.85"},
 		row{"(c) distinct filter URLs (misses)", res["c"], result{}, "", ">= 2000 req/s, all 200"},
-		row{"(d) conditional, 304", res["d"], res["a baseline"], ratio(res["d"], res["a baseline"]), ">= 1.00 x baseline (a)"},
+		row{"(d) conditional, 304 (baseline: full answers)", res["d"], res["d baseline"], rf("d"), ">= 1.00"},
 	)
 	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "Machine: %s, %d CPUs, %s; wrk -t%d -c%d -d%s, %d rounds (median); %d papers loaded (%d HF days + %d arXiv).\n\n",
+	fmt.Fprintf(&buf, "Machine: %s, %d CPUs, %s; wrk -t%d -c%d -d%s, %d rounds: req/s and latency are medians, ratios the median of the rounds' paired ratios; %d papers loaded (%d HF days + %d arXiv).\n\n",
 		cpuModel(), runtime.NumCPU(), runtime.Version(), *threads, *conns, *duration, *rounds, papers, 7, *items)
 	fmt.Fprintln(&buf, "| scenario | paperfeed req/s | p50 | p99 | baseline req/s | p50 | p99 | ratio | target |")
 	fmt.Fprintln(&buf, "|---|---|---|---|---|---|---|---|---|")
@@ -192,13 +215,6 @@ type result struct {
 	p50, p99 string
 	non2xx   int
 	errors   int
-}
-
-func ratio(a, b result) string {
-	if b.rps == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%.2f", a.rps/b.rps)
 }
 
 func orDash(v float64) string {
