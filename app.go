@@ -54,6 +54,10 @@ var earliestListing = time.Date(2023, 5, 4, 0, 0, 0, 0, time.UTC)
 
 func (a *app) markReady() { a.readyOnce.Do(func() { close(a.ready) }) }
 
+// warmIndex builds the filter index of the current view after a
+// refresh, so no request waits for it.
+func (a *app) warmIndex() { a.index(a.store.View()) }
+
 func (a *app) isReady() bool {
 	select {
 	case <-a.ready:

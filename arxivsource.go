@@ -119,6 +119,8 @@ type enricher struct {
 	metrics *metrics
 	log     *slog.Logger
 	kick    chan struct{}
+	// onChange runs after categories were stored (rebuilds the index).
+	onChange func()
 
 	mu    sync.Mutex
 	tried map[string]bool // IDs the API answered without them
@@ -190,6 +192,9 @@ func (e *enricher) enrich(ctx context.Context) error {
 		}
 		e.mu.Unlock()
 		e.store.PutCategories(cats)
+		if e.onChange != nil {
+			e.onChange()
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -146,6 +146,7 @@ func newApp(cfg Config, log *slog.Logger, now func() time.Time) *app {
 		Limiter: scrape.NewLimiter(cfg.ArxivInterval)} // one limiter for all arXiv hosts
 	a.arxiv = &scrape.ArxivClient{RSSBase: cfg.ArxivRSSURL, APIURL: cfg.ArxivAPIURL, Fetcher: arxivFetch}
 	a.enricher = newEnricher(a.arxiv, a.store, a.metrics, log)
+	a.enricher.onChange = a.warmIndex
 	a.hfSource = &hfSource{
 		client: a.hf, store: a.store, days: cfg.Days, refreshPast: cfg.RefreshPast,
 		status: a.hfStatus, metrics: a.metrics, log: log, now: now, onLoad: a.markReady,
@@ -159,16 +160,23 @@ func newApp(cfg Config, log *slog.Logger, now func() time.Time) *app {
 
 // start launches the background refresh of every source.
 func (a *app) start(ctx context.Context) {
-	hf := a.hfSource.refresh
-	if len(a.cfg.ArxivCategories) > 0 {
-		go a.enricher.run(ctx)
-		hf = func(ctx context.Context) (time.Duration, error) {
-			later, err := a.hfSource.refresh(ctx)
+	arxiv := len(a.cfg.ArxivCategories) > 0
+	hf := func(ctx context.Context) (time.Duration, error) {
+		later, err := a.hfSource.refresh(ctx)
+		a.warmIndex()
+		if arxiv {
 			a.enricher.poke()
-			return later, err
 		}
+		return later, err
+	}
+	if arxiv {
+		go a.enricher.run(ctx)
 		ax := &poller{name: "arxiv", interval: a.cfg.ArxivRefresh, minBackoff: min(30*time.Second, a.cfg.ArxivRefresh),
-			refresh: a.arxivSource.refresh, status: a.arxivStatus, log: a.log, now: a.now}
+			refresh: func(ctx context.Context) (time.Duration, error) {
+				later, err := a.arxivSource.refresh(ctx)
+				a.warmIndex()
+				return later, err
+			}, status: a.arxivStatus, log: a.log, now: a.now}
 		go ax.run(ctx)
 	}
 	p := &poller{name: "hf", interval: a.cfg.Refresh, minBackoff: min(5*time.Second, a.cfg.Refresh),

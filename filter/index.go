@@ -29,9 +29,22 @@ const (
 
 var fieldByName = map[string]int{"title": fTitle, "abstract": fAbstract, "keywords": fKeywords, "authors": fAuthors}
 
+// fieldIndex is one field's inverted index, flattened: the papers of
+// vocab[i] are post[offs[i]:offs[i+1]], ascending. Flat slices instead of
+// a map of slices keep the garbage collector's work small.
 type fieldIndex struct {
-	postings map[string][]uint32 // word -> ascending paper positions
-	vocab    []string            // sorted words, for prefix terms
+	vocab []string // sorted
+	offs  []uint32
+	post  []uint32
+}
+
+// lookup returns the papers having word w.
+func (fi *fieldIndex) lookup(w string) []uint32 {
+	i, ok := slices.BinarySearch(fi.vocab, w)
+	if !ok {
+		return nil
+	}
+	return fi.post[fi.offs[i]:fi.offs[i+1]]
 }
 
 type doc struct {
@@ -46,8 +59,9 @@ type doc struct {
 // order of papers is kept.
 func NewIndex(papers []*feed.Paper) *Index {
 	ix := &Index{papers: papers, docs: make([]doc, len(papers))}
-	for f := range ix.fields {
-		ix.fields[f].postings = map[string][]uint32{}
+	var postings [numFields]map[string][]uint32
+	for f := range postings {
+		postings[f] = map[string][]uint32{}
 	}
 	for i, p := range papers {
 		d := &ix.docs[i]
@@ -66,7 +80,7 @@ func NewIndex(papers []*feed.Paper) *Index {
 			d.categories[j] = strings.ToLower(c)
 		}
 		for f := range numFields {
-			post := ix.fields[f].postings
+			post := postings[f]
 			for _, w := range strings.Fields(d.text[f]) {
 				l := post[w]
 				if n := len(l); n == 0 || l[n-1] != uint32(i) {
@@ -77,11 +91,20 @@ func NewIndex(papers []*feed.Paper) *Index {
 	}
 	for f := range ix.fields {
 		fi := &ix.fields[f]
-		fi.vocab = make([]string, 0, len(fi.postings))
-		for w := range fi.postings {
+		fi.vocab = make([]string, 0, len(postings[f]))
+		n := 0
+		for w, l := range postings[f] {
 			fi.vocab = append(fi.vocab, w)
+			n += len(l)
 		}
 		slices.Sort(fi.vocab)
+		fi.offs = make([]uint32, 0, len(fi.vocab)+1)
+		fi.post = make([]uint32, 0, n)
+		for _, w := range fi.vocab {
+			fi.offs = append(fi.offs, uint32(len(fi.post)))
+			fi.post = append(fi.post, postings[f][w]...)
+		}
+		fi.offs = append(fi.offs, uint32(len(fi.post)))
 	}
 	return ix
 }
@@ -136,15 +159,12 @@ func (ix *Index) wordSet(w string, prefix bool, fields []int) bitset {
 	for _, f := range fields {
 		fi := &ix.fields[f]
 		if !prefix {
-			set.addAll(fi.postings[w])
+			set.addAll(fi.lookup(w))
 			continue
 		}
 		start, _ := slices.BinarySearch(fi.vocab, w)
-		for _, v := range fi.vocab[start:] {
-			if !strings.HasPrefix(v, w) {
-				break
-			}
-			set.addAll(fi.postings[v])
+		for i := start; i < len(fi.vocab) && strings.HasPrefix(fi.vocab[i], w); i++ {
+			set.addAll(fi.post[fi.offs[i]:fi.offs[i+1]])
 		}
 	}
 	return set
