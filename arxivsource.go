@@ -95,18 +95,7 @@ func (s *arxivSource) checkStale() {
 
 func (s *arxivSource) publishStatus() {
 	v := s.store.View()
-	n := 0
-	for _, p := range v.Papers {
-		if p.OnArxiv {
-			n++
-		}
-	}
-	days := make([]string, len(v.ArxivDays))
-	for i, d := range v.ArxivDays {
-		days[i] = d.Format(time.DateOnly)
-	}
-	s.status.update(func(st *statusJSON) { st.Items, st.Days = n, days })
-	s.metrics.items.WithLabelValues("arxiv").Set(float64(n))
+	publishHeld(s.status, s.metrics, "arxiv", v, v.ArxivDays)
 }
 
 // enricher looks up the arXiv categories of HF papers with the API, in

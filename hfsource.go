@@ -115,16 +115,5 @@ func (s *hfSource) put(l scrape.Listing) {
 
 func (s *hfSource) publishStatus() {
 	v := s.store.View()
-	n := 0
-	for _, p := range v.Papers {
-		if p.OnHF {
-			n++
-		}
-	}
-	days := make([]string, len(v.HFDays))
-	for i, d := range v.HFDays {
-		days[i] = d.Format(time.DateOnly)
-	}
-	s.status.update(func(st *statusJSON) { st.Items, st.Days = n, days })
-	s.metrics.items.WithLabelValues("hf").Set(float64(n))
+	publishHeld(s.status, s.metrics, "hf", v, v.HFDays)
 }

@@ -123,7 +123,8 @@ func (l *periodLoader) load(ctx context.Context, key string, from time.Time) (an
 	return nil, nil
 }
 
-// isPeriodErr tells the handler to answer 503 rather than 502.
+// retryAfterFor is the Retry-After of a 503 caused by err: the
+// upstream's own, else the budget's refill time, else 30 seconds.
 func retryAfterFor(err error) time.Duration {
 	var he *scrape.HTTPError
 	if errors.As(err, &he) && he.RetryAfter > 0 {

@@ -413,8 +413,7 @@ func TestMetrics(t *testing.T) {
 	_ = f.refresh(t)
 	f.get(t, "/feed.rss")
 	f.get(t, "/feed.rss")
-	_, b := f.get(t, "/metrics")
-	for _, want := range []string{
+	wants := []string{
 		`paperfeed_http_requests_total{format="rss",route="feed",status="200"} 2`,
 		`paperfeed_upstream_fetches_total{outcome="ok",source="hf"} 7`,
 		`paperfeed_render_cache_requests_total{result="hit"} 1`,
@@ -422,9 +421,12 @@ func TestMetrics(t *testing.T) {
 		`paperfeed_items{source="hf"}`,
 		`paperfeed_http_request_duration_seconds_bucket{route="feed"`,
 		`paperfeed_http_response_bytes_total{route="feed"}`,
-	} {
-		if !strings.Contains(string(b), want) {
-			t.Errorf("metrics lack %s", want)
+	}
+	if m, ok := f.metricsWith(t, wants...); !ok {
+		for _, want := range wants {
+			if !strings.Contains(m, want) {
+				t.Errorf("metrics lack %s", want)
+			}
 		}
 	}
 }
@@ -441,9 +443,8 @@ func TestAliasFastPathFollowsData(t *testing.T) {
 	if !bytes.Equal(first, again) {
 		t.Fatal("the same URL gave different bytes")
 	}
-	_, m := f.get(t, "/metrics")
-	if !strings.Contains(string(m), `paperfeed_http_requests_total{format="json",route="feed",status="200"} 2`) {
-		t.Errorf("fast path lost the format label:\n%s", grepLines(string(m), "paperfeed_http_requests_total"))
+	if m, ok := f.metricsWith(t, `paperfeed_http_requests_total{format="json",route="feed",status="200"} 2`); !ok {
+		t.Errorf("fast path lost the format label:\n%s", grepLines(m, "paperfeed_http_requests_total"))
 	}
 	// Change a paper: the next answer must show it.
 	v := f.app.store.View()
@@ -458,6 +459,26 @@ func TestAliasFastPathFollowsData(t *testing.T) {
 	if bytes.Equal(after, first) && strings.Contains(string(first), p.ID) {
 		t.Error("the alias served a feed from before the data change")
 	}
+}
+
+// metricsWith reads /metrics until it holds every wanted line: a request
+// is counted just after its answer is sent, so the count can lag.
+func (f *fixture) metricsWith(t *testing.T, want ...string) (string, bool) {
+	t.Helper()
+	var m string
+	for range 100 {
+		_, b := f.get(t, "/metrics")
+		m = string(b)
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(m, w)
+		}
+		if ok {
+			return m, true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return m, false
 }
 
 func grepLines(s, sub string) string {

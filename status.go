@@ -3,6 +3,8 @@ package main
 import (
 	"sync"
 	"time"
+
+	"paperfeed/feed"
 )
 
 // sourceStatus is what the operator sees of one upstream source in
@@ -64,4 +66,21 @@ func (st *sourceStatus) snapshot() statusJSON {
 	s.Days = append([]string(nil), s.Days...)
 	s.Stale = append([]string(nil), s.Stale...)
 	return s
+}
+
+// publishHeld shows what the view holds of one source ("hf" or "arxiv")
+// in its status and metrics: the papers it knows and its days.
+func publishHeld(st *sourceStatus, m *metrics, source string, v *feed.View, days []time.Time) {
+	n := 0
+	for _, p := range v.Papers {
+		if (source == feed.SourceHF && p.OnHF) || (source == feed.SourceArxiv && p.OnArxiv) {
+			n++
+		}
+	}
+	held := make([]string, len(days))
+	for i, d := range days {
+		held[i] = d.Format(time.DateOnly)
+	}
+	st.update(func(s *statusJSON) { s.Items, s.Days = n, held })
+	m.items.WithLabelValues(source).Set(float64(n))
 }
