@@ -37,7 +37,16 @@ func (s *hfSource) refresh(ctx context.Context) (time.Duration, error) {
 		return 0, err
 	}
 	if latest.Date.IsZero() {
-		return 0, fmt.Errorf("newest listing page: %w", errNoDate)
+		// /papers showed a week, month or undated view: ask for today's
+		// day page instead (HF answers with the newest papers-day).
+		today := s.now().UTC().Truncate(24 * time.Hour)
+		latest, err = s.fetch(ctx, "day", func() (scrape.Listing, error) { return s.client.Day(ctx, today) })
+		if err != nil {
+			return 0, err
+		}
+		if latest.Date.IsZero() {
+			return 0, fmt.Errorf("newest listing page: %w", errNoDate)
+		}
 	}
 	s.put(latest)
 	newDay := latest.Date.After(s.newest)

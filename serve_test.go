@@ -490,3 +490,29 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// When /papers shows a week view (no day of its own), the newest day is
+// read from today's day page, which HF answers with the newest papers-day.
+func TestLatestWeekViewFallsBackToDayPage(t *testing.T) {
+	hf, err := upstream.NewHF("testdata", upstream.DefaultDays())
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/papers" {
+			r.URL.Path = "/papers/week/2026-W34"
+		}
+		hf.ServeHTTP(w, r)
+	}))
+	defer up.Close()
+	a := newApp(testConfig(up.URL), slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	if _, err := a.hfSource.refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if days := a.store.View().HFDays; len(days) != 7 || days[0].Format(time.DateOnly) != "2026-08-21" {
+		t.Errorf("days held: %v", days)
+	}
+	if n := hf.Hits()["/papers/date/"+time.Now().UTC().Format(time.DateOnly)]; n != 1 {
+		t.Errorf("today's day page fetched %d times", n)
+	}
+}
