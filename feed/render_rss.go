@@ -2,6 +2,7 @@ package feed
 
 import (
 	"encoding/xml"
+	"strings"
 
 	"github.com/gorilla/feeds"
 )
@@ -32,9 +33,11 @@ type rssSelfLink struct {
 
 type rssItem struct {
 	*feeds.RssItem
-	Description rawXML   `xml:"description"`
-	Creators    []string `xml:"dc:creator"`
-	Categories  []string `xml:"category"`
+	Description rawXML `xml:"description"`
+	// Creator is every author in one comma-joined dc:creator, as arXiv's
+	// own feeds write it: readers that show one creator show them all.
+	Creator    string   `xml:"dc:creator,omitempty"`
+	Categories []string `xml:"category"`
 }
 
 func rssDoc(gf *feeds.Feed, m Meta, papers []*Paper) *rssRoot {
@@ -54,7 +57,7 @@ func rssDoc(gf *feeds.Feed, m Meta, papers []*Paper) *rssRoot {
 	for i, it := range ch.Items {
 		it.Source = "" // RSS <source> names a channel, not the arXiv page
 		it.PubDate = papers[i].Day().UTC().Format(rfc822)
-		c.Items[i] = &rssItem{RssItem: it, Description: rawXML{DescriptionXML(papers[i])}, Creators: papers[i].Authors, Categories: papers[i].FeedCategories()}
+		c.Items[i] = &rssItem{RssItem: it, Description: rawXML{DescriptionXML(papers[i])}, Creator: strings.Join(papers[i].Authors, ", "), Categories: papers[i].FeedCategories()}
 	}
 	ch.Items = nil
 	return &rssRoot{
