@@ -151,14 +151,17 @@ func (a *app) render(ctx context.Context, key string, f feed.Format, q filter.Qu
 		}
 		defer func() { <-a.renders }()
 		papers := q.Apply(ix, a.now())
-		modified := v.Changed
-		if len(papers) > 0 {
-			modified = time.Time{}
-			for _, p := range papers {
-				if p.Changed.After(modified) {
-					modified = p.Changed
-				}
+		// Last-Modified: the newest change of the feed's items; an empty
+		// feed, or one of past listings the store never changed, takes the
+		// data's newest change.
+		var modified time.Time
+		for _, p := range papers {
+			if p.Changed.After(modified) {
+				modified = p.Changed
 			}
+		}
+		if modified.IsZero() {
+			modified = v.Changed
 		}
 		meta := feed.Meta{
 			Title:       q.Title(),
