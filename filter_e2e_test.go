@@ -160,8 +160,8 @@ func TestWeekAndMonthViews(t *testing.T) {
 		t.Errorf("week page fetched %d times for two feeds, want once", got)
 	}
 	// Past listings carry validators too.
-	if _, h, _ := s.get(t, "/feed.atom?week=2026-W34"); h.Get("Last-Modified") == "" || h.Get("ETag") == "" {
-		t.Errorf("week feed without validators: %v", h)
+	if _, h, _ := s.get(t, "/feed.atom?date=2026-08-12"); h.Get("Last-Modified") == "" || h.Get("ETag") == "" {
+		t.Errorf("past-day feed without validators: %v", h)
 	}
 	code, _, body = s.get(t, "/feed.rss?month=2026-08&limit=500")
 	if f := parseFeed(t, body); code != 200 || len(f.Items) != len(expectedPapers(t, 8)) {
