@@ -131,6 +131,11 @@ func (a *app) topicHandler(w http.ResponseWriter, r *http.Request) {
 	values, _ := url.ParseQuery(t.Query)
 	extra := r.URL.Query()
 	for k, vs := range extra {
+		for tk := range values { // names are case-insensitive: replace, not repeat
+			if strings.EqualFold(tk, k) {
+				delete(values, tk)
+			}
+		}
 		values[k] = vs
 	}
 	a.serveFeed(w, r, values, f, nil, extra)
