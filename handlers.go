@@ -207,38 +207,7 @@ func (a *app) papersFor(ctx context.Context, q filter.Query, v *feed.View) (*fil
 	if from.Equal(to) && heldDay(v.HFDays, from) {
 		return a.index(v), stamp, nil
 	}
-	hf, err := a.periods.papers(ctx, period, from, to)
-	if err != nil {
-		return nil, "", err
-	}
-	papers := hf
-	if q.Source == filter.SourceAll {
-		seen := map[string]bool{}
-		for _, p := range hf {
-			seen[p.ID] = true
-		}
-		for _, p := range v.Papers {
-			if !seen[p.ID] && p.OnArxiv && !p.Day().Before(from) && !p.Day().After(to) {
-				papers = append(papers, p)
-			}
-		}
-		feed.SortPapers(papers)
-	}
-	return filter.NewIndex(papers), stamp + "/" + periodStamp(hf), nil
-}
-
-// periodStamp fingerprints a period listing, so its cached renders are
-// dropped when a refetch changed it.
-func periodStamp(ps []*feed.Paper) string {
-	h := uint64(14695981039346656037)
-	for _, p := range ps {
-		for _, s := range []string{p.ID, strconv.Itoa(p.Upvotes), strconv.Itoa(p.Comments), strconv.Itoa(p.GitHubStars)} {
-			for i := 0; i < len(s); i++ {
-				h = (h ^ uint64(s[i])) * 1099511628211
-			}
-		}
-	}
-	return strconv.FormatUint(h, 36)
+	return a.periods.index(ctx, period, from, to, q.Source, v)
 }
 
 func heldDay(days []time.Time, d time.Time) bool {

@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"paperfeed/feed"
+	"paperfeed/filter"
 	"paperfeed/scrape"
 )
 
@@ -28,6 +31,16 @@ type periodLoader struct {
 	fetched map[string]time.Time // when each held listing was fetched
 	tokens  float64
 	lastTok time.Time
+	// indexes keeps the filter index of each held listing (per source),
+	// so requests for it do not rebuild one.
+	indexes map[string]periodIndex
+}
+
+type periodIndex struct {
+	version uint64    // the store view it merged
+	fetched time.Time // the fetch it was built from
+	ix      *filter.Index
+	stamp   string
 }
 
 const (
@@ -39,29 +52,76 @@ const (
 )
 
 func newPeriodLoader(a *app) *periodLoader {
-	return &periodLoader{a: a, maxHeld: periodMaxHeld, fetched: map[string]time.Time{}, tokens: periodBurst}
+	return &periodLoader{a: a, maxHeld: periodMaxHeld, fetched: map[string]time.Time{}, tokens: periodBurst, indexes: map[string]periodIndex{}}
 }
 
-// papers returns the listing for key ("day/…", "week/…", "month/…").
-func (l *periodLoader) papers(ctx context.Context, key string, from, to time.Time) ([]*feed.Paper, error) {
-	held, ok := l.a.store.Period(key)
-	if ok {
+// index returns the filter index of a past listing for a source (hf, or
+// all: the listing plus the arXiv papers of those days), and a stamp of
+// its data for the render cache. It is rebuilt only when the listing was
+// refetched or the store's view changed.
+func (l *periodLoader) index(ctx context.Context, key string, from, to time.Time, source string, v *feed.View) (*filter.Index, string, error) {
+	if _, err := l.ensure(ctx, key, from, to); err != nil {
+		return nil, "", err
+	}
+	l.mu.Lock()
+	fetched := l.fetched[key]
+	pi, ok := l.indexes[key+"|"+source]
+	l.mu.Unlock()
+	if ok && pi.version == v.Version && pi.fetched.Equal(fetched) {
+		return pi.ix, pi.stamp, nil
+	}
+	hf, _ := l.a.store.Period(key)
+	papers := hf
+	if source == filter.SourceAll {
+		seen := make(map[string]bool, len(hf))
+		for _, p := range hf {
+			seen[p.ID] = true
+		}
+		for _, p := range v.Papers {
+			if !seen[p.ID] && p.OnArxiv && !p.Day().Before(from) && !p.Day().After(to) {
+				papers = append(papers, p)
+			}
+		}
+		feed.SortPapers(papers)
+	}
+	pi = periodIndex{version: v.Version, fetched: fetched, ix: filter.NewIndex(papers),
+		stamp: strconv.FormatUint(v.Version, 10) + "/" + strconv.FormatInt(fetched.UnixNano(), 36)}
+	l.mu.Lock()
+	if _, held := l.fetched[key]; held {
+		l.indexes[key+"|"+source] = pi
+	}
+	l.mu.Unlock()
+	return pi.ix, pi.stamp, nil
+}
+
+// ensure makes sure the listing for key ("day/…", "week/…", "month/…")
+// is held: fetched now when it is not (one fetch for all who wait),
+// refreshed in the background (one refresh) when it is stale.
+func (l *periodLoader) ensure(ctx context.Context, key string, from, to time.Time) (bool, error) {
+	load := func() (any, error) { return l.load(context.WithoutCancel(ctx), key, from) }
+	if l.held(key) {
 		if l.stale(key, to) {
-			go func() { _, _ = l.load(context.WithoutCancel(ctx), key, from) }()
+			go func() { _, _, _ = l.a.flight.Do("period/"+key, load) }()
 		}
-		return held, nil
+		return true, nil
 	}
-	ch := l.a.flight.DoChan("period/"+key, func() (any, error) { return l.load(context.WithoutCancel(ctx), key, from) })
 	select {
-	case res := <-ch:
-		if res.Err != nil {
-			return nil, res.Err
-		}
-		held, _ = l.a.store.Period(key)
-		return held, nil
+	case res := <-l.a.flight.DoChan("period/"+key, load):
+		return res.Err == nil, res.Err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return false, ctx.Err()
 	}
+}
+
+func (l *periodLoader) held(key string) bool {
+	l.mu.Lock()
+	_, fetched := l.fetched[key]
+	l.mu.Unlock()
+	if !fetched {
+		return false
+	}
+	_, ok := l.a.store.Period(key)
+	return ok
 }
 
 func (l *periodLoader) stale(key string, to time.Time) bool {
@@ -117,6 +177,11 @@ func (l *periodLoader) load(ctx context.Context, key string, from time.Time) (an
 			}
 		}
 		delete(l.fetched, oldest)
+		for k := range l.indexes {
+			if strings.HasPrefix(k, oldest+"|") {
+				delete(l.indexes, k)
+			}
+		}
 		l.a.store.DeletePeriod(oldest)
 	}
 	l.mu.Unlock()
