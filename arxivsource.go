@@ -112,11 +112,17 @@ type enricher struct {
 	onChange func()
 
 	mu    sync.Mutex
-	tried map[string]bool // IDs the API answered without them
+	tried map[string]time.Time // IDs the API answered without, and when
+	now   func() time.Time
 }
 
+// retryUnknown is how long an ID the API did not know is left alone (a
+// new paper can take a day to reach the API; an overloaded API can answer
+// empty).
+const retryUnknown = 24 * time.Hour
+
 func newEnricher(c *scrape.ArxivClient, s *feed.Store, m *metrics, log *slog.Logger) *enricher {
-	return &enricher{client: c, store: s, metrics: m, log: log, kick: make(chan struct{}, 1), tried: map[string]bool{}}
+	return &enricher{client: c, store: s, metrics: m, log: log, kick: make(chan struct{}, 1), tried: map[string]time.Time{}, now: time.Now}
 }
 
 // poke asks for a run without blocking.
@@ -146,7 +152,10 @@ func (e *enricher) missing() []string {
 	defer e.mu.Unlock()
 	var ids []string
 	for _, p := range e.store.View().Papers {
-		if p.OnHF && len(p.Categories) == 0 && !e.tried[p.ID] && !e.store.HasCategories(p.ID) {
+		if t, tried := e.tried[p.ID]; tried && e.now().Sub(t) < retryUnknown {
+			continue
+		}
+		if p.OnHF && len(p.Categories) == 0 && !e.store.HasCategories(p.ID) {
 			ids = append(ids, p.ID)
 		}
 	}
@@ -176,7 +185,7 @@ func (e *enricher) enrich(ctx context.Context) error {
 		e.mu.Lock()
 		for _, id := range batch {
 			if cats[id] == nil {
-				e.tried[id] = true // the API does not know it: do not ask again
+				e.tried[id] = e.now() // unknown to the API for now: ask again later
 			}
 		}
 		e.mu.Unlock()
