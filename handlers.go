@@ -47,6 +47,11 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, values url.Value
 			}
 		}
 	}
+	// Past the fast path, waits (first load, a past listing, a render
+	// slot) are bounded by the request timeout.
+	ctx, cancel := context.WithTimeout(r.Context(), a.cfg.RequestTimeout)
+	defer cancel()
+	r = r.WithContext(ctx)
 	opts := a.filterOptions(v)
 	if values == nil {
 		values = r.URL.Query()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"html/template"
@@ -78,7 +79,9 @@ func (a *app) preview(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) renderPage(w http.ResponseWriter, r *http.Request, tmpl string) {
-	d := a.pageData(r)
+	ctx, cancel := context.WithTimeout(r.Context(), a.cfg.RequestTimeout)
+	defer cancel()
+	d := a.pageData(r.WithContext(ctx))
 	var buf bytes.Buffer
 	if err := pageTmpl.ExecuteTemplate(&buf, tmpl, d); err != nil {
 		a.log.Error("render page", "error", err)
