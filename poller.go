@@ -41,7 +41,11 @@ func (p *poller) run(ctx context.Context) {
 		}
 		delay := p.next(err, later)
 		if err != nil {
-			p.log.Warn("refresh failed; serving the last good data", "source", p.name, "error", err, "retry_in", delay)
+			msg := "refresh failed; serving the last good data"
+			if p.status.snapshot().LastSuccess.IsZero() {
+				msg = "refresh failed; no data from this source yet"
+			}
+			p.log.Warn(msg, "source", p.name, "error", err, "retry_in", delay)
 		}
 		next := p.now().Add(delay)
 		p.status.update(func(s *statusJSON) { s.NextFetch = next })
