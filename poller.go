@@ -42,7 +42,7 @@ func (p *poller) run(ctx context.Context) {
 		delay := p.next(err, later)
 		if err != nil {
 			msg := "refresh failed; serving the last good data"
-			if p.status.snapshot().LastSuccess.IsZero() {
+			if p.status.snapshot().Items == 0 {
 				msg = "refresh failed; no data from this source yet"
 			}
 			p.log.Warn(msg, "source", p.name, "error", err, "retry_in", delay)
