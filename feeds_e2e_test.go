@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +11,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"paperfeed/feed"
+	"paperfeed/internal/recorded"
 	"paperfeed/internal/upstream"
 	"paperfeed/scrape"
 )
@@ -23,12 +22,7 @@ func expectedPapers(t *testing.T, days int) map[string]feed.Paper {
 	t.Helper()
 	out := map[string]feed.Paper{}
 	for _, d := range upstream.DefaultDays()[:days] {
-		f, err := os.Open(filepath.Join("testdata", d.File))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ps, err := scrape.ParseDailyPapersAPI(f)
-		f.Close()
+		ps, err := recorded.File("testdata", d.File)
 		if err != nil {
 			t.Fatal(err)
 		}

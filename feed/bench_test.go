@@ -3,41 +3,22 @@ package feed_test
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"paperfeed/feed"
-	"paperfeed/scrape"
+	"paperfeed/internal/recorded"
 )
 
 // papers derives n papers from the real HF API recordings.
 func papers(b *testing.B, n int) []*feed.Paper {
 	b.Helper()
-	files, _ := filepath.Glob(filepath.Join("..", "testdata", "daily_papers_*.json"))
-	var base []feed.Paper
-	for _, f := range files {
-		r, err := os.Open(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ps, err := scrape.ParseDailyPapersAPI(r)
-		r.Close()
-		if err != nil {
-			b.Fatal(err)
-		}
-		base = append(base, ps...)
+	ps, err := recorded.Derived(filepath.Join("..", "testdata"), n, 30, time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		b.Fatal(err)
 	}
-	out := make([]*feed.Paper, n)
-	day := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
-	for i := range out {
-		p := base[i%len(base)].Clone()
-		p.ID = fmt.Sprintf("2611.%05d", i)
-		p.ListedOn = day.AddDate(0, 0, -i/30)
-		out[i] = &p
-	}
-	return out
+	return ps
 }
 
 func BenchmarkRender(b *testing.B) {

@@ -1,46 +1,26 @@
 package filter
 
 import (
-	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"paperfeed/feed"
-	"paperfeed/scrape"
+	"paperfeed/internal/recorded"
 )
 
-// benchPapers derives n papers from the real API recordings: the
-// recorded papers repeated with new IDs and spread over seven days.
+// benchPapers derives n papers from the real API recordings, spread
+// over seven days, a third of them also on arXiv, in four categories.
 func benchPapers(b *testing.B, n int) []*feed.Paper {
 	b.Helper()
-	files, err := filepath.Glob("../testdata/daily_papers_*.json")
-	if err != nil || len(files) == 0 {
-		b.Fatal("no recordings", err)
+	out, err := recorded.Derived(filepath.Join("..", "testdata"), n, (n+6)/7, day("2026-11-27"))
+	if err != nil {
+		b.Fatal(err)
 	}
-	var base []feed.Paper
-	for _, f := range files {
-		r, err := os.Open(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ps, err := scrape.ParseDailyPapersAPI(r)
-		r.Close()
-		if err != nil {
-			b.Fatal(err)
-		}
-		base = append(base, ps...)
-	}
-	out := make([]*feed.Paper, 0, n)
-	for i := 0; i < n; i++ {
-		p := base[i%len(base)].Clone()
-		p.ID = fmt.Sprintf("2611.%05d", i)
-		p.ListedOn = day("2026-11-27").AddDate(0, 0, -(i % 7))
+	for i, p := range out {
 		p.OnArxiv = i%3 == 0
 		p.Categories = []string{"cs.LG", "cs.CL", "cs.CV", "cs.AI"}[i%4 : i%4+1]
-		out = append(out, &p)
 	}
 	feed.SortPapers(out)
 	return out
