@@ -2,6 +2,7 @@ package feed
 
 import (
 	"encoding/xml"
+	"html"
 	"html/template"
 	"strconv"
 	"strings"
@@ -68,6 +69,16 @@ func escapeXML(s string) string {
 	b.Grow(len(s) + len(s)/8)
 	_ = xml.EscapeText(&b, []byte(s))
 	return b.String()
+}
+
+// DescriptionHTML is the item HTML of a paper: the store view's escaped
+// copy unescaped (the exact inverse, and much cheaper than rendering the
+// template again), else rendered here.
+func DescriptionHTML(p *Paper) string {
+	if p.descXML != "" {
+		return html.UnescapeString(p.descXML)
+	}
+	return Description(p)
 }
 
 // Description renders the item HTML for a paper.

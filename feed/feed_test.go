@@ -266,3 +266,20 @@ func TestRenderGolden(t *testing.T) {
 		}
 	}
 }
+
+// The view keeps item HTML escaped for XML only; JSON unescapes it, which
+// must give back exactly what the template renders.
+func TestDescriptionEscapeRoundTrip(t *testing.T) {
+	s := NewStore(7, 7, nil)
+	ps := nastyPapers()
+	s.PutHFDay(day("2026-09-24"), []Paper{*ps[0]})
+	s.PutArxivDay(day("2026-09-23"), []Paper{*ps[1]})
+	for _, p := range s.View().Papers {
+		if p.descXML == "" {
+			t.Fatalf("%s: the view holds no escaped description", p.ID)
+		}
+		if got, want := DescriptionHTML(p), Description(p); got != want {
+			t.Errorf("%s: unescaped description differs from the rendered one:\n%s\n%s", p.ID, got, want)
+		}
+	}
+}

@@ -54,7 +54,7 @@ func jsonDoc(gf *feeds.Feed, m Meta, papers []*Paper) *jsonFeed {
 	f := &jsonFeed{JSONFeed: jf, Items: make([]*jsonItem, len(jf.Items))}
 	for i, it := range jf.Items {
 		p := papers[i]
-		it.ContentHTML, it.Summary = Description(p), p.AISummary
+		it.ContentHTML, it.Summary = DescriptionHTML(p), p.AISummary
 		it.ModifiedDate = nil
 		it.Image = p.Thumbnail
 		for _, a := range p.Authors {
