@@ -116,7 +116,7 @@ func checkItem(t *testing.T, where string, it *gofeed.Item, p feed.Paper) {
 	}
 	html := it.Description + it.Content
 	for _, frag := range []string{
-		fmt.Sprintf("▲ %d</strong> upvotes · %d comments", p.Upvotes, p.Comments),
+		fmt.Sprintf("▲ %d</strong> upvote%s · %d comment%s", p.Upvotes, plural(p.Upvotes), p.Comments, plural(p.Comments)),
 		`href="https://arxiv.org/abs/` + p.ID + `"`,
 		`href="https://arxiv.org/pdf/` + p.ID + `"`,
 	} {
@@ -135,6 +135,13 @@ func checkItem(t *testing.T, where string, it *gofeed.Item, p feed.Paper) {
 	if first := strings.SplitN(p.Abstract, " ", 6); len(first) == 6 && !strings.Contains(html, htmlEscaped(strings.Join(first[:5], " "))) {
 		t.Errorf("%s: description lacks the abstract", where)
 	}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 func htmlEscaped(s string) string {

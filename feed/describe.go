@@ -17,7 +17,7 @@ var itemHTML = template.Must(template.New("item").Funcs(template.FuncMap{
 }).Parse(strings.Join([]string{
 	`{{if .Thumbnail}}<p><a href="{{.Link}}"><img src="{{.Thumbnail}}" alt="" style="max-width:100%"></a></p>{{end}}`,
 	`<p>`,
-	`{{if .OnHF}}<strong>▲ {{.Upvotes}}</strong> upvotes · {{.Comments}} comments{{end}}`,
+	`{{if .OnHF}}<strong>▲ {{.Upvotes}}</strong> upvote{{if ne .Upvotes 1}}s{{end}} · {{.Comments}} comment{{if ne .Comments 1}}s{{end}}{{end}}`,
 	`{{if .Org.Display}}{{if .OnHF}} · {{end}}<a href="{{.Org.URL}}">{{.Org.Display}}</a>{{end}}`,
 	`{{if .Categories}}{{if or .OnHF .Org.Display}} · {{end}}{{range $i, $c := .Categories}}{{if $i}}, {{end}}{{$c}}{{end}}{{end}}`,
 	`{{if .AnnounceType}} · arXiv {{.AnnounceType}}{{end}}`,
