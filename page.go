@@ -108,6 +108,12 @@ func (a *app) pageData(r *http.Request) pageData {
 	base := a.baseURL(r)
 	d := pageData{Form: values, Ready: a.isReady(), Categories: a.cfg.ArxivCategories, Days: max(a.cfg.Days, a.cfg.ArxivDays),
 		Announce: []string{"new", "cross", "replace", "replace-cross"}, OPML: base + "/opml"}
+	if len(v.HFDays) > 0 {
+		d.NewestHF = v.HFDays[0]
+	}
+	if len(v.ArxivDays) > 0 {
+		d.NewestArxiv = v.ArxivDays[0]
+	}
 	for _, t := range a.topics {
 		d.Topics = append(d.Topics, topicLink{Name: t.Name, Title: t.Title,
 			RSS: "/topics/" + t.Name + ".rss", Atom: "/topics/" + t.Name + ".atom", JSON: "/topics/" + t.Name + ".json"})

@@ -34,6 +34,7 @@ func TestPageShowsFormURLsAndPreview(t *testing.T) {
 		`name="q" type="search" value="agents"`,
 		`<script src="/static/app.js" defer></script>`,
 		`href="/topics/agents.rss"`,
+		`Newest Hugging Face listing: Fri 21 Aug 2026.`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %s", want)
