@@ -54,6 +54,8 @@ type pageData struct {
 	Categories               []string
 	Days                     int
 	Announce                 []string
+	// Newest listing and announcement days held, for the freshness line.
+	NewestHF, NewestArxiv time.Time
 }
 
 type feedURL struct {
