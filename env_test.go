@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -47,8 +48,12 @@ func startProcess(t *testing.T, env ...string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
+		// SIGTERM, as a container runtime stops it: a graceful shutdown
+		// exits 0.
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("paperfeed did not shut down cleanly on SIGTERM: %v\n%s", err, logs.String())
+		}
 	})
 	base := "http://" + addr
 	deadline := time.Now().Add(20 * time.Second)
