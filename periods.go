@@ -120,8 +120,7 @@ func (l *periodLoader) held(key string) bool {
 	if !fetched {
 		return false
 	}
-	_, ok := l.a.store.Period(key)
-	return ok
+	return l.a.store.HasPeriod(key)
 }
 
 func (l *periodLoader) stale(key string, to time.Time) bool {

@@ -34,10 +34,7 @@ type Store struct {
 	arxivDays int
 	now       func() time.Time
 	view      atomic.Pointer[View]
-	// changed remembers when each paper's data last changed, so the
-	// Last-Modified of a feed is the newest change of its items.
-	changed map[string]time.Time
-	version uint64
+	version   uint64
 }
 
 // View is an immutable, merged picture of every source at one moment.
@@ -65,7 +62,6 @@ func NewStore(hfDays, arxivDays int, now func() time.Time) *Store {
 		hfDays:    max(1, hfDays),
 		arxivDays: max(1, arxivDays),
 		now:       now,
-		changed:   map[string]time.Time{},
 	}
 	s.view.Store(&View{ByID: map[string]*Paper{}})
 	return s
@@ -90,12 +86,6 @@ func (s *Store) PutHFDay(day time.Time, papers []Paper) bool {
 // PutArxivDay merges one arXiv announcement day into the store.
 func (s *Store) PutArxivDay(day time.Time, papers []Paper) bool {
 	return s.putDay(arxivPrefix, s.arxivDays, day, papers)
-}
-
-// HasHFDay reports whether the day is held.
-func (s *Store) HasHFDay(day time.Time) bool {
-	_, ok := s.c.Get(hfPrefix + day.Format(time.DateOnly))
-	return ok
 }
 
 // HFDayCount returns how many papers the store holds for an HF day.
@@ -178,6 +168,12 @@ func (s *Store) PutPeriod(key string, papers []Paper, ttl time.Duration) {
 		merged = mergeLists(nil, papers)
 	}
 	s.c.Set(periodPrefix+key, merged, ttl)
+}
+
+// HasPeriod reports whether a period listing is held.
+func (s *Store) HasPeriod(key string) bool {
+	_, ok := s.c.Get(periodPrefix + key)
+	return ok
 }
 
 // DeletePeriod forgets a held period listing.
