@@ -27,10 +27,11 @@ type periodLoader struct {
 	a       *app
 	maxHeld int
 
-	mu      sync.Mutex
-	fetched map[string]time.Time // when each held listing was fetched
-	tokens  float64
-	lastTok time.Time
+	mu        sync.Mutex
+	fetched   map[string]time.Time // when each held listing was fetched
+	attempted map[string]time.Time // when each listing was last asked for
+	tokens    float64
+	lastTok   time.Time
 	// indexes keeps the filter index of each held listing (per source),
 	// so requests for it do not rebuild one.
 	indexes map[string]periodIndex
@@ -49,10 +50,11 @@ const (
 	periodPastTTL  = 24 * time.Hour
 	periodMaxHeld  = 64
 	periodStoreTTL = 7 * 24 * time.Hour
+	periodRetry    = time.Minute // least spacing of refresh attempts of one listing
 )
 
 func newPeriodLoader(a *app) *periodLoader {
-	return &periodLoader{a: a, maxHeld: periodMaxHeld, fetched: map[string]time.Time{}, tokens: periodBurst, indexes: map[string]periodIndex{}}
+	return &periodLoader{a: a, maxHeld: periodMaxHeld, fetched: map[string]time.Time{}, attempted: map[string]time.Time{}, tokens: periodBurst, indexes: map[string]periodIndex{}}
 }
 
 // index returns the filter index of a past listing for a source (hf, or
@@ -60,7 +62,7 @@ func newPeriodLoader(a *app) *periodLoader {
 // its data for the render cache. It is rebuilt only when the listing was
 // refetched or the store's view changed.
 func (l *periodLoader) index(ctx context.Context, key string, from, to time.Time, source string, v *feed.View) (*filter.Index, string, error) {
-	if _, err := l.ensure(ctx, key, from, to); err != nil {
+	if err := l.ensure(ctx, key, from, to); err != nil {
 		return nil, "", err
 	}
 	l.mu.Lock()
@@ -97,19 +99,19 @@ func (l *periodLoader) index(ctx context.Context, key string, from, to time.Time
 // ensure makes sure the listing for key ("day/…", "week/…", "month/…")
 // is held: fetched now when it is not (one fetch for all who wait),
 // refreshed in the background (one refresh) when it is stale.
-func (l *periodLoader) ensure(ctx context.Context, key string, from, to time.Time) (bool, error) {
+func (l *periodLoader) ensure(ctx context.Context, key string, from, to time.Time) error {
 	load := func() (any, error) { return l.load(context.WithoutCancel(ctx), key, from) }
 	if l.held(key) {
 		if l.stale(key, to) {
 			go func() { _, _, _ = l.a.flight.Do("period/"+key, load) }()
 		}
-		return true, nil
+		return nil
 	}
 	select {
 	case res := <-l.a.flight.DoChan("period/"+key, load):
-		return res.Err == nil, res.Err
+		return res.Err
 	case <-ctx.Done():
-		return false, ctx.Err()
+		return ctx.Err()
 	}
 }
 
@@ -130,7 +132,9 @@ func (l *periodLoader) stale(key string, to time.Time) bool {
 	if !to.Before(l.a.today().AddDate(0, 0, -1)) {
 		ttl = l.a.cfg.Refresh // a period still being published
 	}
-	return l.a.now().Sub(l.fetched[key]) > ttl
+	now := l.a.now()
+	// A failed refresh is not retried by every request that follows.
+	return now.Sub(l.fetched[key]) > ttl && now.Sub(l.attempted[key]) > periodRetry
 }
 
 func (l *periodLoader) take() bool {
@@ -149,6 +153,9 @@ func (l *periodLoader) take() bool {
 }
 
 func (l *periodLoader) load(ctx context.Context, key string, from time.Time) (any, error) {
+	l.mu.Lock()
+	l.attempted[key] = l.a.now()
+	l.mu.Unlock()
 	if !l.take() {
 		return nil, errBudget
 	}
@@ -176,6 +183,7 @@ func (l *periodLoader) load(ctx context.Context, key string, from time.Time) (an
 			}
 		}
 		delete(l.fetched, oldest)
+		delete(l.attempted, oldest)
 		for k := range l.indexes {
 			if strings.HasPrefix(k, oldest+"|") {
 				delete(l.indexes, k)
