@@ -516,3 +516,31 @@ func TestLatestWeekViewFallsBackToDayPage(t *testing.T) {
 		t.Errorf("today's day page fetched %d times", n)
 	}
 }
+
+// A 429 in the middle of the window walk stops the walk: no more pages
+// are asked for until the poller's wait (Retry-After) is over.
+func TestWalkStopsOn429(t *testing.T) {
+	f := newFixture(t, nil)
+	f.hf.SetFault("/papers/date/", upstream.Fault{Status: 429, RetryAfter: "600"})
+	_, err := f.app.hfSource.refresh(context.Background())
+	var he *scrape.HTTPError
+	if !errors.As(err, &he) || he.RetryAfter != 10*time.Minute {
+		t.Fatalf("refresh error %v, want the 429 with its Retry-After", err)
+	}
+	days := 0
+	for path, n := range f.hf.Hits() {
+		if strings.HasPrefix(path, "/papers/date/") {
+			days += n
+		}
+	}
+	if days != 1 {
+		t.Errorf("%d day pages asked for after a 429, want 1", days)
+	}
+	p := &poller{interval: 15 * time.Minute, minBackoff: 5 * time.Second}
+	if d := p.next(err, 0); d != 10*time.Minute {
+		t.Errorf("next refresh in %s, want the Retry-After", d)
+	}
+	if n := len(f.app.store.View().HFDays); n != 1 {
+		t.Errorf("%d days held, want the newest one", n)
+	}
+}
