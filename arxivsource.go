@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -174,6 +175,10 @@ func (e *enricher) enrich(ctx context.Context) error {
 		e.metrics.upstreamFetch("arxiv_api", err)
 		if err != nil {
 			errs = append(errs, err)
+			var he *scrape.HTTPError
+			if errors.As(err, &he) && (he.StatusCode == http.StatusTooManyRequests || he.StatusCode == http.StatusServiceUnavailable) {
+				break // told to slow down: the rest waits for the next run
+			}
 			continue
 		}
 		cats := map[string][]string{}
