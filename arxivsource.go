@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -175,8 +174,7 @@ func (e *enricher) enrich(ctx context.Context) error {
 		e.metrics.upstreamFetch("arxiv_api", err)
 		if err != nil {
 			errs = append(errs, err)
-			var he *scrape.HTTPError
-			if errors.As(err, &he) && (he.StatusCode == http.StatusTooManyRequests || he.StatusCode == http.StatusServiceUnavailable) {
+			if scrape.Throttled(err) {
 				break // told to slow down: the rest waits for the next run
 			}
 			continue

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"paperfeed/feed"
@@ -86,8 +85,7 @@ func (s *hfSource) walk(ctx context.Context, latest scrape.Listing) error {
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("day %s: %w", day.Format(time.DateOnly), err))
-			var he *scrape.HTTPError
-			if errors.As(err, &he) && (he.StatusCode == http.StatusTooManyRequests || he.StatusCode == http.StatusServiceUnavailable) {
+			if scrape.Throttled(err) {
 				break // told to slow down: the poller waits, honouring Retry-After
 			}
 			prev = day.AddDate(0, 0, -1)

@@ -28,6 +28,14 @@ func (e *HTTPError) Error() string {
 	return fmt.Sprintf("GET %s: HTTP %d", e.URL, e.StatusCode)
 }
 
+// Throttled reports whether err is an upstream asking us to slow down
+// (429 Too Many Requests or 503 Service Unavailable): no further request
+// should follow until its Retry-After has passed.
+func Throttled(err error) bool {
+	var he *HTTPError
+	return errors.As(err, &he) && (he.StatusCode == http.StatusTooManyRequests || he.StatusCode == http.StatusServiceUnavailable)
+}
+
 // Fetcher makes polite GET requests: a context deadline, a User-Agent
 // naming paperfeed, a response size cap, and an optional rate limit
 // shared by everything that uses the same Limiter.
