@@ -26,7 +26,16 @@
       .then(function (r) { return r.text(); })
       .then(function (html) {
         result.innerHTML = html; // server-rendered, escaped by html/template
-        history.replaceState(null, "", qs ? "?" + qs : location.pathname);
+        // The address bar shows the filter's canonical form when it is valid.
+        var c = document.getElementById("canonical");
+        var shown = qs;
+        if (c && c.dataset.valid === "1") {
+          var params = new URLSearchParams(c.dataset.query);
+          var fmt = new FormData(form).get("format");
+          if (fmt && fmt !== "rss") params.set("format", fmt);
+          shown = params.toString();
+        }
+        history.replaceState(null, "", shown ? "?" + shown : location.pathname);
         syncAlternates();
       })
       .catch(function (e) { if (e.name !== "AbortError") console.warn("preview failed", e); });
