@@ -8,17 +8,12 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
-
-	"paperfeed/internal/upstream"
 )
 
 // benchHandler is the real handler over the replayed 7 HF days.
 func benchHandler(b *testing.B) http.Handler {
 	b.Helper()
-	hf, err := upstream.NewHF("testdata", upstream.DefaultDays())
-	if err != nil {
-		b.Fatal(err)
-	}
+	hf := replayHF(b)
 	up := httptest.NewServer(hf)
 	b.Cleanup(up.Close)
 	cfg := testConfig(up.URL)

@@ -18,12 +18,19 @@ type testServer struct {
 	HF  *upstream.HF
 }
 
-func startServer(t *testing.T, env map[string]string) *testServer {
+// replayHF is the replay of Hugging Face's pages over the recorded days.
+func replayHF(t testing.TB) *upstream.HF {
 	t.Helper()
 	hf, err := upstream.NewHF("testdata", upstream.DefaultDays())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return hf
+}
+
+func startServer(t *testing.T, env map[string]string) *testServer {
+	t.Helper()
+	hf := replayHF(t)
 	hfSrv := httptest.NewServer(hf)
 	t.Cleanup(hfSrv.Close)
 	vars := map[string]string{

@@ -13,8 +13,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"paperfeed/internal/upstream"
 )
 
 // TestMain lets a test start the real binary: the test executable runs
@@ -72,10 +70,7 @@ func startProcess(t *testing.T, env ...string) string {
 
 // Upstream requests go through HTTP_PROXY, as behind a corporate proxy.
 func TestUpstreamThroughProxy(t *testing.T) {
-	hf, err := upstream.NewHF("testdata", upstream.DefaultDays())
-	if err != nil {
-		t.Fatal(err)
-	}
+	hf := replayHF(t)
 	var mu sync.Mutex
 	var hosts []string
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -108,10 +103,7 @@ func TestUpstreamThroughProxy(t *testing.T) {
 // An HTTPS upstream signed by a private CA is trusted through
 // SSL_CERT_FILE, as with a corporate TLS-inspecting proxy.
 func TestUpstreamCABundle(t *testing.T) {
-	hf, err := upstream.NewHF("testdata", upstream.DefaultDays())
-	if err != nil {
-		t.Fatal(err)
-	}
+	hf := replayHF(t)
 	tlsSrv := httptest.NewTLSServer(hf)
 	defer tlsSrv.Close()
 	bundle := filepath.Join(t.TempDir(), "ca.pem")

@@ -39,10 +39,7 @@ func testConfig(hfURL string) Config {
 
 func newFixture(t *testing.T, mutate func(*Config)) *fixture {
 	t.Helper()
-	hf, err := upstream.NewHF("testdata", upstream.DefaultDays())
-	if err != nil {
-		t.Fatal(err)
-	}
+	hf := replayHF(t)
 	up := httptest.NewServer(hf)
 	t.Cleanup(up.Close)
 	cfg := testConfig(up.URL)
@@ -252,10 +249,7 @@ func TestRefreshSchedule(t *testing.T) {
 }
 
 func TestColdStartConcurrencyOneFetchPerResource(t *testing.T) {
-	hf, err := upstream.NewHF("testdata", upstream.DefaultDays())
-	if err != nil {
-		t.Fatal(err)
-	}
+	hf := replayHF(t)
 	hf.SetFault("/papers", upstream.Fault{Slow: 300 * time.Millisecond})
 	up := httptest.NewServer(hf)
 	defer up.Close()
@@ -494,10 +488,7 @@ func grepLines(s, sub string) string {
 // When /papers shows a week view (no day of its own), the newest day is
 // read from today's day page, which HF answers with the newest papers-day.
 func TestLatestWeekViewFallsBackToDayPage(t *testing.T) {
-	hf, err := upstream.NewHF("testdata", upstream.DefaultDays())
-	if err != nil {
-		t.Fatal(err)
-	}
+	hf := replayHF(t)
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/papers" {
 			r.URL.Path = "/papers/week/2026-W34"

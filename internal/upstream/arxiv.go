@@ -27,19 +27,18 @@ var ArxivDerivedDays = []string{
 // arXiv does. The API answers id_list look-ups with entries derived from
 // the real API recordings (see entryFor).
 type Arxiv struct {
+	recorder
 	mu      sync.Mutex
 	days    [][]byte
 	current int
 	maxAge  int
-	faults  map[string]Fault
-	hits    map[string]int
 	pool    []string // real API <entry> elements
 	big     []byte   // optional large feed
 }
 
 // NewArxiv loads the day files (in dir) and the API recordings.
 func NewArxiv(dir string, days []string) (*Arxiv, error) {
-	a := &Arxiv{maxAge: 3600, faults: map[string]Fault{}, hits: map[string]int{}}
+	a := &Arxiv{recorder: newRecorder(), maxAge: 3600}
 	for _, d := range days {
 		b, err := os.ReadFile(filepath.Join(dir, d))
 		if err != nil {
@@ -85,28 +84,6 @@ func (a *Arxiv) SetMaxAge(s int) {
 	a.mu.Unlock()
 }
 
-// SetFault makes requests whose path starts with prefix misbehave.
-func (a *Arxiv) SetFault(prefix string, f Fault) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if f == (Fault{}) {
-		delete(a.faults, prefix)
-		return
-	}
-	a.faults[prefix] = f
-}
-
-// Hits returns how many requests each path received.
-func (a *Arxiv) Hits() map[string]int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	out := map[string]int{}
-	for k, v := range a.hits {
-		out[k] = v
-	}
-	return out
-}
-
 // UseBigFeed makes the feed answer a derived feed of n items: the items of
 // the current day repeated with new IDs (2608.5xxxx), for load runs.
 func (a *Arxiv) UseBigFeed(n int) {
@@ -129,14 +106,8 @@ func (a *Arxiv) UseBigFeed(n int) {
 }
 
 func (a *Arxiv) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	fault := a.record(r)
 	a.mu.Lock()
-	a.hits[r.URL.Path]++
-	var fault Fault
-	for prefix, f := range a.faults {
-		if strings.HasPrefix(r.URL.Path, prefix) {
-			fault = f
-		}
-	}
 	body := a.days[a.current]
 	if a.big != nil {
 		body = a.big

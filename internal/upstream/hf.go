@@ -52,10 +52,9 @@ type Fault struct {
 
 // HF is a replay of huggingface.co's Daily Papers pages.
 type HF struct {
-	mu     sync.Mutex
-	days   []dayData // newest first
-	faults map[string]Fault
-	hits   map[string]int
+	recorder
+	mu   sync.Mutex
+	days []dayData // newest first
 }
 
 type dayData struct {
@@ -65,7 +64,7 @@ type dayData struct {
 
 // NewHF loads the days from dir (the test data directory).
 func NewHF(dir string, days []Day) (*HF, error) {
-	h := &HF{faults: map[string]Fault{}, hits: map[string]int{}}
+	h := &HF{recorder: newRecorder()}
 	for _, d := range days {
 		b, err := os.ReadFile(filepath.Join(dir, d.File))
 		if err != nil {
@@ -86,29 +85,6 @@ func NewHF(dir string, days []Day) (*HF, error) {
 	}
 	sort.Slice(h.days, func(i, j int) bool { return h.days[i].date.After(h.days[j].date) })
 	return h, nil
-}
-
-// SetFault makes requests whose path (with query) starts with prefix
-// misbehave; a zero Fault clears it.
-func (h *HF) SetFault(prefix string, f Fault) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if f == (Fault{}) {
-		delete(h.faults, prefix)
-		return
-	}
-	h.faults[prefix] = f
-}
-
-// Hits returns how many requests each path received.
-func (h *HF) Hits() map[string]int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	out := make(map[string]int, len(h.hits))
-	for k, v := range h.hits {
-		out[k] = v
-	}
-	return out
 }
 
 // Total is the number of requests received.
@@ -134,16 +110,7 @@ func (h *HF) Items(day time.Time) int {
 }
 
 func (h *HF) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	path := r.URL.RequestURI()
-	h.mu.Lock()
-	h.hits[r.URL.Path]++
-	var fault Fault
-	for prefix, f := range h.faults {
-		if strings.HasPrefix(path, prefix) {
-			fault = f
-		}
-	}
-	h.mu.Unlock()
+	fault := h.record(r)
 	if serveFault(w, r, fault) {
 		return
 	}
