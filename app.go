@@ -36,8 +36,8 @@ type app struct {
 	hfStatus    *sourceStatus
 	arxivStatus *sourceStatus
 
-	readyOnce sync.Once
-	ready     chan struct{}
+	hfLoaded    *loaded
+	arxivLoaded *loaded
 
 	periods *periodLoader
 	topics  []topic
@@ -52,36 +52,70 @@ type app struct {
 // earliestListing is the first Hugging Face Daily Papers day.
 var earliestListing = time.Date(2023, 5, 4, 0, 0, 0, 0, time.UTC)
 
-func (a *app) markReady() { a.readyOnce.Do(func() { close(a.ready) }) }
+// loaded is closed once a source has loaded data for the first time.
+type loaded struct {
+	once sync.Once
+	ch   chan struct{}
+}
 
-// warmIndex builds the filter index of the current view after a
-// refresh, so no request waits for it.
-func (a *app) warmIndex() { a.index(a.store.View()) }
+func newLoaded() *loaded { return &loaded{ch: make(chan struct{})} }
 
-func (a *app) isReady() bool {
+func (l *loaded) mark() { l.once.Do(func() { close(l.ch) }) }
+
+func (l *loaded) done() bool {
 	select {
-	case <-a.ready:
+	case <-l.ch:
 		return true
 	default:
 		return false
 	}
 }
 
-// waitReady waits for the first load, at most StartupWait.
-func (a *app) waitReady(ctx context.Context) bool {
-	if a.isReady() {
+func (a *app) markReady()      { a.hfLoaded.mark() }
+func (a *app) markArxivReady() { a.arxivLoaded.mark() }
+
+// isReady: the default feed (Hugging Face) can be served.
+func (a *app) isReady() bool { return a.hfLoaded.done() }
+
+// sourceLoaded reports whether the papers of a feed's source have loaded
+// once: arxiv needs arXiv, hf and all need Hugging Face (an all feed
+// shows arXiv's papers as soon as they load too).
+func (a *app) sourceLoaded(source string) *loaded {
+	if source == filter.SourceArxiv {
+		return a.arxivLoaded
+	}
+	return a.hfLoaded
+}
+
+// waitReady waits for the first load of a feed's source, at most
+// StartupWait. A feed whose source never loaded is a 503, not an empty
+// feed a reader would cache.
+func (a *app) waitReady(ctx context.Context, source string) bool {
+	l := a.sourceLoaded(source)
+	if l.done() {
 		return true
 	}
 	t := time.NewTimer(a.cfg.StartupWait)
 	defer t.Stop()
 	select {
-	case <-a.ready:
+	case <-l.ch:
 		return true
 	case <-t.C:
 	case <-ctx.Done():
 	}
 	return false
 }
+
+func notLoadedMessage(source string) string {
+	if source == filter.SourceArxiv {
+		return "no arXiv data loaded yet: the first fetch of the arXiv feed has not succeeded"
+	}
+	return "no data loaded yet: the first fetch from Hugging Face has not succeeded"
+}
+
+// warmIndex builds the filter index of the current view after a
+// refresh, so no request waits for it.
+func (a *app) warmIndex() { a.index(a.store.View()) }
 
 // index returns the filter index of the current view, built once per
 // view version.

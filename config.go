@@ -6,10 +6,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
+	"slices"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
+
+	"paperfeed/feed"
 )
 
 // Config is every setting of the service. Each is a flag whose default
@@ -40,6 +46,7 @@ type Config struct {
 	MaxRenders     int
 	TopicsFile     string
 	DebugAddr      string
+	TrustProxy     bool // honour X-Forwarded-Proto and X-Forwarded-Host
 
 	LogLevel  slog.Level
 	LogFormat string
@@ -58,7 +65,8 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	fs.SetOutput(out)
 	settings := []setting{
 		{"addr", "PAPERFEED_ADDR", ":8080", "address to listen on", str(&c.Addr)},
-		{"base-url", "PAPERFEED_BASE_URL", "", "public URL of this service, for feed self links (default: from each request's Host)", urlOrEmpty(&c.BaseURL)},
+		{"base-url", "PAPERFEED_BASE_URL", "", "public URL of this service, for feed self links, with a path when a proxy serves it under one (default: from each request's Host)", baseURL(&c.BaseURL)},
+		{"trust-proxy", "PAPERFEED_TRUST_PROXY", "false", "a reverse proxy is in front: take the scheme and host of self links from its X-Forwarded-Proto and X-Forwarded-Host", boolean(&c.TrustProxy)},
 		{"days", "PAPERFEED_DAYS", "7", "Hugging Face listing days to keep (rolling window)", intRange(&c.Days, 1, 60)},
 		{"refresh", "PAPERFEED_REFRESH", "15m", "how often the newest listing day is refetched", dur(&c.Refresh, time.Minute)},
 		{"refresh-past", "PAPERFEED_REFRESH_PAST", "3h", "how often the older days of the window are refetched (upvotes keep changing)", dur(&c.RefreshPast, 5*time.Minute)},
@@ -70,7 +78,7 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), out io.Wr
 		{"arxiv-days", "PAPERFEED_ARXIV_DAYS", "", "arXiv announcement days to keep (default: same as -days)", intRangeOrEmpty(&c.ArxivDays, 1, 60)},
 		{"arxiv-interval", "PAPERFEED_ARXIV_INTERVAL", "3s", "minimum spacing of requests to arXiv (arXiv asks for 3s)", dur(&c.ArxivInterval, 0)},
 		{"arxiv-refresh", "PAPERFEED_ARXIV_REFRESH", "1h", "how often the arXiv feed is checked (Cache-Control max-age can push it later)", dur(&c.ArxivRefresh, time.Minute)},
-		{"contact", "PAPERFEED_CONTACT", "", "how to reach this instance's operator (URL or e-mail), sent in the User-Agent", str(&c.Contact)},
+		{"contact", "PAPERFEED_CONTACT", "", "how to reach this instance's operator (URL or e-mail), sent in the User-Agent", headerText(&c.Contact)},
 		{"upstream-timeout", "PAPERFEED_UPSTREAM_TIMEOUT", "30s", "timeout of one upstream request", dur(&c.Timeout, time.Second)},
 		{"request-timeout", "PAPERFEED_REQUEST_TIMEOUT", "30s", "timeout of one client request", dur(&c.RequestTimeout, time.Second)},
 		{"startup-wait", "PAPERFEED_STARTUP_WAIT", "10s", "how long a request waits for the first load before a 503", dur(&c.StartupWait, 0)},
@@ -79,7 +87,7 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), out io.Wr
 		{"memory-limit", "PAPERFEED_MEMORY_LIMIT", "128MiB", "soft memory limit of the Go runtime (like GOMEMLIMIT; 0: none)", size(&c.MemoryLimit)},
 		{"max-renders", "PAPERFEED_MAX_RENDERS", "4", "feed renders running at once (more wait briefly, then get a 503)", intRange(&c.MaxRenders, 1, 1024)},
 		{"topics", "PAPERFEED_TOPICS", "", "topics file (default: the built-in topics)", str(&c.TopicsFile)},
-		{"debug-addr", "PAPERFEED_DEBUG_ADDR", "", "address for Go's pprof profiles (/debug/pprof/); keep it private (default: off)", str(&c.DebugAddr)},
+		{"debug-addr", "PAPERFEED_DEBUG_ADDR", "", "address for Go's pprof profiles (/debug/pprof/); keep it private (default: off)", addrOrEmpty(&c.DebugAddr)},
 		{"log-level", "PAPERFEED_LOG_LEVEL", "info", "log level: debug, info, warn or error", str(&level)},
 		{"log-format", "PAPERFEED_LOG_FORMAT", "text", "log format: text or json", oneOf(&c.LogFormat, "text", "json")},
 	}
@@ -215,12 +223,60 @@ func absURL(p *string) func(string) error {
 	}
 }
 
-func urlOrEmpty(p *string) func(string) error {
+// baseURL takes an absolute http(s) URL with an optional path, and no
+// query, fragment or user information: self links are made from it.
+func baseURL(p *string) func(string) error {
 	return func(s string) error {
 		if s == "" {
 			return nil
 		}
-		return absURL(p)(s)
+		if err := absURL(p)(s); err != nil {
+			return err
+		}
+		u, _ := url.Parse(s)
+		if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(s, "#") || u.User != nil {
+			return errors.New("must be an absolute http(s) URL without query, fragment or user, like https://feeds.example.org or https://example.org/paperfeed")
+		}
+		return nil
+	}
+}
+
+// headerText takes text sent in an HTTP header: no control characters
+// (a stray newline would make every upstream request fail).
+func headerText(p *string) func(string) error {
+	return func(s string) error {
+		if !httpguts.ValidHeaderFieldValue(s) || strings.ContainsAny(s, "\t") {
+			return errors.New("must not contain control characters such as a newline or tab (it is sent in the User-Agent header)")
+		}
+		*p = s
+		return nil
+	}
+}
+
+// addrOrEmpty takes a listen address host:port (host may be empty).
+func addrOrEmpty(p *string) func(string) error {
+	return func(s string) error {
+		if s == "" {
+			*p = ""
+			return nil
+		}
+		_, port, err := net.SplitHostPort(s)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+			return errors.New("must be a listen address host:port, like 127.0.0.1:6060 or :6060")
+		}
+		*p = s
+		return nil
+	}
+}
+
+func boolean(p *bool) func(string) error {
+	return func(s string) error {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return errors.New("must be true or false")
+		}
+		*p = b
+		return nil
 	}
 }
 
@@ -231,10 +287,13 @@ func parseCategoryList(s string) ([]string, error) {
 		if c == "" {
 			continue
 		}
-		if !arxivCategoryRe.MatchString(c) {
-			return nil, fmt.Errorf("%q is not an arXiv category like cs.CL", c)
+		canon, ok := feed.ParseCategory(c)
+		if !ok {
+			return nil, fmt.Errorf("%q is not an arXiv category: write archive.SUBJECT like cs.CL, with an archive among %s", c, strings.Join(feed.Archives, ", "))
 		}
-		out = append(out, c)
+		if !slices.Contains(out, canon) {
+			out = append(out, canon)
+		}
 	}
 	return out, nil
 }

@@ -53,15 +53,19 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, values url.Value
 	defer cancel()
 	r = r.WithContext(ctx)
 	opts := a.filterOptions(v)
+	var err error
 	if values == nil {
-		values = r.URL.Query()
+		values, err = filter.ParseRawQuery(r.URL.RawQuery)
 	}
-	q, err := filter.Parse(values, opts)
+	var q filter.Query
+	if err == nil {
+		q, err = filter.Parse(values, opts)
+	}
 	if err == nil {
 		f, err = chooseFormat(format, q.Format)
 	}
 	selfQuery := q.Canonical()
-	if extra != nil {
+	if err == nil && extra != nil {
 		sq, _ := filter.Parse(extra, opts)
 		selfQuery = sq.Canonical()
 	}
@@ -72,8 +76,8 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, values url.Value
 		badRequest(w, f, err)
 		return
 	}
-	if !a.waitReady(r.Context()) {
-		unavailable(w, f, "no data loaded yet: the first fetch from Hugging Face has not finished", 10*time.Second)
+	if !a.waitReady(r.Context(), q.Source) {
+		unavailable(w, f, notLoadedMessage(q.Source), 10*time.Second)
 		return
 	}
 	base := a.baseURL(r)
@@ -103,10 +107,17 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, values url.Value
 	if !ok {
 		rr, err = a.render(r.Context(), key, f, q, src, v, base, self)
 		if err != nil {
-			if r.Context().Err() != nil {
-				return // the client left while waiting for a render slot
+			// Always an answer, even to a client that left: never an
+			// empty 200.
+			var fe *filter.Error
+			switch {
+			case errors.As(err, &fe):
+				badRequest(w, f, err)
+			case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+				unavailable(w, f, "this feed took too long to build; try again in a moment", 5*time.Second)
+			default:
+				unavailable(w, f, err.Error(), 2*time.Second)
 			}
-			unavailable(w, f, err.Error(), 2*time.Second)
 			return
 		}
 	}
@@ -133,8 +144,12 @@ func (a *app) topicHandler(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("404 no topic feed %q: topics are %s, each as .rss, .atom or .json", file, strings.Join(names, ", ")), http.StatusNotFound)
 		return
 	}
-	values, _ := url.ParseQuery(t.Query)
-	extra := r.URL.Query()
+	values, _ := url.ParseQuery(t.Query) // validated when the topics were loaded
+	extra, err := filter.ParseRawQuery(r.URL.RawQuery)
+	if err != nil {
+		badRequest(w, f, err)
+		return
+	}
 	for k, vs := range extra {
 		for tk := range values { // names are case-insensitive: replace, not repeat
 			if strings.EqualFold(tk, k) {
@@ -148,19 +163,34 @@ func (a *app) topicHandler(w http.ResponseWriter, r *http.Request) {
 
 var errBusy = errors.New("server busy rendering feeds; try again in a moment")
 
+// withRenderSlot runs fn holding one of the MaxRenders slots that bound
+// the CPU spent filtering and rendering at once; it waits for a slot at
+// most 2 seconds (errBusy).
+func (a *app) withRenderSlot(ctx context.Context, fn func() error) error {
+	wait, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	select {
+	case a.renders <- struct{}{}:
+	case <-wait.Done():
+		return errBusy
+	}
+	defer func() { <-a.renders }()
+	return fn()
+}
+
 // render builds a response for a cache miss: one render per key however
 // many requests miss at once, and at most MaxRenders renders at a time.
 func (a *app) render(ctx context.Context, key string, f feed.Format, q filter.Query, ix *filter.Index, v *feed.View, base, self string) (*rendered, error) {
 	res, err, _ := a.flight.Do("render/"+key, func() (any, error) {
-		wait, cancel := context.WithTimeout(ctx, 2*time.Second)
-		defer cancel()
-		select {
-		case a.renders <- struct{}{}:
-		case <-wait.Done():
-			return nil, errBusy
+		var papers []*feed.Paper
+		err := a.withRenderSlot(ctx, func() error {
+			var err error
+			papers, err = q.Apply(ctx, ix, a.now())
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
-		defer func() { <-a.renders }()
-		papers := q.Apply(ix, a.now())
 		// Last-Modified: the newest change of the feed's items; an empty
 		// feed, or one of past listings the store never changed, takes the
 		// data's newest change.
@@ -255,16 +285,28 @@ func validHost(h string) bool {
 }
 
 // baseURL is the public root of the service: the configured one, else
-// the request's scheme and Host (a malformed Host falls back to localhost).
+// the request's scheme and Host, or, with -trust-proxy, the proxy's
+// X-Forwarded-Proto and X-Forwarded-Host (a malformed host falls back to
+// localhost).
 func (a *app) baseURL(r *http.Request) string {
 	if a.cfg.BaseURL != "" {
 		return a.cfg.BaseURL
 	}
 	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+	if r.TLS != nil {
 		scheme = "https"
 	}
 	host := r.Host
+	if a.cfg.TrustProxy {
+		// Only a proxy the operator put in front may say how the client
+		// reached it; anyone else could poison self links.
+		if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+			scheme = p
+		}
+		if h := r.Header.Get("X-Forwarded-Host"); h != "" {
+			host = strings.TrimSpace(strings.Split(h, ",")[0])
+		}
+	}
 	if !validHost(host) {
 		host = "localhost"
 	}

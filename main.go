@@ -68,10 +68,18 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// Not the signal context: a shutdown lets requests in flight
+		// finish (Shutdown waits for them) instead of cancelling them.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	if cfg.DebugAddr != "" {
-		go serveDebug(cfg.DebugAddr, log)
+		dln, err := net.Listen("tcp", cfg.DebugAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on -debug-addr %s: %w", cfg.DebugAddr, err)
+		}
+		dsrv := serveDebug(dln, log)
+		defer dsrv.Close()
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
@@ -99,18 +107,21 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	return nil
 }
 
-// serveDebug serves Go's pprof profiles on their own, private address.
-func serveDebug(addr string, log *slog.Logger) {
+// serveDebug serves Go's pprof profiles on their own, private listener.
+func serveDebug(ln net.Listener, log *slog.Logger) *http.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	log.Info("pprof listening", "addr", addr)
-	if err := srv.ListenAndServe(); err != nil {
-		log.Error("pprof server stopped", "error", err)
-	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	log.Info("pprof listening", "addr", ln.Addr().String())
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("pprof server stopped", "error", err)
+		}
+	}()
+	return srv
 }
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
@@ -131,7 +142,8 @@ func newApp(cfg Config, log *slog.Logger, now func() time.Time) *app {
 		metrics:     newMetrics(),
 		cache:       newRenderCache(cfg.CacheEntries, cfg.CacheMB<<20),
 		renders:     make(chan struct{}, cfg.MaxRenders),
-		ready:       make(chan struct{}),
+		hfLoaded:    newLoaded(),
+		arxivLoaded: newLoaded(),
 		hfStatus:    newSourceStatus("hf", true),
 		arxivStatus: newSourceStatus("arxiv", len(cfg.ArxivCategories) > 0),
 	}
@@ -153,7 +165,7 @@ func newApp(cfg Config, log *slog.Logger, now func() time.Time) *app {
 	}
 	a.arxivSource = &arxivSource{
 		client: a.arxiv, store: a.store, categories: cfg.ArxivCategories, status: a.arxivStatus,
-		metrics: a.metrics, log: log, now: now, onLoad: a.markReady,
+		metrics: a.metrics, log: log, now: now, onLoad: a.markArxivReady,
 	}
 	return a
 }
@@ -171,7 +183,7 @@ func (a *app) start(ctx context.Context) {
 	}
 	if arxiv {
 		go a.enricher.run(ctx)
-		ax := &poller{name: "arxiv", interval: a.cfg.ArxivRefresh, minBackoff: min(30*time.Second, a.cfg.ArxivRefresh),
+		ax := &poller{name: "arxiv", interval: a.cfg.ArxivRefresh, minBackoff: min(30*time.Second, a.cfg.ArxivRefresh), maxWait: a.cfg.RefreshPast,
 			refresh: func(ctx context.Context) (time.Duration, error) {
 				later, err := a.arxivSource.refresh(ctx)
 				a.warmIndex()
@@ -179,7 +191,7 @@ func (a *app) start(ctx context.Context) {
 			}, status: a.arxivStatus, log: a.log, now: a.now}
 		go ax.run(ctx)
 	}
-	p := &poller{name: "hf", interval: a.cfg.Refresh, minBackoff: min(5*time.Second, a.cfg.Refresh),
+	p := &poller{name: "hf", interval: a.cfg.Refresh, minBackoff: min(5*time.Second, a.cfg.Refresh), maxWait: a.cfg.RefreshPast,
 		refresh: hf, status: a.hfStatus, log: a.log, now: a.now}
 	go p.run(ctx)
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"paperfeed/feed"
@@ -32,7 +31,11 @@ type opmlOutline struct {
 // passed as feed=QUERY (each a feed URL's query string), in the format
 // chosen by format= (rss by default): one import subscribes to all.
 func (a *app) opml(w http.ResponseWriter, r *http.Request) {
-	params := r.URL.Query()
+	params, err := filter.ParseRawQuery(r.URL.RawQuery)
+	if err != nil {
+		badRequest(w, "", err)
+		return
+	}
 	f := feed.RSS
 	if s := params.Get("format"); s != "" {
 		var ok bool
@@ -57,7 +60,7 @@ func (a *app) opml(w http.ResponseWriter, r *http.Request) {
 	}
 	opts := a.filterOptions(a.store.View())
 	for i, raw := range params["feed"] {
-		v, err := url.ParseQuery(strings.TrimPrefix(raw, "?"))
+		v, err := filter.ParseRawQuery(strings.TrimPrefix(raw, "?"))
 		var q filter.Query
 		if err == nil {
 			q, err = filter.Parse(v, opts)

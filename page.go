@@ -5,6 +5,7 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -56,6 +57,11 @@ type pageData struct {
 	Announce                 []string
 	// Newest listing and announcement days held, for the freshness line.
 	NewestHF, NewestArxiv time.Time
+	// Prefix is the path of the public base URL ("" or "/paperfeed"):
+	// every link of the page starts with it.
+	Prefix string
+	// status is the HTTP status of the answer.
+	status int
 }
 
 type feedURL struct {
@@ -84,6 +90,9 @@ func (a *app) renderPage(w http.ResponseWriter, r *http.Request, tmpl string) {
 	ctx, cancel := context.WithTimeout(r.Context(), a.cfg.RequestTimeout)
 	defer cancel()
 	d := a.pageData(r.WithContext(ctx))
+	if d.status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
 	var buf bytes.Buffer
 	if err := pageTmpl.ExecuteTemplate(&buf, tmpl, d); err != nil {
 		a.log.Error("render page", "error", err)
@@ -96,20 +105,15 @@ func (a *app) renderPage(w http.ResponseWriter, r *http.Request, tmpl string) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cache-Control", "no-cache")
-	status := http.StatusOK
-	if d.Error != "" {
-		status = http.StatusBadRequest
-	}
-	w.WriteHeader(status)
+	w.WriteHeader(d.status)
 	_, _ = w.Write(buf.Bytes())
 }
 
 func (a *app) pageData(r *http.Request) pageData {
 	v := a.store.View()
-	values := r.URL.Query()
 	base := a.baseURL(r)
-	d := pageData{Form: values, Ready: a.isReady(), Categories: a.cfg.ArxivCategories, Days: max(a.cfg.Days, a.cfg.ArxivDays),
-		Announce: []string{"new", "cross", "replace", "replace-cross"}, OPML: base + "/opml"}
+	d := pageData{Ready: a.isReady(), Categories: a.cfg.ArxivCategories, Days: max(a.cfg.Days, a.cfg.ArxivDays),
+		Announce: filter.AnnounceTypes, OPML: base + "/opml", Prefix: basePath(base), status: http.StatusOK}
 	if len(v.HFDays) > 0 {
 		d.NewestHF = v.HFDays[0]
 	}
@@ -117,9 +121,22 @@ func (a *app) pageData(r *http.Request) pageData {
 		d.NewestArxiv = v.ArxivDays[0]
 	}
 	for _, t := range a.topics {
-		d.Topics = append(d.Topics, topicLink{Name: t.Name, Title: t.Title,
-			RSS: "/topics/" + t.Name + ".rss", Atom: "/topics/" + t.Name + ".atom", JSON: "/topics/" + t.Name + ".json"})
+		p := d.Prefix + "/topics/" + t.Name
+		d.Topics = append(d.Topics, topicLink{Name: t.Name, Title: t.Title, RSS: p + ".rss", Atom: p + ".atom", JSON: p + ".json"})
 	}
+	fail := func(status int, err error) pageData {
+		d.status, d.Error = status, err.Error()
+		var fe *filter.Error
+		if errors.As(err, &fe) {
+			d.ErrorField = fe.Param
+		}
+		return d
+	}
+	values, err := filter.ParseRawQuery(r.URL.RawQuery)
+	if err != nil {
+		return fail(http.StatusBadRequest, err)
+	}
+	d.Form = values
 	// The form always sends format; the page shows every format.
 	vals := url.Values{}
 	for k, vs := range values {
@@ -129,12 +146,7 @@ func (a *app) pageData(r *http.Request) pageData {
 	}
 	q, err := filter.Parse(vals, a.filterOptions(v))
 	if err != nil {
-		d.Error = err.Error()
-		var fe *filter.Error
-		if errors.As(err, &fe) {
-			d.ErrorField = fe.Param
-		}
-		return d
+		return fail(http.StatusBadRequest, err)
 	}
 	d.Canonical = q.Canonical()
 	d.Title = q.Title()
@@ -150,19 +162,41 @@ func (a *app) pageData(r *http.Request) pageData {
 	if d.Canonical != "" {
 		d.OPML = base + "/opml?feed=" + url.QueryEscape(d.Canonical)
 	}
-	if !d.Ready {
+	if !a.sourceLoaded(q.Source).done() {
 		return d
 	}
 	ix, _, err := a.papersFor(r.Context(), q, v)
 	if err != nil {
-		d.Error = "could not load that listing from Hugging Face: " + err.Error()
-		return d
+		return fail(http.StatusServiceUnavailable, fmt.Errorf("could not load that listing from Hugging Face: %w", err))
 	}
-	papers := q.Apply(ix, a.now())
+	// The preview filters like a feed render: in a render slot, within
+	// the request's deadline.
+	var papers []*feed.Paper
+	err = a.withRenderSlot(r.Context(), func() error {
+		var err error
+		papers, err = q.Apply(r.Context(), ix, a.now())
+		return err
+	})
+	var fe *filter.Error
+	switch {
+	case errors.As(err, &fe):
+		return fail(http.StatusBadRequest, err)
+	case err != nil:
+		return fail(http.StatusServiceUnavailable, fmt.Errorf("the preview could not be made now (%w); try again in a moment", err))
+	}
 	d.Total = len(papers)
 	d.Papers = papers[:min(len(papers), previewMax)]
 	d.Shown = len(d.Papers)
 	return d
+}
+
+// basePath is the path part of a base URL, without a trailing slash.
+func basePath(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(u.Path, "/")
 }
 
 // shortAbstract cuts an abstract near n characters, at a word.

@@ -17,6 +17,14 @@ import (
 // the recent request budget toward Hugging Face is used up.
 var errBudget = errors.New("too many past listings requested recently; try again shortly")
 
+// errPending means a past listing is being fetched but has not arrived
+// within pastWait; the fetch goes on in the background.
+var errPending = errors.New("fetching that listing from Hugging Face; try again in a few seconds")
+
+// pastWait is how long a request waits for a past listing being fetched
+// before it is answered 503 (the fetch goes on).
+const pastWait = 3 * time.Second
+
 // periodLoader serves listings outside the rolling window (date=, week=,
 // month=) from Hugging Face's own day, week and month pages. A listing is
 // fetched on first demand (one fetch however many requests wait for it),
@@ -26,6 +34,7 @@ var errBudget = errors.New("too many past listings requested recently; try again
 type periodLoader struct {
 	a       *app
 	maxHeld int
+	wait    time.Duration // how long a request waits for a fetch (pastWait)
 
 	mu        sync.Mutex
 	fetched   map[string]time.Time // when each held listing was fetched
@@ -54,7 +63,7 @@ const (
 )
 
 func newPeriodLoader(a *app) *periodLoader {
-	return &periodLoader{a: a, maxHeld: periodMaxHeld, fetched: map[string]time.Time{}, attempted: map[string]time.Time{}, tokens: periodBurst, indexes: map[string]periodIndex{}}
+	return &periodLoader{a: a, maxHeld: periodMaxHeld, wait: pastWait, fetched: map[string]time.Time{}, attempted: map[string]time.Time{}, tokens: periodBurst, indexes: map[string]periodIndex{}}
 }
 
 // index returns the filter index of a past listing for a source (hf, or
@@ -107,9 +116,13 @@ func (l *periodLoader) ensure(ctx context.Context, key string, from, to time.Tim
 		}
 		return nil
 	}
+	t := time.NewTimer(l.wait)
+	defer t.Stop()
 	select {
 	case res := <-l.a.flight.DoChan("period/"+key, load):
 		return res.Err
+	case <-t.C:
+		return errPending
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -195,15 +208,21 @@ func (l *periodLoader) load(ctx context.Context, key string, from time.Time) (an
 	return nil, nil
 }
 
+// maxClientRetryAfter caps the Retry-After passed on to clients.
+const maxClientRetryAfter = 15 * time.Minute
+
 // retryAfterFor is the Retry-After of a 503 caused by err: the
-// upstream's own, else the budget's refill time, else 30 seconds.
+// upstream's own (capped), else the budget's refill time, else a few
+// seconds while a fetch is under way, else 30 seconds.
 func retryAfterFor(err error) time.Duration {
 	var he *scrape.HTTPError
-	if errors.As(err, &he) && he.RetryAfter > 0 {
-		return he.RetryAfter
-	}
-	if errors.Is(err, errBudget) {
+	switch {
+	case errors.As(err, &he) && he.RetryAfter > 0:
+		return min(he.RetryAfter, maxClientRetryAfter)
+	case errors.Is(err, errBudget):
 		return periodRefill
+	case errors.Is(err, errPending):
+		return 10 * time.Second
 	}
 	return 30 * time.Second
 }

@@ -11,12 +11,14 @@ import (
 
 // poller runs one source's refresh on its schedule. After a failure it
 // backs off (doubling from minBackoff up to the interval), and never
-// comes back sooner than an upstream's Retry-After. A refresh may ask for
-// a later next run (arXiv's Cache-Control max-age).
+// comes back sooner than an upstream's Retry-After, capped at maxWait so
+// one bad header cannot stop refreshes for days. A refresh may ask for a
+// later next run (arXiv's Cache-Control max-age).
 type poller struct {
 	name       string
 	interval   time.Duration
 	minBackoff time.Duration
+	maxWait    time.Duration
 	refresh    func(ctx context.Context) (later time.Duration, err error)
 	status     *sourceStatus
 	log        *slog.Logger
@@ -71,6 +73,11 @@ func (p *poller) next(err error, later time.Duration) time.Duration {
 		var he *scrape.HTTPError
 		if errors.As(err, &he) && he.RetryAfter > delay {
 			delay = he.RetryAfter
+			if p.maxWait > 0 && delay > p.maxWait {
+				p.log.Warn("upstream asked to wait longer than allowed; waiting the longest allowed instead",
+					"source", p.name, "retry_after", he.RetryAfter, "waiting", p.maxWait)
+				delay = p.maxWait
+			}
 		}
 	} else {
 		p.backoff = 0

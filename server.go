@@ -13,28 +13,48 @@ import (
 // routes is the whole route map of the service.
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
+	get := func(pattern, name string, h http.Handler) { mux.Handle(pattern, a.route(name, onlyGet(h))) }
 	// Feeds.
-	mux.Handle("GET /feed.rss", a.route("feed", a.feedHandler(feed.RSS, nil)))
-	mux.Handle("GET /feed.atom", a.route("feed", a.feedHandler(feed.Atom, nil)))
-	mux.Handle("GET /feed.json", a.route("feed", a.feedHandler(feed.JSON, nil)))
-	mux.Handle("GET /feed", a.route("feed", a.feedHandler("", nil)))
+	get("/feed.rss", "feed", a.feedHandler(feed.RSS, nil))
+	get("/feed.atom", "feed", a.feedHandler(feed.Atom, nil))
+	get("/feed.json", "feed", a.feedHandler(feed.JSON, nil))
+	get("/feed", "feed", a.feedHandler("", nil))
 	// RSSHub's route shape: an RSSHub URL works by changing only the host.
-	mux.Handle("GET /huggingface/daily-papers", a.route("rsshub", a.feedHandler("", rsshubPath)))
-	mux.Handle("GET /huggingface/daily-papers/{period}", a.route("rsshub", a.feedHandler("", rsshubPath)))
-	mux.Handle("GET /huggingface/daily-papers/{period}/{min_upvotes}", a.route("rsshub", a.feedHandler("", rsshubPath)))
+	get("/huggingface/daily-papers", "rsshub", a.feedHandler("", rsshubPath))
+	get("/huggingface/daily-papers/{period}", "rsshub", a.feedHandler("", rsshubPath))
+	get("/huggingface/daily-papers/{period}/{min_upvotes}", "rsshub", a.feedHandler("", rsshubPath))
 	// Topics and the page.
-	mux.Handle("GET /topics/{file}", a.route("topic", http.HandlerFunc(a.topicHandler)))
-	mux.Handle("GET /opml", a.route("opml", http.HandlerFunc(a.opml)))
-	mux.Handle("GET /{$}", a.route("page", http.HandlerFunc(a.page)))
-	mux.Handle("GET /preview", a.route("preview", http.HandlerFunc(a.preview)))
-	mux.Handle("GET /static/{file}", a.route("static", http.HandlerFunc(serveStatic)))
+	get("/topics/{file}", "topic", http.HandlerFunc(a.topicHandler))
+	get("/opml", "opml", http.HandlerFunc(a.opml))
+	get("/{$}", "page", http.HandlerFunc(a.page))
+	get("/preview", "preview", http.HandlerFunc(a.preview))
+	get("/static/{file}", "static", http.HandlerFunc(serveStatic))
 	// Operations.
-	mux.Handle("GET /healthz", a.route("healthz", http.HandlerFunc(a.healthz)))
-	mux.Handle("GET /readyz", a.route("readyz", http.HandlerFunc(a.readyz)))
-	mux.Handle("GET /status", a.route("status", http.HandlerFunc(a.status)))
-	mux.Handle("GET /metrics", a.route("metrics", a.metrics.handler()))
+	get("/healthz", "healthz", http.HandlerFunc(a.healthz))
+	get("/readyz", "readyz", http.HandlerFunc(a.readyz))
+	get("/status", "status", http.HandlerFunc(a.status))
+	get("/metrics", "metrics", a.metrics.handler())
 	mux.Handle("/", a.route("other", http.HandlerFunc(notFound)))
 	return a.limits(mux)
+}
+
+// onlyGet answers 405 with Allow to any method but GET and HEAD (an
+// OPTIONS request gets 204 and the Allow header).
+func onlyGet(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+			h.ServeHTTP(w, r)
+			return
+		case http.MethodOptions:
+			w.Header().Set("Allow", "GET, HEAD, OPTIONS")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Header().Set("Allow", "GET, HEAD, OPTIONS")
+		w.Header().Set("Cache-Control", "no-store")
+		http.Error(w, fmt.Sprintf("405 method not allowed: %s %s only answers GET and HEAD", r.Method, r.URL.Path), http.StatusMethodNotAllowed)
+	})
 }
 
 const maxQueryBytes = 4096

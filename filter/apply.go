@@ -2,6 +2,7 @@ package filter
 
 import (
 	"cmp"
+	"context"
 	"maps"
 	"math"
 	"slices"
@@ -12,12 +13,11 @@ import (
 )
 
 // Apply returns the indexed papers the query keeps, sorted and limited.
-// now is used only by filter_time. The input is never modified.
-func (q Query) Apply(ix *Index, now time.Time) []*feed.Paper {
+// now is used only by filter_time. The input is never modified. The
+// error is an *Error when the regex filters would cost more than allowed
+// (see regex.go), or wraps ctx's error when ctx ended while matching.
+func (q Query) Apply(ctx context.Context, ix *Index, now time.Time) ([]*feed.Paper, error) {
 	days := q.dayRange(ix)
-	if q.RSSHub.active() {
-		q.RSSHub.compile()
-	}
 	oldest := int64(math.MinInt64)
 	if q.FilterTime > 0 {
 		oldest = now.Add(-q.FilterTime).Truncate(24 * time.Hour).Unix()
@@ -30,7 +30,7 @@ func (q Query) Apply(ix *Index, now time.Time) []*feed.Paper {
 	for i, c := range q.Categories {
 		cats[i] = strings.ToLower(c)
 	}
-	var out []*feed.Paper
+	var keep []int
 	for i, p := range ix.papers {
 		if kw != nil && !kw.has(i) {
 			continue
@@ -54,21 +54,21 @@ func (q Query) Apply(ix *Index, now time.Time) []*feed.Paper {
 		if len(q.Orgs) > 0 && !containsAny([]string{d.org}, q.Orgs) {
 			continue
 		}
-		if q.RSSHub.active() && !q.RSSHub.match(rsshubItem{
-			title:       p.Title,
-			description: p.Abstract + "\n" + p.AISummary,
-			authors:     p.Authors,
-			categories:  p.FeedCategories(),
-		}) {
-			continue
-		}
-		out = append(out, p)
+		keep = append(keep, i)
+	}
+	keep, err := ix.regexFilter(ctx, &q.RSSHub, keep)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*feed.Paper, len(keep))
+	for n, i := range keep {
+		out[n] = ix.papers[i]
 	}
 	q.sort(out)
 	if len(out) > q.Limit && q.Limit > 0 {
 		out = out[:q.Limit]
 	}
-	return out
+	return out, nil
 }
 
 func (q *Query) matchSource(p *feed.Paper) bool {

@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"context"
 	"net/url"
 	"path/filepath"
 	"testing"
@@ -37,7 +38,9 @@ func BenchmarkParseAndFilter10k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		q.Apply(ix, now)
+		if _, err := q.Apply(context.Background(), ix, now); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
@@ -50,7 +53,9 @@ func BenchmarkFilterCategory10k(b *testing.B) {
 	now := time.Now()
 	b.ReportAllocs()
 	for b.Loop() {
-		q.Apply(ix, now)
+		if _, err := q.Apply(context.Background(), ix, now); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -1,8 +1,10 @@
 package filter
 
 import (
+	"context"
 	"errors"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -59,7 +61,11 @@ func run(t *testing.T, raw string) string {
 		t.Fatalf("Parse(%q): %v", raw, err)
 	}
 	ix := NewIndex(papers())
-	return ids(q.Apply(ix, day("2026-11-27").Add(12*time.Hour)))
+	got, err := q.Apply(context.Background(), ix, day("2026-11-27").Add(12*time.Hour))
+	if err != nil {
+		t.Fatalf("Apply(%q): %v", raw, err)
+	}
+	return ids(got)
 }
 
 func TestApply(t *testing.T) {
@@ -173,7 +179,10 @@ func TestParseErrors(t *testing.T) {
 		{"days=8", "days=8: must be a whole number from 1 to 7"},
 		{"date=2026-13-01", "date=2026-13-01: must be a date written YYYY-MM-DD, e.g. 2026-11-27"},
 		{"date=27.11.2026", "date=27.11.2026: must be a date written YYYY-MM-DD"},
-		{"date=2020-01-01", "date=2020-01-01: must be between 2023-05-04 and 2026-11-27"},
+		{"date=2020-01-01", "date=2020-01-01: is before the first Hugging Face Daily Papers listing (2023-05-04)"},
+		{"date=0001-01-01", "date=0001-01-01: is before the first Hugging Face Daily Papers listing (2023-05-04)"},
+		{"since=0001-01-01", "since=0001-01-01: is before the first Hugging Face Daily Papers listing"},
+		{"until=2023-05-03", "until=2023-05-03: is before the first Hugging Face Daily Papers listing"},
 		{"date=2026-11-28", "date=2026-11-28: must be between 2023-05-04 and 2026-11-27"},
 		{"since=2026-11-01", "since=2026-11-01: must be between 2026-11-19 and 2026-11-27 (the days this service holds"},
 		{"until=2027-01-01", "until=2027-01-01: must be between 2026-11-19 and 2026-11-27"},
@@ -197,6 +206,9 @@ func TestParseErrors(t *testing.T) {
 		{"filter=(", "filter=(: not a valid regular expression (RE2 syntax): missing closing )"},
 		{"filter_title=(?=x)", "filter_title=(?=x): not a valid regular expression (RE2 syntax)"},
 		{"filterout=" + strings.Repeat("a", 257), "regular expression must be at most 256 characters"},
+		{"filter=(.*.*.*.*.*.*.*.*.*.*){20}x1$", "filter=(.*.*.*.*.*.*.*.*.*.*){20}x1$: regular expression is too complex (445 steps compiled, at most 200)"},
+		{"filter_description=.{500}.{500}.{500}zzz", "repetition count 500 is too large: counted repetitions ({n} or {n,m}) may be at most 100"},
+		{"filterout_title=a{101}", "repetition count 101 is too large"},
 		{"filter_case_sensitive=perhaps", "filter_case_sensitive=perhaps: must be true or false"},
 		{"filter_time=-5", "filter_time=-5: must be a number of seconds greater than 0"},
 		{"author=" + strings.Repeat("x", 101), "each entry must be at most 100 characters"},
@@ -273,9 +285,13 @@ func TestTitle(t *testing.T) {
 func TestApplyDoesNotModifyInput(t *testing.T) {
 	ps := papers()
 	before := ids(ps)
-	v, _ := url.ParseQuery("sort=upvotes&source=all")
-	q, _ := Parse(v, opts)
-	q.Apply(NewIndex(ps), time.Now())
+	q, err := Parse(url.Values{"sort": {"upvotes"}, "source": {"all"}}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Apply(context.Background(), NewIndex(ps), time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	if ids(ps) != before {
 		t.Error("Apply reordered its input")
 	}
@@ -324,10 +340,38 @@ func FuzzParse(f *testing.F) {
 		if q2.Canonical() != canon {
 			t.Fatalf("canonical form is not stable: %q -> %q", canon, q2.Canonical())
 		}
-		q.Apply(NewIndex(papers()), time.Now())
+		if _, err := q.Apply(context.Background(), NewIndex(papers()), time.Now()); err != nil {
+			var fe *Error
+			if !errors.As(err, &fe) || fe.Param == "" || fe.Reason == "" {
+				t.Fatalf("Apply: error without parameter or reason: %v", err)
+			}
+		}
 		_ = q.Title()
 		if !slices.Contains([]string{SourceHF, SourceArxiv, SourceAll}, q.Source) {
 			t.Fatalf("source %q", q.Source)
 		}
 	})
+}
+
+func TestParseRawQuery(t *testing.T) {
+	for _, c := range []struct{ raw, want string }{
+		{"min_upvotes=50;has_code=1", "min_upvotes=50;has_code=1: contains ';'"},
+		{"q=agents%zz", "q=agents%zz: malformed %-escape in the value"},
+		{"limit=1%", "limit=1%: malformed %-escape in the value"},
+		{"min_upvotes=%G0", "min_upvotes=%G0: malformed %-escape"},
+		{"q%zz=1", "q%zz: malformed %-escape in the parameter name"},
+	} {
+		_, err := ParseRawQuery(c.raw)
+		var fe *Error
+		if !errors.As(err, &fe) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ParseRawQuery(%q) = %v, want an *Error containing %q", c.raw, err, c.want)
+		}
+	}
+	for _, raw := range []string{"", "q=a+b&q=c", "q=%C3%A9t%C3%A9&&limit=5", "=x", "flag", "q=a=b"} {
+		got, err := ParseRawQuery(raw)
+		want, werr := url.ParseQuery(raw)
+		if err != nil || werr != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("ParseRawQuery(%q) = %v, %v; url.ParseQuery gives %v, %v", raw, got, err, want, werr)
+		}
+	}
 }

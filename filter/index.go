@@ -16,6 +16,7 @@ type Index struct {
 	papers []*feed.Paper
 	docs   []doc
 	fields [numFields]fieldIndex
+	rx     rxState // regex filters' texts and results, made on demand
 }
 
 // Searchable fields, as named by the in parameter.

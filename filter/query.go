@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"paperfeed/feed"
 )
 
 // Defaults and bounds.
@@ -17,7 +19,6 @@ const (
 	MaxLimit     = 500
 	maxListItems = 20
 	maxItemLen   = 100
-	maxRegexLen  = 256
 	maxCount     = 1_000_000_000
 )
 
@@ -39,15 +40,11 @@ const (
 var (
 	sources       = []string{SourceHF, SourceArxiv, SourceAll}
 	sorts         = []string{SortDate, SortUpvotes, SortStars, SortComments}
-	announceTypes = []string{"new", "cross", "replace", "replace-cross"}
+	// AnnounceTypes are arXiv's announcement types, in the order shown.
+	AnnounceTypes = []string{"new", "cross", "replace", "replace-cross"}
 	fieldNames    = []string{"title", "abstract", "keywords", "authors"}
 	defaultFields = []string{"title", "abstract", "keywords"}
 	formats       = []string{"rss", "atom", "json"}
-	// arXiv archives, for validating category names.
-	archives = []string{"astro-ph", "cond-mat", "cs", "econ", "eess", "gr-qc", "hep-ex", "hep-lat",
-		"hep-ph", "hep-th", "math", "math-ph", "nlin", "nucl-ex", "nucl-th", "physics", "q-bio",
-		"q-fin", "quant-ph", "stat"}
-	categoryRe = regexp.MustCompile(`^([a-z]+(?:-[a-z]+)?)(?:\.([a-z]+(?:-[a-z]+)?))?$`)
 )
 
 // Accepted lists every parameter Parse accepts, for error messages and docs.
@@ -241,7 +238,7 @@ func (q *Query) set(key, val string, o Options) error {
 			q.raw.Set(key, s)
 		}
 	case "announce":
-		if q.Announce, err = parseEnumList(key, val, announceTypes); err != nil {
+		if q.Announce, err = parseEnumList(key, val, AnnounceTypes); err != nil {
 			return err
 		}
 		q.raw.Set(key, strings.Join(q.Announce, ","))
@@ -256,6 +253,11 @@ func (q *Query) set(key, val string, o Options) error {
 		d, err := time.Parse(time.DateOnly, val)
 		if err != nil {
 			return errf(key, val, "must be a date written YYYY-MM-DD, e.g. %s", o.Today.Format(time.DateOnly))
+		}
+		if d.Before(o.Earliest) {
+			// Also keeps 0001-01-01, the zero time, from passing as absent.
+			return errf(key, val, "is before the first Hugging Face Daily Papers listing (%s); give a date from then to %s",
+				o.Earliest.Format(time.DateOnly), o.Today.Format(time.DateOnly))
 		}
 		switch key {
 		case "since":
@@ -317,21 +319,13 @@ func (q *Query) set(key, val string, o Options) error {
 		q.FilterTime = time.Duration(n) * time.Second
 		q.raw.Set(key, strconv.FormatInt(n, 10))
 	default: // the RSSHub regex filters
-		if utf8.RuneCountInString(val) > maxRegexLen {
-			return errf(key, val, "regular expression must be at most %d characters", maxRegexLen)
-		}
-		if _, err := regexp.Compile(val); err != nil {
-			return errf(key, val, "not a valid regular expression (RE2 syntax): %v", unwrapRegexErr(err))
+		if err := checkRegex(key, val); err != nil {
+			return err
 		}
 		q.RSSHub.set(key, val)
 		q.raw.Set(key, val)
 	}
 	return nil
-}
-
-func unwrapRegexErr(err error) string {
-	s := err.Error()
-	return strings.TrimPrefix(s, "error parsing regexp: ")
 }
 
 // checkTime validates the time parameters together and against the
@@ -422,28 +416,15 @@ func parseCategories(val string) ([]string, error) {
 	}
 	var out []string
 	for _, s := range list {
-		m := categoryRe.FindStringSubmatch(strings.ToLower(s))
-		if m == nil || !slices.Contains(archives, m[1]) {
+		c, ok := feed.ParseCategory(s)
+		if !ok {
 			return nil, errf("category", val, "%q is not an arXiv category; write archive.SUBJECT like cs.CL or stat.ML, or a whole archive like cs (archives: %s)",
-				s, strings.Join(archives, ", "))
+				s, strings.Join(feed.Archives, ", "))
 		}
-		out = append(out, canonicalCategory(m[1], m[2]))
+		out = append(out, c)
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
-}
-
-// canonicalCategory spells a category the way arXiv does: archive in
-// lower case, two-letter subjects in upper case (cs.CL, stat.ML), longer
-// ones in lower case (physics.optics, cond-mat.mes-hall).
-func canonicalCategory(archive, subject string) string {
-	if subject == "" {
-		return archive
-	}
-	if len(subject) <= 2 {
-		subject = strings.ToUpper(subject)
-	}
-	return archive + "." + subject
 }
 
 func parseSubstrings(key, val string) ([]string, error) {

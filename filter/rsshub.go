@@ -1,18 +1,13 @@
 package filter
 
-import (
-	"regexp"
-	"strings"
-)
-
 // RSSHubFilters are RSSHub's generic filter parameters: RE2 regular
 // expressions over an item's title, description, author and category.
 // filter and filterout look at the title and the description together.
+// How their cost is bounded is in regex.go.
 type RSSHubFilters struct {
 	Filter, FilterTitle, FilterDescription, FilterAuthor, FilterCategory                string
 	Filterout, FilteroutTitle, FilteroutDescription, FilteroutAuthor, FilteroutCategory string
 	CaseInsensitive                                                                     bool
-	compiled                                                                            map[string]*regexp.Regexp
 }
 
 func (f *RSSHubFilters) set(key, val string) {
@@ -41,77 +36,43 @@ func (f *RSSHubFilters) set(key, val string) {
 }
 
 // active reports whether any regex filter is set.
-func (f *RSSHubFilters) active() bool {
-	return f.Filter != "" || f.FilterTitle != "" || f.FilterDescription != "" || f.FilterAuthor != "" ||
-		f.FilterCategory != "" || f.Filterout != "" || f.FilteroutTitle != "" || f.FilteroutDescription != "" ||
-		f.FilteroutAuthor != "" || f.FilteroutCategory != ""
+func (f *RSSHubFilters) active() bool { return len(f.rules()) > 0 }
+
+// rxRule is one regex condition: the paper's text in any of fields must
+// match expr (or, when out is set, none of them may).
+type rxRule struct {
+	param  string
+	expr   string
+	fields []rxField
+	out    bool
 }
 
-// compile prepares the expressions once per query. Parse has already
-// checked that they compile.
-func (f *RSSHubFilters) compile() {
-	f.compiled = map[string]*regexp.Regexp{}
-	for _, s := range []string{f.Filter, f.FilterTitle, f.FilterDescription, f.FilterAuthor, f.FilterCategory,
-		f.Filterout, f.FilteroutTitle, f.FilteroutDescription, f.FilteroutAuthor, f.FilteroutCategory} {
-		if s == "" || f.compiled[s] != nil {
-			continue
-		}
-		expr := s
-		if f.CaseInsensitive {
-			expr = "(?i)" + s
-		}
-		if re, err := regexp.Compile(expr); err == nil {
-			f.compiled[s] = re
+// rules lists the set filters in a fixed order.
+func (f *RSSHubFilters) rules() []rxRule {
+	var out []rxRule
+	for _, r := range []rxRule{
+		{"filter", f.Filter, []rxField{rxTitle, rxDesc}, false},
+		{"filter_title", f.FilterTitle, []rxField{rxTitle}, false},
+		{"filter_description", f.FilterDescription, []rxField{rxDesc}, false},
+		{"filter_author", f.FilterAuthor, []rxField{rxAuthor}, false},
+		{"filter_category", f.FilterCategory, []rxField{rxCategory}, false},
+		{"filterout", f.Filterout, []rxField{rxTitle, rxDesc}, true},
+		{"filterout_title", f.FilteroutTitle, []rxField{rxTitle}, true},
+		{"filterout_description", f.FilteroutDescription, []rxField{rxDesc}, true},
+		{"filterout_author", f.FilteroutAuthor, []rxField{rxAuthor}, true},
+		{"filterout_category", f.FilteroutCategory, []rxField{rxCategory}, true},
+	} {
+		if r.expr != "" {
+			out = append(out, r)
 		}
 	}
+	return out
 }
 
-// rsshubItem is the text RSSHub's filters look at.
-type rsshubItem struct {
-	title, description string
-	authors            []string
-	categories         []string
-}
-
-func (f *RSSHubFilters) match(it rsshubItem) bool {
-	re := func(s string) *regexp.Regexp { return f.compiled[s] }
-	any := func(r *regexp.Regexp, list []string) bool {
-		for _, s := range list {
-			if r.MatchString(s) {
-				return true
-			}
-		}
-		return false
+// pattern is the expression as compiled, with RSSHub's case flag.
+func (f *RSSHubFilters) pattern(expr string) string {
+	if f.CaseInsensitive {
+		return "(?i)" + expr
 	}
-	if f.Filter != "" && !re(f.Filter).MatchString(it.title) && !re(f.Filter).MatchString(it.description) {
-		return false
-	}
-	if f.FilterTitle != "" && !re(f.FilterTitle).MatchString(it.title) {
-		return false
-	}
-	if f.FilterDescription != "" && !re(f.FilterDescription).MatchString(it.description) {
-		return false
-	}
-	if f.FilterAuthor != "" && !re(f.FilterAuthor).MatchString(strings.Join(it.authors, ", ")) {
-		return false
-	}
-	if f.FilterCategory != "" && !any(re(f.FilterCategory), it.categories) {
-		return false
-	}
-	if f.Filterout != "" && (re(f.Filterout).MatchString(it.title) || re(f.Filterout).MatchString(it.description)) {
-		return false
-	}
-	if f.FilteroutTitle != "" && re(f.FilteroutTitle).MatchString(it.title) {
-		return false
-	}
-	if f.FilteroutDescription != "" && re(f.FilteroutDescription).MatchString(it.description) {
-		return false
-	}
-	if f.FilteroutAuthor != "" && re(f.FilteroutAuthor).MatchString(strings.Join(it.authors, ", ")) {
-		return false
-	}
-	if f.FilteroutCategory != "" && any(re(f.FilteroutCategory), it.categories) {
-		return false
-	}
-	return true
+	return expr
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -30,10 +29,6 @@ type ArxivFeed struct {
 // ErrNotArxivFeed means the document parsed as a feed but is not one of
 // arXiv's category feeds.
 var ErrNotArxivFeed = errors.New("not an arXiv category feed")
-
-var (
-	categoryRe = regexp.MustCompile(`^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[A-Za-z]+)?)?$`)
-)
 
 // ParseArxivFeed parses an rss.arxiv.org feed, RSS 2.0 or Atom, with
 // gofeed's format parsers (the universal translator would copy every
@@ -223,7 +218,7 @@ func cleanCategories(primary string, cats []string) []string {
 	var out []string
 	for _, c := range append([]string{primary}, cats...) {
 		c = strings.TrimSpace(c)
-		if categoryRe.MatchString(c) && !slices.Contains(out, c) {
+		if feed.LooksLikeCategory(c) && !slices.Contains(out, c) {
 			out = append(out, c)
 		}
 	}

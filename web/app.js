@@ -22,7 +22,7 @@
     last = qs;
     if (inflight) inflight.abort();
     inflight = new AbortController();
-    fetch("/preview" + (qs ? "?" + qs : ""), { signal: inflight.signal, headers: { "Accept": "text/html" } })
+    fetch((form.dataset.preview || "/preview") + (qs ? "?" + qs : ""), { signal: inflight.signal, headers: { "Accept": "text/html" } })
       .then(function (r) { return r.text(); })
       .then(function (html) {
         result.innerHTML = html; // server-rendered, escaped by html/template
