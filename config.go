@@ -8,9 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
-	"slices"
 	"time"
 
 	"golang.org/x/net/http/httpguts"
