@@ -35,6 +35,7 @@ func newSiteFixture(t *testing.T, now func() time.Time) *siteFixture {
 		now = time.Now
 	}
 	a := newApp(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), now)
+	a.topics = mustTopics(t)
 	srv := httptest.NewServer(a.routes())
 	t.Cleanup(srv.Close)
 	return &siteFixture{fixture: &fixture{app: a, hf: site.HF, srv: srv}, site: site}

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"io"
+	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -53,11 +55,41 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{map[string]string{"PAPERFEED_MEMORY_LIMIT": "lots"}, nil, "invalid -memory-limit / PAPERFEED_MEMORY_LIMIT=\"lots\": must be a size like 128MiB"},
 		{map[string]string{"PAPERFEED_MEMORY_LIMIT": "1MiB"}, nil, "must be at least 32MiB"},
 		{nil, []string{"-nope"}, "flag provided but not defined: -nope"},
+		{map[string]string{"PAPERFEED_CONTACT": "ops@example.org\n"}, nil, "invalid -contact / PAPERFEED_CONTACT=\"ops@example.org\\n\": must not contain control characters"},
+		{map[string]string{"PAPERFEED_CONTACT": "a\tb"}, nil, "must not contain control characters"},
+		{map[string]string{"PAPERFEED_DEBUG_ADDR": "notanaddr"}, nil, "invalid -debug-addr / PAPERFEED_DEBUG_ADDR=\"notanaddr\": must be a listen address host:port"},
+		{map[string]string{"PAPERFEED_BASE_URL": "https://example.org/?x=1"}, nil, "invalid -base-url / PAPERFEED_BASE_URL=\"https://example.org/?x=1\": must be an absolute http(s) URL without query, fragment"},
+		{map[string]string{"PAPERFEED_BASE_URL": "https://example.org/feeds#top"}, nil, "without query, fragment or user"},
+		{map[string]string{"PAPERFEED_BASE_URL": "https://example.org/feeds?"}, nil, "without query, fragment or user"},
+		{map[string]string{"PAPERFEED_ARXIV_CATEGORIES": "xx.YY"}, nil, "invalid -arxiv-categories / PAPERFEED_ARXIV_CATEGORIES=\"xx.YY\": \"xx.YY\" is not an arXiv category"},
+		{map[string]string{"PAPERFEED_TRUST_PROXY": "maybe"}, nil, "invalid -trust-proxy / PAPERFEED_TRUST_PROXY=\"maybe\": must be true or false"},
 	} {
 		_, err := parseConfig(c.args, env(c.env), io.Discard)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v %v: err = %v, want %q", c.env, c.args, err, c.want)
 		}
+	}
+}
+
+// Categories follow the query's rule and spelling; a busy -debug-addr
+// stops the start.
+func TestConfigCategoriesAndDebugAddr(t *testing.T) {
+	c, err := parseConfig(nil, env(map[string]string{"PAPERFEED_ARXIV_CATEGORIES": "CS.cl, stat.ml,cs.CL,physics.OPTICS"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.ArxivCategories, ","); got != "cs.CL,stat.ML,physics.optics" {
+		t.Errorf("categories = %s", got)
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	vars := map[string]string{"PAPERFEED_ADDR": "127.0.0.1:0", "PAPERFEED_DEBUG_ADDR": busy.Addr().String(), "PAPERFEED_ARXIV_CATEGORIES": ""}
+	err = run(context.Background(), nil, env(vars), io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "-debug-addr") {
+		t.Errorf("run with a busy debug address: %v", err)
 	}
 }
 

@@ -362,14 +362,6 @@ func writeError(w http.ResponseWriter, f feed.Format, status int, body map[strin
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
 	fmt.Fprintf(w, "%d %s\n%s\n", status, http.StatusText(status), body["error"])
-	if status == http.StatusBadRequest {
-		fmt.Fprintf(w, "\nParameters are documented in the README; accepted: %s\n", acceptedList())
-	}
-}
-
-func acceptedList() string {
-	b, _ := json.Marshal(filter.Accepted)
-	return string(bytes.Trim(b, "[]"))
 }
 
 // rsshubPath reads RSSHub's /huggingface/daily-papers/{period}/{min}:

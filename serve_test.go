@@ -47,6 +47,7 @@ func newFixture(t *testing.T, mutate func(*Config)) *fixture {
 		mutate(&cfg)
 	}
 	a := newApp(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	a.topics = mustTopics(t)
 	srv := httptest.NewServer(a.routes())
 	t.Cleanup(srv.Close)
 	return &fixture{app: a, hf: hf, srv: srv}

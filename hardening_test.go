@@ -1,0 +1,434 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"paperfeed/internal/upstream"
+	"paperfeed/scrape"
+)
+
+// Regression tests of the hardening issue, one per defect.
+
+// 1. Regex filters that would pin the CPU are refused quickly, on feeds
+// and on the page's preview.
+func TestCostlyRegexIsRefusedQuickly(t *testing.T) {
+	f := newFixture(t, nil)
+	if err := f.refresh(t); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ query, want string }{
+		{"filter=" + url.QueryEscape("(.*.*.*.*.*.*.*.*.*.*){20}x1$"), "too complex"},
+		{"filter=" + url.QueryEscape(".{500}.{500}.{500}zzz"), "repetition count 500 is too large"},
+		{"filter_description=" + url.QueryEscape("(.*.*.*.*.*.*.*.*){3}[0-9]$") + "&source=all", "would read too much text"},
+	} {
+		for _, path := range []string{"/feed.rss", "/feed.json", "/preview", "/"} {
+			start := time.Now()
+			resp, body := f.get(t, path+"?"+c.query)
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("%s?%s took %s", path, c.query, d)
+			}
+			if resp.StatusCode != 400 || !strings.Contains(string(body), c.want) {
+				t.Errorf("%s?%s: %d %.300q, want 400 saying %q", path, c.query, resp.StatusCode, body, c.want)
+			}
+		}
+	}
+	// An ordinary expression still works, and its answer is cached.
+	resp, body := f.get(t, "/feed.json?filter="+url.QueryEscape("(?i)diffusion|agent"))
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"items"`) {
+		t.Errorf("ordinary regex: %d %.200q", resp.StatusCode, body)
+	}
+}
+
+// 3. A malformed query is a 400 naming the bad pair on every route that
+// reads a query.
+func TestMalformedQueryIs400(t *testing.T) {
+	f := newFixture(t, nil)
+	if err := f.refresh(t); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ query, want string }{
+		{"min_upvotes=50;has_code=1", "min_upvotes=50;has_code=1: contains ';'"},
+		{"q=agents%zz", "q=agents%zz: malformed %-escape"},
+		{"limit=1%", "limit=1%: malformed %-escape"},
+		{"min_upvotes=%G0", "min_upvotes=%G0: malformed %-escape"},
+	} {
+		for _, path := range []string{"/feed.rss", "/feed.json", "/feed", "/huggingface/daily-papers/week", "/topics/agents.atom", "/", "/preview", "/opml"} {
+			resp, body := f.get(t, path+"?"+c.query)
+			want := c.want
+			if path == "/" || path == "/preview" {
+				want = html.EscapeString(want)
+			}
+			if resp.StatusCode != 400 || !strings.Contains(string(body), want) {
+				t.Errorf("%s?%s: %d %.200q, want 400 naming %q", path, c.query, resp.StatusCode, body, want)
+			}
+		}
+	}
+	// A 400 for a bad value names it once and lists no parameters.
+	_, body := f.get(t, "/feed.rss?q=agents%zz")
+	if strings.Contains(string(body), "min_stars") {
+		t.Errorf("the 400 for a bad value lists the parameters: %q", body)
+	}
+}
+
+// 4. A huge Retry-After does not stop refreshes for days.
+func TestRetryAfterIsCapped(t *testing.T) {
+	p := &poller{name: "hf", interval: 15 * time.Minute, minBackoff: 5 * time.Second, maxWait: 3 * time.Hour,
+		log: discardLog(), now: time.Now}
+	err := fmt.Errorf("day: %w", &scrape.HTTPError{StatusCode: 429, RetryAfter: 8640000 * time.Second})
+	if got := p.next(err, 0); got != 3*time.Hour {
+		t.Errorf("Retry-After of 100 days: next refresh in %s, want 3h", got)
+	}
+	if got := retryAfterFor(err); got != maxClientRetryAfter {
+		t.Errorf("Retry-After passed to clients: %s, want %s", got, maxClientRetryAfter)
+	}
+}
+
+// 5. HF failing at start: not ready, feeds of HF are 503 (not an empty
+// feed), while an arXiv feed is served once arXiv loaded.
+func TestSourceNeverLoadedIs503(t *testing.T) {
+	f := newSiteFixture(t, nil)
+	f.site.HF.SetFault("/papers", upstream.Fault{Status: 500})
+	if err := f.refresh(t); err == nil {
+		t.Fatal("refresh against a failing HF succeeded")
+	}
+	f.arxivRefresh(t)
+	if resp, _ := f.get(t, "/readyz"); resp.StatusCode != 503 {
+		t.Errorf("/readyz with HF never loaded: %d", resp.StatusCode)
+	}
+	for _, p := range []string{"/feed.rss", "/feed.json?source=all", "/topics/agents.rss"} {
+		resp, body := f.get(t, p)
+		if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s with HF never loaded: %d %q (Retry-After %q)", p, resp.StatusCode, body, resp.Header.Get("Retry-After"))
+		}
+	}
+	resp, body := f.get(t, "/feed.json?source=arxiv")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "arxiv.org/abs/") {
+		t.Errorf("source=arxiv once arXiv loaded: %d %.200q", resp.StatusCode, body)
+	}
+}
+
+// 7. Zero and too-early dates are 400s, not the rolling window.
+func TestZeroDatesAre400(t *testing.T) {
+	f := newFixture(t, nil)
+	if err := f.refresh(t); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"date=0001-01-01", "since=0001-01-01", "until=0001-01-01", "date=2023-05-03", "date=0001-01-01&week=2026-W34"} {
+		resp, body := f.get(t, "/feed.rss?"+q)
+		if resp.StatusCode != 400 || !strings.Contains(string(body), "2023-05-04") {
+			t.Errorf("%s: %d %.200q, want 400 naming the first listing", q, resp.StatusCode, body)
+		}
+	}
+}
+
+// 8. Known routes answer other methods 405 with Allow; unknown ones 404.
+func TestOtherMethodsAre405(t *testing.T) {
+	f := newFixture(t, nil)
+	for _, c := range []struct {
+		method, path string
+		want         int
+	}{
+		{"POST", "/feed.rss", 405}, {"PUT", "/feed.json", 405}, {"DELETE", "/topics/agents.rss", 405}, {"POST", "/", 405},
+		{"POST", "/huggingface/daily-papers/week/20", 405}, {"PATCH", "/status", 405}, {"OPTIONS", "/feed.rss", 204},
+		{"POST", "/nothing", 404}, {"HEAD", "/healthz", 200},
+	} {
+		resp, _ := f.do(t, c.method, c.path)
+		if resp.StatusCode != c.want {
+			t.Errorf("%s %s: %d, want %d", c.method, c.path, resp.StatusCode, c.want)
+		}
+		if c.want == 405 && resp.Header.Get("Allow") != "GET, HEAD, OPTIONS" {
+			t.Errorf("%s %s: Allow %q", c.method, c.path, resp.Header.Get("Allow"))
+		}
+	}
+}
+
+// 9. Forwarded headers count only behind a trusted proxy, and every page
+// link goes through the base URL's path.
+func TestProxyHeadersAndBasePath(t *testing.T) {
+	for _, trust := range []bool{false, true} {
+		f := newFixture(t, func(c *Config) { c.BaseURL, c.TrustProxy = "", trust })
+		if err := f.refresh(t); err != nil {
+			t.Fatal(err)
+		}
+		_, body := f.get(t, "/feed.atom", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "feeds.example.org")
+		self := "http://" + strings.TrimPrefix(f.srv.URL, "http://") + "/feed.atom"
+		if trust {
+			self = "https://feeds.example.org/feed.atom"
+		}
+		if !strings.Contains(string(body), `href="`+self+`"`) {
+			t.Errorf("trust-proxy=%v: self link is not %s", trust, self)
+		}
+	}
+	f := newFixture(t, func(c *Config) { c.BaseURL = "https://example.org/papers-feed" })
+	if err := f.refresh(t); err != nil {
+		t.Fatal(err)
+	}
+	_, body := f.get(t, "/?q=agents")
+	page := string(body)
+	for _, want := range []string{`href="/papers-feed/static/style.css"`, `src="/papers-feed/static/app.js"`, `action="/papers-feed/"`,
+		`data-preview="/papers-feed/preview"`, `href="/papers-feed/topics/agents.rss"`, `href="https://example.org/papers-feed/feed.rss?q=agents"`,
+		`href="/papers-feed/status"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	for _, bad := range []string{`href="/static`, `href="/topics`, `href="/opml"`, `action="/"`} {
+		if strings.Contains(page, bad) {
+			t.Errorf("page has a link outside the base path: %s", bad)
+		}
+	}
+}
+
+// 10. An uncached past day whose fetch hangs is a quick 503 with
+// Retry-After; the fetch goes on and a later request gets the listing.
+func TestHangingPastListingAnswersQuickly(t *testing.T) {
+	f := newFixture(t, nil)
+	if err := f.refresh(t); err != nil {
+		t.Fatal(err)
+	}
+	f.app.periods.wait = 300 * time.Millisecond
+	f.hf.SetFault("/papers/date/2026-08-12", upstream.Fault{Slow: 1500 * time.Millisecond})
+	start := time.Now()
+	resp, body := f.get(t, "/feed.rss?date=2026-08-12")
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("answered after %s", d)
+	}
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "try again in a few seconds") {
+		t.Fatalf("hanging past listing: %d %q", resp.StatusCode, body)
+	}
+	waitFor(t, "the past listing to arrive", func() bool {
+		resp, _ := f.get(t, "/feed.rss?date=2026-08-12")
+		return resp.StatusCode == 200
+	})
+	if n := f.hf.Hits()["/papers/date/2026-08-12"]; n != 1 {
+		t.Errorf("the past day was fetched %d times, want 1", n)
+	}
+}
+
+// 2. SIGTERM under load: every request the server accepted gets a whole
+// answer, and the others never reach a handler: the access log's count
+// of feed requests equals the whole answers the clients received.
+func TestShutdownUnderLoadAnswersWhole(t *testing.T) {
+	hf := replayHF(t)
+	up := newUpstream(t, hf)
+	vars := map[string]string{
+		"PAPERFEED_ADDR": "127.0.0.1:0", "PAPERFEED_HF_URL": up, "PAPERFEED_HF_INTERVAL": "0s",
+		"PAPERFEED_ARXIV_CATEGORIES": "", "PAPERFEED_LOG_LEVEL": "info", "PAPERFEED_MAX_RENDERS": "1",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, nil, func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, &logs, addrc)
+	}()
+	base := "http://" + <-addrc
+	waitFor(t, "ready", func() bool {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	var (
+		whole, refused, dropped atomic.Int64
+		mu                      sync.Mutex
+		bad                     []string
+		stop                    atomic.Bool
+		wg                      sync.WaitGroup
+	)
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true, DisableCompression: true}, Timeout: 20 * time.Second}
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; !stop.Load(); n++ {
+				// Half cached, half new filters that must render.
+				path := "/feed.rss?q=agents"
+				if n%2 == 1 {
+					path = fmt.Sprintf("/feed.json?q=-zz%dx%d&limit=500", w, n)
+				}
+				resp, err := client.Get(base + path)
+				if err != nil {
+					if errors.Is(err, syscall.ECONNREFUSED) {
+						refused.Add(1)
+						continue
+					}
+					var ne *net.OpError
+					if errors.As(err, &ne) && ne.Op == "dial" {
+						refused.Add(1)
+						continue
+					}
+					if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
+						// Connected in the kernel's backlog, never accepted:
+						// the log count below proves no handler saw it.
+						dropped.Add(1)
+						continue
+					}
+					mu.Lock()
+					bad = append(bad, "transport: "+err.Error())
+					mu.Unlock()
+					continue
+				}
+				b, rerr := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				length, _ := strconv.Atoi(resp.Header.Get("Content-Length"))
+				if rerr != nil || (resp.StatusCode == 200 && (len(b) == 0 || len(b) != length)) || (resp.StatusCode != 200 && resp.StatusCode != 503) {
+					mu.Lock()
+					bad = append(bad, fmt.Sprintf("%s: status %d, %d bytes of %s (%v)", path, resp.StatusCode, len(b), resp.Header.Get("Content-Length"), rerr))
+					mu.Unlock()
+					continue
+				}
+				whole.Add(1)
+			}
+		}()
+	}
+	time.Sleep(400 * time.Millisecond)
+	cancel() // what SIGTERM does in main
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no shutdown")
+	}
+	time.Sleep(100 * time.Millisecond)
+	stop.Store(true)
+	wg.Wait()
+	if len(bad) > 0 {
+		t.Errorf("%d broken answers during shutdown, e.g. %s", len(bad), bad[0])
+	}
+	handled := int64(0)
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "msg=request") && strings.Contains(line, "path=/feed.") {
+			handled++
+		}
+	}
+	if handled != whole.Load() {
+		t.Errorf("handlers served %d feed requests, clients received %d whole answers", handled, whole.Load())
+	}
+	if whole.Load() == 0 || refused.Load() == 0 {
+		t.Errorf("the load did not span the shutdown: %d whole answers, %d refused", whole.Load(), refused.Load())
+	}
+	t.Logf("%d whole answers, %d connections refused after shutdown, %d closed in the backlog", whole.Load(), refused.Load(), dropped.Load())
+}
+
+// 2. The deterministic core of the shutdown defect: a request whose
+// context ends while it waits for a render slot still gets an answer (a
+// 503 with Retry-After), never a 200 with no body.
+func TestCancelledRenderStillAnswers(t *testing.T) {
+	f := newFixture(t, nil)
+	if err := f.refresh(t); err != nil {
+		t.Fatal(err)
+	}
+	for range cap(f.app.renders) {
+		f.app.renders <- struct{}{} // every slot busy
+	}
+	defer func() {
+		for range cap(f.app.renders) {
+			<-f.app.renders
+		}
+	}()
+	for _, path := range []string{"/feed.rss?q=uncached", "/feed.json?q=other", "/preview?q=third"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		req := httptest.NewRequest(http.MethodGet, path, nil).WithContext(ctx)
+		w := httptest.NewRecorder()
+		f.app.routes().ServeHTTP(w, req)
+		cancel()
+		if w.Code != 503 || w.Body.Len() == 0 || w.Header().Get("Retry-After") == "" {
+			t.Errorf("%s cancelled while waiting: %d, %d bytes, Retry-After %q", path, w.Code, w.Body.Len(), w.Header().Get("Retry-After"))
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// Raw query strings through the real handler: never a 5xx but a 503
+// with Retry-After, never an empty 200, and a bounded answer time.
+func FuzzFeedQuery(f *testing.F) {
+	for _, s := range []string{"q=agents&min_upvotes=20&has_code=1", "min_upvotes=50;has_code=1", "q=agents%zz", "limit=1%",
+		"date=0001-01-01", "filter=(.*.*.*.*.*.*.*.*.*.*){20}x1$", "filter=.{500}.{500}.{500}zzz", "week=2026-W34&sort=stars",
+		"date=2026-08-20&format=json", "filter_description=(a|b)+c&filter_case_sensitive=false", "&&=&", "q=%C3%A9t%C3%A9", "source=all&days=3",
+		"category=cs.CL,stat&limit=500", "filter_time=3600", "q=\"world model\" -gan OR diffus*"} {
+		f.Add("/feed.rss", s)
+	}
+	f.Add("/huggingface/daily-papers/week/20", "filterout=survey")
+	f.Add("/topics/agents.json", "min_upvotes=5")
+	f.Add("/preview", "q=agents")
+	f.Add("/opml", "feed=q%3Dagents")
+	hf := replayHF(f)
+	up := newUpstream(f, hf)
+	cfg := testConfig(up)
+	a := newApp(cfg, discardLog(), time.Now)
+	topics, err := loadTopics("")
+	if err != nil {
+		f.Fatal(err)
+	}
+	a.topics = topics
+	a.periods.wait = 200 * time.Millisecond
+	if _, err := a.hfSource.refresh(context.Background()); err != nil {
+		f.Fatal(err)
+	}
+	h := a.routes()
+	f.Fuzz(func(t *testing.T, path, raw string) {
+		switch path {
+		case "/feed.rss", "/feed.json", "/feed.atom", "/feed", "/huggingface/daily-papers/week/20", "/topics/agents.json", "/preview", "/opml", "/":
+		default:
+			path = "/feed.rss"
+		}
+		req := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: path, RawQuery: raw}, Header: http.Header{},
+			Host: "paperfeed.test", RemoteAddr: "192.0.2.1:1234", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		req = req.WithContext(ctx)
+		w := httptest.NewRecorder()
+		start := time.Now()
+		h.ServeHTTP(w, req)
+		if d := time.Since(start); d > cfg.RequestTimeout+time.Second {
+			t.Errorf("%s?%s took %s", path, raw, d)
+		}
+		switch {
+		case w.Code == 503 && w.Header().Get("Retry-After") == "":
+			t.Errorf("%s?%s: 503 without Retry-After", path, raw)
+		case w.Code >= 500 && w.Code != 503:
+			t.Errorf("%s?%s: %d %q", path, raw, w.Code, w.Body.String())
+		case w.Code == 200 && w.Body.Len() == 0:
+			t.Errorf("%s?%s: empty 200", path, raw)
+		}
+	})
+}
