@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -12,102 +13,71 @@ import (
 
 	"paperfeed/feed"
 	"paperfeed/filter"
+	"paperfeed/internal/refresh"
 	"paperfeed/scrape"
 )
 
-// app is the running service: the store, the sources that fill it, the
-// render cache and what the operator sees.
+// app is the serving side of the service: the store the refresh side
+// fills, the filter indexes over it, the render cache and what the
+// operator sees.
 type app struct {
-	cfg   Config
-	log   *slog.Logger
-	now   func() time.Time
-	store *feed.Store
-	hf    *scrape.HFClient
-	arxiv *scrape.ArxivClient
-	// The sources; their refreshes run on pollers started by start.
-	hfSource    *hfSource
-	arxivSource *arxivSource
-	enricher    *enricher
-	metrics     *metrics
-	cache       *renderCache
-	renders     chan struct{} // bounds concurrent cache-miss renders
-	flight      singleflight.Group
-
-	hfStatus    *sourceStatus
-	arxivStatus *sourceStatus
-
-	hfLoaded    *loaded
-	arxivLoaded *loaded
-
-	periods *periodLoader
-	topics  []topic
-	aliases *aliasMap
-	cc      []string // the feeds' Cache-Control header value
+	cfg          Config
+	log          *slog.Logger
+	access       *accessLog
+	now          func() time.Time
+	store        *feed.Store
+	refresh      *refresh.Service
+	metrics      *metrics
+	cache        *renderCache
+	aliases      *aliasMap
+	renders      chan struct{} // bounds concurrent filtering and rendering
+	renderFlight singleflight.Group
+	topics       []topic
+	// feedCacheControl is the feeds' Cache-Control header value.
+	feedCacheControl []string
 
 	idxMu      sync.Mutex
 	idxVersion uint64
 	idx        *filter.Index
+	pastIdx    map[string]pastIndex // per past listing and source
 }
 
-// earliestListing is the first Hugging Face Daily Papers day.
-var earliestListing = time.Date(2023, 5, 4, 0, 0, 0, 0, time.UTC)
-
-// loaded is closed once a source has loaded data for the first time.
-type loaded struct {
-	once sync.Once
-	ch   chan struct{}
-}
-
-func newLoaded() *loaded { return &loaded{ch: make(chan struct{})} }
-
-func (l *loaded) mark() { l.once.Do(func() { close(l.ch) }) }
-
-func (l *loaded) done() bool {
-	select {
-	case <-l.ch:
-		return true
-	default:
-		return false
+// newApp wires the store, the refresh side and the caches.
+func newApp(cfg Config, log *slog.Logger, now func() time.Time) *app {
+	a := &app{
+		cfg:              cfg,
+		log:              log,
+		access:           newAccessLog(log),
+		now:              now,
+		store:            feed.NewStore(cfg.Days, cfg.ArxivDays, now),
+		metrics:          newMetrics(),
+		cache:            newRenderCache(cfg.CacheEntries, cfg.CacheMB<<20),
+		aliases:          newAliasMap(aliasMax),
+		renders:          make(chan struct{}, cfg.MaxRenders),
+		feedCacheControl: feedCacheControl(cfg.Refresh),
+		pastIdx:          map[string]pastIndex{},
 	}
+	client := newUpstreamClient(cfg.Timeout)
+	ua := userAgent(cfg.Contact)
+	hf := &scrape.HFClient{Base: cfg.HFURL, Fetcher: &scrape.Fetcher{
+		Client: client, UserAgent: ua, Timeout: cfg.Timeout, Limiter: scrape.NewLimiter(cfg.HFInterval),
+	}}
+	arxiv := &scrape.ArxivClient{RSSBase: cfg.ArxivRSSURL, APIURL: cfg.ArxivAPIURL, Fetcher: &scrape.Fetcher{
+		Client: client, UserAgent: ua, Timeout: cfg.Timeout,
+		Limiter: scrape.NewLimiter(cfg.ArxivInterval), // one limiter for all arXiv hosts
+	}}
+	a.refresh = refresh.New(refresh.Config{
+		Refresh: cfg.Refresh, RefreshPast: cfg.RefreshPast, Days: cfg.Days, ArxivCategories: cfg.ArxivCategories,
+		ArxivRefresh: cfg.ArxivRefresh, Timeout: cfg.Timeout,
+	}, a.store, hf, arxiv, a.metrics, log, now, a.warmIndex)
+	return a
 }
-
-func (a *app) markReady()      { a.hfLoaded.mark() }
-func (a *app) markArxivReady() { a.arxivLoaded.mark() }
 
 // isReady: the default feed (Hugging Face) can be served.
-func (a *app) isReady() bool { return a.hfLoaded.done() }
-
-// sourceLoaded reports whether the papers of a feed's source have loaded
-// once: arxiv needs arXiv, hf and all need Hugging Face (an all feed
-// shows arXiv's papers as soon as they load too).
-func (a *app) sourceLoaded(source string) *loaded {
-	if source == filter.SourceArxiv {
-		return a.arxivLoaded
-	}
-	return a.hfLoaded
-}
-
-// waitReady waits for the first load of a feed's source, at most
-// StartupWait. A feed whose source never loaded is a 503, not an empty
-// feed a reader would cache.
-func (a *app) waitReady(ctx context.Context, source string) bool {
-	l := a.sourceLoaded(source)
-	if l.done() {
-		return true
-	}
-	t := time.NewTimer(a.cfg.StartupWait)
-	defer t.Stop()
-	select {
-	case <-l.ch:
-		return true
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	return false
-}
+func (a *app) isReady() bool { return a.refresh.Loaded(feed.SourceHF).Done() }
 
 func notLoadedMessage(source string) string {
-	if source == filter.SourceArxiv {
+	if source == feed.SourceArxiv {
 		return "no arXiv data loaded yet: the first fetch of the arXiv feed has not succeeded"
 	}
 	return "no data loaded yet: the first fetch from Hugging Face has not succeeded"
@@ -128,13 +98,72 @@ func (a *app) index(v *feed.View) *filter.Index {
 	return a.idx
 }
 
-func (a *app) today() time.Time {
-	return a.now().UTC().Truncate(24 * time.Hour)
+// pastIndex is the filter index of one past listing for one source.
+type pastIndex struct {
+	version uint64    // the store view it merged
+	fetched time.Time // the fetch it was built from
+	ix      *filter.Index
+	stamp   string
 }
+
+// maxPastIndexes bounds the past-listing indexes kept; all are dropped
+// when it is reached (each is rebuilt on its next request).
+const maxPastIndexes = 256
+
+// papersFor picks the papers a query filters: the rolling window, or a
+// past listing (date, week, month) fetched from Hugging Face on demand.
+// stamp identifies the data version for the render cache.
+func (a *app) papersFor(ctx context.Context, q filter.Query, v *feed.View) (ix *filter.Index, stamp string, err error) {
+	stamp = strconv.FormatUint(v.Version, 10)
+	period := q.Period()
+	if period == "" || q.Source == feed.SourceArxiv {
+		return a.index(v), stamp, nil
+	}
+	from, to := q.PeriodRange()
+	if from.Equal(to) && slices.ContainsFunc(v.HFDays, from.Equal) {
+		return a.index(v), stamp, nil
+	}
+	fetched, err := a.refresh.Past().Ensure(ctx, period, from, to)
+	if err != nil {
+		return nil, "", err
+	}
+	k := period + "|" + q.Source
+	a.idxMu.Lock()
+	pi, ok := a.pastIdx[k]
+	a.idxMu.Unlock()
+	if ok && pi.version == v.Version && pi.fetched.Equal(fetched) {
+		return pi.ix, pi.stamp, nil
+	}
+	hf, _ := a.store.Period(period)
+	papers := hf
+	if q.Source == filter.SourceAll { // the listing plus the arXiv papers of those days
+		seen := make(map[string]bool, len(hf))
+		for _, p := range hf {
+			seen[p.ID] = true
+		}
+		for _, p := range v.Papers {
+			if !seen[p.ID] && p.OnArxiv && !p.Day().Before(from) && !p.Day().After(to) {
+				papers = append(papers, p)
+			}
+		}
+		feed.SortPapers(papers)
+	}
+	pi = pastIndex{version: v.Version, fetched: fetched, ix: filter.NewIndex(papers),
+		stamp: stamp + "/" + strconv.FormatInt(fetched.UnixNano(), 36)}
+	a.idxMu.Lock()
+	if len(a.pastIdx) >= maxPastIndexes {
+		clear(a.pastIdx)
+	}
+	a.pastIdx[k] = pi
+	a.idxMu.Unlock()
+	return pi.ix, pi.stamp, nil
+}
+
+func (a *app) today() time.Time { return feed.DayOf(a.now()) }
 
 // filterOptions are the facts queries are validated against now.
 func (a *app) filterOptions(v *feed.View) filter.Options {
-	o := filter.Options{Today: a.today(), Earliest: earliestListing, MaxDays: max(a.cfg.Days, a.cfg.ArxivDays)}
+	o := filter.Options{Today: a.today(), Earliest: feed.FirstListing, MaxDays: max(a.cfg.Days, a.cfg.ArxivDays)}
 	for _, days := range [][]time.Time{v.HFDays, v.ArxivDays} {
 		if n := len(days); n > 0 && (o.Oldest.IsZero() || days[n-1].Before(o.Oldest)) {
 			o.Oldest = days[n-1]
@@ -143,23 +172,23 @@ func (a *app) filterOptions(v *feed.View) filter.Options {
 	return o
 }
 
-// cacheControl is the Cache-Control of feeds: fresh for half the refresh
-// interval, then served stale while revalidating for a whole interval.
-func (a *app) cacheControl() []string {
-	maxAge := int(a.cfg.Refresh.Seconds() / 2)
-	return []string{"public, max-age=" + strconv.Itoa(maxAge) + ", stale-while-revalidate=" + strconv.Itoa(int(a.cfg.Refresh.Seconds()))}
+// feedCacheControl: fresh for half the refresh interval, then served
+// stale while revalidating for a whole interval.
+func feedCacheControl(refresh time.Duration) []string {
+	maxAge := int(refresh.Seconds() / 2)
+	return []string{"public, max-age=" + strconv.Itoa(maxAge) + ", stale-while-revalidate=" + strconv.Itoa(int(refresh.Seconds()))}
 }
 
-func (a *app) newHTTPClient() *http.Client {
+// newUpstreamClient is the HTTP client of every upstream request.
+func newUpstreamClient(timeout time.Duration) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.Proxy = http.ProxyFromEnvironment // HTTPS_PROXY, NO_PROXY
 	t.MaxConnsPerHost = 1               // one connection at a time per upstream
-	t.ResponseHeaderTimeout = a.cfg.Timeout
-	return &http.Client{Transport: t, Timeout: a.cfg.Timeout}
+	t.ResponseHeaderTimeout = timeout
+	return &http.Client{Transport: t, Timeout: timeout}
 }
 
-func (a *app) userAgent() string {
-	contact := a.cfg.Contact
+func userAgent(contact string) string {
 	if contact == "" {
 		contact = "self-hosted instance, operator contact not configured"
 	}

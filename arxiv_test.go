@@ -43,7 +43,7 @@ func newSiteFixture(t *testing.T, now func() time.Time) *siteFixture {
 
 func (f *siteFixture) arxivRefresh(t *testing.T) time.Duration {
 	t.Helper()
-	later, err := f.app.arxivSource.refresh(context.Background())
+	later, err := f.app.refresh.RefreshArxiv(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func TestArxivMergeSourcesAndVersions(t *testing.T) {
 		t.Errorf("announce=new after Monday: %d items", len(got))
 	}
 	_, b := f.get(t, "/status")
-	var doc statusDoc
+	var doc serviceStatus
 	_ = json.Unmarshal(b, &doc)
 	if ax := doc.Sources[1]; !slices.Equal(ax.Days, []string{"2026-08-24", "2026-08-21"}) || ax.Items != 7 {
 		t.Errorf("arXiv status: %+v", ax)
@@ -168,7 +168,7 @@ func TestArxivEnrichesHFCategories(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := len(f.items(t, "/feed.json?limit=500"))
-	if err := f.app.enricher.enrich(context.Background()); err != nil {
+	if err := f.app.refresh.EnrichCategories(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	hits := f.site.Arxiv.Hits()["/api/query"]
@@ -185,7 +185,7 @@ func TestArxivEnrichesHFCategories(t *testing.T) {
 		}
 	}
 	// Categories are kept for the life of the process: no second look-up.
-	if err := f.app.enricher.enrich(context.Background()); err != nil {
+	if err := f.app.refresh.EnrichCategories(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.site.Arxiv.Hits()["/api/query"]; got != hits {
@@ -202,7 +202,7 @@ func TestArxivStaleDayIsReported(t *testing.T) {
 	f.site.Arxiv.SetDay(2) // the feed still shows Monday
 	f.arxivRefresh(t)
 	_, b := f.get(t, "/status")
-	var doc statusDoc
+	var doc serviceStatus
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -212,26 +212,11 @@ func TestArxivStaleDayIsReported(t *testing.T) {
 	now = time.Date(2026, 8, 24, 15, 0, 0, 0, time.UTC) // Monday: up to date
 	f.arxivRefresh(t)
 	_, b = f.get(t, "/status")
-	var fresh statusDoc
+	var fresh serviceStatus
 	if err := json.Unmarshal(b, &fresh); err != nil {
 		t.Fatal(err)
 	}
 	if st := fresh.Sources[1]; len(st.Stale) != 0 {
 		t.Errorf("fresh feed reported stale: %v", st.Stale)
-	}
-}
-
-func TestExpectedDay(t *testing.T) {
-	for in, want := range map[string]string{
-		"2026-08-24T15:00:00Z": "2026-08-24", // Monday
-		"2026-08-25T02:00:00Z": "2026-08-25", // Monday 22:00 Eastern: Tuesday's mailing is out
-		"2026-08-22T12:00:00Z": "2026-08-21", // Saturday: Friday's
-		"2026-08-23T12:00:00Z": "2026-08-21", // Sunday
-		"2026-08-24T02:00:00Z": "2026-08-24", // Sunday 22:00 Eastern: Monday's is out
-	} {
-		ts, _ := time.Parse(time.RFC3339, in)
-		if got := expectedDay(ts).Format(time.DateOnly); got != want {
-			t.Errorf("expectedDay(%s) = %s, want %s", in, got, want)
-		}
 	}
 }

@@ -19,7 +19,7 @@ func benchHandler(b *testing.B) http.Handler {
 	cfg := testConfig(up.URL)
 	cfg.CacheEntries, cfg.CacheMB = 100000, 256
 	a := newApp(cfg, slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError})), time.Now)
-	if _, err := a.hfSource.refresh(b.Context()); err != nil {
+	if _, err := a.refresh.RefreshHF(b.Context()); err != nil {
 		b.Fatal(err)
 	}
 	return a.routes()

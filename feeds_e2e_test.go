@@ -40,7 +40,7 @@ func loadedServer(t *testing.T, env map[string]string) *testServer {
 	s := startServer(t, env)
 	waitFor(t, "the 7-day window", func() bool {
 		_, _, body := s.get(t, "/status")
-		var st statusDoc
+		var st serviceStatus
 		return json.Unmarshal([]byte(body), &st) == nil && len(st.Sources[0].Days) == 7
 	})
 	return s

@@ -86,19 +86,6 @@ func TestMalformedQueryIs400(t *testing.T) {
 	}
 }
 
-// 4. A huge Retry-After does not stop refreshes for days.
-func TestRetryAfterIsCapped(t *testing.T) {
-	p := &poller{name: "hf", interval: 15 * time.Minute, minBackoff: 5 * time.Second, maxWait: 3 * time.Hour,
-		log: discardLog(), now: time.Now}
-	err := fmt.Errorf("day: %w", &scrape.HTTPError{StatusCode: 429, RetryAfter: 8640000 * time.Second})
-	if got := p.next(err, 0); got != 3*time.Hour {
-		t.Errorf("Retry-After of 100 days: next refresh in %s, want 3h", got)
-	}
-	if got := retryAfterFor(err); got != maxClientRetryAfter {
-		t.Errorf("Retry-After passed to clients: %s, want %s", got, maxClientRetryAfter)
-	}
-}
-
 // 5. HF failing at start: not ready, feeds of HF are 503 (not an empty
 // feed), while an arXiv feed is served once arXiv loaded.
 func TestSourceNeverLoadedIs503(t *testing.T) {
@@ -202,7 +189,7 @@ func TestHangingPastListingAnswersQuickly(t *testing.T) {
 	if err := f.refresh(t); err != nil {
 		t.Fatal(err)
 	}
-	f.app.periods.wait = 300 * time.Millisecond
+	f.app.refresh.Past().SetWait(300 * time.Millisecond)
 	f.hf.SetFault("/papers/date/2026-08-12", upstream.Fault{Slow: 1500 * time.Millisecond})
 	start := time.Now()
 	resp, body := f.get(t, "/feed.rss?date=2026-08-12")
@@ -332,6 +319,15 @@ func TestShutdownUnderLoadAnswersWhole(t *testing.T) {
 	t.Logf("%d whole answers, %d connections refused after shutdown, %d closed in the backlog", whole.Load(), refused.Load(), dropped.Load())
 }
 
+// 4. A huge Retry-After from an upstream is not passed on to clients
+// (the pollers' cap is tested in internal/refresh).
+func TestRetryAfterToClientsIsCapped(t *testing.T) {
+	err := fmt.Errorf("day: %w", &scrape.HTTPError{StatusCode: 429, RetryAfter: 8640000 * time.Second})
+	if got := retryAfterFor(err); got != maxClientRetryAfter {
+		t.Errorf("Retry-After passed to clients: %s, want %s", got, maxClientRetryAfter)
+	}
+}
+
 // 2. The deterministic core of the shutdown defect: a request whose
 // context ends while it waits for a render slot still gets an answer (a
 // 503 with Retry-After), never a 200 with no body.
@@ -400,8 +396,8 @@ func FuzzFeedQuery(f *testing.F) {
 		f.Fatal(err)
 	}
 	a.topics = topics
-	a.periods.wait = 200 * time.Millisecond
-	if _, err := a.hfSource.refresh(context.Background()); err != nil {
+	a.refresh.Past().SetWait(200 * time.Millisecond)
+	if _, err := a.refresh.RefreshHF(context.Background()); err != nil {
 		f.Fatal(err)
 	}
 	h := a.routes()

@@ -17,9 +17,6 @@ import (
 	"runtime/debug"
 	"syscall"
 	"time"
-
-	"paperfeed/feed"
-	"paperfeed/scrape"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=...".
@@ -83,8 +80,9 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
-	a.start(bg)
+	a.refresh.Start(bg)
 
+	defer a.access.Close()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("paperfeed listening", "addr", ln.Addr().String(), "version", version, "days", cfg.Days,
@@ -130,68 +128,4 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
-}
-
-// newApp wires the store, the upstream clients and the caches.
-func newApp(cfg Config, log *slog.Logger, now func() time.Time) *app {
-	a := &app{
-		cfg:         cfg,
-		log:         log,
-		now:         now,
-		store:       feed.NewStore(cfg.Days, cfg.ArxivDays, now),
-		metrics:     newMetrics(),
-		cache:       newRenderCache(cfg.CacheEntries, cfg.CacheMB<<20),
-		renders:     make(chan struct{}, cfg.MaxRenders),
-		hfLoaded:    newLoaded(),
-		arxivLoaded: newLoaded(),
-		hfStatus:    newSourceStatus("hf", true),
-		arxivStatus: newSourceStatus("arxiv", len(cfg.ArxivCategories) > 0),
-	}
-	client := a.newHTTPClient()
-	a.hf = &scrape.HFClient{Base: cfg.HFURL, Fetcher: &scrape.Fetcher{
-		Client: client, UserAgent: a.userAgent(), Timeout: cfg.Timeout, Limiter: scrape.NewLimiter(cfg.HFInterval),
-	}}
-	a.periods = newPeriodLoader(a)
-	a.aliases = newAliasMap(aliasMax)
-	a.cc = a.cacheControl()
-	arxivFetch := &scrape.Fetcher{Client: client, UserAgent: a.userAgent(), Timeout: cfg.Timeout,
-		Limiter: scrape.NewLimiter(cfg.ArxivInterval)} // one limiter for all arXiv hosts
-	a.arxiv = &scrape.ArxivClient{RSSBase: cfg.ArxivRSSURL, APIURL: cfg.ArxivAPIURL, Fetcher: arxivFetch}
-	a.enricher = newEnricher(a.arxiv, a.store, a.metrics, log)
-	a.enricher.onChange = a.warmIndex
-	a.hfSource = &hfSource{
-		client: a.hf, store: a.store, days: cfg.Days, refreshPast: cfg.RefreshPast,
-		status: a.hfStatus, metrics: a.metrics, log: log, now: now, onLoad: a.markReady,
-	}
-	a.arxivSource = &arxivSource{
-		client: a.arxiv, store: a.store, categories: cfg.ArxivCategories, status: a.arxivStatus,
-		metrics: a.metrics, log: log, now: now, onLoad: a.markArxivReady,
-	}
-	return a
-}
-
-// start launches the background refresh of every source.
-func (a *app) start(ctx context.Context) {
-	arxiv := len(a.cfg.ArxivCategories) > 0
-	hf := func(ctx context.Context) (time.Duration, error) {
-		later, err := a.hfSource.refresh(ctx)
-		a.warmIndex()
-		if arxiv {
-			a.enricher.poke()
-		}
-		return later, err
-	}
-	if arxiv {
-		go a.enricher.run(ctx)
-		ax := &poller{name: "arxiv", interval: a.cfg.ArxivRefresh, minBackoff: min(30*time.Second, a.cfg.ArxivRefresh), maxWait: a.cfg.RefreshPast,
-			refresh: func(ctx context.Context) (time.Duration, error) {
-				later, err := a.arxivSource.refresh(ctx)
-				a.warmIndex()
-				return later, err
-			}, status: a.arxivStatus, log: a.log, now: a.now}
-		go ax.run(ctx)
-	}
-	p := &poller{name: "hf", interval: a.cfg.Refresh, minBackoff: min(5*time.Second, a.cfg.Refresh), maxWait: a.cfg.RefreshPast,
-		refresh: hf, status: a.hfStatus, log: a.log, now: a.now}
-	go p.run(ctx)
 }

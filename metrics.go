@@ -69,11 +69,21 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// upstreamFetch counts one upstream fetch by outcome: ok, not_modified is
-// counted by the caller, http_NNN, timeout, too_large, layout or error.
-func (m *metrics) upstreamFetch(source string, err error) {
+// The refresh side reports through these (refresh.Observer).
+
+// Fetch counts one upstream fetch by outcome: ok, http_NNN, timeout,
+// too_large, layout_changed or error.
+func (m *metrics) Fetch(source string, err error) {
 	m.upstream.WithLabelValues(source, outcome(err)).Inc()
 }
+
+// NotModified counts a conditional fetch answered 304.
+func (m *metrics) NotModified(source string) {
+	m.upstream.WithLabelValues(source, "not_modified").Inc()
+}
+
+// Held sets the papers a source holds.
+func (m *metrics) Held(source string, n int) { m.items.WithLabelValues(source).Set(float64(n)) }
 
 func outcome(err error) string {
 	var he *scrape.HTTPError

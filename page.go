@@ -42,7 +42,7 @@ type pageData struct {
 	Canonical  string
 	Error      string
 	ErrorField string
-	FeedURLs   []feedURL
+	FeedURLs   []feedLink
 	// The same URLs for the autodiscovery links.
 	RSSURL, AtomURL, JSONURL string
 	Title                    string
@@ -64,7 +64,7 @@ type pageData struct {
 	status int
 }
 
-type feedURL struct {
+type feedLink struct {
 	Label, Type, URL string
 }
 
@@ -121,8 +121,8 @@ func (a *app) pageData(r *http.Request) pageData {
 		d.NewestArxiv = v.ArxivDays[0]
 	}
 	for _, t := range a.topics {
-		p := d.Prefix + "/topics/" + t.Name
-		d.Topics = append(d.Topics, topicLink{Name: t.Name, Title: t.Title, RSS: p + ".rss", Atom: p + ".atom", JSON: p + ".json"})
+		d.Topics = append(d.Topics, topicLink{Name: t.Name, Title: t.Title, RSS: topicURL(d.Prefix, t.Name, feed.RSS),
+			Atom: topicURL(d.Prefix, t.Name, feed.Atom), JSON: topicURL(d.Prefix, t.Name, feed.JSON)})
 	}
 	fail := func(status int, err error) pageData {
 		d.status, d.Error = status, err.Error()
@@ -151,10 +151,10 @@ func (a *app) pageData(r *http.Request) pageData {
 	d.Canonical = q.Canonical()
 	d.Title = q.Title()
 	for _, f := range []struct{ label, ext, typ string }{{"RSS", "rss", "application/rss+xml"}, {"Atom", "atom", "application/atom+xml"}, {"JSON Feed", "json", "application/feed+json"}} {
-		u := feedURL{Label: f.label, Type: f.typ, URL: base + "/feed." + f.ext + queryPart(d.Canonical)}
+		u := feedLink{Label: f.label, Type: f.typ, URL: feedURL(base, feed.Format(f.ext), d.Canonical)}
 		*map[string]*string{"rss": &d.RSSURL, "atom": &d.AtomURL, "json": &d.JSONURL}[f.ext] = u.URL
 		if values.Get("format") == f.ext { // the chosen format comes first
-			d.FeedURLs = append([]feedURL{u}, d.FeedURLs...)
+			d.FeedURLs = append([]feedLink{u}, d.FeedURLs...)
 		} else {
 			d.FeedURLs = append(d.FeedURLs, u)
 		}
@@ -162,7 +162,7 @@ func (a *app) pageData(r *http.Request) pageData {
 	if d.Canonical != "" {
 		d.OPML = base + "/opml?feed=" + url.QueryEscape(d.Canonical)
 	}
-	if !a.sourceLoaded(q.Source).done() {
+	if !a.refresh.Loaded(q.Source).Done() {
 		return d
 	}
 	ix, _, err := a.papersFor(r.Context(), q, v)

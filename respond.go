@@ -3,24 +3,34 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cespare/xxhash/v2"
+
+	"paperfeed/feed"
+	"paperfeed/filter"
+	"paperfeed/internal/refresh"
+	"paperfeed/scrape"
 )
 
-// newRendered prepares a response: the identity body and validators.
-// The gzip body is made on first demand, once (see gzipped).
-func newRendered(body []byte, ctype string, modified time.Time) *rendered {
+// newRendered prepares a feed response: the identity body and
+// validators. The gzip body is made on first demand, once (see gzipped).
+func newRendered(body []byte, f feed.Format, modified time.Time) *rendered {
 	etag := etagOf(body)
+	ctype := f.ContentType()
 	rr := &rendered{
 		body:     body,
 		etag:     `"` + etag + `"`,
 		gzETag:   `"` + etag + `-gz"`,
 		modified: modified.UTC().Truncate(time.Second),
 		ctype:    ctype,
+		format:   f,
 	}
 	// Header values made once, assigned per request without allocating.
 	rr.hdrETag, rr.hdrGzETag = []string{rr.etag}, []string{rr.gzETag}
@@ -52,6 +62,9 @@ func etagOf(body []byte) string {
 	return strconv.FormatUint(xxhash.Sum64(body), 36) + "-" + strconv.FormatInt(int64(len(body)), 36)
 }
 
+// Every response written here and by the other handlers carries
+// X-Content-Type-Options: nosniff, set once by the middleware (server.go).
+
 // serveRendered writes a cached response: conditional GET (If-None-Match
 // first, then If-Modified-Since as "not modified since"), gzip from the
 // cached compressed bytes, Content-Length, caching headers. HEAD gets the
@@ -76,7 +89,6 @@ func serveRendered(w http.ResponseWriter, r *http.Request, rr *rendered, cacheCo
 		return 0
 	}
 	h["Content-Type"] = rr.hdrType
-	h["X-Content-Type-Options"] = nosniff
 	if useGzip {
 		h["Content-Encoding"] = gzipEncoding
 	}
@@ -91,7 +103,6 @@ func serveRendered(w http.ResponseWriter, r *http.Request, rr *rendered, cacheCo
 
 var (
 	varyAcceptEncoding = []string{"Accept-Encoding"}
-	nosniff            = []string{"nosniff"}
 	gzipEncoding       = []string{"gzip"}
 )
 
@@ -147,4 +158,68 @@ func acceptsGzip(h string) bool {
 		return true
 	}
 	return false
+}
+
+// badRequest answers 400 with the filter's message, as JSON for JSON
+// feeds and plain text otherwise.
+func badRequest(w http.ResponseWriter, f feed.Format, err error) {
+	var fe *filter.Error
+	body := map[string]any{"error": err.Error()}
+	if errors.As(err, &fe) {
+		body["param"] = fe.Param
+		if fe.Value != "" {
+			body["value"] = fe.Value
+		}
+		body["reason"] = fe.Reason
+	}
+	writeError(w, f, http.StatusBadRequest, body, 0)
+}
+
+func unavailable(w http.ResponseWriter, f feed.Format, msg string, retry time.Duration) {
+	writeError(w, f, http.StatusServiceUnavailable, map[string]any{"error": msg}, retry)
+}
+
+func writeError(w http.ResponseWriter, f feed.Format, status int, body map[string]any, retry time.Duration) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	if retry > 0 {
+		h.Set("Retry-After", strconv.Itoa(int(max(1, retry.Round(time.Second).Seconds()))))
+	}
+	if f == feed.JSON {
+		h.Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(body)
+		return
+	}
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "%d %s\n%s\n", status, http.StatusText(status), body["error"])
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// maxClientRetryAfter caps the Retry-After passed on to clients.
+const maxClientRetryAfter = 15 * time.Minute
+
+// retryAfterFor is the Retry-After of a 503 caused by err: the
+// upstream's own (capped), else the past-listing budget's refill time,
+// else a few seconds while a fetch is under way, else 30 seconds.
+func retryAfterFor(err error) time.Duration {
+	var he *scrape.HTTPError
+	switch {
+	case errors.As(err, &he) && he.RetryAfter > 0:
+		return min(he.RetryAfter, maxClientRetryAfter)
+	case errors.Is(err, refresh.ErrBudget):
+		return refresh.PastRefill
+	case errors.Is(err, refresh.ErrPending):
+		return 10 * time.Second
+	}
+	return 30 * time.Second
 }

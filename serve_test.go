@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"paperfeed/feed"
+	"paperfeed/internal/refresh"
 	"paperfeed/internal/upstream"
 	"paperfeed/scrape"
 )
@@ -55,7 +56,7 @@ func newFixture(t *testing.T, mutate func(*Config)) *fixture {
 
 func (f *fixture) refresh(t *testing.T) error {
 	t.Helper()
-	_, err := f.app.hfSource.refresh(context.Background())
+	_, err := f.app.refresh.RefreshHF(context.Background())
 	return err
 }
 
@@ -84,10 +85,10 @@ func (f *fixture) do(t *testing.T, method, path string, hdr ...string) (*http.Re
 	return resp, b
 }
 
-func (f *fixture) status(t *testing.T) statusJSON {
+func (f *fixture) status(t *testing.T) refresh.SourceState {
 	t.Helper()
 	_, b := f.get(t, "/status")
-	var d statusDoc
+	var d serviceStatus
 	if err := json.Unmarshal(b, &d); err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +129,7 @@ func TestFaultsKeepLastGoodData(t *testing.T) {
 				t.Fatalf("refresh error = %v", err)
 			}
 			if err != nil {
-				f.app.hfStatus.failure(time.Now(), err) // as the poller does
+				f.app.refresh.RecordFailure(feed.SourceHF, err) // as the poller does
 				st := f.status(t)
 				if !strings.Contains(st.LastError, c.wantErr) || st.Failures != 1 || st.LastErrorAt.IsZero() {
 					t.Errorf("status does not show the fault: %+v", st)
@@ -140,34 +141,6 @@ func TestFaultsKeepLastGoodData(t *testing.T) {
 				t.Errorf("feed changed after the fault: %d, %d bytes (had %d)", resp.StatusCode, len(now), len(good))
 			}
 		})
-	}
-}
-
-func TestRetryAfterAndBackoff(t *testing.T) {
-	p := &poller{interval: 15 * time.Minute, minBackoff: 5 * time.Second}
-	e500 := &scrape.HTTPError{StatusCode: 500}
-	for i, want := range []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second} {
-		if got := p.next(e500, 0); got != want {
-			t.Errorf("failure %d: delay %s, want %s", i+1, got, want)
-		}
-	}
-	if got := p.next(&scrape.HTTPError{StatusCode: 429, RetryAfter: 10 * time.Minute}, 0); got != 10*time.Minute {
-		t.Errorf("429 Retry-After 10m: delay %s", got)
-	}
-	if got := p.next(nil, 0); got != 15*time.Minute {
-		t.Errorf("after success: delay %s, want the interval", got)
-	}
-	if got := p.next(e500, 0); got != 5*time.Second {
-		t.Errorf("backoff not reset after success: %s", got)
-	}
-	for range 20 {
-		p.next(e500, 0)
-	}
-	if got := p.next(e500, 0); got != 15*time.Minute {
-		t.Errorf("backoff not capped at the interval: %s", got)
-	}
-	if got := p.next(nil, 2*time.Hour); got != 2*time.Hour {
-		t.Errorf("max-age asked for 2h, got %s", got)
 	}
 }
 
@@ -261,7 +234,7 @@ func TestColdStartConcurrencyOneFetchPerResource(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a.start(ctx)
+	a.refresh.Start(ctx)
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 200}}
 	var wg sync.WaitGroup
@@ -395,7 +368,7 @@ func TestRenderCacheStaysBounded(t *testing.T) {
 
 func TestPanicIsRecovered(t *testing.T) {
 	f := newFixture(t, nil)
-	h := f.app.route("test", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(errors.New("boom")) }))
+	h := f.app.instrument("test", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(errors.New("boom")) }))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x", nil))
 	if rec.Code != 500 {
@@ -498,7 +471,7 @@ func TestLatestWeekViewFallsBackToDayPage(t *testing.T) {
 	}))
 	defer up.Close()
 	a := newApp(testConfig(up.URL), slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
-	if _, err := a.hfSource.refresh(context.Background()); err != nil {
+	if _, err := a.refresh.RefreshHF(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if days := a.store.View().HFDays; len(days) != 7 || days[0].Format(time.DateOnly) != "2026-08-21" {
@@ -514,7 +487,7 @@ func TestLatestWeekViewFallsBackToDayPage(t *testing.T) {
 func TestWalkStopsOn429(t *testing.T) {
 	f := newFixture(t, nil)
 	f.hf.SetFault("/papers/date/", upstream.Fault{Status: 429, RetryAfter: "600"})
-	_, err := f.app.hfSource.refresh(context.Background())
+	_, err := f.app.refresh.RefreshHF(context.Background())
 	var he *scrape.HTTPError
 	if !errors.As(err, &he) || he.RetryAfter != 10*time.Minute {
 		t.Fatalf("refresh error %v, want the 429 with its Retry-After", err)
@@ -528,9 +501,8 @@ func TestWalkStopsOn429(t *testing.T) {
 	if days != 1 {
 		t.Errorf("%d day pages asked for after a 429, want 1", days)
 	}
-	p := &poller{interval: 15 * time.Minute, minBackoff: 5 * time.Second}
-	if d := p.next(err, 0); d != 10*time.Minute {
-		t.Errorf("next refresh in %s, want the Retry-After", d)
+	if !errors.As(err, &he) || he.RetryAfter != 10*time.Minute {
+		t.Errorf("refresh error %v does not carry the Retry-After for the poller", err)
 	}
 	if n := len(f.app.store.View().HFDays); n != 1 {
 		t.Errorf("%d days held, want the newest one", n)

@@ -2,9 +2,9 @@ package main
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"paperfeed/feed"
@@ -13,16 +13,17 @@ import (
 // routes is the whole route map of the service.
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
-	get := func(pattern, name string, h http.Handler) { mux.Handle(pattern, a.route(name, onlyGet(h))) }
+	get := func(pattern, name string, h http.Handler) { mux.Handle(pattern, a.instrument(name, onlyGet(h))) }
 	// Feeds.
-	get("/feed.rss", "feed", a.feedHandler(feed.RSS, nil))
-	get("/feed.atom", "feed", a.feedHandler(feed.Atom, nil))
-	get("/feed.json", "feed", a.feedHandler(feed.JSON, nil))
-	get("/feed", "feed", a.feedHandler("", nil))
+	get("/feed.rss", "feed", a.feedHandler(feedRequest{format: feed.RSS}))
+	get("/feed.atom", "feed", a.feedHandler(feedRequest{format: feed.Atom}))
+	get("/feed.json", "feed", a.feedHandler(feedRequest{format: feed.JSON}))
+	get("/feed", "feed", a.feedHandler(feedRequest{}))
 	// RSSHub's route shape: an RSSHub URL works by changing only the host.
-	get("/huggingface/daily-papers", "rsshub", a.feedHandler("", rsshubPath))
-	get("/huggingface/daily-papers/{period}", "rsshub", a.feedHandler("", rsshubPath))
-	get("/huggingface/daily-papers/{period}/{min_upvotes}", "rsshub", a.feedHandler("", rsshubPath))
+	rsshub := a.feedHandler(feedRequest{rsshubPath: true})
+	get("/huggingface/daily-papers", "rsshub", rsshub)
+	get("/huggingface/daily-papers/{period}", "rsshub", rsshub)
+	get("/huggingface/daily-papers/{period}/{min_upvotes}", "rsshub", rsshub)
 	// Topics and the page.
 	get("/topics/{file}", "topic", http.HandlerFunc(a.topicHandler))
 	get("/opml", "opml", http.HandlerFunc(a.opml))
@@ -34,9 +35,26 @@ func (a *app) routes() http.Handler {
 	get("/readyz", "readyz", http.HandlerFunc(a.readyz))
 	get("/status", "status", http.HandlerFunc(a.status))
 	get("/metrics", "metrics", a.metrics.handler())
-	mux.Handle("/", a.route("other", http.HandlerFunc(notFound)))
-	return a.limits(mux)
+	mux.Handle("/", a.instrument("other", http.HandlerFunc(notFound)))
+	return limits(mux)
 }
+
+const maxQueryBytes = 4096
+
+// limits rejects oversized queries before any work is done, and marks
+// every response nosniff.
+func limits(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["X-Content-Type-Options"] = nosniff
+		if len(r.URL.RawQuery) > maxQueryBytes {
+			http.Error(w, fmt.Sprintf("query string too long: at most %d bytes", maxQueryBytes), http.StatusRequestURITooLong)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+var nosniff = []string{"nosniff"}
 
 // onlyGet answers 405 with Allow to any method but GET and HEAD (an
 // OPTIONS request gets 204 and the Allow header).
@@ -54,19 +72,6 @@ func onlyGet(h http.Handler) http.Handler {
 		w.Header().Set("Allow", "GET, HEAD, OPTIONS")
 		w.Header().Set("Cache-Control", "no-store")
 		http.Error(w, fmt.Sprintf("405 method not allowed: %s %s only answers GET and HEAD", r.Method, r.URL.Path), http.StatusMethodNotAllowed)
-	})
-}
-
-const maxQueryBytes = 4096
-
-// limits rejects oversized queries before any work is done.
-func (a *app) limits(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if len(r.URL.RawQuery) > maxQueryBytes {
-			http.Error(w, fmt.Sprintf("query string too long: at most %d bytes", maxQueryBytes), http.StatusRequestURITooLong)
-			return
-		}
-		next.ServeHTTP(w, r)
 	})
 }
 
@@ -94,8 +99,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// route wraps a handler with the access log, metrics and panic recovery.
-func (a *app) route(name string, h http.Handler) http.Handler {
+// instrument wraps a route's handler with the access log, metrics and
+// panic recovery.
+func (a *app) instrument(name string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -115,18 +121,7 @@ func (a *app) route(name string, h http.Handler) http.Handler {
 				status = http.StatusOK
 			}
 			a.metrics.observe(name, sw.format, status, sw.bytes, d)
-			level := slog.LevelInfo
-			switch {
-			case status == http.StatusServiceUnavailable:
-				level = slog.LevelWarn // not ready, busy or upstream down: already logged where it happened
-			case status >= 500:
-				level = slog.LevelError
-			}
-			if !a.log.Enabled(r.Context(), level) {
-				return
-			}
-			a.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
-				"status", status, "bytes", sw.bytes, "duration", d, "remote", r.RemoteAddr)
+			a.access.record(r, status, sw.bytes, d)
 		}()
 		h.ServeHTTP(sw, r)
 	})
@@ -134,4 +129,76 @@ func (a *app) route(name string, h http.Handler) http.Handler {
 
 func notFound(w http.ResponseWriter, r *http.Request) {
 	http.Error(w, "404 not found: "+r.URL.Path+"\nfeeds are at /feed.rss, /feed.atom and /feed.json", http.StatusNotFound)
+}
+
+// validHost accepts a Host header made of name, IPv4 or bracketed IPv6
+// characters and an optional port, so a forged Host cannot inject markup
+// into self links.
+func validHost(h string) bool {
+	if h == "" || len(h) > 260 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']') {
+			return false
+		}
+	}
+	return true
+}
+
+// baseURL is the public root of the service: the configured one, else
+// the request's scheme and Host, or, with -trust-proxy, the proxy's
+// X-Forwarded-Proto and X-Forwarded-Host (a malformed host falls back to
+// localhost). Every link the service writes starts with it.
+func (a *app) baseURL(r *http.Request) string {
+	if a.cfg.BaseURL != "" {
+		return a.cfg.BaseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	host := r.Host
+	if a.cfg.TrustProxy {
+		// Only a proxy the operator put in front may say how the client
+		// reached it; anyone else could poison self links.
+		if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+			scheme = p
+		}
+		if h := r.Header.Get("X-Forwarded-Host"); h != "" {
+			host = strings.TrimSpace(strings.Split(h, ",")[0])
+		}
+	}
+	if !validHost(host) {
+		host = "localhost"
+	}
+	return scheme + "://" + host
+}
+
+// The service's own URLs, from a base URL (or a base path) and a
+// canonical query.
+
+func pageURL(base, query string) string { return base + "/" + queryPart(query) }
+
+func feedURL(base string, f feed.Format, query string) string {
+	return base + "/feed." + string(f) + queryPart(query)
+}
+
+func topicURL(base, name string, f feed.Format) string {
+	return base + "/topics/" + name + "." + string(f)
+}
+
+func queryPart(q string) string {
+	if q == "" {
+		return ""
+	}
+	return "?" + q
+}
+
+func joinQuery(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "&" + b
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"paperfeed/feed"
 )
 
 // HFClient fetches Hugging Face Daily Papers listing pages.
@@ -61,10 +63,6 @@ func (c *HFClient) get(ctx context.Context, path string, requested time.Time) (L
 		// Cards carry no date: the page is the day that was asked for.
 		l.Date = requested
 	}
-	for i := range l.Papers {
-		if l.Papers[i].ListedOn.IsZero() {
-			l.Papers[i].ListedOn = l.Date
-		}
-	}
+	feed.FillListedOn(l.Papers, l.Date)
 	return l, nil
 }

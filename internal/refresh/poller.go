@@ -1,4 +1,4 @@
-package main
+package refresh
 
 import (
 	"context"
@@ -20,7 +20,7 @@ type poller struct {
 	minBackoff time.Duration
 	maxWait    time.Duration
 	refresh    func(ctx context.Context) (later time.Duration, err error)
-	status     *sourceStatus
+	status     *Status
 	log        *slog.Logger
 	now        func() time.Time
 
@@ -44,13 +44,13 @@ func (p *poller) run(ctx context.Context) {
 		delay := p.next(err, later)
 		if err != nil {
 			msg := "refresh failed; serving the last good data"
-			if p.status.snapshot().Items == 0 {
+			if p.status.Snapshot().Items == 0 {
 				msg = "refresh failed; no data from this source yet"
 			}
 			p.log.Warn(msg, "source", p.name, "error", err, "retry_in", delay)
 		}
 		next := p.now().Add(delay)
-		p.status.update(func(s *statusJSON) { s.NextFetch = next })
+		p.status.update(func(s *SourceState) { s.NextFetch = next })
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():

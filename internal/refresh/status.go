@@ -1,4 +1,4 @@
-package main
+package refresh
 
 import (
 	"sync"
@@ -7,14 +7,16 @@ import (
 	"paperfeed/feed"
 )
 
-// sourceStatus is what the operator sees of one upstream source in
-// /status and /readyz: last success, last error, items held, staleness.
-type sourceStatus struct {
+// Status is what the operator sees of one upstream source: last
+// success, last error, items held, staleness. It is safe for concurrent
+// use.
+type Status struct {
 	mu sync.Mutex
-	s  statusJSON
+	s  SourceState
 }
 
-type statusJSON struct {
+// SourceState is a snapshot of a source's Status, as /status shows it.
+type SourceState struct {
 	Source      string    `json:"source"`
 	Enabled     bool      `json:"enabled"`
 	LastSuccess time.Time `json:"last_success,omitzero"`
@@ -28,24 +30,24 @@ type statusJSON struct {
 	Stale       []string  `json:"stale,omitempty"`
 }
 
-func newSourceStatus(name string, enabled bool) *sourceStatus {
-	return &sourceStatus{s: statusJSON{Source: name, Enabled: enabled}}
+func newStatus(name string, enabled bool) *Status {
+	return &Status{s: SourceState{Source: name, Enabled: enabled}}
 }
 
-func (st *sourceStatus) attempt(now time.Time) {
+func (st *Status) attempt(now time.Time) {
 	st.mu.Lock()
 	st.s.LastAttempt = now
 	st.mu.Unlock()
 }
 
-func (st *sourceStatus) success(now time.Time) {
+func (st *Status) success(now time.Time) {
 	st.mu.Lock()
 	st.s.LastSuccess = now
 	st.s.Failures = 0
 	st.mu.Unlock()
 }
 
-func (st *sourceStatus) failure(now time.Time, err error) {
+func (st *Status) failure(now time.Time, err error) {
 	st.mu.Lock()
 	st.s.LastError = err.Error()
 	st.s.LastErrorAt = now
@@ -53,13 +55,14 @@ func (st *sourceStatus) failure(now time.Time, err error) {
 	st.mu.Unlock()
 }
 
-func (st *sourceStatus) update(f func(s *statusJSON)) {
+func (st *Status) update(f func(s *SourceState)) {
 	st.mu.Lock()
 	f(&st.s)
 	st.mu.Unlock()
 }
 
-func (st *sourceStatus) snapshot() statusJSON {
+// Snapshot returns a copy of the state.
+func (st *Status) Snapshot() SourceState {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	s := st.s
@@ -68,9 +71,10 @@ func (st *sourceStatus) snapshot() statusJSON {
 	return s
 }
 
-// publishHeld shows what the view holds of one source ("hf" or "arxiv")
-// in its status and metrics: the papers it knows and its days.
-func publishHeld(st *sourceStatus, m *metrics, source string, v *feed.View, days []time.Time) {
+// publishHeld shows what the view holds of one source (feed.SourceHF or
+// feed.SourceArxiv) in its status and to the observer: the papers it
+// knows and its days.
+func publishHeld(st *Status, obs Observer, source string, v *feed.View, days []time.Time) {
 	n := 0
 	for _, p := range v.Papers {
 		if (source == feed.SourceHF && p.OnHF) || (source == feed.SourceArxiv && p.OnArxiv) {
@@ -81,6 +85,6 @@ func publishHeld(st *sourceStatus, m *metrics, source string, v *feed.View, days
 	for i, d := range days {
 		held[i] = d.Format(time.DateOnly)
 	}
-	st.update(func(s *statusJSON) { s.Items, s.Days = n, held })
-	m.items.WithLabelValues(source).Set(float64(n))
+	st.update(func(s *SourceState) { s.Items, s.Days = n, held })
+	obs.Held(source, n)
 }

@@ -1,4 +1,4 @@
-package main
+package refresh
 
 import (
 	"context"
@@ -21,8 +21,8 @@ type hfSource struct {
 	store       *feed.Store
 	days        int
 	refreshPast time.Duration
-	status      *sourceStatus
-	metrics     *metrics
+	status      *Status
+	obs         Observer
 	log         *slog.Logger
 	now         func() time.Time
 	onLoad      func()
@@ -32,15 +32,15 @@ type hfSource struct {
 }
 
 func (s *hfSource) refresh(ctx context.Context) (time.Duration, error) {
-	latest, err := s.fetch(ctx, "latest", func() (scrape.Listing, error) { return s.client.Latest(ctx) })
+	latest, err := s.fetch("latest", func() (scrape.Listing, error) { return s.client.Latest(ctx) })
 	if err != nil {
 		return 0, err
 	}
 	if latest.Date.IsZero() {
 		// /papers showed a week, month or undated view: ask for today's
 		// day page instead (HF answers with the newest papers-day).
-		today := s.now().UTC().Truncate(24 * time.Hour)
-		latest, err = s.fetch(ctx, "day", func() (scrape.Listing, error) { return s.client.Day(ctx, today) })
+		today := feed.DayOf(s.now())
+		latest, err = s.fetch("day", func() (scrape.Listing, error) { return s.client.Day(ctx, today) })
 		if err != nil {
 			return 0, err
 		}
@@ -79,7 +79,7 @@ func (s *hfSource) walk(ctx context.Context, latest scrape.Listing) error {
 	var errs []error
 	for tries := 0; len(seen) < s.days && tries < s.days*3; tries++ {
 		day := prev
-		l, err := s.fetch(ctx, "day", func() (scrape.Listing, error) { return s.client.Day(ctx, day) })
+		l, err := s.fetch("day", func() (scrape.Listing, error) { return s.client.Day(ctx, day) })
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -107,9 +107,11 @@ func (s *hfSource) walk(ctx context.Context, latest scrape.Listing) error {
 	return errors.Join(errs...)
 }
 
-func (s *hfSource) fetch(ctx context.Context, kind string, get func() (scrape.Listing, error)) (scrape.Listing, error) {
+// fetch runs one listing request, counting it and warning when the page
+// had to be read from its cards.
+func (s *hfSource) fetch(kind string, get func() (scrape.Listing, error)) (scrape.Listing, error) {
 	l, err := get()
-	s.metrics.upstreamFetch("hf", err)
+	s.obs.Fetch(feed.SourceHF, err)
 	if err == nil && l.FromCards {
 		s.log.Warn("listing page had no readable JSON props; read the cards instead (less data)", "kind", kind, "date", l.Date.Format(time.DateOnly))
 	}
@@ -127,5 +129,5 @@ func (s *hfSource) put(l scrape.Listing) {
 
 func (s *hfSource) publishStatus() {
 	v := s.store.View()
-	publishHeld(s.status, s.metrics, "hf", v, v.HFDays)
+	publishHeld(s.status, s.obs, feed.SourceHF, v, v.HFDays)
 }

@@ -1,0 +1,96 @@
+package refresh
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"paperfeed/feed"
+	"paperfeed/scrape"
+)
+
+// arxivSource keeps the last N arXiv announcement days of the followed
+// categories: one combined feed fetched conditionally, honouring its
+// Cache-Control max-age. A weekend or holiday answer (an empty channel)
+// changes nothing, so the arXiv part of feeds never empties. When the
+// feed's announcement day stops advancing on a weekday, the status says
+// so.
+type arxivSource struct {
+	client     *scrape.ArxivClient
+	store      *feed.Store
+	categories []string
+	status     *Status
+	obs        Observer
+	log        *slog.Logger
+	now        func() time.Time
+	onLoad     func()
+
+	newest time.Time // newest announcement day seen
+}
+
+// maxArxivWait bounds how long a Cache-Control max-age may postpone the
+// next check.
+const maxArxivWait = 12 * time.Hour
+
+func (s *arxivSource) refresh(ctx context.Context) (time.Duration, error) {
+	res, err := s.client.Feed(ctx, s.categories)
+	switch {
+	case err != nil:
+		s.obs.Fetch(feed.SourceArxiv, err)
+		return 0, err
+	case res.NotModified:
+		s.obs.NotModified(feed.SourceArxiv)
+	default:
+		s.obs.Fetch(feed.SourceArxiv, nil)
+		if len(res.Feed.Papers) > 0 && !res.Feed.Day.IsZero() {
+			s.store.PutArxivDay(res.Feed.Day, res.Feed.Papers)
+			if res.Feed.Day.After(s.newest) {
+				s.newest = res.Feed.Day
+			}
+			if s.onLoad != nil {
+				s.onLoad()
+			}
+		}
+	}
+	s.checkStale()
+	s.publishStatus()
+	return min(res.MaxAge, maxArxivWait), nil
+}
+
+// expectedDay is the newest announcement day the feed should show at t:
+// arXiv announces Sunday to Thursday at 20:00 US Eastern, and the feed
+// carries the next weekday's date. Holidays make this an upper bound.
+func expectedDay(t time.Time) time.Time {
+	et := t.UTC().Add(-4 * time.Hour) // US Eastern (daylight time); an hour off in winter is harmless here
+	d := time.Date(et.Year(), et.Month(), et.Day(), 0, 0, 0, 0, time.UTC)
+	if et.Hour() >= 21 { // the evening mailing carries tomorrow's date
+		d = d.AddDate(0, 0, 1)
+	}
+	for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+		d = d.AddDate(0, 0, -1)
+	}
+	return d
+}
+
+func (s *arxivSource) checkStale() {
+	var stale []string
+	if !s.newest.IsZero() {
+		if want := expectedDay(s.now()); s.newest.Before(want) {
+			msg := fmt.Sprintf("feed %s still shows %s, expected %s (an arXiv holiday, or the feed stopped advancing)",
+				strings.Join(s.categories, "+"), s.newest.Format(time.DateOnly), want.Format(time.DateOnly))
+			stale = append(stale, msg)
+			if wd := s.now().UTC().Weekday(); wd != time.Saturday && wd != time.Sunday {
+				s.log.Warn("arXiv announcement day is not advancing", "categories", s.categories,
+					"newest", s.newest.Format(time.DateOnly), "expected", want.Format(time.DateOnly))
+			}
+		}
+	}
+	s.status.update(func(st *SourceState) { st.Stale = stale })
+}
+
+func (s *arxivSource) publishStatus() {
+	v := s.store.View()
+	publishHeld(s.status, s.obs, feed.SourceArxiv, v, v.ArxivDays)
+}

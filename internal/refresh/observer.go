@@ -1,0 +1,20 @@
+package refresh
+
+// Observer receives what the refresh side measures, for metrics. The
+// service's Prometheus metrics implement it; Nop discards everything.
+type Observer interface {
+	// Fetch counts one upstream request of a source ("hf", "arxiv",
+	// "arxiv_api") and its outcome: nil, or the error.
+	Fetch(source string, err error)
+	// NotModified counts a conditional request answered 304.
+	NotModified(source string)
+	// Held is the number of papers a source holds now.
+	Held(source string, n int)
+}
+
+// Nop is an Observer that keeps nothing.
+type Nop struct{}
+
+func (Nop) Fetch(string, error) {}
+func (Nop) NotModified(string)  {}
+func (Nop) Held(string, int)    {}
