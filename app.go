@@ -68,7 +68,7 @@ func newApp(cfg Config, log *slog.Logger, now func() time.Time) *app {
 	}}
 	a.refresh = refresh.New(refresh.Config{
 		Refresh: cfg.Refresh, RefreshPast: cfg.RefreshPast, Days: cfg.Days, ArxivCategories: cfg.ArxivCategories,
-		ArxivRefresh: cfg.ArxivRefresh, Timeout: cfg.Timeout,
+		ArxivRefresh: cfg.ArxivRefresh, Timeout: cfg.Timeout, PastWait: cfg.pastWait,
 	}, a.store, hf, arxiv, a.metrics, log, now, a.warmIndex)
 	return a
 }

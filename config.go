@@ -50,6 +50,11 @@ type Config struct {
 
 	LogLevel  slog.Level
 	LogFormat string
+
+	// pastWait is how long a request waits for a past listing being
+	// fetched; not a setting (zero: the refresh package's default), tests
+	// shorten it.
+	pastWait time.Duration
 }
 
 // setting is one flag with its environment variable.

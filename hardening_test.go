@@ -185,11 +185,10 @@ func TestProxyHeadersAndBasePath(t *testing.T) {
 // 10. An uncached past day whose fetch hangs is a quick 503 with
 // Retry-After; the fetch goes on and a later request gets the listing.
 func TestHangingPastListingAnswersQuickly(t *testing.T) {
-	f := newFixture(t, nil)
+	f := newFixture(t, func(c *Config) { c.pastWait = 300 * time.Millisecond })
 	if err := f.refresh(t); err != nil {
 		t.Fatal(err)
 	}
-	f.app.refresh.Past().SetWait(300 * time.Millisecond)
 	f.hf.SetFault("/papers/date/2026-08-12", upstream.Fault{Slow: 1500 * time.Millisecond})
 	start := time.Now()
 	resp, body := f.get(t, "/feed.rss?date=2026-08-12")
@@ -390,13 +389,13 @@ func FuzzFeedQuery(f *testing.F) {
 	hf := replayHF(f)
 	up := newUpstream(f, hf)
 	cfg := testConfig(up)
+	cfg.pastWait = 200 * time.Millisecond
 	a := newApp(cfg, discardLog(), time.Now)
 	topics, err := loadTopics("")
 	if err != nil {
 		f.Fatal(err)
 	}
 	a.topics = topics
-	a.refresh.Past().SetWait(200 * time.Millisecond)
 	if _, err := a.refresh.RefreshHF(context.Background()); err != nil {
 		f.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func (p *Paper) Link() string {
 	return p.AbsURL()
 }
 
-// OrgName is the organization's display name, else its handle.
+// Display is the organization's display name, else its handle.
 func (o Org) Display() string {
 	if o.FullName != "" {
 		return o.FullName
@@ -33,7 +33,7 @@ func (o Org) Display() string {
 	return o.Name
 }
 
-// OrgURL is the organization's Hugging Face page, or "".
+// URL is the organization's Hugging Face page, or "".
 func (o Org) URL() string {
 	if o.Name == "" {
 		return ""

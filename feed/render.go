@@ -122,8 +122,8 @@ func writeXML(w io.Writer, doc any) error {
 	return err
 }
 
-// Categories of an item: arXiv categories (primary first), then HF's AI
-// keywords.
+// FeedCategories are an item's categories: arXiv categories (primary
+// first), then HF's AI keywords.
 func (p *Paper) FeedCategories() []string {
 	out := make([]string, 0, len(p.Categories)+len(p.AIKeywords))
 	out = append(out, p.Categories...)

@@ -88,15 +88,6 @@ func (s *Store) PutArxivDay(day time.Time, papers []Paper) bool {
 	return s.putDay(arxivPrefix, s.arxivDays, day, papers)
 }
 
-// HFDayCount returns how many papers the store holds for an HF day.
-func (s *Store) HFDayCount(day time.Time) int {
-	v, ok := s.c.Get(hfPrefix + day.Format(time.DateOnly))
-	if !ok {
-		return 0
-	}
-	return len(v.([]Paper))
-}
-
 func (s *Store) putDay(prefix string, keep int, day time.Time, papers []Paper) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

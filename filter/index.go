@@ -110,12 +110,6 @@ func NewIndex(papers []*feed.Paper) *Index {
 	return ix
 }
 
-// Len is the number of papers indexed.
-func (ix *Index) Len() int { return len(ix.papers) }
-
-// Papers are the indexed papers, in their order.
-func (ix *Index) Papers() []*feed.Paper { return ix.papers }
-
 // bitset is a set of paper positions.
 type bitset []uint64
 

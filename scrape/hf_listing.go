@@ -37,12 +37,9 @@ type Listing struct {
 	Date time.Time
 	// Period is "day", "week" or "month" when the page says so, else "".
 	Period string
-	// PeriodKey is the page's own period as written in its props
-	// ("2026-W47", "2026-11"), when it gives one.
-	PeriodKey string
-	// PrevDate and NextDate are the page's neighbouring listing days, as
-	// the page links them; zero when absent.
-	PrevDate, NextDate time.Time
+	// PrevDate is the listing day before this one, as the page links it;
+	// zero when absent.
+	PrevDate time.Time
 	// FromCards is true when the listing was read from the rendered cards
 	// because the JSON props were missing or unreadable.
 	FromCards bool
@@ -88,7 +85,6 @@ type hfProps struct {
 	Date        string   `json:"date"`
 	DateString  string   `json:"dateString"`
 	PrevDate    string   `json:"prevDate"`
-	NextDate    string   `json:"nextDate"`
 	PeriodType  string   `json:"periodType"`
 	DailyPapers []hfItem `json:"dailyPapers"`
 }
@@ -167,15 +163,11 @@ func parseProps(b []byte) (Listing, error) {
 		if l.Period == "" {
 			l.Period = PeriodDay
 		}
-	} else if own != "" {
-		l.PeriodKey = own
 	}
 	if l.Period != "" && l.Period != PeriodDay {
-		// A week or month page names its period, not a day.
-		l.PeriodKey, l.Date = own, time.Time{}
+		l.Date = time.Time{} // a week or month page names its period, not a day
 	}
 	l.PrevDate, _ = parseDay(p.PrevDate)
-	l.NextDate, _ = parseDay(p.NextDate)
 	l.Papers = convertItems(p.DailyPapers, l.Date)
 	return l, nil
 }
@@ -315,17 +307,12 @@ func parseCards(doc *goquery.Document) Listing {
 			}
 		}
 	})
+	// The earliest day linked is the previous one (the newest day links
+	// only its previous day; others also link the next).
 	for _, d := range dates {
 		if l.PrevDate.IsZero() || d.Before(l.PrevDate) {
 			l.PrevDate = d
 		}
-		if d.After(l.NextDate) {
-			l.NextDate = d
-		}
-	}
-	if l.NextDate.Equal(l.PrevDate) {
-		// Only one neighbour is linked: the newest day has no "next".
-		l.NextDate = time.Time{}
 	}
 	return l
 }

@@ -71,9 +71,6 @@ func TestParseListing2024Page(t *testing.T) {
 	if got := l.PrevDate.Format(time.DateOnly); got != "2024-07-31" {
 		t.Errorf("prev = %s", got)
 	}
-	if got := l.NextDate.Format(time.DateOnly); got != "2024-08-02" {
-		t.Errorf("next = %s", got)
-	}
 	if len(l.Papers) != 13 {
 		t.Fatalf("papers = %d, want 13", len(l.Papers))
 	}

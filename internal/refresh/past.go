@@ -139,5 +139,3 @@ func (p *Past) load(ctx context.Context, key string, from time.Time) error {
 	return nil
 }
 
-// SetWait sets how long a request waits for a past listing being fetched.
-func (p *Past) SetWait(d time.Duration) { p.wait = d }

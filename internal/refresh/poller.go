@@ -30,15 +30,11 @@ type poller struct {
 func (p *poller) run(ctx context.Context) {
 	for {
 		start := p.now()
-		p.status.attempt(start)
 		later, err := p.refresh(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		if err != nil {
-			p.status.failure(p.now(), err)
-		} else {
-			p.status.success(p.now())
+		if err == nil {
 			p.log.Debug("refreshed", "source", p.name, "took", p.now().Sub(start))
 		}
 		delay := p.next(err, later)

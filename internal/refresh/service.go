@@ -97,7 +97,9 @@ func (s *Service) Start(ctx context.Context) {
 // RefreshHF runs one refresh of the HF window (the poller's step). later
 // asks the poller to wait longer than its interval.
 func (s *Service) RefreshHF(ctx context.Context) (later time.Duration, err error) {
+	s.hfStatus.attempt(s.now())
 	later, err = s.hf.refresh(ctx)
+	s.hfStatus.finish(s.now(), err)
 	s.onChange()
 	if len(s.cfg.ArxivCategories) > 0 {
 		s.enricher.poke()
@@ -107,7 +109,9 @@ func (s *Service) RefreshHF(ctx context.Context) (later time.Duration, err error
 
 // RefreshArxiv runs one check of the arXiv feed.
 func (s *Service) RefreshArxiv(ctx context.Context) (later time.Duration, err error) {
+	s.arxivStatus.attempt(s.now())
 	later, err = s.arxiv.refresh(ctx)
+	s.arxivStatus.finish(s.now(), err)
 	s.onChange()
 	return later, err
 }
@@ -131,14 +135,4 @@ func (s *Service) Past() *Past { return s.past }
 // States are the sources' states, Hugging Face first.
 func (s *Service) States() []SourceState {
 	return []SourceState{s.hfStatus.Snapshot(), s.arxivStatus.Snapshot()}
-}
-
-// RecordFailure shows a failed refresh in a source's status, as the
-// poller does (for callers that run refreshes by hand).
-func (s *Service) RecordFailure(source string, err error) {
-	st := s.hfStatus
-	if source == feed.SourceArxiv {
-		st = s.arxivStatus
-	}
-	st.failure(s.now(), err)
 }

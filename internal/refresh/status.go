@@ -40,6 +40,15 @@ func (st *Status) attempt(now time.Time) {
 	st.mu.Unlock()
 }
 
+// finish records the end of a refresh: a success, or err.
+func (st *Status) finish(now time.Time, err error) {
+	if err != nil {
+		st.failure(now, err)
+	} else {
+		st.success(now)
+	}
+}
+
 func (st *Status) success(now time.Time) {
 	st.mu.Lock()
 	st.s.LastSuccess = now
