@@ -5,11 +5,16 @@ import (
 	"time"
 )
 
-// Source names where a paper was seen.
+// Source names where a paper was seen; SourceAll, in a query, means
+// either.
 const (
 	SourceHF    = "hf"
 	SourceArxiv = "arxiv"
+	SourceAll   = "all"
 )
+
+// Sources are the source names a query may choose, in the order shown.
+var Sources = []string{SourceHF, SourceArxiv, SourceAll}
 
 // Org is a Hugging Face organization.
 type Org struct {

@@ -22,11 +22,11 @@ const (
 	maxCount     = 1_000_000_000
 )
 
-// Sources.
+// Sources, as feed names them.
 const (
-	SourceHF    = "hf"
-	SourceArxiv = "arxiv"
-	SourceAll   = "all"
+	SourceHF    = feed.SourceHF
+	SourceArxiv = feed.SourceArxiv
+	SourceAll   = feed.SourceAll
 )
 
 // Sort orders.
@@ -44,7 +44,6 @@ var (
 	AnnounceTypes = []string{"new", "cross", "replace", "replace-cross"}
 	fieldNames    = []string{"title", "abstract", "keywords", "authors"}
 	defaultFields = []string{"title", "abstract", "keywords"}
-	formats       = []string{"rss", "atom", "json"}
 )
 
 // Accepted lists every parameter Parse accepts, for error messages and docs.
@@ -230,8 +229,8 @@ func (q *Query) set(key, val string, o Options) error {
 		q.raw.Set(key, strings.Join(list, ","))
 	case "source":
 		s := strings.ToLower(val)
-		if !slices.Contains(sources, s) {
-			return errf(key, val, "must be one of %s", strings.Join(sources, ", "))
+		if !slices.Contains(feed.Sources, s) {
+			return errf(key, val, "must be one of %s", strings.Join(feed.Sources, ", "))
 		}
 		q.Source = s
 		if s != SourceHF {
@@ -297,11 +296,11 @@ func (q *Query) set(key, val string, o Options) error {
 			q.raw.Set(key, strconv.Itoa(n))
 		}
 	case "format":
-		f := strings.ToLower(val)
-		if !slices.Contains(formats, f) {
-			return errf(key, val, "must be one of %s", strings.Join(formats, ", "))
+		f, ok := feed.ParseFormat(strings.ToLower(val))
+		if !ok {
+			return errf(key, val, "must be one of %s", formatNames())
 		}
-		q.Format = f
+		q.Format = string(f)
 	case "filter_case_sensitive":
 		b, ok := parseBool(val)
 		if !ok {
@@ -361,6 +360,14 @@ func (q *Query) checkTime(o Options) error {
 		return errf("until", q.Until.Format(time.DateOnly), "must not be before since=%s", q.Since.Format(time.DateOnly))
 	}
 	return nil
+}
+
+func formatNames() string {
+	names := make([]string, len(feed.Formats))
+	for i, f := range feed.Formats {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
 }
 
 func parseBool(s string) (bool, bool) {
