@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -26,16 +24,11 @@ func newSiteFixture(t *testing.T, now func() time.Time) *siteFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	up := httptest.NewServer(site)
-	t.Cleanup(up.Close)
-	cfg := testConfig(up.URL)
-	cfg.ArxivCategories = []string{"cs.AI", "cs.CL", "cs.CV", "cs.LG"}
-	cfg.ArxivRSSURL, cfg.ArxivAPIURL = up.URL, up.URL+"/api/query"
-	if now == nil {
-		now = time.Now
-	}
-	a := newApp(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), now)
-	a.topics = mustTopics(t)
+	up := newUpstream(t, site)
+	a := testApp(t, up, now, func(c *Config) {
+		c.ArxivCategories = []string{"cs.AI", "cs.CL", "cs.CV", "cs.LG"}
+		c.ArxivRSSURL, c.ArxivAPIURL = up, up+"/api/query"
+	})
 	srv := httptest.NewServer(a.routes())
 	t.Cleanup(srv.Close)
 	return &siteFixture{fixture: &fixture{app: a, hf: site.HF, srv: srv}, site: site}
@@ -156,7 +149,9 @@ func TestArxivMergeSourcesAndVersions(t *testing.T) {
 	}
 	_, b := f.get(t, "/status")
 	var doc serviceStatus
-	_ = json.Unmarshal(b, &doc)
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
 	if ax := doc.Sources[1]; !slices.Equal(ax.Days, []string{"2026-08-24", "2026-08-21"}) || ax.Items != 7 {
 		t.Errorf("arXiv status: %+v", ax)
 	}

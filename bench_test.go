@@ -2,23 +2,15 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 )
 
 // benchHandler is the real handler over the replayed 7 HF days.
 func benchHandler(b *testing.B) http.Handler {
 	b.Helper()
-	hf := replayHF(b)
-	up := httptest.NewServer(hf)
-	b.Cleanup(up.Close)
-	cfg := testConfig(up.URL)
-	cfg.CacheEntries, cfg.CacheMB = 100000, 256
-	a := newApp(cfg, slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError})), time.Now)
+	a := testApp(b, newUpstream(b, replayHF(b)), nil, func(c *Config) { c.CacheEntries, c.CacheMB = 100000, 256 })
 	if _, err := a.refresh.RefreshHF(b.Context()); err != nil {
 		b.Fatal(err)
 	}

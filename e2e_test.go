@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -17,16 +16,6 @@ import (
 type testServer struct {
 	URL string
 	HF  *upstream.HF
-}
-
-// replayHF is the replay of Hugging Face's pages over the recorded days.
-func replayHF(t testing.TB) *upstream.HF {
-	t.Helper()
-	hf, err := upstream.NewHF("testdata", upstream.DefaultDays())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return hf
 }
 
 func startServer(t *testing.T, env map[string]string) *testServer {
@@ -101,13 +90,3 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
-
-// newUpstream serves a replay on a loopback port for the test's life.
-func newUpstream(t testing.TB, h http.Handler) string {
-	t.Helper()
-	s := httptest.NewServer(h)
-	t.Cleanup(s.Close)
-	return s.URL
-}
-
-func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -386,16 +386,7 @@ func FuzzFeedQuery(f *testing.F) {
 	f.Add("/topics/agents.json", "min_upvotes=5")
 	f.Add("/preview", "q=agents")
 	f.Add("/opml", "feed=q%3Dagents")
-	hf := replayHF(f)
-	up := newUpstream(f, hf)
-	cfg := testConfig(up)
-	cfg.pastWait = 200 * time.Millisecond
-	a := newApp(cfg, discardLog(), time.Now)
-	topics, err := loadTopics("")
-	if err != nil {
-		f.Fatal(err)
-	}
-	a.topics = topics
+	a := testApp(f, newUpstream(f, replayHF(f)), nil, func(c *Config) { c.pastWait = 200 * time.Millisecond })
 	if _, err := a.refresh.RefreshHF(context.Background()); err != nil {
 		f.Fatal(err)
 	}
@@ -414,7 +405,7 @@ func FuzzFeedQuery(f *testing.F) {
 		w := httptest.NewRecorder()
 		start := time.Now()
 		h.ServeHTTP(w, req)
-		if d := time.Since(start); d > cfg.RequestTimeout+time.Second {
+		if d := time.Since(start); d > a.cfg.RequestTimeout+time.Second {
 			t.Errorf("%s?%s took %s", path, raw, d)
 		}
 		switch {

@@ -82,8 +82,7 @@ func TestPageShowsFormURLsAndPreview(t *testing.T) {
 }
 
 func TestPageShowsErrorsNextToTheField(t *testing.T) {
-	f := newFixture(t, nil)
-	_ = f.refresh(t)
+	f := newFixture(t, nil).loaded(t)
 	resp, body := f.get(t, "/?limit=0&q=agents")
 	page := string(body)
 	if resp.StatusCode != 400 {
@@ -102,9 +101,7 @@ func TestPageShowsErrorsNextToTheField(t *testing.T) {
 // A <script> in every parameter stays inert on the page, in the feeds and
 // in OPML.
 func TestUserInputIsEscapedEverywhere(t *testing.T) {
-	f := newFixture(t, nil)
-	f.app.topics = mustTopics(t)
-	_ = f.refresh(t)
+	f := newFixture(t, nil).loaded(t)
 	evil := `"><script>alert(1)</script><img src=x onerror=alert(2)>'` + "`${x}"
 	for _, p := range []string{"q", "in", "min_upvotes", "min_stars", "min_comments", "has_code", "category", "author", "org",
 		"source", "announce", "days", "since", "until", "date", "week", "month", "sort", "limit", "format", "filter", "nonsense"} {

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,94 +15,9 @@ import (
 	"time"
 
 	"paperfeed/feed"
-	"paperfeed/internal/refresh"
 	"paperfeed/internal/upstream"
 	"paperfeed/scrape"
 )
-
-// fixture is an app wired to a replayed HF, driven by hand: the test
-// calls refresh itself, so the upstream request count is exact.
-type fixture struct {
-	app *app
-	hf  *upstream.HF
-	srv *httptest.Server
-}
-
-// heldOn counts the HF papers the store holds for a listing day.
-func heldOn(s *feed.Store, day time.Time) int {
-	n := 0
-	for _, p := range s.View().Papers {
-		if p.OnHF && p.ListedOn.Equal(day) {
-			n++
-		}
-	}
-	return n
-}
-
-func testConfig(hfURL string) Config {
-	return Config{
-		Addr: "127.0.0.1:0", BaseURL: "http://paperfeed.test", Days: 7, ArxivDays: 7, Refresh: 15 * time.Minute,
-		RefreshPast: 3 * time.Hour, HFURL: hfURL, Timeout: 2 * time.Second, RequestTimeout: 5 * time.Second,
-		StartupWait: 200 * time.Millisecond, CacheEntries: 100, CacheMB: 16, MaxRenders: 4,
-	}
-}
-
-func newFixture(t *testing.T, mutate func(*Config)) *fixture {
-	t.Helper()
-	hf := replayHF(t)
-	up := httptest.NewServer(hf)
-	t.Cleanup(up.Close)
-	cfg := testConfig(up.URL)
-	if mutate != nil {
-		mutate(&cfg)
-	}
-	a := newApp(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
-	a.topics = mustTopics(t)
-	srv := httptest.NewServer(a.routes())
-	t.Cleanup(srv.Close)
-	return &fixture{app: a, hf: hf, srv: srv}
-}
-
-func (f *fixture) refresh(t *testing.T) error {
-	t.Helper()
-	_, err := f.app.refresh.RefreshHF(context.Background())
-	return err
-}
-
-func (f *fixture) get(t *testing.T, path string, hdr ...string) (*http.Response, []byte) {
-	t.Helper()
-	return f.do(t, http.MethodGet, path, hdr...)
-}
-
-func (f *fixture) do(t *testing.T, method, path string, hdr ...string) (*http.Response, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest(method, f.srv.URL+path, nil)
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DisableCompression = true // see exactly what was sent
-	resp, err := tr.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, b
-}
-
-func (f *fixture) status(t *testing.T) refresh.SourceState {
-	t.Helper()
-	_, b := f.get(t, "/status")
-	var d serviceStatus
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
-	return d.Sources[0]
-}
 
 // Each fault: the feed keeps serving the last good data, /status shows the
 // fault, and the upstream saw only the requests the schedule allows.
@@ -157,7 +70,9 @@ func TestFaultsKeepLastGoodData(t *testing.T) {
 func TestColdStartIs503UntilLoaded(t *testing.T) {
 	f := newFixture(t, nil)
 	f.hf.SetFault("/papers", upstream.Fault{Status: 503, RetryAfter: "30"})
-	_ = f.refresh(t)
+	if err := f.refresh(t); err == nil {
+		t.Fatal("refresh against a 503 succeeded")
+	}
 	for _, p := range []string{"/feed.rss", "/feed.json"} {
 		resp, body := f.get(t, p)
 		if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "no data loaded yet") {
@@ -190,9 +105,9 @@ func TestPartialDayMerges(t *testing.T) {
 		t.Fatalf("first, partial fetch: %d papers", n)
 	}
 	f.hf.SetFault("/papers", upstream.Fault{})
-	_ = f.refresh(t)
+	f.loaded(t)
 	f.hf.SetFault("/papers", upstream.Fault{Partial: 2})
-	_ = f.refresh(t)
+	f.loaded(t)
 	if n := heldOn(f.app.store, newest); n != f.hf.Items(newest) {
 		t.Errorf("after a smaller refetch: %d papers, want all %d", n, f.hf.Items(newest))
 	}
@@ -218,14 +133,14 @@ func TestRefreshSchedule(t *testing.T) {
 	}
 	// Later refreshes within refreshPast fetch only the newest day.
 	before := f.hf.Total()
-	_ = f.refresh(t)
-	_ = f.refresh(t)
+	f.loaded(t)
+	f.loaded(t)
 	if got := f.hf.Total() - before; got != 2 {
 		t.Errorf("two refreshes made %d requests, want 2", got)
 	}
 	// Validators stay stable across refreshes that change nothing.
 	r1, _ := f.get(t, "/feed.atom")
-	_ = f.refresh(t)
+	f.loaded(t)
 	r2, _ := f.get(t, "/feed.atom")
 	if r1.Header.Get("ETag") != r2.Header.Get("ETag") || r1.Header.Get("Last-Modified") != r2.Header.Get("Last-Modified") {
 		t.Errorf("validators moved without a data change")
@@ -235,11 +150,7 @@ func TestRefreshSchedule(t *testing.T) {
 func TestColdStartConcurrencyOneFetchPerResource(t *testing.T) {
 	hf := replayHF(t)
 	hf.SetFault("/papers", upstream.Fault{Slow: 300 * time.Millisecond})
-	up := httptest.NewServer(hf)
-	defer up.Close()
-	cfg := testConfig(up.URL)
-	cfg.StartupWait = 10 * time.Second
-	a := newApp(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	a := testApp(t, newUpstream(t, hf), nil, func(c *Config) { c.StartupWait = 10 * time.Second })
 	srv := httptest.NewServer(a.routes())
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -301,7 +212,10 @@ func TestConditionalGet(t *testing.T) {
 		if v := resp.Header.Get("Vary"); v != "Accept-Encoding" {
 			t.Errorf("%s: Vary %q", path, v)
 		}
-		modified, _ := http.ParseTime(lm)
+		modified, err := http.ParseTime(lm)
+		if err != nil {
+			t.Fatalf("%s: Last-Modified %q: %v", path, lm, err)
+		}
 		for _, c := range []struct {
 			name string
 			hdr  []string
@@ -335,7 +249,10 @@ func TestConditionalGet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plain, _ := io.ReadAll(zr)
+		plain, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatalf("%s: gzip body: %v", path, err)
+		}
 		if !bytes.Equal(plain, body) {
 			t.Errorf("%s: gzip body differs from identity body", path)
 		}
@@ -387,8 +304,7 @@ func TestPanicIsRecovered(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
-	f := newFixture(t, nil)
-	_ = f.refresh(t)
+	f := newFixture(t, nil).loaded(t)
 	f.get(t, "/feed.rss")
 	f.get(t, "/feed.rss")
 	wants := []string{
@@ -473,14 +389,13 @@ func grepLines(s, sub string) string {
 // read from today's day page, which HF answers with the newest papers-day.
 func TestLatestWeekViewFallsBackToDayPage(t *testing.T) {
 	hf := replayHF(t)
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	up := newUpstream(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/papers" {
 			r.URL.Path = "/papers/week/2026-W34"
 		}
 		hf.ServeHTTP(w, r)
 	}))
-	defer up.Close()
-	a := newApp(testConfig(up.URL), slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	a := testApp(t, up, nil, nil)
 	if _, err := a.refresh.RefreshHF(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -235,7 +235,9 @@ func TestRenderEmptyFeed(t *testing.T) {
 		}
 	}
 	var buf bytes.Buffer
-	_ = Render(&buf, JSON, Meta{Title: "Empty"}, nil)
+	if err := Render(&buf, JSON, Meta{Title: "Empty"}, nil); err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(buf.String(), `"items": []`) {
 		t.Errorf("JSON Feed must carry an items array: %s", buf.String())
 	}

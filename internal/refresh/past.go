@@ -138,4 +138,3 @@ func (p *Past) load(ctx context.Context, key string, from time.Time) error {
 	}
 	return nil
 }
-

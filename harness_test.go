@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"paperfeed/feed"
+	"paperfeed/internal/refresh"
+	"paperfeed/internal/upstream"
+)
+
+// The one test harness: every test that needs a wired service builds it
+// here, against replayed upstreams on loopback.
+
+// replayHF is the replay of Hugging Face's pages over the recorded days.
+func replayHF(t testing.TB) *upstream.HF {
+	t.Helper()
+	hf, err := upstream.NewHF("testdata", upstream.DefaultDays())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hf
+}
+
+// newUpstream serves a replay on a loopback port for the test's life.
+func newUpstream(t testing.TB, h http.Handler) string {
+	t.Helper()
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s.URL
+}
+
+func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// testApp is the real service with the built-in topics, its upstreams
+// at upstreamURL; mutate (may be nil) adjusts the configuration and now
+// (may be nil) stands in for the clock.
+func testApp(t testing.TB, upstreamURL string, now func() time.Time, mutate func(*Config)) *app {
+	t.Helper()
+	cfg := testConfig(upstreamURL)
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	a := newApp(cfg, discardLog(), now)
+	topics, err := loadTopics("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.topics = topics
+	return a
+}
+
+// fixture is an app wired to a replayed HF, driven by hand: the test
+// calls refresh itself, so the upstream request count is exact.
+type fixture struct {
+	app *app
+	hf  *upstream.HF
+	srv *httptest.Server
+}
+
+// heldOn counts the HF papers the store holds for a listing day.
+func heldOn(s *feed.Store, day time.Time) int {
+	n := 0
+	for _, p := range s.View().Papers {
+		if p.OnHF && p.ListedOn.Equal(day) {
+			n++
+		}
+	}
+	return n
+}
+
+func testConfig(hfURL string) Config {
+	return Config{
+		Addr: "127.0.0.1:0", BaseURL: "http://paperfeed.test", Days: 7, ArxivDays: 7, Refresh: 15 * time.Minute,
+		RefreshPast: 3 * time.Hour, HFURL: hfURL, Timeout: 2 * time.Second, RequestTimeout: 5 * time.Second,
+		StartupWait: 200 * time.Millisecond, CacheEntries: 100, CacheMB: 16, MaxRenders: 4,
+	}
+}
+
+func newFixture(t *testing.T, mutate func(*Config)) *fixture {
+	t.Helper()
+	hf := replayHF(t)
+	a := testApp(t, newUpstream(t, hf), nil, mutate)
+	srv := httptest.NewServer(a.routes())
+	t.Cleanup(srv.Close)
+	return &fixture{app: a, hf: hf, srv: srv}
+}
+
+// loaded refreshes the HF window and fails the test if that fails.
+func (f *fixture) loaded(t *testing.T) *fixture {
+	t.Helper()
+	if err := f.refresh(t); err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	return f
+}
+
+func (f *fixture) refresh(t *testing.T) error {
+	t.Helper()
+	_, err := f.app.refresh.RefreshHF(context.Background())
+	return err
+}
+
+func (f *fixture) get(t *testing.T, path string, hdr ...string) (*http.Response, []byte) {
+	t.Helper()
+	return f.do(t, http.MethodGet, path, hdr...)
+}
+
+func (f *fixture) do(t *testing.T, method, path string, hdr ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, f.srv.URL+path, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DisableCompression = true // see exactly what was sent
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
+}
+
+func (f *fixture) status(t *testing.T) refresh.SourceState {
+	t.Helper()
+	_, b := f.get(t, "/status")
+	var d serviceStatus
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	return d.Sources[0]
+}
