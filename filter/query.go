@@ -38,8 +38,7 @@ const (
 )
 
 var (
-	sources = []string{SourceHF, SourceArxiv, SourceAll}
-	sorts   = []string{SortDate, SortUpvotes, SortStars, SortComments}
+	sorts = []string{SortDate, SortUpvotes, SortStars, SortComments}
 	// AnnounceTypes are arXiv's announcement types, in the order shown.
 	AnnounceTypes = []string{"new", "cross", "replace", "replace-cross"}
 	fieldNames    = []string{"title", "abstract", "keywords", "authors"}
