@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -9,13 +10,17 @@ import (
 	"time"
 )
 
-// accessLog writes one line per request off the request's path: the
-// handler hands a small record to a buffered channel, and one goroutine
-// formats and writes it. When the buffer is full (a burst faster than
-// the log can be written) records are dropped and counted, and the next
-// line written says how many; a request never waits for the log.
+// accessLog writes one line per request off the request's path, and
+// cheaply: the handler hands a small record to a buffered channel; one
+// goroutine formats the lines (in the service's log format) into a
+// buffer and writes it in one system call when the channel runs dry or
+// the buffer fills. Under load that is one write for many lines; when
+// idle, each line is written at once. When the channel is full (a burst
+// faster than the log is written) records are dropped and counted, and
+// the next line written says how many; a request never waits for the log.
 type accessLog struct {
-	log     *slog.Logger
+	log     *slog.Logger // formats into buf
+	buf     *lineBuffer
 	ch      chan accessRecord
 	dropped atomic.Int64
 	done    chan struct{}
@@ -30,10 +35,14 @@ type accessRecord struct {
 	duration      time.Duration
 }
 
-const accessBuffer = 4096
+const (
+	accessBuffer = 4096     // records waiting
+	accessFlush  = 32 << 10 // bytes buffered before a write
+)
 
-func newAccessLog(log *slog.Logger) *accessLog {
-	l := &accessLog{log: log, ch: make(chan accessRecord, accessBuffer), done: make(chan struct{})}
+func newAccessLog(cfg Config, w io.Writer) *accessLog {
+	buf := &lineBuffer{w: w}
+	l := &accessLog{log: newLogger(cfg, buf), buf: buf, ch: make(chan accessRecord, accessBuffer), done: make(chan struct{})}
 	go l.run()
 	return l
 }
@@ -68,7 +77,11 @@ func (l *accessLog) run() {
 		}
 		l.log.Log(ctx, rec.level, "request", "method", rec.method, "path", rec.path, "query", rec.query,
 			"status", rec.status, "bytes", rec.bytes, "duration", rec.duration, "remote", rec.remote)
+		if len(l.ch) == 0 || l.buf.Len() >= accessFlush {
+			l.buf.Flush()
+		}
 	}
+	l.buf.Flush()
 }
 
 // Close writes what is queued and stops; call it after the server has
@@ -76,4 +89,26 @@ func (l *accessLog) run() {
 func (l *accessLog) Close() {
 	l.close.Do(func() { close(l.ch) })
 	<-l.done
+}
+
+// lineBuffer collects whole log lines (a slog handler writes each record
+// with one Write) and writes them together, so lines from other writers
+// never interleave with half a line.
+type lineBuffer struct {
+	w io.Writer
+	b []byte
+}
+
+func (lb *lineBuffer) Write(p []byte) (int, error) {
+	lb.b = append(lb.b, p...)
+	return len(p), nil
+}
+
+func (lb *lineBuffer) Len() int { return len(lb.b) }
+
+func (lb *lineBuffer) Flush() {
+	if len(lb.b) > 0 {
+		_, _ = lb.w.Write(lb.b)
+		lb.b = lb.b[:0]
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -42,12 +43,14 @@ type app struct {
 	pastIdx    map[string]pastIndex // per past listing and source
 }
 
-// newApp wires the store, the refresh side and the caches.
-func newApp(cfg Config, log *slog.Logger, now func() time.Time) *app {
+// newApp wires the store, the refresh side and the caches; logs go to
+// logs in the configured format.
+func newApp(cfg Config, logs io.Writer, now func() time.Time) *app {
+	log := newLogger(cfg, logs)
 	a := &app{
 		cfg:              cfg,
 		log:              log,
-		access:           newAccessLog(log),
+		access:           newAccessLog(cfg, logs),
 		now:              now,
 		store:            feed.NewStore(cfg.Days, cfg.ArxivDays, now),
 		metrics:          newMetrics(),

@@ -50,7 +50,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	if err != nil {
 		return err
 	}
-	a := newApp(cfg, log, time.Now)
+	a := newApp(cfg, stderr, time.Now)
 	a.topics = topics
 
 	ln, err := net.Listen("tcp", cfg.Addr)

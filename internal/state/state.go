@@ -1,0 +1,129 @@
+// Package state keeps what paperfeed knows across restarts: the papers
+// it held, when each changed, each paper's history of counts, arXiv
+// category look-ups, and what the refresh side fetched when. Requests
+// never read it; the in-memory store (feed.Store) is filled from it at
+// start and written to it after every refresh that changed something.
+//
+// The rules:
+//
+//   - One Save is one transaction: a crash at any moment (kill -9, power
+//     loss) leaves the state as it was after the last complete Save.
+//   - A state file that cannot be read (truncated, garbage, zero length)
+//     is moved aside as NAME.corrupt-TIMESTAMP and a fresh one started:
+//     paperfeed never refuses to start over its own cache. A state
+//     written by a newer format version is refused, not misread.
+//   - History records a paper's counts only when they changed. Points
+//     older than a week are thinned to one a day.
+//   - Retention: listing days, the papers only they hold and their history
+//     are dropped Retention after they left the window.
+//
+// Backend is the interface the service uses; Bolt is the embedded
+// implementation, Memory the one used when no data directory is set.
+package state
+
+import (
+	"errors"
+	"time"
+
+	"paperfeed/feed"
+)
+
+// FormatVersion is the layout this code writes. A state with a higher
+// version is refused (ErrNewerFormat).
+const FormatVersion = 1
+
+// ErrNewerFormat means the state was written by a newer paperfeed.
+var ErrNewerFormat = errors.New("state written by a newer paperfeed format")
+
+// Entry is one snapshot the in-memory store holds under a key: an HF
+// listing day ("hf/2026-08-21"), an arXiv announcement day
+// ("arxiv/2026-08-21") or a past listing ("period/week/2026-W34").
+type Entry struct {
+	Papers  []feed.Paper `json:"papers"`
+	Fetched time.Time    `json:"fetched"` // when its upstream page was fetched
+}
+
+// Point is one moment of a paper's history: its counts and whether it
+// had code.
+type Point struct {
+	At       time.Time `json:"t"`
+	Upvotes  int       `json:"u"`
+	Comments int       `json:"c"`
+	Stars    int       `json:"s,omitempty"`
+	Code     bool      `json:"k,omitempty"`
+}
+
+// Same reports whether two points hold the same counts.
+func (p Point) Same(o Point) bool {
+	return p.Upvotes == o.Upvotes && p.Comments == o.Comments && p.Stars == o.Stars && p.Code == o.Code
+}
+
+// PointOf is a paper's counts now.
+func PointOf(p *feed.Paper, at time.Time) Point {
+	return Point{At: at, Upvotes: p.Upvotes, Comments: p.Comments, Stars: p.GitHubStars, Code: p.HasCode()}
+}
+
+// Categories is an arXiv category look-up: the categories found, or the
+// time the API did not know the paper.
+type Categories struct {
+	Cats    []string  `json:"cats,omitempty"`
+	Unknown time.Time `json:"unknown,omitzero"`
+}
+
+// Snapshot is everything loaded at start.
+type Snapshot struct {
+	Entries    map[string]Entry
+	Changed    map[string]time.Time // paper ID -> when its data last changed
+	FirstSeen  map[string]time.Time // paper ID -> when the service first held it
+	Categories map[string]Categories
+	Last       map[string]Point  // paper ID -> its newest history point
+	Fetch      map[string][]byte // refresh-side state by name, opaque here
+	Written    time.Time         // when the last Save completed
+}
+
+// Change is what one Save writes.
+type Change struct {
+	At         time.Time
+	Put        map[string]Entry
+	Delete     []string // entry keys
+	Changed    map[string]time.Time
+	FirstSeen  map[string]time.Time
+	Categories map[string]Categories
+	Points     map[string]Point // appended to each paper's history
+	Fetch      map[string][]byte
+}
+
+// Empty reports whether the change writes nothing.
+func (c *Change) Empty() bool {
+	return len(c.Put) == 0 && len(c.Delete) == 0 && len(c.Changed) == 0 && len(c.FirstSeen) == 0 &&
+		len(c.Categories) == 0 && len(c.Points) == 0 && len(c.Fetch) == 0
+}
+
+// Stats is what /status and /metrics show of a backend.
+type Stats struct {
+	Kind      string    `json:"kind"` // "bolt" or "memory"
+	Path      string    `json:"path,omitempty"`
+	Size      int64     `json:"size_bytes"`
+	LastWrite time.Time `json:"last_write,omitzero"`
+	LastError string    `json:"last_error,omitempty"`
+	ErrorAt   time.Time `json:"last_error_at,omitzero"`
+	Writes    int64     `json:"writes"`
+	Errors    int64     `json:"write_errors"`
+	Papers    int       `json:"papers"`
+}
+
+// Backend is a state store.
+type Backend interface {
+	// Load reads the whole state needed at start.
+	Load() (*Snapshot, error)
+	// Save writes one change atomically.
+	Save(c *Change) error
+	// History returns a paper's points, oldest first.
+	History(id string) ([]Point, error)
+	// Prune drops entries whose key is older than keep allows (see
+	// Retention), with the papers only they held and their history, and
+	// thins old history. It returns how many papers it dropped.
+	Prune(now time.Time, keep func(key string) bool) (int, error)
+	Stats() Stats
+	Close() error
+}
