@@ -15,6 +15,7 @@ import (
 	"paperfeed/feed"
 	"paperfeed/filter"
 	"paperfeed/internal/refresh"
+	"paperfeed/internal/state"
 	"paperfeed/scrape"
 )
 
@@ -44,8 +45,9 @@ type app struct {
 }
 
 // newApp wires the store, the refresh side and the caches; logs go to
-// logs in the configured format.
-func newApp(cfg Config, logs io.Writer, now func() time.Time) *app {
+// logs in the configured format; backend keeps the state across restarts
+// (nil: memory only).
+func newApp(cfg Config, logs io.Writer, now func() time.Time, backend state.Backend) *app {
 	log := newLogger(cfg, logs)
 	a := &app{
 		cfg:              cfg,
@@ -70,9 +72,10 @@ func newApp(cfg Config, logs io.Writer, now func() time.Time) *app {
 		Limiter: scrape.NewLimiter(cfg.ArxivInterval), // one limiter for all arXiv hosts
 	}}
 	a.refresh = refresh.New(refresh.Config{
-		Refresh: cfg.Refresh, RefreshPast: cfg.RefreshPast, Days: cfg.Days, ArxivCategories: cfg.ArxivCategories,
-		ArxivRefresh: cfg.ArxivRefresh, Timeout: cfg.Timeout, PastWait: cfg.pastWait,
-	}, a.store, hf, arxiv, a.metrics, log, now, a.warmIndex)
+		Refresh: cfg.Refresh, RefreshPast: cfg.RefreshPast, Days: cfg.Days, ArxivDays: cfg.ArxivDays,
+		ArxivCategories: cfg.ArxivCategories, ArxivRefresh: cfg.ArxivRefresh, Timeout: cfg.Timeout,
+		PastWait: cfg.pastWait, Retention: cfg.Retention,
+	}, a.store, backend, hf, arxiv, a.metrics, log, now, a.warmIndex)
 	return a
 }
 

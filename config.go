@@ -46,7 +46,9 @@ type Config struct {
 	MaxRenders     int
 	TopicsFile     string
 	DebugAddr      string
-	TrustProxy     bool // honour X-Forwarded-Proto and X-Forwarded-Host
+	TrustProxy     bool          // honour X-Forwarded-Proto and X-Forwarded-Host
+	DataDir        string        // state directory; "" keeps state in memory only
+	Retention      time.Duration // how long the state keeps papers that left the window
 
 	LogLevel  slog.Level
 	LogFormat string
@@ -91,6 +93,8 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), out io.Wr
 		{"cache-mb", "PAPERFEED_CACHE_MB", "32", "megabytes of rendered responses kept in memory, at most", intRange(&c.CacheMB, 1, 1<<16)},
 		{"memory-limit", "PAPERFEED_MEMORY_LIMIT", "128MiB", "soft memory limit of the Go runtime (like GOMEMLIMIT; 0: none)", size(&c.MemoryLimit)},
 		{"max-renders", "PAPERFEED_MAX_RENDERS", "4", "feed renders running at once (more wait briefly, then get a 503)", intRange(&c.MaxRenders, 1, 1024)},
+		{"data-dir", "PAPERFEED_DATA_DIR", "paperfeed-data", "directory of the state kept across restarts (papers, history, fetch schedule); empty: memory only", str(&c.DataDir)},
+		{"retention", "PAPERFEED_RETENTION", "720h", "how long the state keeps papers and their history after they left the window", dur(&c.Retention, 24*time.Hour)},
 		{"topics", "PAPERFEED_TOPICS", "", "topics file (default: the built-in topics)", str(&c.TopicsFile)},
 		{"debug-addr", "PAPERFEED_DEBUG_ADDR", "", "address for Go's pprof profiles (/debug/pprof/); keep it private (default: off)", addrOrEmpty(&c.DebugAddr)},
 		{"log-level", "PAPERFEED_LOG_LEVEL", "info", "log level: debug, info, warn or error", str(&level)},

@@ -86,7 +86,8 @@ func TestConfigCategoriesAndDebugAddr(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer busy.Close()
-	vars := map[string]string{"PAPERFEED_ADDR": "127.0.0.1:0", "PAPERFEED_DEBUG_ADDR": busy.Addr().String(), "PAPERFEED_ARXIV_CATEGORIES": ""}
+	vars := map[string]string{"PAPERFEED_ADDR": "127.0.0.1:0", "PAPERFEED_DEBUG_ADDR": busy.Addr().String(), "PAPERFEED_ARXIV_CATEGORIES": "",
+		"PAPERFEED_DATA_DIR": t.TempDir()}
 	err = run(context.Background(), nil, env(vars), io.Discard, nil)
 	if err == nil || !strings.Contains(err.Error(), "-debug-addr") {
 		t.Errorf("run with a busy debug address: %v", err)

@@ -30,6 +30,7 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 		"PAPERFEED_ARXIV_CATEGORIES": "",
 		"PAPERFEED_LOG_LEVEL":        "warn",
 		"PAPERFEED_BASE_URL":         "http://paperfeed.test",
+		"PAPERFEED_DATA_DIR":         t.TempDir(),
 	}
 	for k, v := range env {
 		vars[k] = v

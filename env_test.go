@@ -37,7 +37,7 @@ func startProcess(t *testing.T, env ...string) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(os.Args[0]) // TestMain runs main(), with no flags
-	cmd.Env = append(os.Environ(), "PAPERFEED_RUN_MAIN=1", "PAPERFEED_ADDR="+addr, "PAPERFEED_HF_INTERVAL=0s",
+	cmd.Env = append(os.Environ(), "PAPERFEED_RUN_MAIN=1", "PAPERFEED_ADDR="+addr, "PAPERFEED_HF_INTERVAL=0s", "PAPERFEED_DATA_DIR="+t.TempDir(),
 		"PAPERFEED_ARXIV_CATEGORIES=", "PAPERFEED_LOG_LEVEL=warn")
 	cmd.Env = append(cmd.Env, env...)
 	var logs strings.Builder

@@ -216,6 +216,7 @@ func TestShutdownUnderLoadAnswersWhole(t *testing.T) {
 	vars := map[string]string{
 		"PAPERFEED_ADDR": "127.0.0.1:0", "PAPERFEED_HF_URL": up, "PAPERFEED_HF_INTERVAL": "0s",
 		"PAPERFEED_ARXIV_CATEGORIES": "", "PAPERFEED_LOG_LEVEL": "info", "PAPERFEED_MAX_RENDERS": "1",
+		"PAPERFEED_DATA_DIR": t.TempDir(),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

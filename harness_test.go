@@ -50,7 +50,7 @@ func testApp(t testing.TB, upstreamURL string, now func() time.Time, mutate func
 	if now == nil {
 		now = time.Now
 	}
-	a := newApp(cfg, io.Discard, now)
+	a := newApp(cfg, io.Discard, now, nil)
 	topics, err := loadTopics("")
 	if err != nil {
 		t.Fatal(err)

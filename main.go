@@ -17,6 +17,8 @@ import (
 	"runtime/debug"
 	"syscall"
 	"time"
+
+	"paperfeed/internal/state"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=...".
@@ -50,7 +52,24 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	if err != nil {
 		return err
 	}
-	a := newApp(cfg, stderr, time.Now)
+	backend, err := state.Open(cfg.DataDir, log, time.Now)
+	if err != nil {
+		return fmt.Errorf("state store (-data-dir %s): %w", cfg.DataDir, err)
+	}
+	a := newApp(cfg, stderr, time.Now, backend)
+	defer func() {
+		if err := a.refresh.Close(); err != nil {
+			log.Error("state store: final write failed", "error", err)
+		}
+	}()
+	start := time.Now()
+	n, err := a.refresh.Restore()
+	if err != nil {
+		return fmt.Errorf("state store: %w", err)
+	}
+	if n > 0 {
+		log.Info("state restored", "papers", n, "took", time.Since(start).Round(time.Millisecond), "store", backend.Stats().Path)
+	}
 	a.topics = topics
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -28,6 +28,10 @@ type metrics struct {
 	items     *prometheus.GaugeVec
 	cacheSize *prometheus.GaugeVec
 
+	stateWrite  prometheus.Histogram
+	stateSize   prometheus.Gauge
+	stateErrors prometheus.Counter
+
 	obsMu sync.RWMutex
 	obs   map[obsKey]*obsSeries
 }
@@ -59,7 +63,16 @@ func newMetrics() *metrics {
 			Name: "paperfeed_render_cache_size", Help: "Rendered-feed cache size (entries, bytes).",
 		}, []string{"unit"}),
 	}
+	m.stateWrite = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "paperfeed_state_write_duration_seconds", Help: "Writes to the state store after a refresh.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	})
+	m.stateSize = prometheus.NewGauge(prometheus.GaugeOpts{Name: "paperfeed_state_size_bytes", Help: "Size of the state file."})
+	m.stateErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "paperfeed_state_write_errors_total", Help: "Failed writes to the state store (full or read-only disk); they are retried.",
+	})
 	m.cacheHit, m.cacheMiss = m.cache.WithLabelValues("hit"), m.cache.WithLabelValues("miss")
+	m.reg.MustRegister(m.stateWrite, m.stateSize, m.stateErrors)
 	m.reg.MustRegister(m.requests, m.latency, m.bytes, m.upstream, m.cache, m.items, m.cacheSize,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -80,6 +93,15 @@ func (m *metrics) Fetch(source string, err error) {
 // NotModified counts a conditional fetch answered 304.
 func (m *metrics) NotModified(source string) {
 	m.upstream.WithLabelValues(source, "not_modified").Inc()
+}
+
+// StateWrite records one write to the state store.
+func (m *metrics) StateWrite(d time.Duration, size int64, err error) {
+	m.stateWrite.Observe(d.Seconds())
+	m.stateSize.Set(float64(size))
+	if err != nil {
+		m.stateErrors.Inc()
+	}
 }
 
 // Held sets the papers a source holds.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"paperfeed/internal/refresh"
+	"paperfeed/internal/state"
 )
 
 // The operator's routes: liveness, readiness, status. Metrics are in
@@ -25,6 +26,7 @@ type serviceStatus struct {
 	DataChanged time.Time             `json:"data_changed,omitzero"`
 	Papers      int                   `json:"papers"`
 	Sources     []refresh.SourceState `json:"sources"`
+	Store       state.Stats           `json:"store"`
 	RenderCache struct {
 		Entries int `json:"entries"`
 		Bytes   int `json:"bytes"`
@@ -35,6 +37,7 @@ func (a *app) serviceStatus() serviceStatus {
 	v := a.store.View()
 	d := serviceStatus{Ready: a.isReady(), Version: version, DataVersion: v.Version, DataChanged: v.Changed, Papers: len(v.Papers)}
 	d.Sources = a.refresh.States()
+	d.Store = a.refresh.StateStats()
 	d.RenderCache.Entries, d.RenderCache.Bytes = a.cache.stats()
 	return d
 }

@@ -27,6 +27,9 @@ import (
 //   - A View's Version changes only when some paper's data changed, so
 //     everything derived from a View (rendered bytes, ETags) stays valid
 //     until then.
+//   - Every snapshot put is marked dirty until TakeDirty hands it to the
+//     state store; Restore fills the store from a saved state, keeping
+//     each paper's change time, so a restart changes no validator.
 type Store struct {
 	mu        sync.Mutex
 	c         *cache.Cache
@@ -35,6 +38,8 @@ type Store struct {
 	now       func() time.Time
 	view      atomic.Pointer[View]
 	version   uint64
+	dirty     map[string]bool      // keys put since the last TakeDirty
+	seed      map[string]time.Time // change times restored, used by the next rebuild
 }
 
 // View is an immutable, merged picture of every source at one moment.
@@ -62,6 +67,7 @@ func NewStore(hfDays, arxivDays int, now func() time.Time) *Store {
 		hfDays:    max(1, hfDays),
 		arxivDays: max(1, arxivDays),
 		now:       now,
+		dirty:     map[string]bool{},
 	}
 	s.view.Store(&View{ByID: map[string]*Paper{}})
 	return s
@@ -99,6 +105,7 @@ func (s *Store) putDay(prefix string, keep int, day time.Time, papers []Paper) b
 		merged = mergeLists(nil, papers)
 	}
 	s.c.Set(key, merged, cache.NoExpiration)
+	s.dirty[key] = true
 	s.evict(prefix, keep)
 	return s.rebuild()
 }
@@ -136,6 +143,7 @@ func (s *Store) PutCategories(cats map[string][]string) bool {
 	for id, c := range cats {
 		if len(c) > 0 {
 			s.c.Set(catPrefix+id, slices.Clone(c), cache.NoExpiration)
+			s.dirty[catPrefix+id] = true
 		}
 	}
 	return s.rebuild()
@@ -159,6 +167,7 @@ func (s *Store) PutPeriod(key string, papers []Paper, ttl time.Duration) {
 		merged = mergeLists(nil, papers)
 	}
 	s.c.Set(periodPrefix+key, merged, ttl)
+	s.dirty[periodPrefix+key] = true
 }
 
 // HasPeriod reports whether a period listing is held.
@@ -236,9 +245,13 @@ func (s *Store) rebuild() bool {
 	for _, id := range order {
 		p := byID[id]
 		prev := old.ByID[id]
-		if prev != nil && samePaper(prev, p) {
+		switch {
+		case prev != nil && samePaper(prev, p):
 			p.Changed, p.descXML = prev.Changed, prev.descXML
-		} else {
+		case prev == nil && !s.seed[id].IsZero():
+			p.Changed, p.descXML = s.seed[id], escapeXML(Description(p)) // restored as it was
+			changed = true
+		default:
 			p.Changed, p.descXML = now, escapeXML(Description(p))
 			changed = true
 		}
@@ -272,7 +285,84 @@ func samePaper(a, b *Paper) bool {
 	x, y := *a, *b
 	x.Changed, y.Changed = time.Time{}, time.Time{}
 	x.descXML, y.descXML = "", ""
+	x.nilEmpty()
+	y.nilEmpty()
 	return reflect.DeepEqual(x, y)
+}
+
+// nilEmpty makes empty lists nil, so a paper read back from a saved
+// state compares equal to the one saved.
+func (p *Paper) nilEmpty() {
+	if len(p.Authors) == 0 {
+		p.Authors = nil
+	}
+	if len(p.AIKeywords) == 0 {
+		p.AIKeywords = nil
+	}
+	if len(p.Categories) == 0 {
+		p.Categories = nil
+	}
+}
+
+// Snapshot keys: the prefix of each kind of entry.
+const (
+	KeyHF     = hfPrefix
+	KeyArxiv  = arxivPrefix
+	KeyPeriod = periodPrefix
+)
+
+// TakeDirty returns the snapshots (day and period listings, by key) and
+// the category look-ups (by paper ID) put since the last call, as they
+// are now, and forgets them. A snapshot evicted since is not returned:
+// eviction from memory is not deletion from the state.
+func (s *Store) TakeDirty() (entries map[string][]Paper, cats map[string][]string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	entries, cats = map[string][]Paper{}, map[string][]string{}
+	for k := range s.dirty {
+		v, ok := s.c.Get(k)
+		if !ok {
+			continue
+		}
+		if id, isCat := strings.CutPrefix(k, catPrefix); isCat {
+			cats[id] = v.([]string)
+		} else {
+			entries[k] = v.([]Paper)
+		}
+	}
+	clear(s.dirty)
+	return entries, cats
+}
+
+// Restore fills the store from a saved state: day and period snapshots
+// by key (a period is kept for periodTTL of its key; 0 drops it),
+// category look-ups, and each paper's last change time. It publishes a
+// view whose papers carry those change times, so feeds render exactly as
+// before the restart. Nothing restored is dirty.
+func (s *Store) Restore(entries map[string][]Paper, cats map[string][]string, changed map[string]time.Time, periodTTL func(key string) time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, papers := range entries {
+		switch {
+		case strings.HasPrefix(k, hfPrefix), strings.HasPrefix(k, arxivPrefix):
+			s.c.Set(k, papers, cache.NoExpiration)
+		case strings.HasPrefix(k, periodPrefix):
+			if ttl := periodTTL(strings.TrimPrefix(k, periodPrefix)); ttl > 0 {
+				s.c.Set(k, papers, ttl)
+			}
+		}
+	}
+	for id, c := range cats {
+		if len(c) > 0 {
+			s.c.Set(catPrefix+id, c, cache.NoExpiration)
+		}
+	}
+	s.evict(hfPrefix, s.hfDays)
+	s.evict(arxivPrefix, s.arxivDays)
+	s.seed = changed
+	s.rebuild()
+	s.seed = nil
+	clear(s.dirty)
 }
 
 // keyDays turns sorted "prefix/YYYY-MM-DD" keys into days, newest first.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -109,4 +110,19 @@ func maxAge(cc string) time.Duration {
 		}
 	}
 	return 0
+}
+
+// Validators returns the ETag and Last-Modified of each feed URL fetched,
+// for a state that outlives the process.
+func (c *ArxivClient) Validators() map[string][2]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.validators)
+}
+
+// SetValidators restores validators saved by Validators.
+func (c *ArxivClient) SetValidators(v map[string][2]string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.validators = maps.Clone(v)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"paperfeed/feed"
@@ -27,6 +28,7 @@ type arxivSource struct {
 	now        func() time.Time
 	onLoad     func()
 
+	mu     sync.Mutex
 	newest time.Time // newest announcement day seen
 }
 
@@ -46,9 +48,11 @@ func (s *arxivSource) refresh(ctx context.Context) (time.Duration, error) {
 		s.obs.Fetch(feed.SourceArxiv, nil)
 		if len(res.Feed.Papers) > 0 && !res.Feed.Day.IsZero() {
 			s.store.PutArxivDay(res.Feed.Day, res.Feed.Papers)
+			s.mu.Lock()
 			if res.Feed.Day.After(s.newest) {
 				s.newest = res.Feed.Day
 			}
+			s.mu.Unlock()
 			if s.onLoad != nil {
 				s.onLoad()
 			}
@@ -76,14 +80,17 @@ func expectedDay(t time.Time) time.Time {
 
 func (s *arxivSource) checkStale() {
 	var stale []string
-	if !s.newest.IsZero() {
-		if want := expectedDay(s.now()); s.newest.Before(want) {
+	s.mu.Lock()
+	newest := s.newest
+	s.mu.Unlock()
+	if !newest.IsZero() {
+		if want := expectedDay(s.now()); newest.Before(want) {
 			msg := fmt.Sprintf("feed %s still shows %s, expected %s (an arXiv holiday, or the feed stopped advancing)",
-				strings.Join(s.categories, "+"), s.newest.Format(time.DateOnly), want.Format(time.DateOnly))
+				strings.Join(s.categories, "+"), newest.Format(time.DateOnly), want.Format(time.DateOnly))
 			stale = append(stale, msg)
 			if wd := s.now().UTC().Weekday(); wd != time.Saturday && wd != time.Sunday {
 				s.log.Warn("arXiv announcement day is not advancing", "categories", s.categories,
-					"newest", s.newest.Format(time.DateOnly), "expected", want.Format(time.DateOnly))
+					"newest", newest.Format(time.DateOnly), "expected", want.Format(time.DateOnly))
 			}
 		}
 	}
@@ -93,4 +100,18 @@ func (s *arxivSource) checkStale() {
 func (s *arxivSource) publishStatus() {
 	v := s.store.View()
 	publishHeld(s.status, s.obs, feed.SourceArxiv, v, v.ArxivDays)
+}
+
+// state is what the schedule saves of the source.
+func (s *arxivSource) state() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.newest
+}
+
+// restore resumes from a saved schedule.
+func (s *arxivSource) restore(sc schedule) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.newest = sc.Newest
 }

@@ -24,6 +24,8 @@ type enricher struct {
 	kick   chan struct{}
 	// onChange runs after categories were stored (rebuilds the index).
 	onChange func()
+	// onUnknown records an ID the API did not know, and when.
+	onUnknown func(id string, t time.Time)
 
 	mu    sync.Mutex
 	tried map[string]time.Time // IDs the API answered without, and when
@@ -103,6 +105,9 @@ func (e *enricher) enrich(ctx context.Context) error {
 		for _, id := range batch {
 			if cats[id] == nil {
 				e.tried[id] = e.now() // unknown to the API for now: ask again later
+				if e.onUnknown != nil {
+					e.onUnknown(id, e.tried[id])
+				}
 			}
 		}
 		e.mu.Unlock()
@@ -112,4 +117,11 @@ func (e *enricher) enrich(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// restoreUnknown remembers a saved "unknown to the API" answer.
+func (e *enricher) restoreUnknown(id string, t time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.tried[id] = t
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"paperfeed/feed"
@@ -27,6 +28,7 @@ type hfSource struct {
 	now         func() time.Time
 	onLoad      func()
 
+	mu       sync.Mutex
 	newest   time.Time // newest listing day seen
 	lastWalk time.Time // when the window was last walked completely
 }
@@ -49,17 +51,22 @@ func (s *hfSource) refresh(ctx context.Context) (time.Duration, error) {
 		}
 	}
 	s.put(latest)
+	s.mu.Lock()
 	newDay := latest.Date.After(s.newest)
 	if newDay {
 		s.newest = latest.Date
 	}
-	if !newDay && !s.lastWalk.IsZero() && s.now().Sub(s.lastWalk) < s.refreshPast {
+	walked := !s.lastWalk.IsZero() && s.now().Sub(s.lastWalk) < s.refreshPast
+	s.mu.Unlock()
+	if !newDay && walked {
 		s.publishStatus()
 		return 0, nil
 	}
 	err = s.walk(ctx, latest)
 	if err == nil {
+		s.mu.Lock()
 		s.lastWalk = s.now()
+		s.mu.Unlock()
 	}
 	s.publishStatus()
 	return 0, err
@@ -130,4 +137,18 @@ func (s *hfSource) put(l scrape.Listing) {
 func (s *hfSource) publishStatus() {
 	v := s.store.View()
 	publishHeld(s.status, s.obs, feed.SourceHF, v, v.HFDays)
+}
+
+// state is what the schedule saves of the source.
+func (s *hfSource) state() (newest, lastWalk time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.newest, s.lastWalk
+}
+
+// restore resumes from a saved schedule.
+func (s *hfSource) restore(sc schedule) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.newest, s.lastWalk = sc.Newest, sc.LastWalk
 }

@@ -1,5 +1,7 @@
 package refresh
 
+import "time"
+
 // Observer receives what the refresh side measures, for metrics. The
 // service's Prometheus metrics implement it; Nop discards everything.
 type Observer interface {
@@ -10,6 +12,9 @@ type Observer interface {
 	NotModified(source string)
 	// Held is the number of papers a source holds now.
 	Held(source string, n int)
+	// StateWrite is one write to the state store: how long it took, the
+	// store's size after it, and its error.
+	StateWrite(d time.Duration, size int64, err error)
 }
 
 // Nop is an Observer that keeps nothing.
@@ -18,3 +23,5 @@ type Nop struct{}
 func (Nop) Fetch(string, error) {}
 func (Nop) NotModified(string)  {}
 func (Nop) Held(string, int)    {}
+
+func (Nop) StateWrite(time.Duration, int64, error) {}

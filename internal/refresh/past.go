@@ -51,6 +51,7 @@ type Past struct {
 	wait    time.Duration
 	flight  singleflight.Group
 	budget  *rate.Limiter
+	onLoad  func() // after a listing was stored
 
 	mu        sync.Mutex
 	fetched   map[string]time.Time // when each held listing was fetched
@@ -63,7 +64,13 @@ type Past struct {
 // when stale. It returns when the held listing was fetched, which
 // changes with every refetch.
 func (p *Past) Ensure(ctx context.Context, key string, from, to time.Time) (time.Time, error) {
-	load := func() (any, error) { return nil, p.load(context.WithoutCancel(ctx), key, from) }
+	load := func() (any, error) {
+		err := p.load(context.WithoutCancel(ctx), key, from)
+		if err == nil {
+			p.loaded()
+		}
+		return nil, err
+	}
 	if fetched, ok := p.held(key); ok {
 		if p.stale(key, to) {
 			go func() { _, _, _ = p.flight.Do(key, load) }()
@@ -137,4 +144,40 @@ func (p *Past) load(ctx context.Context, key string, from time.Time) error {
 		p.store.DeletePeriod(oldest)
 	}
 	return nil
+}
+
+// loaded runs the onLoad hook outside the lock.
+func (p *Past) loaded() {
+	if p.onLoad != nil {
+		p.onLoad()
+	}
+}
+
+// restore remembers a listing restored from the state.
+func (p *Past) restore(key string, fetched time.Time) {
+	if p.ttl(key) <= 0 && !fetched.IsZero() && p.now().Sub(fetched) >= pastStoreTTL {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fetched[key] = fetched
+}
+
+// ttl is how much longer a restored listing fetched at its saved time
+// may be kept in memory; 0 drops it.
+func (p *Past) ttl(key string) time.Duration {
+	p.mu.Lock()
+	f, ok := p.fetched[key]
+	p.mu.Unlock()
+	if !ok {
+		return 0
+	}
+	return max(0, pastStoreTTL-p.now().Sub(f))
+}
+
+// fetchedAt is when a held listing was fetched (zero if not held).
+func (p *Past) fetchedAt(key string) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.fetched[key]
 }

@@ -19,6 +19,7 @@ type poller struct {
 	interval   time.Duration
 	minBackoff time.Duration
 	maxWait    time.Duration
+	first      time.Duration // wait before the first refresh (a restored schedule)
 	refresh    func(ctx context.Context) (later time.Duration, err error)
 	status     *Status
 	log        *slog.Logger
@@ -28,6 +29,16 @@ type poller struct {
 }
 
 func (p *poller) run(ctx context.Context) {
+	if p.first > 0 {
+		p.status.update(func(s *SourceState) { s.NextFetch = p.now().Add(p.first) })
+		t := time.NewTimer(p.first)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
 	for {
 		start := p.now()
 		later, err := p.refresh(ctx)

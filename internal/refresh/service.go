@@ -2,12 +2,16 @@ package refresh
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 
 	"paperfeed/feed"
+	"paperfeed/internal/state"
 	"paperfeed/scrape"
 )
 
@@ -16,15 +20,19 @@ type Config struct {
 	Refresh         time.Duration // newest HF listing day
 	RefreshPast     time.Duration // whole HF window; also caps Retry-After
 	Days            int           // HF listing days in the window
+	ArxivDays       int           // arXiv announcement days kept
 	ArxivCategories []string      // empty: arXiv off
 	ArxivRefresh    time.Duration
 	Timeout         time.Duration // one upstream request
 	PastWait        time.Duration // how long a request waits for a past listing (0: DefaultPastWait)
+	Retention       time.Duration // how long the state keeps what left the window (0: 30 days)
 }
 
 // Service keeps the store filled from Hugging Face and arXiv: pollers
 // for the HF window and the arXiv feed, arXiv category look-ups for HF
-// papers, and past listings on demand. It knows nothing of HTTP serving.
+// papers, and past listings on demand; and it keeps the state store
+// current, so a restart resumes where the last run stopped. It knows
+// nothing of HTTP serving.
 type Service struct {
 	cfg      Config
 	store    *feed.Store
@@ -32,31 +40,45 @@ type Service struct {
 	now      func() time.Time
 	hf       *hfSource
 	arxiv    *arxivSource
+	arxivAPI *scrape.ArxivClient
 	enricher *enricher
 	past     *Past
+	persist  *persister
+	backend  state.Backend
 
 	hfStatus, arxivStatus *Status
 	hfLoaded, arxivLoaded *Loaded
+
+	mu                  sync.Mutex
+	hfSched, arxivSched schedule
 
 	// onChange runs after a refresh that may have changed the data.
 	onChange func()
 }
 
 // New wires the sources. hf and arxiv are the upstream clients (each
-// with its own limiter); obs receives fetch counts; onChange (may be
-// nil) runs after each refresh, e.g. to warm indexes.
-func New(cfg Config, store *feed.Store, hf *scrape.HFClient, arxiv *scrape.ArxivClient, obs Observer, log *slog.Logger, now func() time.Time, onChange func()) *Service {
+// with its own limiter); backend keeps state across restarts (nil: in
+// memory only); obs receives fetch counts; onChange (may be nil) runs
+// after each refresh, e.g. to warm indexes.
+func New(cfg Config, store *feed.Store, backend state.Backend, hf *scrape.HFClient, arxiv *scrape.ArxivClient, obs Observer,
+	log *slog.Logger, now func() time.Time, onChange func()) *Service {
 	if obs == nil {
 		obs = Nop{}
 	}
 	if onChange == nil {
 		onChange = func() {}
 	}
+	if backend == nil {
+		backend = state.NewMemory()
+	}
 	if cfg.PastWait == 0 {
 		cfg.PastWait = DefaultPastWait
 	}
+	if cfg.Retention == 0 {
+		cfg.Retention = DefaultRetention
+	}
 	s := &Service{
-		cfg: cfg, store: store, log: log, now: now, onChange: onChange,
+		cfg: cfg, store: store, log: log, now: now, onChange: onChange, backend: backend, arxivAPI: arxiv,
 		hfStatus:    newStatus(feed.SourceHF, true),
 		arxivStatus: newStatus(feed.SourceArxiv, len(cfg.ArxivCategories) > 0),
 		hfLoaded:    newLoaded(),
@@ -70,29 +92,157 @@ func New(cfg Config, store *feed.Store, hf *scrape.HFClient, arxiv *scrape.Arxiv
 		client: arxiv, store: store, categories: cfg.ArxivCategories, status: s.arxivStatus,
 		obs: obs, log: log, now: now, onLoad: s.arxivLoaded.mark,
 	}
+	s.persist = newPersister(backend, store, log, obs, now)
+	s.persist.schedules = s.schedules
+	s.persist.fetched = s.fetched
 	s.enricher = newEnricher(arxiv, store, obs, log, now)
-	s.enricher.onChange = onChange
+	s.enricher.onChange = func() { onChange(); s.save() }
+	s.enricher.onUnknown = s.persist.unknown
 	s.past = &Past{
 		client: hf, store: store, obs: obs, log: log, now: now, refresh: cfg.Refresh, timeout: cfg.Timeout,
 		wait: cfg.PastWait, budget: rate.NewLimiter(rate.Every(PastRefill), pastBurst),
-		fetched: map[string]time.Time{}, attempted: map[string]time.Time{},
+		fetched: map[string]time.Time{}, attempted: map[string]time.Time{}, onLoad: s.save,
 	}
 	return s
 }
 
-// Start launches the pollers; they stop when ctx ends.
+// DefaultRetention is how long the state keeps papers after they left
+// the window.
+const DefaultRetention = 30 * 24 * time.Hour
+
+// Restore fills the store from the state saved by an earlier run: the
+// window's days, past listings still fresh, category look-ups, each
+// paper's change time and the sources' schedules. A source whose data
+// was restored counts as loaded, so the service is ready at once. It
+// returns how many papers the view holds.
+func (s *Service) Restore() (int, error) {
+	snap, err := s.backend.Load(func(key string) bool { return s.wanted(key) })
+	if err != nil {
+		s.log.Error("saved state unreadable; starting without it", "error", err)
+		if rerr := s.backend.Reset(); rerr != nil {
+			return 0, errors.Join(err, rerr)
+		}
+		return 0, nil
+	}
+	s.persist.restored(snap)
+	entries := map[string][]feed.Paper{}
+	for k, e := range snap.Entries {
+		entries[k] = e.Papers
+		if period, ok := strings.CutPrefix(k, feed.KeyPeriod); ok {
+			s.past.restore(period, e.Fetched)
+		}
+	}
+	cats := map[string][]string{}
+	for id, c := range snap.Categories {
+		if len(c.Cats) > 0 {
+			cats[id] = c.Cats
+		} else if !c.Unknown.IsZero() {
+			s.enricher.restoreUnknown(id, c.Unknown)
+		}
+	}
+	s.store.Restore(entries, cats, snap.Changed, s.past.ttl)
+	s.mu.Lock()
+	s.hfSched, s.arxivSched = decodeSchedule(snap.Fetch[feed.SourceHF]), decodeSchedule(snap.Fetch[feed.SourceArxiv])
+	hfSched, arxivSched := s.hfSched, s.arxivSched
+	s.mu.Unlock()
+	s.hf.restore(hfSched)
+	s.arxiv.restore(arxivSched)
+	if len(arxivSched.Validators) > 0 {
+		s.arxivAPI.SetValidators(arxivSched.Validators)
+	}
+	v := s.store.View()
+	if len(v.HFDays) > 0 {
+		s.hfLoaded.mark()
+		s.hf.publishStatus()
+	}
+	if len(v.ArxivDays) > 0 {
+		s.arxivLoaded.mark()
+		s.arxiv.publishStatus()
+	}
+	s.onChange()
+	return len(v.Papers), nil
+}
+
+// wanted picks what Restore reads: every entry but HF and arXiv days
+// older than the window could hold (the store keeps the newest days).
+func (s *Service) wanted(key string) bool {
+	day, ok := entryDay(key)
+	if !ok {
+		return true
+	}
+	keep := s.cfg.Days
+	if strings.HasPrefix(key, feed.KeyArxiv) {
+		keep = s.cfg.ArxivDays
+	}
+	// Weekends and holidays: a window of N listing days spans more.
+	return !day.Before(feed.DayOf(s.now()).AddDate(0, 0, -2*max(keep, 1)-7))
+}
+
+func entryDay(key string) (time.Time, bool) {
+	if !strings.HasPrefix(key, feed.KeyHF) && !strings.HasPrefix(key, feed.KeyArxiv) {
+		return time.Time{}, false
+	}
+	d, err := time.Parse(time.DateOnly, key[strings.IndexByte(key, '/')+1:])
+	return d, err == nil
+}
+
+// Start launches the pollers and the state's upkeep; they stop when ctx
+// ends. A source whose restored schedule says its next refresh is not
+// due yet waits until it is.
 func (s *Service) Start(ctx context.Context) {
-	arxiv := len(s.cfg.ArxivCategories) > 0
-	if arxiv {
+	s.mu.Lock()
+	hfDue, arxivDue := s.hfSched.NextDue, s.arxivSched.NextDue
+	s.mu.Unlock()
+	if len(s.cfg.ArxivCategories) > 0 {
 		go s.enricher.run(ctx)
 		ax := &poller{name: feed.SourceArxiv, interval: s.cfg.ArxivRefresh, minBackoff: min(30*time.Second, s.cfg.ArxivRefresh),
-			maxWait: s.cfg.RefreshPast, refresh: s.RefreshArxiv, status: s.arxivStatus, log: s.log, now: s.now}
+			maxWait: s.cfg.RefreshPast, refresh: s.RefreshArxiv, status: s.arxivStatus, log: s.log, now: s.now,
+			first: s.until(arxivDue)}
 		go ax.run(ctx)
 	}
 	p := &poller{name: feed.SourceHF, interval: s.cfg.Refresh, minBackoff: min(5*time.Second, s.cfg.Refresh),
-		maxWait: s.cfg.RefreshPast, refresh: s.RefreshHF, status: s.hfStatus, log: s.log, now: s.now}
+		maxWait: s.cfg.RefreshPast, refresh: s.RefreshHF, status: s.hfStatus, log: s.log, now: s.now,
+		first: s.until(hfDue)}
 	go p.run(ctx)
+	go s.upkeep(ctx)
 }
+
+func (s *Service) until(t time.Time) time.Duration {
+	if t.IsZero() {
+		return 0
+	}
+	return max(0, t.Sub(s.now()))
+}
+
+// upkeep retries a failed state write every minute and applies
+// retention at start and every six hours.
+func (s *Service) upkeep(ctx context.Context) {
+	s.persist.prune(s.cfg.Days, s.cfg.Retention)
+	retry := time.NewTicker(time.Minute)
+	defer retry.Stop()
+	prune := time.NewTicker(6 * time.Hour)
+	defer prune.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-retry.C:
+			s.save()
+		case <-prune.C:
+			s.persist.prune(s.cfg.Days, s.cfg.Retention)
+		}
+	}
+}
+
+// Close writes what is not saved yet and closes the state store; later
+// saves do nothing. Stop the pollers first.
+func (s *Service) Close() error {
+	err := s.persist.save()
+	s.persist.close()
+	return errors.Join(err, s.backend.Close())
+}
+
+func (s *Service) save() { _ = s.persist.save() } // a failure is logged and retried
 
 // RefreshHF runs one refresh of the HF window (the poller's step). later
 // asks the poller to wait longer than its interval.
@@ -100,7 +250,9 @@ func (s *Service) RefreshHF(ctx context.Context) (later time.Duration, err error
 	s.hfStatus.attempt(s.now())
 	later, err = s.hf.refresh(ctx)
 	s.hfStatus.finish(s.now(), err)
+	s.scheduled(&s.hfSched, err, max(later, s.cfg.Refresh))
 	s.onChange()
+	s.save()
 	if len(s.cfg.ArxivCategories) > 0 {
 		s.enricher.poke()
 	}
@@ -112,8 +264,47 @@ func (s *Service) RefreshArxiv(ctx context.Context) (later time.Duration, err er
 	s.arxivStatus.attempt(s.now())
 	later, err = s.arxiv.refresh(ctx)
 	s.arxivStatus.finish(s.now(), err)
+	s.scheduled(&s.arxivSched, err, max(later, s.cfg.ArxivRefresh))
 	s.onChange()
+	s.save()
 	return later, err
+}
+
+// scheduled records a refresh's outcome in a source's schedule: after a
+// success the next one is due after next.
+func (s *Service) scheduled(sc *schedule, err error, next time.Duration) {
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	sc.LastSuccess, sc.NextDue = now, now.Add(next)
+}
+
+// schedules are the sources' schedules as the state saves them.
+func (s *Service) schedules() map[string][]byte {
+	s.mu.Lock()
+	hf, ax := s.hfSched, s.arxivSched
+	s.mu.Unlock()
+	hf.Newest, hf.LastWalk = s.hf.state()
+	ax.Newest = s.arxiv.state()
+	ax.Validators = s.arxivAPI.Validators()
+	return map[string][]byte{feed.SourceHF: hf.encode(), feed.SourceArxiv: ax.encode()}
+}
+
+// fetched is when the page behind a state entry was fetched: a past
+// listing's own fetch, or for a day the source's last success.
+func (s *Service) fetched(key string) time.Time {
+	if period, ok := strings.CutPrefix(key, feed.KeyPeriod); ok {
+		return s.past.fetchedAt(period)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if strings.HasPrefix(key, feed.KeyArxiv) {
+		return s.arxivSched.LastSuccess
+	}
+	return s.now() // an HF day is saved right after it was fetched
 }
 
 // EnrichCategories looks up the arXiv categories of HF papers now (the
@@ -136,3 +327,9 @@ func (s *Service) Past() *Past { return s.past }
 func (s *Service) States() []SourceState {
 	return []SourceState{s.hfStatus.Snapshot(), s.arxivStatus.Snapshot()}
 }
+
+// StateStats is what the state store shows in /status.
+func (s *Service) StateStats() state.Stats { return s.backend.Stats() }
+
+// History returns a paper's recorded counts, oldest first.
+func (s *Service) History(id string) ([]state.Point, error) { return s.backend.History(id) }

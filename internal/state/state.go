@@ -101,29 +101,34 @@ func (c *Change) Empty() bool {
 
 // Stats is what /status and /metrics show of a backend.
 type Stats struct {
-	Kind      string    `json:"kind"` // "bolt" or "memory"
-	Path      string    `json:"path,omitempty"`
-	Size      int64     `json:"size_bytes"`
-	LastWrite time.Time `json:"last_write,omitzero"`
-	LastError string    `json:"last_error,omitempty"`
-	ErrorAt   time.Time `json:"last_error_at,omitzero"`
-	Writes    int64     `json:"writes"`
-	Errors    int64     `json:"write_errors"`
-	Papers    int       `json:"papers"`
+	Kind      string        `json:"kind"` // "bolt" or "memory"
+	Path      string        `json:"path,omitempty"`
+	Size      int64         `json:"size_bytes"`
+	LastWrite time.Time     `json:"last_write,omitzero"`
+	LastError string        `json:"last_error,omitempty"`
+	ErrorAt   time.Time     `json:"last_error_at,omitzero"`
+	Duration  time.Duration `json:"-"` // of the last write
+	Writes    int64         `json:"writes"`
+	Errors    int64         `json:"write_errors"`
+	Papers    int           `json:"papers"`
 }
 
 // Backend is a state store.
 type Backend interface {
-	// Load reads the whole state needed at start.
-	Load() (*Snapshot, error)
+	// Load reads the state needed at start: the entries want accepts
+	// (nil: all) and every paper's metadata, categories and newest point.
+	Load(want func(key string) bool) (*Snapshot, error)
 	// Save writes one change atomically.
 	Save(c *Change) error
 	// History returns a paper's points, oldest first.
 	History(id string) ([]Point, error)
-	// Prune drops entries whose key is older than keep allows (see
-	// Retention), with the papers only they held and their history, and
+	// Prune drops the entries keep refuses (given each entry's key and
+	// fetch time), with the papers only they held and their history, and
 	// thins old history. It returns how many papers it dropped.
-	Prune(now time.Time, keep func(key string) bool) (int, error)
+	Prune(now time.Time, keep func(key string, fetched time.Time) bool) (int, error)
 	Stats() Stats
+	// Reset discards a state Load could not read: the file is moved
+	// aside and a fresh one started.
+	Reset() error
 	Close() error
 }

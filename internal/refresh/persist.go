@@ -1,0 +1,198 @@
+package refresh
+
+import (
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"paperfeed/feed"
+	"paperfeed/internal/state"
+)
+
+// persister writes what the refresh side changed to the state store:
+// after every refresh, one transaction with the snapshots put since the
+// last save, the papers whose data changed, a history point for every
+// paper whose counts moved, the category look-ups and the sources'
+// schedules. A save that fails (a full or read-only disk) is kept and
+// retried with the next one; serving goes on from memory.
+type persister struct {
+	backend state.Backend
+	store   *feed.Store
+	log     *slog.Logger
+	obs     Observer
+	now     func() time.Time
+	// schedules returns the sources' schedules, by name, to save.
+	schedules func() map[string][]byte
+	// fetched returns when the upstream page behind an entry key was
+	// fetched.
+	fetched func(key string) time.Time
+
+	mu        sync.Mutex
+	pending   state.Change
+	changed   map[string]time.Time // as saved
+	firstSeen map[string]time.Time
+	last      map[string]state.Point
+	lastErr   string
+	closed    bool
+}
+
+// close makes later saves do nothing (the backend is closed).
+func (p *persister) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+}
+
+func newPersister(b state.Backend, store *feed.Store, log *slog.Logger, obs Observer, now func() time.Time) *persister {
+	p := &persister{backend: b, store: store, log: log, obs: obs, now: now,
+		changed: map[string]time.Time{}, firstSeen: map[string]time.Time{}, last: map[string]state.Point{},
+		schedules: func() map[string][]byte { return nil }, fetched: func(string) time.Time { return time.Time{} }}
+	p.reset()
+	return p
+}
+
+func (p *persister) reset() {
+	p.pending = state.Change{Put: map[string]state.Entry{}, Changed: map[string]time.Time{}, FirstSeen: map[string]time.Time{},
+		Categories: map[string]state.Categories{}, Points: map[string]state.Point{}, Fetch: map[string][]byte{}}
+}
+
+// restored takes what was loaded, so only later changes are written.
+func (p *persister) restored(s *state.Snapshot) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.changed, p.firstSeen, p.last = s.Changed, s.FirstSeen, s.Last
+}
+
+// unknown records that the arXiv API did not know a paper at t.
+func (p *persister) unknown(id string, t time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pending.Categories[id] = state.Categories{Unknown: t}
+}
+
+// save writes everything changed since the last successful save.
+func (p *persister) save() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil
+	}
+	now := p.now()
+	entries, cats := p.store.TakeDirty()
+	for k, papers := range entries {
+		p.pending.Put[k] = state.Entry{Papers: papers, Fetched: p.fetched(k)}
+	}
+	for id, c := range cats {
+		p.pending.Categories[id] = state.Categories{Cats: c}
+	}
+	for _, pp := range p.store.View().Papers {
+		if !p.changed[pp.ID].Equal(pp.Changed) {
+			p.pending.Changed[pp.ID] = pp.Changed
+		}
+		if _, ok := p.firstSeen[pp.ID]; !ok {
+			if _, ok := p.pending.FirstSeen[pp.ID]; !ok {
+				p.pending.FirstSeen[pp.ID] = now
+			}
+		}
+		if !pp.OnHF {
+			continue // counts are HF's
+		}
+		pt := state.PointOf(pp, now)
+		last, ok := p.last[pp.ID]
+		if pend, pending := p.pending.Points[pp.ID]; pending {
+			last, ok = pend, true
+		}
+		if !ok || !last.Same(pt) {
+			p.pending.Points[pp.ID] = pt
+		}
+	}
+	for name, v := range p.schedules() {
+		p.pending.Fetch[name] = v
+	}
+	if p.pending.Empty() {
+		return nil
+	}
+	p.pending.At = now
+	start := time.Now()
+	err := p.backend.Save(&p.pending)
+	p.obs.StateWrite(time.Since(start), p.backend.Stats().Size, err)
+	if err != nil {
+		if msg := err.Error(); msg != p.lastErr {
+			p.log.Error("state write failed; serving from memory, will retry", "error", err)
+			p.lastErr = msg
+		}
+		return err
+	}
+	if p.lastErr != "" {
+		p.log.Info("state write works again")
+		p.lastErr = ""
+	}
+	for id, t := range p.pending.Changed {
+		p.changed[id] = t
+	}
+	for id, t := range p.pending.FirstSeen {
+		p.firstSeen[id] = t
+	}
+	for id, pt := range p.pending.Points {
+		p.last[id] = pt
+	}
+	p.reset()
+	return nil
+}
+
+// prune applies retention: HF and arXiv days older than the window
+// plus retention, and past listings fetched longer than retention ago,
+// go, with the papers only they held and their history.
+func (p *persister) prune(days int, retention time.Duration) {
+	now := p.now()
+	oldestDay := feed.DayOf(now).AddDate(0, 0, -2*days).Add(-retention) // the window, with room for weekends
+	keep := func(key string, fetched time.Time) bool {
+		switch {
+		case strings.HasPrefix(key, feed.KeyHF), strings.HasPrefix(key, feed.KeyArxiv):
+			d, err := time.Parse(time.DateOnly, key[strings.IndexByte(key, '/')+1:])
+			return err != nil || !d.Before(oldestDay)
+		}
+		return now.Sub(fetched) < retention // a past listing
+	}
+	n, err := p.backend.Prune(now, keep)
+	if err != nil {
+		p.log.Warn("state retention pass failed; will retry", "error", err)
+		return
+	}
+	if n > 0 {
+		p.mu.Lock()
+		view := p.store.View()
+		for id := range p.last {
+			if view.ByID[id] == nil {
+				delete(p.last, id)
+				delete(p.changed, id)
+				delete(p.firstSeen, id)
+			}
+		}
+		p.mu.Unlock()
+		p.log.Info("state retention: dropped old papers", "papers", n)
+	}
+}
+
+// schedule is what a source remembers of its fetches, saved so that a
+// restart resumes the schedule instead of fetching everything again.
+type schedule struct {
+	Newest      time.Time            `json:"newest,omitzero"`       // newest listing or announcement day seen
+	LastWalk    time.Time            `json:"last_walk,omitzero"`    // HF: window last walked completely
+	LastSuccess time.Time            `json:"last_success,omitzero"` // last refresh that succeeded
+	NextDue     time.Time            `json:"next_due,omitzero"`     // when the next refresh is due
+	Validators  map[string][2]string `json:"validators,omitempty"`  // arXiv: ETag, Last-Modified per URL
+}
+
+func (s schedule) encode() []byte {
+	b, _ := json.Marshal(s)
+	return b
+}
+
+func decodeSchedule(b []byte) schedule {
+	var s schedule
+	_ = json.Unmarshal(b, &s) // an unreadable schedule is a fresh start
+	return s
+}

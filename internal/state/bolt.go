@@ -1,0 +1,541 @@
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// FileName is the state file's name in the data directory.
+const FileName = "paperfeed.db"
+
+// Buckets of the bolt file.
+var (
+	bMeta    = []byte("meta")    // format, written
+	bEntries = []byte("entries") // entry key -> Entry (JSON)
+	bRefs    = []byte("refs")    // entry key -> ref: the paper IDs it holds, when fetched (JSON)
+	bPapers  = []byte("papers")  // paper ID -> paperMeta (JSON)
+	bHistory = []byte("history") // paper ID -> []Point (JSON)
+	bLast    = []byte("last")    // paper ID -> newest Point (JSON)
+	bCats    = []byte("cats")    // paper ID -> Categories (JSON)
+	bFetch   = []byte("fetch")   // name -> refresh-side state (opaque)
+	buckets  = [][]byte{bMeta, bEntries, bRefs, bPapers, bHistory, bLast, bCats, bFetch}
+)
+
+// ref is what Prune reads of an entry without decoding its papers.
+type ref struct {
+	IDs     []string  `json:"ids"`
+	Fetched time.Time `json:"fetched,omitzero"`
+}
+
+type paperMeta struct {
+	Changed   time.Time `json:"c,omitzero"`
+	FirstSeen time.Time `json:"f,omitzero"`
+}
+
+// Bolt is the embedded state store: one bbolt file (a copy-on-write
+// B+tree whose transactions are fsync'd), safe for concurrent use.
+type Bolt struct {
+	db   *bolt.DB
+	path string
+	log  *slog.Logger
+	now  func() time.Time
+
+	mu    sync.Mutex
+	stats Stats
+}
+
+// OpenBolt opens (or creates) the state file in dir. A file that is not
+// a readable state (truncated, garbage, zero length, failed consistency
+// check) is moved aside as NAME.corrupt-TIMESTAMP, logged, and a fresh
+// one created. A file of a newer format is refused (ErrNewerFormat). An
+// error that is not about the file's content (no such directory, no
+// permission, a full disk, another process holding the lock) is
+// returned as it is.
+func OpenBolt(dir string, log *slog.Logger, now func() time.Time) (*Bolt, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("state directory: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	b, err := openBolt(path, log, now)
+	if err == nil || !isCorrupt(err) {
+		return b, err
+	}
+	if err := moveAside(path, err, log, now); err != nil {
+		return nil, err
+	}
+	return openBolt(path, log, now)
+}
+
+// moveAside renames an unreadable state file to NAME.corrupt-TIMESTAMP.
+func moveAside(path string, reason error, log *slog.Logger, now func() time.Time) error {
+	aside := path + ".corrupt-" + now().UTC().Format("20060102T150405.000Z")
+	if err := os.Rename(path, aside); err != nil {
+		return fmt.Errorf("state file %s is unreadable (%v) and could not be moved aside: %w", path, reason, err)
+	}
+	log.Error("state file unreadable; moved aside, starting with a fresh state", "path", path, "moved_to", aside, "reason", reason.Error())
+	return nil
+}
+
+// Reset moves the file aside and starts a fresh one (Load found content
+// it could not read).
+func (b *Bolt) Reset() error {
+	if err := b.db.Close(); err != nil {
+		return err
+	}
+	if err := moveAside(b.path, errors.New("content could not be decoded"), b.log, b.now); err != nil {
+		return err
+	}
+	nb, err := openBolt(b.path, b.log, b.now)
+	if err != nil {
+		return err
+	}
+	b.db = nb.db
+	return nil
+}
+
+// errCorrupt marks a state file whose content cannot be used.
+type errCorrupt struct{ err error }
+
+func (e errCorrupt) Error() string { return "unreadable state file: " + e.err.Error() }
+func (e errCorrupt) Unwrap() error { return e.err }
+
+func isCorrupt(err error) bool {
+	var c errCorrupt
+	return errors.As(err, &c)
+}
+
+func openBolt(path string, log *slog.Logger, now func() time.Time) (b *Bolt, err error) {
+	if fi, serr := os.Stat(path); serr == nil && fi.Size() == 0 {
+		return nil, errCorrupt{errors.New("zero-length file")}
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		switch {
+		case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
+			return nil, errCorrupt{err}
+		case errors.Is(err, berrors.ErrTimeout):
+			return nil, errLocked{fmt.Errorf("state file %s is locked by another process (another paperfeed on the same -data-dir?): %w", path, err)}
+		}
+		if fi, serr := os.Stat(path); serr == nil && fi.Mode().IsRegular() && isFormatError(err) {
+			return nil, errCorrupt{err}
+		}
+		return nil, fmt.Errorf("open state file %s: %w", path, err)
+	}
+	defer func() {
+		// A damaged page can make bbolt panic on access.
+		if p := recover(); p != nil {
+			_ = db.Close()
+			b, err = nil, errCorrupt{fmt.Errorf("%v", p)}
+		}
+		if err != nil && b == nil && db != nil {
+			_ = db.Close()
+		}
+	}()
+	if err := db.View(func(tx *bolt.Tx) error {
+		for e := range tx.Check() {
+			return e
+		}
+		return nil
+	}); err != nil {
+		return nil, errCorrupt{err}
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range buckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		m := tx.Bucket(bMeta)
+		v := m.Get([]byte("format"))
+		if v == nil {
+			return m.Put([]byte("format"), []byte(strconv.Itoa(FormatVersion)))
+		}
+		n, err := strconv.Atoi(string(v))
+		if err != nil {
+			return errCorrupt{fmt.Errorf("format %q", v)}
+		}
+		if n > FormatVersion {
+			return fmt.Errorf("%w: %s has format %d, this paperfeed reads up to %d; upgrade paperfeed or point -data-dir elsewhere",
+				ErrNewerFormat, path, n, FormatVersion)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	b = &Bolt{db: db, path: path, log: log, now: now, stats: Stats{Kind: "bolt", Path: path}}
+	b.refreshStats()
+	return b, nil
+}
+
+// isFormatError reports errors bbolt gives for a file too short to hold
+// its meta pages.
+func isFormatError(err error) bool {
+	s := err.Error()
+	for _, m := range []string{"file size too small", "invalid database", "meta", "page"} {
+		if strings.Contains(s, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// Load reads the state: the entries want accepts (nil: all), and every
+// paper's metadata, categories and newest point.
+func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
+	snap = &Snapshot{Entries: map[string]Entry{}, Changed: map[string]time.Time{}, FirstSeen: map[string]time.Time{},
+		Categories: map[string]Categories{}, Last: map[string]Point{}, Fetch: map[string][]byte{}}
+	defer func() {
+		if p := recover(); p != nil {
+			snap, err = nil, errCorrupt{fmt.Errorf("%v", p)}
+		}
+	}()
+	err = b.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bMeta).Get([]byte("written")); v != nil {
+			_ = snap.Written.UnmarshalText(v)
+		}
+		if err := tx.Bucket(bEntries).ForEach(func(k, v []byte) error {
+			if want != nil && !want(string(k)) {
+				return nil
+			}
+			var e Entry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("entry %s: %w", k, err)
+			}
+			snap.Entries[string(k)] = e
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bPapers).ForEach(func(k, v []byte) error {
+			var m paperMeta
+			if err := json.Unmarshal(v, &m); err != nil {
+				return fmt.Errorf("paper %s: %w", k, err)
+			}
+			if !m.Changed.IsZero() {
+				snap.Changed[string(k)] = m.Changed
+			}
+			if !m.FirstSeen.IsZero() {
+				snap.FirstSeen[string(k)] = m.FirstSeen
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bCats).ForEach(func(k, v []byte) error {
+			var c Categories
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("categories %s: %w", k, err)
+			}
+			snap.Categories[string(k)] = c
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bLast).ForEach(func(k, v []byte) error {
+			var p Point
+			if err := json.Unmarshal(v, &p); err != nil {
+				return fmt.Errorf("point %s: %w", k, err)
+			}
+			snap.Last[string(k)] = p
+			return nil
+		}); err != nil {
+			return err
+		}
+		return tx.Bucket(bFetch).ForEach(func(k, v []byte) error {
+			snap.Fetch[string(k)] = append([]byte(nil), v...)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, errCorrupt{err}
+	}
+	return snap, nil
+}
+
+// Save writes one change in one transaction.
+func (b *Bolt) Save(c *Change) (err error) {
+	start := time.Now()
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("state write: %v", p)
+		}
+		b.noteWrite(c.At, time.Since(start), err)
+	}()
+	return b.db.Update(func(tx *bolt.Tx) error {
+		entries, refs := tx.Bucket(bEntries), tx.Bucket(bRefs)
+		for k, e := range c.Put {
+			v, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			if err := entries.Put([]byte(k), v); err != nil {
+				return err
+			}
+			r := ref{IDs: make([]string, len(e.Papers)), Fetched: e.Fetched}
+			for i := range e.Papers {
+				r.IDs[i] = e.Papers[i].ID
+			}
+			if v, err = json.Marshal(r); err != nil {
+				return err
+			}
+			if err := refs.Put([]byte(k), v); err != nil {
+				return err
+			}
+		}
+		for _, k := range c.Delete {
+			if err := entries.Delete([]byte(k)); err != nil {
+				return err
+			}
+			if err := refs.Delete([]byte(k)); err != nil {
+				return err
+			}
+		}
+		papers := tx.Bucket(bPapers)
+		update := func(id string, f func(m *paperMeta)) error {
+			var m paperMeta
+			if v := papers.Get([]byte(id)); v != nil {
+				if err := json.Unmarshal(v, &m); err != nil {
+					return err
+				}
+			}
+			f(&m)
+			v, err := json.Marshal(m)
+			if err != nil {
+				return err
+			}
+			return papers.Put([]byte(id), v)
+		}
+		for id, t := range c.Changed {
+			if err := update(id, func(m *paperMeta) { m.Changed = t }); err != nil {
+				return err
+			}
+		}
+		for id, t := range c.FirstSeen {
+			if err := update(id, func(m *paperMeta) { m.FirstSeen = t }); err != nil {
+				return err
+			}
+		}
+		if err := putJSON(tx.Bucket(bCats), c.Categories); err != nil {
+			return err
+		}
+		if err := putJSON(tx.Bucket(bLast), c.Points); err != nil {
+			return err
+		}
+		history := tx.Bucket(bHistory)
+		for id, p := range c.Points {
+			var h []Point
+			if v := history.Get([]byte(id)); v != nil {
+				if err := json.Unmarshal(v, &h); err != nil {
+					return err
+				}
+			}
+			v, err := json.Marshal(append(h, p))
+			if err != nil {
+				return err
+			}
+			if err := history.Put([]byte(id), v); err != nil {
+				return err
+			}
+		}
+		fetch := tx.Bucket(bFetch)
+		for k, v := range c.Fetch {
+			if err := fetch.Put([]byte(k), v); err != nil {
+				return err
+			}
+		}
+		at, err := c.At.MarshalText()
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bMeta).Put([]byte("written"), at)
+	})
+}
+
+func putJSON[T any](bk *bolt.Bucket, m map[string]T) error {
+	for k, x := range m {
+		v, err := json.Marshal(x)
+		if err != nil {
+			return err
+		}
+		if err := bk.Put([]byte(k), v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// History returns a paper's points, oldest first.
+func (b *Bolt) History(id string) ([]Point, error) {
+	var h []Point
+	err := b.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bHistory).Get([]byte(id))
+		if v == nil {
+			return nil
+		}
+		return json.Unmarshal(v, &h)
+	})
+	return h, err
+}
+
+// Prune drops the entries keep refuses, then every paper no remaining
+// entry holds (metadata, categories, history), and thins history older
+// than thinAfter to the last point of each day.
+func (b *Bolt) Prune(now time.Time, keep func(key string, fetched time.Time) bool) (dropped int, err error) {
+	start := time.Now()
+	defer func() { b.noteWrite(now, time.Since(start), err) }()
+	err = b.db.Update(func(tx *bolt.Tx) error {
+		entries, refs := tx.Bucket(bEntries), tx.Bucket(bRefs)
+		held := map[string]bool{}
+		var gone [][]byte
+		if err := refs.ForEach(func(k, v []byte) error {
+			var r ref
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			if !keep(string(k), r.Fetched) {
+				gone = append(gone, append([]byte(nil), k...))
+				return nil
+			}
+			for _, id := range r.IDs {
+				held[id] = true
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, k := range gone {
+			if err := entries.Delete(k); err != nil {
+				return err
+			}
+			if err := refs.Delete(k); err != nil {
+				return err
+			}
+		}
+		for _, name := range [][]byte{bPapers, bHistory, bLast, bCats} {
+			bk := tx.Bucket(name)
+			var del [][]byte
+			if err := bk.ForEach(func(k, _ []byte) error {
+				if !held[string(k)] {
+					del = append(del, append([]byte(nil), k...))
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			if string(name) == string(bPapers) {
+				dropped = len(del)
+			}
+			for _, k := range del {
+				if err := bk.Delete(k); err != nil {
+					return err
+				}
+			}
+		}
+		return thinHistory(tx.Bucket(bHistory), now.Add(-thinAfter))
+	})
+	return dropped, err
+}
+
+// thinAfter is the age past which history keeps one point a day.
+const thinAfter = 7 * 24 * time.Hour
+
+func thinHistory(bk *bolt.Bucket, before time.Time) error {
+	type upd struct {
+		k []byte
+		v []byte
+	}
+	var ups []upd
+	if err := bk.ForEach(func(k, v []byte) error {
+		var h []Point
+		if err := json.Unmarshal(v, &h); err != nil {
+			return err
+		}
+		thin := Thin(h, before)
+		if len(thin) == len(h) {
+			return nil
+		}
+		nv, err := json.Marshal(thin)
+		if err != nil {
+			return err
+		}
+		ups = append(ups, upd{append([]byte(nil), k...), nv})
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, u := range ups {
+		if err := bk.Put(u.k, u.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Thin keeps, of the points before a time, only the last of each UTC
+// day; later points are kept as they are.
+func Thin(h []Point, before time.Time) []Point {
+	out := make([]Point, 0, len(h))
+	for i, p := range h {
+		if p.At.Before(before) && i+1 < len(h) && h[i+1].At.Before(before) &&
+			p.At.UTC().Truncate(24*time.Hour).Equal(h[i+1].At.UTC().Truncate(24*time.Hour)) {
+			continue // a later point of the same old day follows
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func (b *Bolt) noteWrite(at time.Time, d time.Duration, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err != nil {
+		b.stats.Errors++
+		b.stats.LastError = err.Error()
+		b.stats.ErrorAt = at
+		return
+	}
+	b.stats.Writes++
+	b.stats.LastWrite = at
+	b.stats.LastError = ""
+	b.stats.Duration = d
+	b.refreshStatsLocked()
+}
+
+func (b *Bolt) refreshStats() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.refreshStatsLocked()
+}
+
+func (b *Bolt) refreshStatsLocked() {
+	if fi, err := os.Stat(b.path); err == nil {
+		b.stats.Size = fi.Size()
+	}
+}
+
+// Stats returns what /status shows.
+func (b *Bolt) Stats() Stats {
+	b.mu.Lock()
+	st := b.stats
+	b.mu.Unlock()
+	_ = b.db.View(func(tx *bolt.Tx) error {
+		st.Papers = tx.Bucket(bPapers).Stats().KeyN
+		return nil
+	})
+	return st
+}
+
+// Close closes the file.
+func (b *Bolt) Close() error { return b.db.Close() }
