@@ -1,6 +1,9 @@
 package state
 
 import (
+	"bytes"
+	"encoding/binary"
+	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,11 +25,11 @@ const FileName = "paperfeed.db"
 // Buckets of the bolt file.
 var (
 	bMeta    = []byte("meta")    // format, written
-	bEntries = []byte("entries") // entry key -> Entry (JSON)
+	bEntries = []byte("entries") // entry key -> Entry (gob: several times faster to decode than JSON for thousands of papers)
 	bRefs    = []byte("refs")    // entry key -> ref: the paper IDs it holds, when fetched (JSON)
-	bPapers  = []byte("papers")  // paper ID -> paperMeta (JSON)
-	bHistory = []byte("history") // paper ID -> []Point (JSON)
-	bLast    = []byte("last")    // paper ID -> newest Point (JSON)
+	bPapers  = []byte("papers")  // paper ID -> changed, first seen (binary, see metaBytes)
+	bHistory = []byte("history") // paper ID "/" time -> one Point (binary, see pointBytes)
+	bLast    = []byte("last")    // paper ID -> newest Point with its time
 	bCats    = []byte("cats")    // paper ID -> Categories (JSON)
 	bFetch   = []byte("fetch")   // name -> refresh-side state (opaque)
 	buckets  = [][]byte{bMeta, bEntries, bRefs, bPapers, bHistory, bLast, bCats, bFetch}
@@ -38,9 +41,65 @@ type ref struct {
 	Fetched time.Time `json:"fetched,omitzero"`
 }
 
-type paperMeta struct {
-	Changed   time.Time `json:"c,omitzero"`
-	FirstSeen time.Time `json:"f,omitzero"`
+// Per-paper values are small fixed-size binary records: thousands are
+// written after a refresh, and a history point is one key of its own, so
+// appending one reads nothing.
+
+// metaBytes: changed, first seen (Unix nanoseconds, 0 for unknown).
+func metaBytes(changed, firstSeen time.Time) []byte {
+	b := make([]byte, 16)
+	binary.BigEndian.PutUint64(b, uint64(unixNano(changed)))
+	binary.BigEndian.PutUint64(b[8:], uint64(unixNano(firstSeen)))
+	return b
+}
+
+func parseMeta(b []byte) (changed, firstSeen time.Time, err error) {
+	if len(b) != 16 {
+		return changed, firstSeen, fmt.Errorf("paper record of %d bytes", len(b))
+	}
+	return fromUnixNano(int64(binary.BigEndian.Uint64(b))), fromUnixNano(int64(binary.BigEndian.Uint64(b[8:]))), nil
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// pointBytes: time, upvotes, comments, stars, code.
+func pointBytes(p Point) []byte {
+	b := make([]byte, 21)
+	binary.BigEndian.PutUint64(b, uint64(unixNano(p.At)))
+	binary.BigEndian.PutUint32(b[8:], uint32(max(0, p.Upvotes)))
+	binary.BigEndian.PutUint32(b[12:], uint32(max(0, p.Comments)))
+	binary.BigEndian.PutUint32(b[16:], uint32(max(0, p.Stars)))
+	if p.Code {
+		b[20] = 1
+	}
+	return b
+}
+
+func parsePoint(b []byte) (Point, error) {
+	if len(b) != 21 {
+		return Point{}, fmt.Errorf("history point of %d bytes", len(b))
+	}
+	return Point{At: fromUnixNano(int64(binary.BigEndian.Uint64(b))), Upvotes: int(binary.BigEndian.Uint32(b[8:])),
+		Comments: int(binary.BigEndian.Uint32(b[12:])), Stars: int(binary.BigEndian.Uint32(b[16:])), Code: b[20] == 1}, nil
+}
+
+// historyKey orders a paper's points by time under its ID.
+func historyKey(id string, at time.Time) []byte {
+	k := make([]byte, 0, len(id)+9)
+	k = append(append(k, id...), '/')
+	return binary.BigEndian.AppendUint64(k, uint64(unixNano(at)))
 }
 
 // Bolt is the embedded state store: one bbolt file (a copy-on-write
@@ -119,9 +178,11 @@ func openBolt(path string, log *slog.Logger, now func() time.Time) (b *Bolt, err
 	if fi, serr := os.Stat(path); serr == nil && fi.Size() == 0 {
 		return nil, errCorrupt{errors.New("zero-length file")}
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	db, err := openRecovering(path)
 	if err != nil {
 		switch {
+		case isCorrupt(err):
+			return nil, err
 		case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
 			return nil, errCorrupt{err}
 		case errors.Is(err, berrors.ErrTimeout):
@@ -142,12 +203,7 @@ func openBolt(path string, log *slog.Logger, now func() time.Time) (b *Bolt, err
 			_ = db.Close()
 		}
 	}()
-	if err := db.View(func(tx *bolt.Tx) error {
-		for e := range tx.Check() {
-			return e
-		}
-		return nil
-	}); err != nil {
+	if err := verify(db); err != nil {
 		return nil, errCorrupt{err}
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
@@ -177,6 +233,35 @@ func openBolt(path string, log *slog.Logger, now func() time.Time) (b *Bolt, err
 	b = &Bolt{db: db, path: path, log: log, now: now, stats: Stats{Kind: "bolt", Path: path}}
 	b.refreshStats()
 	return b, nil
+}
+
+// verify walks every bucket and key, in this goroutine, so a damaged
+// page shows as an error (bbolt's own Tx.Check panics in a goroutine of
+// its own on some damage, which would end the process).
+func verify(db *bolt.DB) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("damaged page: %v", p)
+		}
+	}()
+	return db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			return b.ForEach(func(k, v []byte) error { return nil })
+		})
+	})
+}
+
+// openRecovering opens the file; bbolt panics on some damaged pages
+// (a scrambled freelist), which is a corrupt file too. What such an open
+// left mapped is not reachable to close; it is freed when the process
+// ends.
+func openRecovering(path string) (db *bolt.DB, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			db, err = nil, errCorrupt{fmt.Errorf("%v", p)}
+		}
+	}()
+	return bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
 }
 
 // isFormatError reports errors bbolt gives for a file too short to hold
@@ -210,7 +295,7 @@ func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
 				return nil
 			}
 			var e Entry
-			if err := json.Unmarshal(v, &e); err != nil {
+			if err := gob.NewDecoder(bytes.NewReader(v)).Decode(&e); err != nil {
 				return fmt.Errorf("entry %s: %w", k, err)
 			}
 			snap.Entries[string(k)] = e
@@ -219,15 +304,15 @@ func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
 			return err
 		}
 		if err := tx.Bucket(bPapers).ForEach(func(k, v []byte) error {
-			var m paperMeta
-			if err := json.Unmarshal(v, &m); err != nil {
+			changed, firstSeen, err := parseMeta(v)
+			if err != nil {
 				return fmt.Errorf("paper %s: %w", k, err)
 			}
-			if !m.Changed.IsZero() {
-				snap.Changed[string(k)] = m.Changed
+			if !changed.IsZero() {
+				snap.Changed[string(k)] = changed
 			}
-			if !m.FirstSeen.IsZero() {
-				snap.FirstSeen[string(k)] = m.FirstSeen
+			if !firstSeen.IsZero() {
+				snap.FirstSeen[string(k)] = firstSeen
 			}
 			return nil
 		}); err != nil {
@@ -244,8 +329,8 @@ func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
 			return err
 		}
 		if err := tx.Bucket(bLast).ForEach(func(k, v []byte) error {
-			var p Point
-			if err := json.Unmarshal(v, &p); err != nil {
+			p, err := parsePoint(v)
+			if err != nil {
 				return fmt.Errorf("point %s: %w", k, err)
 			}
 			snap.Last[string(k)] = p
@@ -276,13 +361,15 @@ func (b *Bolt) Save(c *Change) (err error) {
 	return b.db.Update(func(tx *bolt.Tx) error {
 		entries, refs := tx.Bucket(bEntries), tx.Bucket(bRefs)
 		for k, e := range c.Put {
-			v, err := json.Marshal(e)
-			if err != nil {
+			var buf bytes.Buffer
+			if err := gob.NewEncoder(&buf).Encode(e); err != nil {
 				return err
 			}
-			if err := entries.Put([]byte(k), v); err != nil {
+			if err := entries.Put([]byte(k), buf.Bytes()); err != nil {
 				return err
 			}
+			var v []byte
+			var err error
 			r := ref{IDs: make([]string, len(e.Papers)), Fetched: e.Fetched}
 			for i := range e.Papers {
 				r.IDs[i] = e.Papers[i].ID
@@ -303,49 +390,43 @@ func (b *Bolt) Save(c *Change) (err error) {
 			}
 		}
 		papers := tx.Bucket(bPapers)
-		update := func(id string, f func(m *paperMeta)) error {
-			var m paperMeta
+		update := func(id string, changed, firstSeen time.Time) error {
 			if v := papers.Get([]byte(id)); v != nil {
-				if err := json.Unmarshal(v, &m); err != nil {
+				c, f, err := parseMeta(v)
+				if err != nil {
 					return err
 				}
+				if changed.IsZero() {
+					changed = c
+				}
+				if firstSeen.IsZero() {
+					firstSeen = f
+				}
 			}
-			f(&m)
-			v, err := json.Marshal(m)
-			if err != nil {
-				return err
-			}
-			return papers.Put([]byte(id), v)
+			return papers.Put([]byte(id), metaBytes(changed, firstSeen))
 		}
 		for id, t := range c.Changed {
-			if err := update(id, func(m *paperMeta) { m.Changed = t }); err != nil {
+			if err := update(id, t, c.FirstSeen[id]); err != nil {
 				return err
 			}
 		}
 		for id, t := range c.FirstSeen {
-			if err := update(id, func(m *paperMeta) { m.FirstSeen = t }); err != nil {
-				return err
+			if _, done := c.Changed[id]; !done {
+				if err := update(id, time.Time{}, t); err != nil {
+					return err
+				}
 			}
 		}
 		if err := putJSON(tx.Bucket(bCats), c.Categories); err != nil {
 			return err
 		}
-		if err := putJSON(tx.Bucket(bLast), c.Points); err != nil {
-			return err
-		}
-		history := tx.Bucket(bHistory)
+		last, history := tx.Bucket(bLast), tx.Bucket(bHistory)
 		for id, p := range c.Points {
-			var h []Point
-			if v := history.Get([]byte(id)); v != nil {
-				if err := json.Unmarshal(v, &h); err != nil {
-					return err
-				}
-			}
-			v, err := json.Marshal(append(h, p))
-			if err != nil {
+			v := pointBytes(p)
+			if err := last.Put([]byte(id), v); err != nil {
 				return err
 			}
-			if err := history.Put([]byte(id), v); err != nil {
+			if err := history.Put(historyKey(id, p.At), v); err != nil {
 				return err
 			}
 		}
@@ -379,12 +460,20 @@ func putJSON[T any](bk *bolt.Bucket, m map[string]T) error {
 // History returns a paper's points, oldest first.
 func (b *Bolt) History(id string) ([]Point, error) {
 	var h []Point
+	prefix := append([]byte(id), '/')
 	err := b.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bHistory).Get([]byte(id))
-		if v == nil {
-			return nil
+		c := tx.Bucket(bHistory).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if len(k) != len(prefix)+8 {
+				continue // another paper whose ID starts with this one and a slash
+			}
+			p, err := parsePoint(v)
+			if err != nil {
+				return fmt.Errorf("history of %s: %w", id, err)
+			}
+			h = append(h, p)
 		}
-		return json.Unmarshal(v, &h)
+		return nil
 	})
 	return h, err
 }
@@ -423,7 +512,7 @@ func (b *Bolt) Prune(now time.Time, keep func(key string, fetched time.Time) boo
 				return err
 			}
 		}
-		for _, name := range [][]byte{bPapers, bHistory, bLast, bCats} {
+		for _, name := range [][]byte{bPapers, bLast, bCats} {
 			bk := tx.Bucket(name)
 			var del [][]byte
 			if err := bk.ForEach(func(k, _ []byte) error {
@@ -443,7 +532,7 @@ func (b *Bolt) Prune(now time.Time, keep func(key string, fetched time.Time) boo
 				}
 			}
 		}
-		return thinHistory(tx.Bucket(bHistory), now.Add(-thinAfter))
+		return pruneHistory(tx.Bucket(bHistory), held, now.Add(-thinAfter))
 	})
 	return dropped, err
 }
@@ -451,32 +540,54 @@ func (b *Bolt) Prune(now time.Time, keep func(key string, fetched time.Time) boo
 // thinAfter is the age past which history keeps one point a day.
 const thinAfter = 7 * 24 * time.Hour
 
-func thinHistory(bk *bolt.Bucket, before time.Time) error {
-	type upd struct {
-		k []byte
-		v []byte
+// pruneHistory deletes the points of papers no entry holds, and thins
+// the others' points before a time to one a day.
+func pruneHistory(bk *bolt.Bucket, held map[string]bool, before time.Time) error {
+	var del [][]byte
+	var id string
+	var keys [][]byte
+	var points []Point
+	flush := func() {
+		if len(keys) == 0 {
+			return
+		}
+		if !held[id] {
+			del = append(del, keys...)
+		} else {
+			kept := map[int64]bool{}
+			for _, p := range Thin(points, before) {
+				kept[unixNano(p.At)] = true
+			}
+			for i, p := range points {
+				if !kept[unixNano(p.At)] {
+					del = append(del, keys[i])
+				}
+			}
+		}
+		keys, points = keys[:0:0], points[:0:0]
 	}
-	var ups []upd
 	if err := bk.ForEach(func(k, v []byte) error {
-		var h []Point
-		if err := json.Unmarshal(v, &h); err != nil {
-			return err
+		i := len(k) - 9 // ID, '/', 8 bytes of time
+		if i < 1 || k[i] != '/' {
+			return fmt.Errorf("history key %q", k)
 		}
-		thin := Thin(h, before)
-		if len(thin) == len(h) {
-			return nil
+		if string(k[:i]) != id {
+			flush()
+			id = string(k[:i])
 		}
-		nv, err := json.Marshal(thin)
+		p, err := parsePoint(v)
 		if err != nil {
 			return err
 		}
-		ups = append(ups, upd{append([]byte(nil), k...), nv})
+		keys = append(keys, append([]byte(nil), k...))
+		points = append(points, p)
 		return nil
 	}); err != nil {
 		return err
 	}
-	for _, u := range ups {
-		if err := bk.Put(u.k, u.v); err != nil {
+	flush()
+	for _, k := range del {
+		if err := bk.Delete(k); err != nil {
 			return err
 		}
 	}
