@@ -12,6 +12,7 @@ import (
 
 	"paperfeed/feed"
 	"paperfeed/internal/refresh"
+	"paperfeed/internal/state"
 	"paperfeed/internal/upstream"
 )
 
@@ -43,6 +44,12 @@ func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard,
 // (may be nil) stands in for the clock.
 func testApp(t testing.TB, upstreamURL string, now func() time.Time, mutate func(*Config)) *app {
 	t.Helper()
+	return testAppWith(t, upstreamURL, now, mutate, nil)
+}
+
+// testAppWith is testApp keeping its state in backend (nil: memory).
+func testAppWith(t testing.TB, upstreamURL string, now func() time.Time, mutate func(*Config), backend state.Backend) *app {
+	t.Helper()
 	cfg := testConfig(upstreamURL)
 	if mutate != nil {
 		mutate(&cfg)
@@ -50,7 +57,7 @@ func testApp(t testing.TB, upstreamURL string, now func() time.Time, mutate func
 	if now == nil {
 		now = time.Now
 	}
-	a := newApp(cfg, io.Discard, now, nil)
+	a := newApp(cfg, io.Discard, now, backend)
 	topics, err := loadTopics("")
 	if err != nil {
 		t.Fatal(err)
@@ -84,6 +91,14 @@ func testConfig(hfURL string) Config {
 		RefreshPast: 3 * time.Hour, HFURL: hfURL, Timeout: 2 * time.Second, RequestTimeout: 5 * time.Second,
 		StartupWait: 200 * time.Millisecond, CacheEntries: 100, CacheMB: 16, MaxRenders: 4,
 	}
+}
+
+// newServer serves an app's routes on loopback for the test's life.
+func newServer(t testing.TB, a *app) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(a.routes())
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 func newFixture(t *testing.T, mutate func(*Config)) *fixture {

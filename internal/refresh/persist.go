@@ -35,7 +35,16 @@ type persister struct {
 	firstSeen map[string]time.Time
 	last      map[string]state.Point
 	lastErr   string
+	lastErrAt time.Time
+	failures  int64
 	closed    bool
+}
+
+// failure is the last failed write, if the store has not worked since.
+func (p *persister) failure() (msg string, at time.Time, n int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lastErr, p.lastErrAt, p.failures
 }
 
 // close makes later saves do nothing (the backend is closed).
@@ -123,6 +132,8 @@ func (p *persister) save() error {
 			p.log.Error("state write failed; serving from memory, will retry", "error", err)
 			p.lastErr = msg
 		}
+		p.lastErrAt = now
+		p.failures++
 		return err
 	}
 	if p.lastErr != "" {
@@ -142,17 +153,30 @@ func (p *persister) save() error {
 	return nil
 }
 
-// prune applies retention: HF and arXiv days older than the window
-// plus retention, and past listings fetched longer than retention ago,
-// go, with the papers only they held and their history.
-func (p *persister) prune(days int, retention time.Duration) {
+// prune applies retention: HF and arXiv days that left the window more
+// than retention ago (older than the window's oldest day by that much),
+// and past listings fetched longer than retention ago, go, with the
+// papers only they held and their history.
+func (p *persister) prune(retention time.Duration) {
 	now := p.now()
-	oldestDay := feed.DayOf(now).AddDate(0, 0, -2*days).Add(-retention) // the window, with room for weekends
+	v := p.store.View()
+	cutoff := func(days []time.Time) time.Time {
+		oldest := feed.DayOf(now)
+		if n := len(days); n > 0 {
+			oldest = days[n-1]
+		}
+		return oldest.Add(-retention)
+	}
+	hfCut, axCut := cutoff(v.HFDays), cutoff(v.ArxivDays)
 	keep := func(key string, fetched time.Time) bool {
+		cut := hfCut
 		switch {
-		case strings.HasPrefix(key, feed.KeyHF), strings.HasPrefix(key, feed.KeyArxiv):
+		case strings.HasPrefix(key, feed.KeyArxiv):
+			cut = axCut
+			fallthrough
+		case strings.HasPrefix(key, feed.KeyHF):
 			d, err := time.Parse(time.DateOnly, key[strings.IndexByte(key, '/')+1:])
-			return err != nil || !d.Before(oldestDay)
+			return err != nil || !d.Before(cut)
 		}
 		return now.Sub(fetched) < retention // a past listing
 	}

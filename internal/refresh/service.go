@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -116,7 +117,12 @@ const DefaultRetention = 30 * 24 * time.Hour
 // was restored counts as loaded, so the service is ready at once. It
 // returns how many papers the view holds.
 func (s *Service) Restore() (int, error) {
-	snap, err := s.backend.Load(func(key string) bool { return s.wanted(key) })
+	keys, err := s.backend.Keys()
+	var snap *state.Snapshot
+	if err == nil {
+		want := s.wanted(keys)
+		snap, err = s.backend.Load(func(key string) bool { return want[key] })
+	}
 	if err != nil {
 		s.log.Error("saved state unreadable; starting without it", "error", err)
 		if rerr := s.backend.Reset(); rerr != nil {
@@ -163,27 +169,32 @@ func (s *Service) Restore() (int, error) {
 	return len(v.Papers), nil
 }
 
-// wanted picks what Restore reads: every entry but HF and arXiv days
-// older than the window could hold (the store keeps the newest days).
-func (s *Service) wanted(key string) bool {
-	day, ok := entryDay(key)
-	if !ok {
-		return true
+// wanted picks what Restore reads: every past listing, and of the HF
+// and arXiv days only the newest ones the window holds (older days stay
+// in the state for retention, not in memory).
+func (s *Service) wanted(keys []string) map[string]bool {
+	want := map[string]bool{}
+	var hf, ax []string
+	for _, k := range keys {
+		switch {
+		case strings.HasPrefix(k, feed.KeyHF):
+			hf = append(hf, k)
+		case strings.HasPrefix(k, feed.KeyArxiv):
+			ax = append(ax, k)
+		default:
+			want[k] = true
+		}
 	}
-	keep := s.cfg.Days
-	if strings.HasPrefix(key, feed.KeyArxiv) {
-		keep = s.cfg.ArxivDays
+	for _, days := range []struct {
+		keys []string
+		n    int
+	}{{hf, s.cfg.Days}, {ax, s.cfg.ArxivDays}} {
+		slices.Sort(days.keys) // "hf/YYYY-MM-DD": oldest first
+		for _, k := range days.keys[max(0, len(days.keys)-max(days.n, 1)):] {
+			want[k] = true
+		}
 	}
-	// Weekends and holidays: a window of N listing days spans more.
-	return !day.Before(feed.DayOf(s.now()).AddDate(0, 0, -2*max(keep, 1)-7))
-}
-
-func entryDay(key string) (time.Time, bool) {
-	if !strings.HasPrefix(key, feed.KeyHF) && !strings.HasPrefix(key, feed.KeyArxiv) {
-		return time.Time{}, false
-	}
-	d, err := time.Parse(time.DateOnly, key[strings.IndexByte(key, '/')+1:])
-	return d, err == nil
+	return want
 }
 
 // Start launches the pollers and the state's upkeep; they stop when ctx
@@ -193,6 +204,14 @@ func (s *Service) Start(ctx context.Context) {
 	s.mu.Lock()
 	hfDue, arxivDue := s.hfSched.NextDue, s.arxivSched.NextDue
 	s.mu.Unlock()
+	// A source with nothing restored fetches at once, whatever its
+	// schedule said.
+	if !s.hfLoaded.Done() {
+		hfDue = time.Time{}
+	}
+	if !s.arxivLoaded.Done() {
+		arxivDue = time.Time{}
+	}
 	if len(s.cfg.ArxivCategories) > 0 {
 		go s.enricher.run(ctx)
 		ax := &poller{name: feed.SourceArxiv, interval: s.cfg.ArxivRefresh, minBackoff: min(30*time.Second, s.cfg.ArxivRefresh),
@@ -217,7 +236,7 @@ func (s *Service) until(t time.Time) time.Duration {
 // upkeep retries a failed state write every minute and applies
 // retention at start and every six hours.
 func (s *Service) upkeep(ctx context.Context) {
-	s.persist.prune(s.cfg.Days, s.cfg.Retention)
+	s.persist.prune(s.cfg.Retention)
 	retry := time.NewTicker(time.Minute)
 	defer retry.Stop()
 	prune := time.NewTicker(6 * time.Hour)
@@ -229,7 +248,7 @@ func (s *Service) upkeep(ctx context.Context) {
 		case <-retry.C:
 			s.save()
 		case <-prune.C:
-			s.persist.prune(s.cfg.Days, s.cfg.Retention)
+			s.persist.prune(s.cfg.Retention)
 		}
 	}
 }
@@ -328,8 +347,16 @@ func (s *Service) States() []SourceState {
 	return []SourceState{s.hfStatus.Snapshot(), s.arxivStatus.Snapshot()}
 }
 
-// StateStats is what the state store shows in /status.
-func (s *Service) StateStats() state.Stats { return s.backend.Stats() }
+// StateStats is what the state store shows in /status, with the last
+// failed write.
+func (s *Service) StateStats() state.Stats {
+	st := s.backend.Stats()
+	if msg, at, n := s.persist.failure(); msg != "" {
+		st.LastError, st.ErrorAt = msg, at
+		st.Errors = max(st.Errors, n)
+	}
+	return st
+}
 
 // History returns a paper's recorded counts, oldest first.
 func (s *Service) History(id string) ([]state.Point, error) { return s.backend.History(id) }

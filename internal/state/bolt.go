@@ -276,6 +276,22 @@ func isFormatError(err error) bool {
 	return false
 }
 
+// Keys lists the entry keys, in byte order.
+func (b *Bolt) Keys() (keys []string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			keys, err = nil, errCorrupt{fmt.Errorf("%v", p)}
+		}
+	}()
+	err = b.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bRefs).ForEach(func(k, _ []byte) error {
+			keys = append(keys, string(k))
+			return nil
+		})
+	})
+	return keys, err
+}
+
 // Load reads the state: the entries want accepts (nil: all), and every
 // paper's metadata, categories and newest point.
 func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -25,6 +26,15 @@ func NewMemory() *Memory {
 func (m *Memory) Load(func(string) bool) (*Snapshot, error) {
 	return &Snapshot{Entries: map[string]Entry{}, Changed: map[string]time.Time{}, FirstSeen: map[string]time.Time{},
 		Categories: map[string]Categories{}, Last: map[string]Point{}, Fetch: map[string][]byte{}}, nil
+}
+
+// Keys lists the entries saved.
+func (m *Memory) Keys() ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	keys := slices.Collect(maps.Keys(m.held))
+	slices.Sort(keys)
+	return keys, nil
 }
 
 // Save keeps the history points and which entries hold which papers.

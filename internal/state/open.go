@@ -132,6 +132,13 @@ func (r *reopening) Stats() Stats {
 	return st
 }
 
+func (r *reopening) Keys() ([]string, error) {
+	if b := r.current(); b != nil {
+		return b.Keys()
+	}
+	return r.Memory.Keys()
+}
+
 func (r *reopening) Reset() error {
 	if b := r.current(); b != nil {
 		return b.Reset()

@@ -115,6 +115,8 @@ type Stats struct {
 
 // Backend is a state store.
 type Backend interface {
+	// Keys lists the entry keys held, in order, without reading them.
+	Keys() ([]string, error)
 	// Load reads the state needed at start: the entries want accepts
 	// (nil: all) and every paper's metadata, categories and newest point.
 	Load(want func(key string) bool) (*Snapshot, error)

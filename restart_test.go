@@ -1,0 +1,410 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"math/rand"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"paperfeed/internal/state"
+	"paperfeed/internal/upstream"
+)
+
+// service is paperfeed started by run() on loopback, stopped by stop
+// (what SIGTERM does).
+type service struct {
+	base string
+	stop func()
+	logs *syncBuffer
+}
+
+// siteEnv is the environment of a service against a replay of both
+// upstreams, keeping its state in dir.
+func siteEnv(site string, dir string) map[string]string {
+	return map[string]string{
+		"PAPERFEED_ADDR": "127.0.0.1:0", "PAPERFEED_HF_URL": site, "PAPERFEED_HF_INTERVAL": "0s",
+		"PAPERFEED_ARXIV_RSS_URL": site, "PAPERFEED_ARXIV_API_URL": site + "/api/query", "PAPERFEED_ARXIV_INTERVAL": "0s",
+		"PAPERFEED_ARXIV_CATEGORIES": "cs.AI,cs.CL,cs.CV,cs.LG", "PAPERFEED_BASE_URL": "http://paperfeed.test",
+		"PAPERFEED_LOG_LEVEL": "warn", "PAPERFEED_DATA_DIR": dir,
+	}
+}
+
+func runService(t *testing.T, vars map[string]string) *service {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	logs := &syncBuffer{}
+	go func() {
+		done <- run(ctx, nil, func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, logs, addr)
+	}()
+	var a string
+	select {
+	case a = <-addr:
+	case err := <-done:
+		cancel()
+		t.Fatalf("run: %v", err)
+	case <-time.After(10 * time.Second):
+		cancel()
+		t.Fatal("server did not start")
+	}
+	var once sync.Once
+	s := &service{base: "http://" + a, logs: logs}
+	s.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("run returned %v", err)
+			}
+		})
+	}
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *service) get(t *testing.T, path string) (int, http.Header, string) {
+	t.Helper()
+	resp, err := http.Get(s.base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+func (s *service) status(t *testing.T) serviceStatus {
+	t.Helper()
+	_, _, body := s.get(t, "/status")
+	var st serviceStatus
+	if err := json.Unmarshal([]byte(body), &st); err != nil {
+		t.Fatalf("status: %v", err)
+	}
+	return st
+}
+
+// settled waits until both sources loaded and the data stopped changing
+// (the category look-ups after the HF refresh change it once more).
+func (s *service) settled(t *testing.T) {
+	t.Helper()
+	last, since := uint64(0), time.Now()
+	waitFor(t, "the data to settle", func() bool {
+		st := s.status(t)
+		if !st.Ready || len(st.Sources) < 2 || st.Sources[1].Items == 0 {
+			return false
+		}
+		if st.DataVersion != last {
+			last, since = st.DataVersion, time.Now()
+			return false
+		}
+		return time.Since(since) > 400*time.Millisecond
+	})
+}
+
+// upstreamHits counts every request the replay received.
+func upstreamHits(site *upstream.Site) int {
+	n := 0
+	for _, h := range []map[string]int{site.HF.Hits(), site.Arxiv.Hits()} {
+		for _, c := range h {
+			n += c
+		}
+	}
+	return n
+}
+
+var restartPaths = []string{
+	"/feed.rss", "/feed.atom", "/feed.json", "/feed.json?source=all&limit=500", "/feed.rss?source=arxiv&category=cs.CL",
+	"/topics/agents.atom", "/feed.rss?date=2026-08-12", "/feed.json?week=2026-W34", "/huggingface/daily-papers/date/5",
+}
+
+// A restart with a fresh state is ready at once, serves byte-identical
+// feeds with the same validators, and asks the upstreams nothing until
+// a refresh is due.
+func TestRestartWithFreshStateChangesNothing(t *testing.T) {
+	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := newUpstream(t, site)
+	dir := t.TempDir()
+	first := runService(t, siteEnv(up, dir))
+	first.settled(t)
+	type answer struct{ body, etag, modified string }
+	before := map[string]answer{}
+	for _, p := range restartPaths {
+		code, h, body := first.get(t, p)
+		if code != 200 {
+			t.Fatalf("%s: %d %.200s", p, code, body)
+		}
+		before[p] = answer{body, h.Get("ETag"), h.Get("Last-Modified")}
+	}
+	first.stop()
+	hits := upstreamHits(site)
+
+	start := time.Now()
+	second := runService(t, siteEnv(up, dir))
+	waitFor(t, "ready after the restart", func() bool { code, _, _ := second.get(t, "/readyz"); return code == 200 })
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("ready %s after the restart, want under 1s", d)
+	}
+	for _, p := range restartPaths {
+		code, h, body := second.get(t, p)
+		b := before[p]
+		if code != 200 || body != b.body || h.Get("ETag") != b.etag || h.Get("Last-Modified") != b.modified {
+			t.Errorf("%s after the restart: %d, same bytes %v, ETag %s (was %s), Last-Modified %s (was %s)",
+				p, code, body == b.body, h.Get("ETag"), b.etag, h.Get("Last-Modified"), b.modified)
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := upstreamHits(site) - hits; n != 0 {
+		t.Errorf("%d upstream requests after a restart with fresh state, want 0 (HF %v, arXiv %v)", n, site.HF.Hits(), site.Arxiv.Hits())
+	}
+	st := second.status(t)
+	if st.Store.Kind != "bolt" || st.Store.Path != filepath.Join(dir, state.FileName) || st.Store.Size == 0 || st.Store.LastError != "" {
+		t.Errorf("/status store: %+v", st.Store)
+	}
+	if st.Sources[0].NextFetch.IsZero() || time.Until(st.Sources[0].NextFetch) < 10*time.Minute {
+		t.Errorf("HF's next fetch is %v, want the restored schedule (about 15 minutes on)", st.Sources[0].NextFetch)
+	}
+	_, _, metrics := second.get(t, "/metrics")
+	for _, m := range []string{"paperfeed_state_size_bytes", "paperfeed_state_write_duration_seconds", "paperfeed_state_write_errors_total"} {
+		if !strings.Contains(metrics, m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
+	}
+}
+
+// A state older than the refresh interval is served at once (ready, the
+// same feed) while a refresh runs in the background.
+func TestRestartWithStaleStateServesThenRefreshes(t *testing.T) {
+	hf := replayHF(t)
+	up := newUpstream(t, hf)
+	dir := t.TempDir()
+	now := time.Now()
+	clock := func() time.Time { return now }
+	open := func() state.Backend {
+		b, err := state.Open(dir, discardLog(), clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	a := testAppWith(t, up, clock, nil, open())
+	if _, err := a.refresh.RefreshHF(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{app: a, hf: hf, srv: newServer(t, a)}
+	resp, body := f.get(t, "/feed.atom")
+	if err := a.refresh.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	now = now.Add(time.Hour) // four refresh intervals later
+	hf.SetFault("/papers", upstream.Fault{Slow: 500 * time.Millisecond})
+	b := testAppWith(t, up, clock, nil, open())
+	if _, err := b.refresh.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	hits := hf.Total()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.refresh.Start(ctx)
+	g := &fixture{app: b, hf: hf, srv: newServer(t, b)}
+	start := time.Now()
+	resp2, body2 := g.get(t, "/feed.atom")
+	if d := time.Since(start); d > 300*time.Millisecond || resp2.StatusCode != 200 {
+		t.Errorf("stale state: %d after %s, want 200 at once", resp2.StatusCode, d)
+	}
+	if string(body2) != string(body) || resp2.Header.Get("ETag") != resp.Header.Get("ETag") {
+		t.Error("stale state: the feed changed before any refresh")
+	}
+	waitFor(t, "the background refresh", func() bool { return hf.Total() > hits })
+	cancel()
+	if err := b.refresh.Close(); err != nil {
+		t.Error(err)
+	}
+}
+
+// A store whose writes fail (a full disk) keeps serving from memory,
+// shows the error, and writes everything once it works again.
+func TestFailingStateWritesKeepServing(t *testing.T) {
+	hf := replayHF(t)
+	up := newUpstream(t, hf)
+	fb := &failingBackend{Memory: state.NewMemory(), fail: true}
+	a := testAppWith(t, up, nil, nil, fb)
+	if _, err := a.refresh.RefreshHF(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{app: a, hf: hf, srv: newServer(t, a)}
+	if resp, _ := f.get(t, "/feed.rss"); resp.StatusCode != 200 {
+		t.Errorf("feed with a failing store: %d", resp.StatusCode)
+	}
+	_, body := f.get(t, "/status")
+	if !strings.Contains(string(body), "no space left on device") {
+		t.Errorf("/status does not show the failing store: %s", body)
+	}
+	_, metrics := f.get(t, "/metrics")
+	if !strings.Contains(string(metrics), "paperfeed_state_write_errors_total 1") {
+		t.Error("/metrics does not count the failed write")
+	}
+	fb.setFail(false)
+	if err := a.refresh.Close(); err != nil { // the final write carries everything
+		t.Fatal(err)
+	}
+	if fb.puts == 0 || fb.points == 0 {
+		t.Errorf("after recovery the store got %d entries and %d points", fb.puts, fb.points)
+	}
+}
+
+type failingBackend struct {
+	*state.Memory
+	mu           sync.Mutex
+	fail         bool
+	puts, points int
+}
+
+func (f *failingBackend) setFail(b bool) { f.mu.Lock(); f.fail = b; f.mu.Unlock() }
+
+func (f *failingBackend) Save(c *state.Change) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail {
+		return &os.PathError{Op: "write", Path: "paperfeed.db", Err: syscall.ENOSPC}
+	}
+	f.puts += len(c.Put)
+	f.points += len(c.Points)
+	return f.Memory.Save(c)
+}
+
+func (f *failingBackend) Stats() state.Stats { return f.Memory.Stats() }
+
+// A data directory that cannot be used (here: a file stands where it
+// should be) does not stop the service: it serves from memory and says so.
+func TestUnusableDataDirServes(t *testing.T) {
+	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := newUpstream(t, site)
+	blocker := filepath.Join(t.TempDir(), "data")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := runService(t, siteEnv(up, blocker))
+	waitFor(t, "ready", func() bool { code, _, _ := s.get(t, "/readyz"); return code == 200 })
+	if code, _, _ := s.get(t, "/feed.rss"); code != 200 {
+		t.Errorf("feed: %d", code)
+	}
+	st := s.status(t)
+	if !strings.Contains(st.Store.Kind, "unavailable") || !strings.Contains(st.Store.LastError, "not a directory") {
+		t.Errorf("/status store: %+v", st.Store)
+	}
+}
+
+// kill -9 of a real process at random moments, also in the middle of
+// writes, repeated: every next start finds a consistent state.
+func TestKill9KeepsStateConsistent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills processes")
+	}
+	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.Arxiv.UseBigFeed(3000) // large writes: more moments to be killed in
+	up := newUpstream(t, site)
+	dir := t.TempDir()
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	day := time.Date(2026, 8, 24, 0, 0, 0, 0, time.UTC)
+	for round := range 8 {
+		cmd, base, logs := startChild(t, siteEnv(up, dir))
+		// Past listings, each a write, while the first refreshes write too.
+		var wg sync.WaitGroup
+		for i := range 8 {
+			d := day.AddDate(0, 0, round*8+i).Format(time.DateOnly)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if resp, err := http.Get(base + "/feed.rss?date=" + d); err == nil {
+					resp.Body.Close()
+				}
+			}()
+		}
+		time.Sleep(time.Duration(rng.Intn(1500)) * time.Millisecond)
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait() // killed: its exit status is the signal
+		wg.Wait()
+		if strings.Contains(logs.String(), "moved aside") {
+			t.Fatalf("round %d: the state was found unreadable:\n%s", round, logs.String())
+		}
+	}
+	// The last state opens, reads, and serves.
+	b, err := state.OpenBolt(dir, discardLog(), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := b.Load(nil)
+	if err != nil {
+		t.Fatalf("state after the kills: %v", err)
+	}
+	b.Close()
+	if aside, _ := filepath.Glob(filepath.Join(dir, "*.corrupt-*")); len(aside) > 0 {
+		t.Errorf("a state was moved aside: %v", aside)
+	}
+	s := runService(t, siteEnv(up, dir))
+	waitFor(t, "ready", func() bool { code, _, _ := s.get(t, "/readyz"); return code == 200 })
+	if code, _, body := s.get(t, "/feed.json?source=all&limit=5"); code != 200 || !strings.Contains(body, `"items"`) {
+		t.Errorf("after the kills: %d %.200s", code, body)
+	}
+	t.Logf("state after 8 kills: %d entries, %d papers with change times", len(snap.Entries), len(snap.Changed))
+}
+
+// startChild runs paperfeed as a child process (TestMain runs main) and
+// waits until it listens.
+func startChild(t *testing.T, vars map[string]string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "PAPERFEED_RUN_MAIN=1")
+	for k, v := range vars {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Env = append(cmd.Env, "PAPERFEED_ADDR="+addr)
+	logs := &syncBuffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	base := "http://" + addr
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			return cmd, base, logs
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("child did not start:\n%s", logs.String())
+	return nil, "", nil
+}
