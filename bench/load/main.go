@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -39,6 +40,9 @@ import (
 	"strings"
 	"time"
 
+	"paperfeed/feed"
+	"paperfeed/internal/recorded"
+	"paperfeed/internal/state"
 	"paperfeed/internal/upstream"
 )
 
@@ -56,6 +60,7 @@ func main() {
 		distinct = flag.Int("distinct", 20000, "distinct URLs in scenario (c)")
 		out      = flag.String("out", "", "also write the results table (Markdown) to this file")
 		only     = flag.String("only", "abcd", "scenarios to run")
+		month    = flag.Int("state-days", 30, "days of older papers and history in the state store paperfeed starts with (0: no data directory)")
 	)
 	flag.Parse()
 	if _, err := exec.LookPath("wrk"); err != nil {
@@ -83,18 +88,38 @@ func main() {
 	}
 
 	pfAddr := freeAddr()
-	pf := exec.Command(bin)
-	pf.Env = append(os.Environ(),
-		"PAPERFEED_ADDR="+pfAddr, "PAPERFEED_HF_URL="+upURL, "PAPERFEED_HF_INTERVAL=0s",
-		"PAPERFEED_ARXIV_RSS_URL="+upURL, "PAPERFEED_ARXIV_API_URL="+upURL+"/api/query", "PAPERFEED_ARXIV_INTERVAL=0s",
-		"PAPERFEED_REFRESH=1h", "PAPERFEED_REFRESH_PAST=6h", "PAPERFEED_ARXIV_REFRESH=6h", "PAPERFEED_LOG_LEVEL=warn",
-		"PAPERFEED_BASE_URL=http://paperfeed.local")
-	pf.Stderr = os.Stderr
-	if err := pf.Start(); err != nil {
-		log.Fatal(err)
+	dataDir := ""
+	if *month > 0 {
+		dataDir = filepath.Join(tmp, "data")
 	}
-	defer pf.Process.Kill()
+	start := func() *exec.Cmd {
+		pf := exec.Command(bin)
+		pf.Env = append(os.Environ(),
+			"PAPERFEED_ADDR="+pfAddr, "PAPERFEED_HF_URL="+upURL, "PAPERFEED_HF_INTERVAL=0s",
+			"PAPERFEED_ARXIV_RSS_URL="+upURL, "PAPERFEED_ARXIV_API_URL="+upURL+"/api/query", "PAPERFEED_ARXIV_INTERVAL=0s",
+			"PAPERFEED_REFRESH=1h", "PAPERFEED_REFRESH_PAST=6h", "PAPERFEED_ARXIV_REFRESH=6h", "PAPERFEED_LOG_LEVEL=warn",
+			"PAPERFEED_BASE_URL=http://paperfeed.local", "PAPERFEED_DATA_DIR="+dataDir,
+			// The replay has one (large) arXiv day; the state's older arXiv
+			// days stay on disk, as a month-old instance's do.
+			"PAPERFEED_ARXIV_DAYS=1")
+		pf.Stderr = os.Stderr
+		if err := pf.Start(); err != nil {
+			log.Fatal(err)
+		}
+		return pf
+	}
 	base := "http://" + pfAddr
+	if *month > 0 {
+		// A first run saves the window; a month of older papers and
+		// history is added behind it; the measured run starts from that.
+		pf := start()
+		waitLoaded(base, *items)
+		must(pf.Process.Signal(os.Interrupt))
+		must(pf.Wait())
+		fillState(dataDir, *month)
+	}
+	pf := start()
+	defer pf.Process.Kill()
 	papers := waitLoaded(base, *items)
 	quiet(site)
 	hitsBefore := total(site)
@@ -187,8 +212,12 @@ func main() {
 		row{"(d) conditional, 304 (baseline: full answers)", res["d"], res["d baseline"], rf("d"), ">= 1.00"},
 	)
 	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "Machine: %s, %d CPUs, %s; wrk -t%d -c%d -d%s, %d rounds: req/s and latency are medians, ratios the median of the rounds' paired ratios; %d papers loaded (%d HF days + %d arXiv).\n\n",
-		cpuModel(), runtime.NumCPU(), runtime.Version(), *threads, *conns, *duration, *rounds, papers, 7, *items)
+	stateNote := "no state store"
+	if *month > 0 {
+		stateNote = fmt.Sprintf("a state store holding %d older days of papers and history", *month)
+	}
+	fmt.Fprintf(&buf, "Machine: %s, %d CPUs, %s; wrk -t%d -c%d -d%s, %d rounds: req/s and latency are medians, ratios the median of the rounds' paired ratios; %d papers loaded (%d HF days + %d arXiv), %s.\n\n",
+		cpuModel(), runtime.NumCPU(), runtime.Version(), *threads, *conns, *duration, *rounds, papers, 7, *items, stateNote)
 	fmt.Fprintln(&buf, "| scenario | paperfeed req/s | p50 | p99 | baseline req/s | p50 | p99 | ratio | target |")
 	fmt.Fprintln(&buf, "|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
@@ -381,6 +410,24 @@ func waitUp(url string) {
 }
 
 // waitLoaded waits until paperfeed holds the 7 HF days and the arXiv day.
+// fillState adds days of older papers and history to a saved state,
+// ending the day before the oldest window day of the replay.
+func fillState(dir string, days int) {
+	b, err := state.OpenBolt(dir, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	must(err)
+	ps, err := recorded.All("testdata")
+	must(err)
+	ptrs := make([]*feed.Paper, len(ps))
+	for i := range ps {
+		ptrs[i] = &ps[i]
+	}
+	oldest := upstream.DefaultDays()[6].Date
+	must(state.FillMonth(b, ptrs, oldest, days, 50, 1000))
+	st := b.Stats()
+	must(b.Close())
+	log.Printf("state: %d days of older papers and history added; %d papers, %.1f MB", days, st.Papers, float64(st.Size)/(1<<20))
+}
+
 func waitLoaded(base string, arxivItems int) int {
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -386,4 +387,44 @@ func TestHistoryKeysWithSlashes(t *testing.T) {
 	if _, err := b.Prune(t0, func(string, time.Time) bool { return true }); err != nil {
 		t.Errorf("prune over slashed keys: %v", err)
 	}
+}
+
+// The size of a month: 30 days of Hugging Face (50 papers a day) and
+// the default four arXiv categories (about 1,000 papers a weekday), with
+// hourly history for three days per HF paper. The README quotes the
+// figure this logs; the test fails if it grows past 200 MB.
+func TestMonthSize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a month of state")
+	}
+	dir := t.TempDir()
+	b := open(t, dir)
+	ps, err := recorded.All(filepath.Join("..", "..", "testdata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ptrs := make([]*feed.Paper, len(ps))
+	for i := range ps {
+		ptrs[i] = &ps[i]
+	}
+	if err := FillMonth(b, ptrs, day("2026-08-21"), 30, 50, 1000); err != nil {
+		t.Fatal(err)
+	}
+	st := b.Stats()
+	b.Close()
+	t.Logf("a month of state: %d papers, %.1f MB", st.Papers, float64(st.Size)/(1<<20))
+	if st.Size > 200<<20 {
+		t.Errorf("a month of state takes %d bytes", st.Size)
+	}
+	start := time.Now()
+	b = open(t, dir)
+	defer b.Close()
+	keys, err := b.Keys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Load(func(k string) bool { return slices.Contains(keys[len(keys)-14:], k) }); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("open and read the newest 14 entries of a month: %s", time.Since(start).Round(time.Millisecond))
 }
