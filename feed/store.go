@@ -334,6 +334,16 @@ func (s *Store) TakeDirty() (entries map[string][]Paper, cats map[string][]strin
 	return entries, cats
 }
 
+// MarkAllDirty marks every snapshot held dirty, so the next TakeDirty
+// returns all of them (after the state store started afresh).
+func (s *Store) MarkAllDirty() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range s.c.Items() {
+		s.dirty[k] = true
+	}
+}
+
 // Restore fills the store from a saved state: day and period snapshots
 // by key (a period is kept for periodTTL of its key; 0 drops it),
 // category look-ups, and each paper's last change time. It publishes a

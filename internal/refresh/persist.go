@@ -127,6 +127,20 @@ func (p *persister) save() error {
 	start := time.Now()
 	err := p.backend.Save(&p.pending)
 	p.obs.StateWrite(time.Since(start), p.backend.Stats().Size, err)
+	if err != nil && state.IsCorrupt(err) {
+		// A damaged page met while writing: start a fresh file holding
+		// everything in memory.
+		p.log.Error("state file damaged; starting a fresh one", "error", err)
+		if rerr := p.backend.Reset(); rerr == nil {
+			p.store.MarkAllDirty()
+			p.changed, p.firstSeen, p.last = map[string]time.Time{}, map[string]time.Time{}, map[string]state.Point{}
+			p.reset()
+			p.mu.Unlock()
+			err = p.save()
+			p.mu.Lock()
+			return err
+		}
+	}
 	if err != nil {
 		if msg := err.Error(); msg != p.lastErr {
 			p.log.Error("state write failed; serving from memory, will retry", "error", err)

@@ -1,6 +1,7 @@
 package refresh
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -84,3 +85,45 @@ func TestPersistHistoryAndRetention(t *testing.T) {
 		t.Errorf("60-day retention dropped a day 39 days out: %v", keys)
 	}
 }
+
+// A damaged file met while writing: the store starts afresh and the
+// next write carries everything held in memory.
+func TestPersistResetsADamagedStore(t *testing.T) {
+	now := time.Date(2026, 8, 21, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	store := feed.NewStore(7, 7, clock)
+	b := &damagedOnce{Memory: state.NewMemory(), left: 1}
+	p := newPersister(b, store, discardLog(), Nop{}, clock)
+	d := now.Truncate(24 * time.Hour)
+	store.PutHFDay(d, []feed.Paper{paper("2608.00001", d, 1)})
+	store.PutHFDay(d.AddDate(0, 0, -1), []feed.Paper{paper("2608.00002", d.AddDate(0, 0, -1), 2)})
+	if err := p.save(); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Hour)
+	store.PutHFDay(d, []feed.Paper{paper("2608.00001", d, 5)}) // one day changes; the file is found damaged
+	if err := p.save(); err != nil {
+		t.Fatalf("save after the reset: %v", err)
+	}
+	if b.resets != 1 || len(b.last.Put) != 2 || len(b.last.Changed) != 2 {
+		t.Errorf("after the reset: %d resets, the write carried %d entries and %d papers, want 1, 2, 2", b.resets, len(b.last.Put), len(b.last.Changed))
+	}
+}
+
+type damagedOnce struct {
+	*state.Memory
+	saves, left, resets int
+	last                state.Change
+}
+
+func (d *damagedOnce) Save(c *state.Change) error {
+	d.saves++
+	if d.saves == 2 && d.left > 0 {
+		d.left--
+		return fmt.Errorf("write: %w", state.ErrCorrupt)
+	}
+	d.last = *c
+	return d.Memory.Save(c)
+}
+
+func (d *damagedOnce) Reset() error { d.resets++; return d.Memory.Reset() }

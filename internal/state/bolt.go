@@ -166,13 +166,22 @@ func (b *Bolt) Reset() error {
 // errCorrupt marks a state file whose content cannot be used.
 type errCorrupt struct{ err error }
 
-func (e errCorrupt) Error() string { return "unreadable state file: " + e.err.Error() }
-func (e errCorrupt) Unwrap() error { return e.err }
+func (e errCorrupt) Error() string        { return "unreadable state file: " + e.err.Error() }
+func (e errCorrupt) Unwrap() error        { return e.err }
+func (e errCorrupt) Is(target error) bool { return target == ErrCorrupt }
+
+// ErrCorrupt is matched (errors.Is) by every error that means the state
+// file's content is damaged and the file should be reset.
+var ErrCorrupt = errors.New("state file damaged")
 
 func isCorrupt(err error) bool {
 	var c errCorrupt
 	return errors.As(err, &c)
 }
+
+// IsCorrupt reports whether err means the state file's content is
+// damaged (the file should be reset).
+func IsCorrupt(err error) bool { return errors.Is(err, ErrCorrupt) }
 
 func openBolt(path string, log *slog.Logger, now func() time.Time) (b *Bolt, err error) {
 	if fi, serr := os.Stat(path); serr == nil && fi.Size() == 0 {
@@ -203,9 +212,6 @@ func openBolt(path string, log *slog.Logger, now func() time.Time) (b *Bolt, err
 			_ = db.Close()
 		}
 	}()
-	if err := verify(db); err != nil {
-		return nil, errCorrupt{err}
-	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, name := range buckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
@@ -233,22 +239,6 @@ func openBolt(path string, log *slog.Logger, now func() time.Time) (b *Bolt, err
 	b = &Bolt{db: db, path: path, log: log, now: now, stats: Stats{Kind: "bolt", Path: path}}
 	b.refreshStats()
 	return b, nil
-}
-
-// verify walks every bucket and key, in this goroutine, so a damaged
-// page shows as an error (bbolt's own Tx.Check panics in a goroutine of
-// its own on some damage, which would end the process).
-func verify(db *bolt.DB) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("damaged page: %v", p)
-		}
-	}()
-	return db.View(func(tx *bolt.Tx) error {
-		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-			return b.ForEach(func(k, v []byte) error { return nil })
-		})
-	})
 }
 
 // openRecovering opens the file; bbolt panics on some damaged pages
@@ -282,6 +272,7 @@ func (b *Bolt) Keys() (keys []string, err error) {
 		if p := recover(); p != nil {
 			keys, err = nil, errCorrupt{fmt.Errorf("%v", p)}
 		}
+		b.release()
 	}()
 	err = b.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bRefs).ForEach(func(k, _ []byte) error {
@@ -301,6 +292,7 @@ func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
 		if p := recover(); p != nil {
 			snap, err = nil, errCorrupt{fmt.Errorf("%v", p)}
 		}
+		b.release()
 	}()
 	err = b.db.View(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bMeta).Get([]byte("written")); v != nil {
@@ -370,9 +362,10 @@ func (b *Bolt) Save(c *Change) (err error) {
 	start := time.Now()
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("state write: %v", p)
+			err = errCorrupt{fmt.Errorf("damaged page met while writing: %v", p)}
 		}
 		b.noteWrite(c.At, time.Since(start), err)
+		b.release()
 	}()
 	return b.db.Update(func(tx *bolt.Tx) error {
 		entries, refs := tx.Bucket(bEntries), tx.Bucket(bRefs)
@@ -474,10 +467,14 @@ func putJSON[T any](bk *bolt.Bucket, m map[string]T) error {
 }
 
 // History returns a paper's points, oldest first.
-func (b *Bolt) History(id string) ([]Point, error) {
-	var h []Point
+func (b *Bolt) History(id string) (h []Point, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			h, err = nil, errCorrupt{fmt.Errorf("damaged page met while reading history: %v", p)}
+		}
+	}()
 	prefix := append([]byte(id), '/')
-	err := b.db.View(func(tx *bolt.Tx) error {
+	err = b.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bHistory).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			if len(k) != len(prefix)+8 {
@@ -499,7 +496,13 @@ func (b *Bolt) History(id string) ([]Point, error) {
 // than thinAfter to the last point of each day.
 func (b *Bolt) Prune(now time.Time, keep func(key string, fetched time.Time) bool) (dropped int, err error) {
 	start := time.Now()
-	defer func() { b.noteWrite(now, time.Since(start), err) }()
+	defer func() {
+		if p := recover(); p != nil {
+			err = errCorrupt{fmt.Errorf("damaged page met while pruning: %v", p)}
+		}
+		b.noteWrite(now, time.Since(start), err)
+		b.release()
+	}()
 	err = b.db.Update(func(tx *bolt.Tx) error {
 		entries, refs := tx.Bucket(bEntries), tx.Bucket(bRefs)
 		held := map[string]bool{}
@@ -638,6 +641,17 @@ func (b *Bolt) noteWrite(at time.Time, d time.Duration, err error) {
 	b.stats.LastError = ""
 	b.stats.Duration = d
 	b.refreshStatsLocked()
+	b.countPapersLocked()
+}
+
+// countPapersLocked counts the papers held (a bucket statistic; it reads
+// only the bucket's pages).
+func (b *Bolt) countPapersLocked() {
+	defer func() { _ = recover() }()
+	_ = b.db.View(func(tx *bolt.Tx) error {
+		b.stats.Papers = tx.Bucket(bPapers).Stats().KeyN
+		return nil
+	})
 }
 
 func (b *Bolt) refreshStats() {
@@ -655,13 +669,8 @@ func (b *Bolt) refreshStatsLocked() {
 // Stats returns what /status shows.
 func (b *Bolt) Stats() Stats {
 	b.mu.Lock()
-	st := b.stats
-	b.mu.Unlock()
-	_ = b.db.View(func(tx *bolt.Tx) error {
-		st.Papers = tx.Bucket(bPapers).Stats().KeyN
-		return nil
-	})
-	return st
+	defer b.mu.Unlock()
+	return b.stats
 }
 
 // Close closes the file.

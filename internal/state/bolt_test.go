@@ -428,3 +428,18 @@ func TestMonthSize(t *testing.T) {
 	}
 	t.Logf("open and read the newest 14 entries of a month: %s", time.Since(start).Round(time.Millisecond))
 }
+
+// Two processes on one directory: the second is refused, clearly, and
+// the file is left alone.
+func TestLockedFileIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	b := open(t, dir)
+	defer b.Close()
+	_, err := Open(dir, quiet(), fixedNow)
+	if err == nil || !strings.Contains(err.Error(), "locked by another process") {
+		t.Fatalf("second open: %v", err)
+	}
+	if aside, _ := filepath.Glob(filepath.Join(dir, "*.corrupt-*")); len(aside) > 0 {
+		t.Errorf("a locked file was moved aside: %v", aside)
+	}
+}
