@@ -64,9 +64,14 @@ func newApp(cfg Config, logs io.Writer, now func() time.Time, backend state.Back
 	}
 	client := newUpstreamClient(cfg.Timeout)
 	ua := userAgent(cfg.Contact)
-	hf := &scrape.HFClient{Base: cfg.HFURL, Fetcher: &scrape.Fetcher{
+	hf := &scrape.HFClient{Base: cfg.HFURL, Token: cfg.HFToken, Fetcher: &scrape.Fetcher{
 		Client: client, UserAgent: ua, Timeout: cfg.Timeout, Limiter: scrape.NewLimiter(cfg.HFInterval),
 	}}
+	if cfg.HFAPI {
+		// The API has a rate bucket of its own (5x the pages'): its own
+		// limiter, the same spacing.
+		hf.API = &scrape.Fetcher{Client: client, UserAgent: ua, Timeout: cfg.Timeout, Limiter: scrape.NewLimiter(cfg.HFInterval)}
+	}
 	arxiv := &scrape.ArxivClient{RSSBase: cfg.ArxivRSSURL, APIURL: cfg.ArxivAPIURL, Fetcher: &scrape.Fetcher{
 		Client: client, UserAgent: ua, Timeout: cfg.Timeout,
 		Limiter: scrape.NewLimiter(cfg.ArxivInterval), // one limiter for all arXiv hosts

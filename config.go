@@ -28,6 +28,8 @@ type Config struct {
 	RefreshPast time.Duration
 	HFURL       string
 	HFInterval  time.Duration
+	HFAPI       bool   // also ask HF's JSON API for every listing
+	HFToken     string // sent to Hugging Face only; from the environment only
 
 	ArxivCategories []string
 	ArxivRSSURL     string
@@ -78,6 +80,7 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), out io.Wr
 		{"refresh", "PAPERFEED_REFRESH", "15m", "how often the newest listing day is refetched", dur(&c.Refresh, time.Minute)},
 		{"refresh-past", "PAPERFEED_REFRESH_PAST", "3h", "how often the older days of the window are refetched (upvotes keep changing)", dur(&c.RefreshPast, 5*time.Minute)},
 		{"hf-url", "PAPERFEED_HF_URL", "https://huggingface.co", "Hugging Face base URL (a mirror or a test server may stand in)", absURL(&c.HFURL)},
+		{"hf-api", "PAPERFEED_HF_API", "true", "also ask Hugging Face's JSON API for every listing (AI summaries and keywords, and a fallback when the page changes); false: pages only", boolean(&c.HFAPI)},
 		{"hf-interval", "PAPERFEED_HF_INTERVAL", "3s", "minimum spacing of requests to Hugging Face (anonymous limit: 100 pages per 5 minutes)", dur(&c.HFInterval, 0)},
 		{"arxiv-categories", "PAPERFEED_ARXIV_CATEGORIES", "cs.AI,cs.CL,cs.CV,cs.LG", "arXiv categories to follow, comma-separated (empty: arXiv off)", str(&cats)},
 		{"arxiv-rss-url", "PAPERFEED_ARXIV_RSS_URL", "https://rss.arxiv.org", "arXiv RSS base URL", absURL(&c.ArxivRSSURL)},
@@ -116,6 +119,7 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	fs.Usage = func() {
 		fmt.Fprintln(out, "Usage: paperfeed [flags]\n\nServes Hugging Face Daily Papers and arXiv as RSS, Atom and JSON feeds.\nEvery flag can also be set by the environment variable named with it.\n\nFlags:")
 		fs.PrintDefaults()
+		fmt.Fprintln(out, "\nEnvironment only (a secret has no flag, so it never shows in a process list):\n  PAPERFEED_HF_TOKEN\n    \ta Hugging Face access token, sent as \"Authorization: Bearer\" to Hugging Face only, for an account's higher rate limits")
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -137,6 +141,13 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	}
 	if c.ArxivDays == 0 {
 		c.ArxivDays = c.Days
+	}
+	if tok, ok := lookupEnv("PAPERFEED_HF_TOKEN"); ok && tok != "" {
+		tok = strings.TrimSpace(tok)
+		if !httpguts.ValidHeaderFieldValue(tok) || strings.ContainsAny(tok, " \t") {
+			return c, errors.New("invalid PAPERFEED_HF_TOKEN: must be one word without spaces or control characters (the value is not shown)")
+		}
+		c.HFToken = tok
 	}
 	return c, nil
 }

@@ -28,6 +28,7 @@ type metrics struct {
 	items     *prometheus.GaugeVec
 	cacheSize *prometheus.GaugeVec
 
+	listings    *prometheus.CounterVec
 	stateWrite  prometheus.Histogram
 	stateSize   prometheus.Gauge
 	stateErrors prometheus.Counter
@@ -71,8 +72,12 @@ func newMetrics() *metrics {
 	m.stateErrors = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "paperfeed_state_write_errors_total", Help: "Failed writes to the state store (full or read-only disk); they are retried.",
 	})
+	m.listings = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "paperfeed_hf_listings_total",
+		Help: "Hugging Face periods fetched, by the view that served them: page+api, page (API failed), api (page failed), none.",
+	}, []string{"view"})
 	m.cacheHit, m.cacheMiss = m.cache.WithLabelValues("hit"), m.cache.WithLabelValues("miss")
-	m.reg.MustRegister(m.stateWrite, m.stateSize, m.stateErrors)
+	m.reg.MustRegister(m.stateWrite, m.stateSize, m.stateErrors, m.listings)
 	m.reg.MustRegister(m.requests, m.latency, m.bytes, m.upstream, m.cache, m.items, m.cacheSize,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -94,6 +99,9 @@ func (m *metrics) Fetch(source string, err error) {
 func (m *metrics) NotModified(source string) {
 	m.upstream.WithLabelValues(source, "not_modified").Inc()
 }
+
+// Listing counts one HF period by the view that served it.
+func (m *metrics) Listing(view string) { m.listings.WithLabelValues(view).Inc() }
 
 // StateWrite records one write to the state store.
 func (m *metrics) StateWrite(d time.Duration, size int64, err error) {

@@ -36,7 +36,7 @@ func TestFaultsKeepLastGoodData(t *testing.T) {
 		{"slow", upstream.Fault{Slow: 300 * time.Millisecond}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			f := newFixture(t, func(c *Config) { c.Timeout = time.Second })
+			f := newFixture(t, func(c *Config) { c.Timeout, c.HFAPI = time.Second, false }) // the page alone; with the API see TestPageFaultsServedByTheAPI
 			if err := f.refresh(t); err != nil {
 				t.Fatal(err)
 			}
@@ -95,7 +95,7 @@ func TestColdStartIs503UntilLoaded(t *testing.T) {
 }
 
 func TestPartialDayMerges(t *testing.T) {
-	f := newFixture(t, nil)
+	f := newFixture(t, func(c *Config) { c.HFAPI = false }) // the page alone: its partial days
 	f.hf.SetFault("/papers", upstream.Fault{Partial: 5})
 	if err := f.refresh(t); err != nil {
 		t.Fatal(err)
@@ -114,7 +114,7 @@ func TestPartialDayMerges(t *testing.T) {
 }
 
 func TestRefreshSchedule(t *testing.T) {
-	f := newFixture(t, nil)
+	f := newFixture(t, func(c *Config) { c.HFAPI = false }) // page requests alone (the API view adds one per period: TestTwoViewsOneRequestEachPerPeriod)
 	if err := f.refresh(t); err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestRefreshSchedule(t *testing.T) {
 func TestColdStartConcurrencyOneFetchPerResource(t *testing.T) {
 	hf := replayHF(t)
 	hf.SetFault("/papers", upstream.Fault{Slow: 300 * time.Millisecond})
-	a := testApp(t, newUpstream(t, hf), nil, func(c *Config) { c.StartupWait = 10 * time.Second })
+	a := testApp(t, newUpstream(t, hf), nil, func(c *Config) { c.StartupWait, c.HFAPI = 10*time.Second, false })
 	srv := httptest.NewServer(a.routes())
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -410,7 +410,7 @@ func TestLatestWeekViewFallsBackToDayPage(t *testing.T) {
 // A 429 in the middle of the window walk stops the walk: no more pages
 // are asked for until the poller's wait (Retry-After) is over.
 func TestWalkStopsOn429(t *testing.T) {
-	f := newFixture(t, nil)
+	f := newFixture(t, func(c *Config) { c.HFAPI = false })
 	f.hf.SetFault("/papers/date/", upstream.Fault{Status: 429, RetryAfter: "600"})
 	_, err := f.app.refresh.RefreshHF(context.Background())
 	var he *scrape.HTTPError

@@ -44,6 +44,11 @@ type Listing struct {
 	// because the JSON props were missing or unreadable.
 	FromCards bool
 	Papers    []feed.Paper
+	// View says what served the listing: ViewBoth, ViewPage or ViewAPI
+	// ("" when the API is not asked); PageErr and APIErr say why a view
+	// did not.
+	View            string `json:",omitempty"`
+	PageErr, APIErr error  `json:"-"`
 }
 
 // ParseListing parses a Hugging Face Daily Papers listing page (day, week

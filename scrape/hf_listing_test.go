@@ -119,10 +119,13 @@ func TestHFClientDerived2026Page(t *testing.T) {
 	}
 	srv := httptest.NewServer(hf)
 	defer srv.Close()
-	c := &HFClient{Base: srv.URL, Fetcher: &Fetcher{UserAgent: "paperfeed-test"}}
-	l, err := c.Latest(context.Background())
+	c := &HFClient{Base: srv.URL, Fetcher: &Fetcher{UserAgent: "paperfeed-test"}, API: &Fetcher{UserAgent: "paperfeed-test"}}
+	l, err := c.Latest(context.Background(), time.Now())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if l.View != ViewBoth {
+		t.Errorf("served by %q, want the page and the API", l.View)
 	}
 	if l.Date.Format(time.DateOnly) != "2026-08-21" || l.PrevDate.Format(time.DateOnly) != "2026-08-20" || len(l.Papers) != 17 {
 		t.Fatalf("date %v prev %v papers %d", l.Date, l.PrevDate, len(l.Papers))

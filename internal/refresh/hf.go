@@ -24,6 +24,7 @@ type hfSource struct {
 	refreshPast time.Duration
 	status      *Status
 	obs         Observer
+	views       *hfViews
 	log         *slog.Logger
 	now         func() time.Time
 	onLoad      func()
@@ -34,7 +35,7 @@ type hfSource struct {
 }
 
 func (s *hfSource) refresh(ctx context.Context) (time.Duration, error) {
-	latest, err := s.fetch("latest", func() (scrape.Listing, error) { return s.client.Latest(ctx) })
+	latest, err := s.fetch("latest", func() (scrape.Listing, error) { return s.client.Latest(ctx, feed.DayOf(s.now())) })
 	if err != nil {
 		return 0, err
 	}
@@ -90,6 +91,12 @@ func (s *hfSource) walk(ctx context.Context, latest scrape.Listing) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if errors.Is(err, scrape.ErrEmptyListing) {
+			// The page failed and the API lists nothing that day (a weekend
+			// or holiday): the page's fault is recorded, the walk goes on.
+			prev = day.AddDate(0, 0, -1)
+			continue
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("day %s: %w", day.Format(time.DateOnly), err))
 			if scrape.Throttled(err) {
@@ -118,7 +125,11 @@ func (s *hfSource) walk(ctx context.Context, latest scrape.Listing) error {
 // had to be read from its cards.
 func (s *hfSource) fetch(kind string, get func() (scrape.Listing, error)) (scrape.Listing, error) {
 	l, err := get()
-	s.obs.Fetch(feed.SourceHF, err)
+	period := kind
+	if !l.Date.IsZero() {
+		period = "day/" + l.Date.Format(time.DateOnly)
+	}
+	s.views.note(period, l, err)
 	if err == nil && l.FromCards {
 		s.log.Warn("listing page had no readable JSON props; read the cards instead (less data)", "kind", kind, "date", l.Date.Format(time.DateOnly))
 	}
@@ -126,6 +137,9 @@ func (s *hfSource) fetch(kind string, get func() (scrape.Listing, error)) (scrap
 }
 
 func (s *hfSource) put(l scrape.Listing) {
+	if len(l.Papers) == 0 || l.Date.IsZero() {
+		return
+	}
 	if s.store.PutHFDay(l.Date, l.Papers) {
 		s.log.Debug("hf day changed", "date", l.Date.Format(time.DateOnly), "papers", len(l.Papers))
 	}

@@ -12,6 +12,9 @@ type Observer interface {
 	NotModified(source string)
 	// Held is the number of papers a source holds now.
 	Held(source string, n int)
+	// Listing counts one HF period fetched, by the view that served it
+	// ("page+api", "page", "api", "none").
+	Listing(view string)
 	// StateWrite is one write to the state store: how long it took, the
 	// store's size after it, and its error.
 	StateWrite(d time.Duration, size int64, err error)
@@ -25,3 +28,5 @@ func (Nop) NotModified(string)  {}
 func (Nop) Held(string, int)    {}
 
 func (Nop) StateWrite(time.Duration, int64, error) {}
+
+func (Nop) Listing(string) {}

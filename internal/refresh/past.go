@@ -52,6 +52,7 @@ type Past struct {
 	flight  singleflight.Group
 	budget  *rate.Limiter
 	onLoad  func() // after a listing was stored
+	views   *hfViews
 
 	mu        sync.Mutex
 	fetched   map[string]time.Time // when each held listing was fetched
@@ -122,7 +123,7 @@ func (p *Past) load(ctx context.Context, key string, from time.Time) error {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout+5*time.Second)
 	defer cancel()
 	li, err := p.client.Period(ctx, key)
-	p.obs.Fetch(feed.SourceHF, err)
+	p.views.note(key, li, err)
 	if err != nil {
 		p.log.Warn("past listing fetch failed", "period", key, "error", err)
 		return err

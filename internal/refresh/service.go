@@ -85,9 +85,10 @@ func New(cfg Config, store *feed.Store, backend state.Backend, hf *scrape.HFClie
 		hfLoaded:    newLoaded(),
 		arxivLoaded: newLoaded(),
 	}
+	views := &hfViews{status: s.hfStatus, obs: obs, log: log, now: now, api: hf.API != nil}
 	s.hf = &hfSource{
 		client: hf, store: store, days: cfg.Days, refreshPast: cfg.RefreshPast,
-		status: s.hfStatus, obs: obs, log: log, now: now, onLoad: s.hfLoaded.mark,
+		status: s.hfStatus, obs: obs, views: views, log: log, now: now, onLoad: s.hfLoaded.mark,
 	}
 	s.arxiv = &arxivSource{
 		client: arxiv, store: store, categories: cfg.ArxivCategories, status: s.arxivStatus,
@@ -102,7 +103,7 @@ func New(cfg Config, store *feed.Store, backend state.Backend, hf *scrape.HFClie
 	s.past = &Past{
 		client: hf, store: store, obs: obs, log: log, now: now, refresh: cfg.Refresh, timeout: cfg.Timeout,
 		wait: cfg.PastWait, budget: rate.NewLimiter(rate.Every(PastRefill), pastBurst),
-		fetched: map[string]time.Time{}, attempted: map[string]time.Time{}, onLoad: s.save,
+		fetched: map[string]time.Time{}, attempted: map[string]time.Time{}, onLoad: s.save, views: views,
 	}
 	return s
 }

@@ -28,6 +28,8 @@ type SourceState struct {
 	Items       int       `json:"items"`
 	Days        []string  `json:"days,omitempty"`
 	Stale       []string  `json:"stale,omitempty"`
+	// Views: for Hugging Face, which view served each recent period.
+	Views []ViewState `json:"views,omitempty"`
 }
 
 func newStatus(name string, enabled bool) *Status {
@@ -77,6 +79,7 @@ func (st *Status) Snapshot() SourceState {
 	s := st.s
 	s.Days = append([]string(nil), s.Days...)
 	s.Stale = append([]string(nil), s.Stale...)
+	s.Views = append([]ViewState(nil), s.Views...)
 	return s
 }
 

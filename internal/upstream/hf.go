@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -87,6 +88,95 @@ func NewHF(dir string, days []Day) (*HF, error) {
 	return h, nil
 }
 
+// serveAPI answers /api/daily_papers as HF does: the items listed on a
+// date (none for a weekend), in an ISO week or a month, or the newest
+// day's without a parameter; the items carry the AI fields the 2026
+// pages lack.
+func (h *HF) serveAPI(w http.ResponseWriter, r *http.Request, fault Fault) {
+	q := r.URL.Query()
+	h.mu.Lock()
+	var items []map[string]any
+	switch {
+	case q.Get("date") != "":
+		d, err := time.Parse(time.DateOnly, q.Get("date"))
+		if err != nil {
+			h.mu.Unlock()
+			http.Error(w, `{"error":"Invalid date"}`, http.StatusBadRequest)
+			return
+		}
+		for _, day := range h.days {
+			if day.date.Equal(d) {
+				items = day.items
+			}
+		}
+	case q.Get("week") != "" || q.Get("month") != "":
+		for _, day := range h.days {
+			y, wk := day.date.ISOWeek()
+			if fmt.Sprintf("%04d-W%02d", y, wk) == q.Get("week") || day.date.Format("2006-01") == q.Get("month") {
+				items = append(items, day.items...)
+			}
+		}
+	default:
+		items = h.days[0].items
+	}
+	if fault.Partial > 0 && fault.Partial < len(items) {
+		items = items[:fault.Partial]
+	}
+	if items == nil {
+		items = []map[string]any{}
+	}
+	b, err := json.Marshal(items)
+	h.mu.Unlock()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	if fault.Truncate {
+		w.Header().Set("Content-Length", fmt.Sprint(len(b)))
+		_, _ = w.Write(b[:len(b)/2])
+		if hj, ok := w.(http.Hijacker); ok {
+			if c, _, err := hj.Hijack(); err == nil {
+				c.Close()
+			}
+		}
+		return
+	}
+	if fault.Layout {
+		_, _ = w.Write([]byte(`{"error":"the API changed"}`))
+		return
+	}
+	_, _ = w.Write(b)
+}
+
+// SetUpvotes changes a paper's upvotes in the recordings (a count that
+// moves between two refreshes).
+func (h *HF) SetUpvotes(id string, n int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, d := range h.days {
+		for _, it := range d.items {
+			if p, ok := it["paper"].(map[string]any); ok && p["id"] == id {
+				p["upvotes"] = float64(n)
+			}
+		}
+	}
+}
+
+// PageTotal is the number of listing page requests received.
+func (h *HF) PageTotal() int {
+	n := 0
+	for p, v := range h.Hits() {
+		if strings.HasPrefix(p, "/papers") {
+			n += v
+		}
+	}
+	return n
+}
+
+// APITotal is the number of /api/daily_papers requests received.
+func (h *HF) APITotal() int { return h.Hits()["/api/daily_papers"] }
+
 // Total is the number of requests received.
 func (h *HF) Total() int {
 	n := 0
@@ -112,6 +202,10 @@ func (h *HF) Items(day time.Time) int {
 func (h *HF) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fault := h.record(r)
 	if serveFault(w, r, fault) {
+		return
+	}
+	if r.URL.Path == "/api/daily_papers" {
+		h.serveAPI(w, r, fault)
 		return
 	}
 	page, ok := h.page(r.URL.Path, fault.Partial)
@@ -200,7 +294,7 @@ func (h *HF) dayPage(i, partial int) string {
 	props := map[string]any{
 		"dateString":  d.date.Format(time.DateOnly),
 		"periodType":  "day",
-		"dailyPapers": items,
+		"dailyPapers": withoutAI(items),
 		"canSubmit":   false,
 		"isTrending":  false,
 		"query":       map[string]any{},
@@ -225,7 +319,24 @@ func (h *HF) periodPage(kind, key string, in func(time.Time) bool) string {
 	if items == nil {
 		items = []map[string]any{}
 	}
-	return wrapPage(map[string]any{"dateString": key, "periodType": kind, "dailyPapers": items})
+	return wrapPage(map[string]any{"dateString": key, "periodType": kind, "dailyPapers": withoutAI(items)})
+}
+
+// withoutAI copies items without ai_summary and ai_keywords: the real
+// 2026 listing pages no longer carry them (the API does).
+func withoutAI(items []map[string]any) []map[string]any {
+	out := make([]map[string]any, len(items))
+	for i, it := range items {
+		c := maps.Clone(it)
+		if p, ok := it["paper"].(map[string]any); ok {
+			p = maps.Clone(p)
+			delete(p, "ai_summary")
+			delete(p, "ai_keywords")
+			c["paper"] = p
+		}
+		out[i] = c
+	}
+	return out
 }
 
 func upvotes(it map[string]any) float64 {

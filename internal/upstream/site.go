@@ -35,7 +35,7 @@ func NewSite(dir string, o SiteOptions) (*Site, error) {
 }
 
 func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/rss/") || strings.HasPrefix(r.URL.Path, "/api/") {
+	if strings.HasPrefix(r.URL.Path, "/rss/") || strings.HasPrefix(r.URL.Path, "/api/query") {
 		s.Arxiv.ServeHTTP(w, r)
 		return
 	}
