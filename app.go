@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -196,7 +197,21 @@ func newUpstreamClient(timeout time.Duration) *http.Client {
 	t.Proxy = http.ProxyFromEnvironment // HTTPS_PROXY, NO_PROXY
 	t.MaxConnsPerHost = 1               // one connection at a time per upstream
 	t.ResponseHeaderTimeout = timeout
-	return &http.Client{Transport: t, Timeout: timeout}
+	return &http.Client{Transport: t, Timeout: timeout, CheckRedirect: keepCredentialsHome}
+}
+
+// keepCredentialsHome follows at most 5 redirects and drops the
+// Authorization header (the Hugging Face token) when one leads to
+// another host or port: Go's client keeps it for the same host name on
+// another port.
+func keepCredentialsHome(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return fmt.Errorf("stopped after %d redirects", len(via))
+	}
+	if req.URL.Host != via[0].URL.Host || req.URL.Scheme != via[0].URL.Scheme {
+		req.Header.Del("Authorization")
+	}
+	return nil
 }
 
 func userAgent(contact string) string {

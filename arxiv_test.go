@@ -43,42 +43,6 @@ func (f *siteFixture) arxivRefresh(t *testing.T) time.Duration {
 	return later
 }
 
-type jsonItem struct {
-	ID   string   `json:"id"`
-	Tags []string `json:"tags"`
-	Ext  struct {
-		ArxivID      string   `json:"arxiv_id"`
-		ArxivVersion int      `json:"arxiv_version"`
-		Sources      []string `json:"sources"`
-		Upvotes      int      `json:"upvotes"`
-		AnnounceType string   `json:"announce_type"`
-		Announced    string   `json:"announced"`
-		Categories   []string `json:"categories"`
-		CodeURL      string   `json:"code_url"`
-		DOI          string   `json:"doi"`
-	} `json:"_paperfeed"`
-}
-
-func (f *siteFixture) items(t *testing.T, path string) map[string]jsonItem {
-	t.Helper()
-	resp, b := f.get(t, path)
-	if resp.StatusCode != 200 {
-		t.Fatalf("%s: %d %s", path, resp.StatusCode, b)
-	}
-	var doc struct{ Items []jsonItem }
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]jsonItem{}
-	for _, it := range doc.Items {
-		if _, dup := out[it.Ext.ArxivID]; dup {
-			t.Errorf("%s: paper %s appears twice", path, it.Ext.ArxivID)
-		}
-		out[it.Ext.ArxivID] = it
-	}
-	return out
-}
-
 func TestArxivMergeSourcesAndVersions(t *testing.T) {
 	f := newSiteFixture(t, nil)
 	if err := f.refresh(t); err != nil {

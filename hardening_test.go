@@ -91,6 +91,7 @@ func TestMalformedQueryIs400(t *testing.T) {
 func TestSourceNeverLoadedIs503(t *testing.T) {
 	f := newSiteFixture(t, nil)
 	f.site.HF.SetFault("/papers", upstream.Fault{Status: 500})
+	f.site.HF.SetFault("/api/daily_papers", upstream.Fault{Status: 500})
 	if err := f.refresh(t); err == nil {
 		t.Fatal("refresh against a failing HF succeeded")
 	}

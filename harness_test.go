@@ -50,6 +50,12 @@ func testApp(t testing.TB, upstreamURL string, now func() time.Time, mutate func
 // testAppWith is testApp keeping its state in backend (nil: memory).
 func testAppWith(t testing.TB, upstreamURL string, now func() time.Time, mutate func(*Config), backend state.Backend) *app {
 	t.Helper()
+	return testAppLogging(t, upstreamURL, now, mutate, backend, io.Discard)
+}
+
+// testAppLogging is testAppWith writing its logs to logs.
+func testAppLogging(t testing.TB, upstreamURL string, now func() time.Time, mutate func(*Config), backend state.Backend, logs io.Writer) *app {
+	t.Helper()
 	cfg := testConfig(upstreamURL)
 	if mutate != nil {
 		mutate(&cfg)
@@ -57,7 +63,7 @@ func testAppWith(t testing.TB, upstreamURL string, now func() time.Time, mutate 
 	if now == nil {
 		now = time.Now
 	}
-	a := newApp(cfg, io.Discard, now, backend)
+	a := newApp(cfg, logs, now, backend)
 	topics, err := loadTopics("")
 	if err != nil {
 		t.Fatal(err)
@@ -158,4 +164,44 @@ func (f *fixture) status(t *testing.T) refresh.SourceState {
 		t.Fatal(err)
 	}
 	return d.Sources[0]
+}
+
+// jsonItem is what tests read of a JSON Feed item.
+type jsonItem struct {
+	ID   string   `json:"id"`
+	Tags []string `json:"tags"`
+	Ext  struct {
+		ArxivID      string   `json:"arxiv_id"`
+		ArxivVersion int      `json:"arxiv_version"`
+		Sources      []string `json:"sources"`
+		Upvotes      int      `json:"upvotes"`
+		AnnounceType string   `json:"announce_type"`
+		Announced    string   `json:"announced"`
+		Categories   []string `json:"categories"`
+		CodeURL      string   `json:"code_url"`
+		DOI          string   `json:"doi"`
+		AISummary    string   `json:"ai_summary"`
+		AIKeywords   []string `json:"ai_keywords"`
+		Comments     int      `json:"comments"`
+	} `json:"_paperfeed"`
+}
+
+func (f *fixture) items(t *testing.T, path string) map[string]jsonItem {
+	t.Helper()
+	resp, b := f.get(t, path)
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s: %d %s", path, resp.StatusCode, b)
+	}
+	var doc struct{ Items []jsonItem }
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]jsonItem{}
+	for _, it := range doc.Items {
+		if _, dup := out[it.Ext.ArxivID]; dup {
+			t.Errorf("%s: paper %s appears twice", path, it.Ext.ArxivID)
+		}
+		out[it.Ext.ArxivID] = it
+	}
+	return out
 }

@@ -70,6 +70,7 @@ func TestFaultsKeepLastGoodData(t *testing.T) {
 func TestColdStartIs503UntilLoaded(t *testing.T) {
 	f := newFixture(t, nil)
 	f.hf.SetFault("/papers", upstream.Fault{Status: 503, RetryAfter: "30"})
+	f.hf.SetFault("/api/", upstream.Fault{Status: 503, RetryAfter: "30"})
 	if err := f.refresh(t); err == nil {
 		t.Fatal("refresh against a 503 succeeded")
 	}
@@ -86,6 +87,7 @@ func TestColdStartIs503UntilLoaded(t *testing.T) {
 		t.Errorf("healthz: %d", resp.StatusCode)
 	}
 	f.hf.SetFault("/papers", upstream.Fault{})
+	f.hf.SetFault("/api/", upstream.Fault{})
 	if err := f.refresh(t); err != nil {
 		t.Fatal(err)
 	}

@@ -39,19 +39,24 @@ func (c *HFClient) Latest(ctx context.Context, today time.Time) (Listing, error)
 	if perr == nil && !page.Date.IsZero() {
 		return c.withAPI(ctx, page, nil, url.Values{"date": {page.Date.Format(time.DateOnly)}})
 	}
-	var aerr error
-	for d := today; !d.Before(today.AddDate(0, 0, -6)); d = d.AddDate(0, 0, -1) {
-		var api []feed.Paper
-		api, aerr = c.apiListing(ctx, url.Values{"date": {d.Format(time.DateOnly)}}, d)
-		if aerr == nil {
-			return c.apiOnly(api, perr, d, PeriodDay), nil
-		}
-		if !errors.Is(aerr, ErrEmptyListing) {
-			break // throttled or down: ask no more
+	if perr == nil {
+		return page, nil // a week or month view: the caller asks for today's day
+	}
+	// The API without a date answers the newest listing; its items say
+	// their day. Failing that, ask for the last week's days in turn.
+	api, aerr := c.apiListing(ctx, url.Values{}, time.Time{})
+	if aerr == nil {
+		if d := newestListed(api); !d.IsZero() {
+			return c.apiOnly(listedOn(api, d), perr, d, PeriodDay), nil
 		}
 	}
-	if perr == nil {
-		return page, nil // a page without a date, and no API day found
+	for d := today; aerr == nil || errors.Is(aerr, ErrEmptyListing); d = d.AddDate(0, 0, -1) {
+		if d.Before(today.AddDate(0, 0, -6)) {
+			break
+		}
+		if api, aerr = c.apiListing(ctx, url.Values{"date": {d.Format(time.DateOnly)}}, d); aerr == nil {
+			return c.apiOnly(api, perr, d, PeriodDay), nil
+		}
 	}
 	return Listing{}, bothFailed(perr, aerr)
 }
@@ -69,6 +74,28 @@ func (c *HFClient) Day(ctx context.Context, day time.Time) (Listing, error) {
 		on = page.Date
 	}
 	return c.withAPI(ctx, page, perr, url.Values{"date": {on.Format(time.DateOnly)}})
+}
+
+// newestListed is the newest listing day the papers state.
+func newestListed(ps []feed.Paper) time.Time {
+	var d time.Time
+	for _, p := range ps {
+		if p.ListedOn.After(d) {
+			d = p.ListedOn
+		}
+	}
+	return d
+}
+
+// listedOn keeps the papers listed on a day.
+func listedOn(ps []feed.Paper, d time.Time) []feed.Paper {
+	out := ps[:0:0]
+	for _, p := range ps {
+		if p.ListedOn.Equal(d) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // withAPI adds the API's view of a period to a page fetch (page, perr).

@@ -56,6 +56,9 @@ type HF struct {
 	recorder
 	mu   sync.Mutex
 	days []dayData // newest first
+	// apiUpvotes overrides upvotes in API answers only (a count that moved
+	// between the page fetch and the API fetch).
+	apiUpvotes map[string]int
 }
 
 type dayData struct {
@@ -125,6 +128,9 @@ func (h *HF) serveAPI(w http.ResponseWriter, r *http.Request, fault Fault) {
 	if items == nil {
 		items = []map[string]any{}
 	}
+	if len(h.apiUpvotes) > 0 {
+		items = withUpvotes(items, h.apiUpvotes)
+	}
 	b, err := json.Marshal(items)
 	h.mu.Unlock()
 	if err != nil {
@@ -147,6 +153,33 @@ func (h *HF) serveAPI(w http.ResponseWriter, r *http.Request, fault Fault) {
 		return
 	}
 	_, _ = w.Write(b)
+}
+
+// SetAPIUpvotes makes the API, and only the API, answer n upvotes for a
+// paper.
+func (h *HF) SetAPIUpvotes(id string, n int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.apiUpvotes == nil {
+		h.apiUpvotes = map[string]int{}
+	}
+	h.apiUpvotes[id] = n
+}
+
+func withUpvotes(items []map[string]any, up map[string]int) []map[string]any {
+	out := make([]map[string]any, len(items))
+	for i, it := range items {
+		out[i] = it
+		if p, ok := it["paper"].(map[string]any); ok {
+			if n, ok := up[fmt.Sprint(p["id"])]; ok {
+				c, pc := maps.Clone(it), maps.Clone(p)
+				pc["upvotes"] = float64(n)
+				c["paper"] = pc
+				out[i] = c
+			}
+		}
+	}
+	return out
 }
 
 // SetUpvotes changes a paper's upvotes in the recordings (a count that
