@@ -105,9 +105,25 @@ func (a *app) index(v *feed.View) *filter.Index {
 	a.idxMu.Lock()
 	defer a.idxMu.Unlock()
 	if a.idx == nil || a.idxVersion != v.Version {
-		a.idx, a.idxVersion = filter.NewIndex(v.Papers), v.Version
+		a.idx, a.idxVersion = a.newIndex(v.Papers), v.Version
 	}
 	return a.idx
+}
+
+// newIndex indexes papers with the recorded history of their counts.
+func (a *app) newIndex(papers []*feed.Paper) *filter.Index {
+	ix := filter.NewIndex(papers)
+	h := filter.History{}
+	for _, p := range papers {
+		if !p.OnHF {
+			continue // counts are HF's
+		}
+		if pts, err := a.refresh.History(p.ID); err == nil && len(pts) > 0 {
+			h[p.ID] = pts
+		}
+	}
+	ix.SetHistory(h)
+	return ix
 }
 
 // pastIndex is the filter index of one past listing for one source.
@@ -160,7 +176,7 @@ func (a *app) papersFor(ctx context.Context, q filter.Query, v *feed.View) (ix *
 		}
 		feed.SortPapers(papers)
 	}
-	pi = pastIndex{version: v.Version, fetched: fetched, ix: filter.NewIndex(papers),
+	pi = pastIndex{version: v.Version, fetched: fetched, ix: a.newIndex(papers),
 		stamp: stamp + "/" + strconv.FormatInt(fetched.UnixNano(), 36)}
 	a.idxMu.Lock()
 	if len(a.pastIdx) >= maxPastIndexes {

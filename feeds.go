@@ -105,6 +105,9 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, fr feedRequest) 
 	if q.FilterTime > 0 {
 		job.key += "|" + a.today().Format(time.DateOnly) // its window moves with the clock
 	}
+	if q.Rising() {
+		job.key += "|" + a.now().UTC().Truncate(risingStep).Format(time.RFC3339) // gains move with the clock
+	}
 	rr, ok := a.cache.get(job.key)
 	if ok {
 		a.metrics.cacheHit.Inc()
@@ -125,7 +128,7 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, fr feedRequest) 
 			return
 		}
 	}
-	if fr.topic == nil && (q.Period() == "" || q.Source == feed.SourceArxiv) && q.FilterTime == 0 {
+	if fr.topic == nil && (q.Period() == "" || q.Source == feed.SourceArxiv) && q.FilterTime == 0 && !q.Rising() && q.Digest == "" {
 		// The rolling window's data is the view alone: later requests
 		// written the same way skip parsing (see aliasMap).
 		a.aliases.put(rawKey(fr.format, r, base), v.Version, job.key)
@@ -169,6 +172,10 @@ func (a *app) parseFeedQuery(r *http.Request, fr feedRequest, v *feed.View) (q f
 
 var errBusy = errors.New("server busy rendering feeds; try again in a moment")
 
+// risingStep is how often a feed that reads gains (trending, min_gain)
+// is rendered anew without a data change: gains move with the clock.
+const risingStep = 10 * time.Minute
+
 // withRenderSlot runs fn holding one of the MaxRenders slots that bound
 // the CPU spent filtering and rendering at once; it waits for a slot at
 // most 2 seconds (errBusy).
@@ -198,22 +205,29 @@ type renderJob struct {
 // many requests miss at once, in a render slot.
 func (a *app) render(ctx context.Context, job renderJob) (*rendered, error) {
 	res, err, _ := a.renderFlight.Do(job.key, func() (any, error) {
-		var papers []*feed.Paper
+		var items []feed.Item
 		err := a.withRenderSlot(ctx, func() error {
 			var err error
-			papers, err = job.query.Apply(ctx, job.index, a.now())
+			items, err = job.query.Apply(ctx, job.index, a.now())
+			if err == nil && job.query.Digest != "" {
+				items = a.digests(job, items)
+			}
 			return err
 		})
 		if err != nil {
 			return nil, err
 		}
-		// Last-Modified: the newest change of the feed's items; an empty
-		// feed, or one of past listings the store never changed, takes the
-		// data's newest change.
+		// Last-Modified: the newest change of the feed's items (or the
+		// newest item date); an empty feed, or one of past listings the
+		// store never changed, takes the data's newest change.
 		var modified time.Time
-		for _, p := range papers {
-			if p.Changed.After(modified) {
-				modified = p.Changed
+		for i := range items {
+			it := &items[i]
+			if it.Paper != nil && it.Paper.Changed.After(modified) {
+				modified = it.Paper.Changed
+			}
+			if it.Date.After(modified) {
+				modified = it.Date
 			}
 		}
 		if modified.IsZero() {
@@ -227,8 +241,8 @@ func (a *app) render(ctx context.Context, job renderJob) (*rendered, error) {
 			Updated:     modified,
 		}
 		var buf bytes.Buffer
-		buf.Grow(feed.SizeHint(papers))
-		if err := feed.Render(&buf, job.format, meta, papers); err != nil {
+		buf.Grow(feed.SizeHint(items))
+		if err := feed.Render(&buf, job.format, meta, items); err != nil {
 			return nil, fmt.Errorf("render feed: %w", err)
 		}
 		rr := newRendered(buf.Bytes(), job.format, modified)

@@ -46,7 +46,7 @@ type pageData struct {
 	// The same URLs for the autodiscovery links.
 	RSSURL, AtomURL, JSONURL string
 	Title                    string
-	Papers                   []*feed.Paper
+	Papers                   []previewItem
 	Total                    int
 	Shown                    int
 	Ready                    bool
@@ -62,6 +62,18 @@ type pageData struct {
 	Prefix string
 	// status is the HTTP status of the answer.
 	status int
+}
+
+// previewItem is one item of the preview: a paper with what the query
+// adds (date, gain, notes), or a digest.
+type previewItem struct {
+	*feed.Paper
+	When      time.Time
+	Gain      int
+	GainHours int
+	Notes     []string
+	Digest    *feed.Digest
+	DigestHTML template.HTML // the digest's list, made and escaped by feed.DigestHTML
 }
 
 type feedLink struct {
@@ -171,10 +183,13 @@ func (a *app) pageData(r *http.Request) pageData {
 	}
 	// The preview filters like a feed render: in a render slot, within
 	// the request's deadline.
-	var papers []*feed.Paper
+	var items []feed.Item
 	err = a.withRenderSlot(r.Context(), func() error {
 		var err error
-		papers, err = q.Apply(r.Context(), ix, a.now())
+		items, err = q.Apply(r.Context(), ix, a.now())
+		if err == nil && q.Digest != "" {
+			items = a.digests(renderJob{query: q, index: ix, view: v, base: base}, items)
+		}
 		return err
 	})
 	var fe *filter.Error
@@ -183,6 +198,13 @@ func (a *app) pageData(r *http.Request) pageData {
 		return fail(http.StatusBadRequest, err)
 	case err != nil:
 		return fail(http.StatusServiceUnavailable, fmt.Errorf("the preview could not be made now (%w); try again in a moment", err))
+	}
+	papers := make([]previewItem, len(items))
+	for i, it := range items {
+		papers[i] = previewItem{Paper: it.Paper, When: it.When(), Gain: it.Gain, GainHours: it.GainHours, Notes: it.Notes, Digest: it.Digest}
+		if it.Digest != nil {
+			papers[i].DigestHTML = template.HTML(it.Digest.HTML)
+		}
 	}
 	d.Total = len(papers)
 	d.Papers = papers[:min(len(papers), previewMax)]

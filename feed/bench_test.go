@@ -29,7 +29,7 @@ func BenchmarkRender(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/%d", f, n), func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					if err := feed.Render(io.Discard, f, meta, ps); err != nil {
+					if err := feed.Render(io.Discard, f, meta, feed.Items(ps)); err != nil {
 						b.Fatal(err)
 					}
 				}

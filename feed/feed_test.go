@@ -160,7 +160,7 @@ func TestRenderWellFormedWithHostileText(t *testing.T) {
 	meta := Meta{Title: nasty, Description: nasty, HomeURL: "http://h/?q=a&b=c", SelfURL: "http://h/feed.rss?q=a&b=c"}
 	for _, f := range Formats {
 		var buf bytes.Buffer
-		if err := Render(&buf, f, meta, papers); err != nil {
+		if err := Render(&buf, f, meta, Items(papers)); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
 		if f != JSON {
@@ -207,11 +207,11 @@ func TestRenderWellFormedWithHostileText(t *testing.T) {
 func TestRenderIsDeterministic(t *testing.T) {
 	for _, f := range Formats {
 		var a, b bytes.Buffer
-		if err := Render(&a, f, Meta{Title: "t"}, nastyPapers()); err != nil {
+		if err := Render(&a, f, Meta{Title: "t"}, Items(nastyPapers())); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Millisecond)
-		if err := Render(&b, f, Meta{Title: "t"}, nastyPapers()); err != nil {
+		if err := Render(&b, f, Meta{Title: "t"}, Items(nastyPapers())); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(a.Bytes(), b.Bytes()) {
@@ -249,7 +249,7 @@ func TestRenderGolden(t *testing.T) {
 	meta := Meta{Title: "Daily Papers: golden", Description: "golden test", HomeURL: "http://paperfeed.test/", SelfURL: "http://paperfeed.test/feed"}
 	for _, f := range Formats {
 		var buf bytes.Buffer
-		if err := Render(&buf, f, meta, papers); err != nil {
+		if err := Render(&buf, f, meta, Items(papers)); err != nil {
 			t.Fatal(err)
 		}
 		path := filepath.Join("testdata", "render."+string(f)+".golden")

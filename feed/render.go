@@ -52,30 +52,34 @@ type Meta struct {
 	Updated time.Time
 }
 
-// Render writes papers as a feed in format f. It reads no clock: the
+// Render writes items as a feed in format f. It reads no clock: the
 // feed's dates come from its items, so equal input gives equal bytes.
-func Render(w io.Writer, f Format, m Meta, papers []*Paper) error {
-	gf := gorillaFeed(m, papers)
+func Render(w io.Writer, f Format, m Meta, items []Item) error {
+	gf := gorillaFeed(m, items)
 	switch f {
 	case RSS:
-		return writeXML(w, rssDoc(gf, m, papers))
+		return writeXML(w, rssDoc(gf, m, items))
 	case Atom:
-		return writeXML(w, atomDoc(gf, m, papers))
+		return writeXML(w, atomDoc(gf, m, items))
 	case JSON:
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(jsonDoc(gf, m, papers))
+		return enc.Encode(jsonDoc(gf, m, items))
 	}
 	return fmt.Errorf("unknown format %q", f)
 }
 
 // gorillaFeed builds the library's generic feed; the format documents
 // below start from its conversions and add what readers need.
-func gorillaFeed(m Meta, papers []*Paper) *feeds.Feed {
+func gorillaFeed(m Meta, items []Item) *feeds.Feed {
 	updated := m.Updated
-	for _, p := range papers {
-		if p.Changed.After(updated) {
-			updated = p.Changed
+	for i := range items {
+		it := &items[i]
+		if it.Paper != nil && it.Paper.Changed.After(updated) {
+			updated = it.Paper.Changed
+		}
+		if !it.Date.IsZero() && it.Date.After(updated) {
+			updated = it.Date
 		}
 	}
 	gf := &feeds.Feed{
@@ -84,10 +88,17 @@ func gorillaFeed(m Meta, papers []*Paper) *feeds.Feed {
 		Description: CleanLine(m.Description),
 		Id:          m.SelfURL,
 		Updated:     updated.UTC(),
-		Items:       make([]*feeds.Item, 0, len(papers)),
+		Items:       make([]*feeds.Item, 0, len(items)),
 	}
-	for _, p := range papers {
-		day := p.Day().UTC()
+	for i := range items {
+		it := &items[i]
+		day := it.When().UTC()
+		if d := it.Digest; d != nil {
+			gf.Items = append(gf.Items, &feeds.Item{Title: d.Title, Link: &feeds.Link{Href: d.Link}, Id: d.GUID,
+				IsPermaLink: "false", Created: day, Updated: day})
+			continue
+		}
+		p := it.Paper
 		gf.Items = append(gf.Items, &feeds.Item{
 			Title:  p.Title,
 			Link:   &feeds.Link{Href: p.Link()},
@@ -130,11 +141,16 @@ func (p *Paper) FeedCategories() []string {
 	return append(out, p.AIKeywords...)
 }
 
-// SizeHint estimates the rendered size of a feed of papers, so a caller
-// can allocate its buffer once.
-func SizeHint(papers []*Paper) int {
+// SizeHint estimates the rendered size of a feed, so a caller can
+// allocate its buffer once.
+func SizeHint(items []Item) int {
 	n := 2048
-	for _, p := range papers {
+	for _, it := range items {
+		if it.Digest != nil {
+			n += 2*len(it.Digest.HTML) + 500
+			continue
+		}
+		p := it.Paper
 		d := len(p.descXML)
 		if d == 0 {
 			d = 3000 + len(p.Abstract)
@@ -142,4 +158,38 @@ func SizeHint(papers []*Paper) int {
 		n += d + 700 + len(p.Title) + 40*(len(p.Authors)+len(p.Categories)+len(p.AIKeywords))
 	}
 	return n
+}
+
+// itemXML is an item's description escaped for XML.
+func (it *Item) itemXML() string {
+	if it.Digest != nil {
+		return escapeXML(it.Digest.HTML)
+	}
+	if x := it.extraHTML(); x != "" {
+		return escapeXML(x) + DescriptionXML(it.Paper)
+	}
+	return DescriptionXML(it.Paper)
+}
+
+// itemHTML is an item's description as HTML.
+func (it *Item) itemHTML() string {
+	if it.Digest != nil {
+		return it.Digest.HTML
+	}
+	return it.extraHTML() + DescriptionHTML(it.Paper)
+}
+
+// categories are an item's categories (none for a digest).
+func (it *Item) categories() []string {
+	if it.Paper == nil {
+		return nil
+	}
+	return it.Paper.FeedCategories()
+}
+
+func (it *Item) authors() []string {
+	if it.Paper == nil {
+		return nil
+	}
+	return it.Paper.Authors
 }

@@ -31,7 +31,7 @@ type atomCategory struct {
 	Term string `xml:"term,attr"`
 }
 
-func atomDoc(gf *feeds.Feed, m Meta, papers []*Paper) *atomFeed {
+func atomDoc(gf *feeds.Feed, m Meta, items []Item) *atomFeed {
 	af := (&feeds.Atom{Feed: gf}).AtomFeed()
 	af.Id = m.SelfURL
 	if af.Id == "" {
@@ -47,23 +47,27 @@ func atomDoc(gf *feeds.Feed, m Meta, papers []*Paper) *atomFeed {
 		f.Links = append(f.Links, feeds.AtomLink{Href: m.HomeURL, Rel: "alternate", Type: "text/html"})
 	}
 	for i, e := range af.Entries {
-		p := papers[i]
-		day := p.Day().UTC().Format(time.RFC3339)
+		x := &items[i]
+		day := x.When().UTC().Format(time.RFC3339)
 		e.Updated, e.Published = day, day
 		// The description is the entry's content; no separate summary.
 		e.Content, e.Summary = nil, nil
-		if p.Link() != p.AbsURL() {
+		if p := x.Paper; p != nil && p.Link() != p.AbsURL() {
 			e.Links = append(e.Links, feeds.AtomLink{Href: p.AbsURL(), Rel: "related", Type: "text/html"})
 		}
-		ae := &atomEntry{AtomEntry: e, Content: atomContent{Type: "html", Inner: DescriptionXML(p)}}
-		for _, a := range p.Authors {
+		ae := &atomEntry{AtomEntry: e, Content: atomContent{Type: "html", Inner: x.itemXML()}}
+		for _, a := range x.authors() {
 			ae.Authors = append(ae.Authors, feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: a}})
 		}
 		if len(ae.Authors) == 0 {
 			// Atom requires an author per entry when the feed has none.
-			ae.Authors = []feeds.AtomAuthor{{AtomPerson: feeds.AtomPerson{Name: "unknown"}}}
+			name := "unknown"
+			if x.Digest != nil {
+				name = "paperfeed"
+			}
+			ae.Authors = []feeds.AtomAuthor{{AtomPerson: feeds.AtomPerson{Name: name}}}
 		}
-		for _, c := range p.FeedCategories() {
+		for _, c := range x.categories() {
 			ae.Categories = append(ae.Categories, atomCategory{Term: c})
 		}
 		f.Entries[i] = ae

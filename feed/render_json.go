@@ -17,7 +17,12 @@ type jsonFeed struct {
 
 type jsonItem struct {
 	*feeds.JSONItem
-	Paperfeed *jsonExt `json:"_paperfeed"`
+	Paperfeed any `json:"_paperfeed"` // *jsonExt, or *jsonDigestExt for a digest
+}
+
+// jsonDigestExt is a digest item's extension.
+type jsonDigestExt struct {
+	Digest *jsonDigest `json:"digest"`
 }
 
 // jsonExt carries the structured values, so programs need not parse HTML.
@@ -45,23 +50,49 @@ type jsonExt struct {
 	HFURL        string   `json:"hf_url,omitempty"`
 	Abstract     string   `json:"abstract,omitempty"`
 	FromCards    bool     `json:"from_cards,omitempty"`
+	// What the query adds: when the paper met the feed's conditions, and
+	// its upvotes gained over gain_hours.
+	QualifiedAt string `json:"qualified_at,omitempty"`
+	Gain        *int   `json:"gain,omitempty"`
+	GainHours   int    `json:"gain_hours,omitempty"`
 }
 
-func jsonDoc(gf *feeds.Feed, m Meta, papers []*Paper) *jsonFeed {
+type jsonDigest struct {
+	Period string `json:"period"`
+	Shown  int    `json:"shown"`
+	Total  int    `json:"total"`
+	From   string `json:"from"`
+}
+
+func jsonDoc(gf *feeds.Feed, m Meta, items []Item) *jsonFeed {
 	jf := (&feeds.JSON{Feed: gf}).JSONFeed()
 	jf.Version = jsonFeedVersion
 	jf.FeedUrl = m.SelfURL
 	f := &jsonFeed{JSONFeed: jf, Items: make([]*jsonItem, len(jf.Items))}
 	for i, it := range jf.Items {
-		p := papers[i]
-		it.ContentHTML, it.Summary = DescriptionHTML(p), p.AISummary
+		x := &items[i]
+		it.ContentHTML = x.itemHTML()
 		it.ModifiedDate = nil
+		if d := x.Digest; d != nil {
+			f.Items[i] = &jsonItem{JSONItem: it, Paperfeed: &jsonDigestExt{Digest: &jsonDigest{Period: d.Period, Shown: d.Shown, Total: d.Total, From: d.From}}}
+			continue
+		}
+		p := x.Paper
+		it.Summary = p.AISummary
 		it.Image = p.Thumbnail
 		for _, a := range p.Authors {
 			it.Authors = append(it.Authors, &feeds.JSONAuthor{Name: a})
 		}
 		it.Tags = p.FeedCategories()
-		f.Items[i] = &jsonItem{JSONItem: it, Paperfeed: extension(p)}
+		ext := extension(p)
+		if !x.Date.IsZero() {
+			ext.QualifiedAt = x.Date.UTC().Format(time.RFC3339)
+		}
+		if x.GainHours > 0 {
+			g, h := x.Gain, x.GainHours
+			ext.Gain, ext.GainHours = &g, h
+		}
+		f.Items[i] = &jsonItem{JSONItem: it, Paperfeed: ext}
 	}
 	jf.Items = nil
 	return f

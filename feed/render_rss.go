@@ -40,7 +40,7 @@ type rssItem struct {
 	Categories []string `xml:"category"`
 }
 
-func rssDoc(gf *feeds.Feed, m Meta, papers []*Paper) *rssRoot {
+func rssDoc(gf *feeds.Feed, m Meta, items []Item) *rssRoot {
 	ch := (&feeds.Rss{Feed: gf}).RssFeed()
 	// Dates come from the data, never the clock (gorilla falls back to now).
 	ch.PubDate, ch.LastBuildDate = "", ""
@@ -55,9 +55,10 @@ func rssDoc(gf *feeds.Feed, m Meta, papers []*Paper) *rssRoot {
 		c.SelfLink = &rssSelfLink{Href: m.SelfURL, Rel: "self", Type: "application/rss+xml"}
 	}
 	for i, it := range ch.Items {
+		x := &items[i]
 		it.Source = "" // RSS <source> names a channel, not the arXiv page
-		it.PubDate = papers[i].Day().UTC().Format(rfc822)
-		c.Items[i] = &rssItem{RssItem: it, Description: rawXML{DescriptionXML(papers[i])}, Creator: strings.Join(papers[i].Authors, ", "), Categories: papers[i].FeedCategories()}
+		it.PubDate = x.When().UTC().Format(rfc822)
+		c.Items[i] = &rssItem{RssItem: it, Description: rawXML{x.itemXML()}, Creator: strings.Join(x.authors(), ", "), Categories: x.categories()}
 	}
 	ch.Items = nil
 	return &rssRoot{

@@ -12,11 +12,48 @@ import (
 	"paperfeed/feed"
 )
 
-// Apply returns the indexed papers the query keeps, sorted and limited.
-// now is used only by filter_time. The input is never modified. The
-// error is an *Error when the regex filters would cost more than allowed
-// (see regex.go), or wraps ctx's error when ctx ended while matching.
-func (q Query) Apply(ctx context.Context, ix *Index, now time.Time) ([]*feed.Paper, error) {
+// Apply returns the items of the indexed papers the query keeps, sorted
+// and limited, with the dates, gains and notes the query gives them (see
+// rising.go). now is read by filter_time and the gains. The input is
+// never modified. The error is an *Error when the regex filters would
+// cost more than allowed (see regex.go), or wraps ctx's error when ctx
+// ended while matching.
+func (q Query) Apply(ctx context.Context, ix *Index, now time.Time) ([]feed.Item, error) {
+	papers, qualified, err := q.keep(ctx, ix, now)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]feed.Item, len(papers))
+	for n, p := range papers {
+		it := feed.Item{Paper: p}
+		if at := qualified[n]; !at.IsZero() {
+			if q.ItemDates() {
+				it.Date = at
+			}
+			it.Notes = append(it.Notes, "Met this feed's conditions on "+at.UTC().Format("Mon 2 Jan 15:04 UTC")+
+				" (listed "+p.Day().Format("Mon 2 Jan")+")")
+		}
+		if q.HasCode != nil && *q.HasCode {
+			if since := ix.codeSince(p); !since.IsZero() {
+				it.Notes = append(it.Notes, "Code since "+since.UTC().Format("Mon 2 Jan"))
+			}
+		}
+		if q.Rising() {
+			it.Gain, it.GainHours = q.gain(ix, p, now), q.GainHours
+		}
+		items[n] = it
+	}
+	q.sortItems(items)
+	if len(items) > q.Limit && q.Limit > 0 && q.Digest == "" {
+		items = items[:q.Limit]
+	}
+	return items, nil
+}
+
+// keep returns the papers that pass every condition, in index order,
+// with when each qualified (zero: on its listing day, or no condition
+// on a changing value).
+func (q Query) keep(ctx context.Context, ix *Index, now time.Time) ([]*feed.Paper, []time.Time, error) {
 	days := q.dayRange(ix)
 	oldest := int64(math.MinInt64)
 	if q.FilterTime > 0 {
@@ -31,6 +68,8 @@ func (q Query) Apply(ctx context.Context, ix *Index, now time.Time) ([]*feed.Pap
 		cats[i] = strings.ToLower(c)
 	}
 	var keep []int
+	qualAt := map[int]time.Time{}
+	changing := q.changing()
 	for i, p := range ix.papers {
 		if kw != nil && !kw.has(i) {
 			continue
@@ -39,10 +78,16 @@ func (q Query) Apply(ctx context.Context, ix *Index, now time.Time) ([]*feed.Pap
 		if !q.matchSource(p) || !days.contains(d.day) || d.day < oldest {
 			continue
 		}
-		if p.Upvotes < q.MinUpvotes || p.GitHubStars < q.MinStars || p.Comments < q.MinComments {
-			continue
+		if changing {
+			at, ok := q.qualified(ix, p, now)
+			if !ok {
+				continue
+			}
+			if !at.IsZero() {
+				qualAt[i] = at
+			}
 		}
-		if q.HasCode != nil && p.HasCode() != *q.HasCode {
+		if q.HasCode != nil && !*q.HasCode && p.HasCode() {
 			continue
 		}
 		if len(cats) > 0 && !matchCategories(cats, d.categories) {
@@ -58,17 +103,14 @@ func (q Query) Apply(ctx context.Context, ix *Index, now time.Time) ([]*feed.Pap
 	}
 	keep, err := ix.regexFilter(ctx, &q.RSSHub, keep)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]*feed.Paper, len(keep))
+	at := make([]time.Time, len(keep))
 	for n, i := range keep {
-		out[n] = ix.papers[i]
+		out[n], at[n] = ix.papers[i], qualAt[i]
 	}
-	q.sort(out)
-	if len(out) > q.Limit && q.Limit > 0 {
-		out = out[:q.Limit]
-	}
-	return out, nil
+	return out, at, nil
 }
 
 func (q *Query) matchSource(p *feed.Paper) bool {
@@ -156,22 +198,36 @@ func (q *Query) dayRange(ix *Index) dayRange {
 	return r
 }
 
-func (q *Query) sort(ps []*feed.Paper) {
-	var key func(p *feed.Paper) int
+// sortItems orders items: by date (the items' own, newest first; the
+// index's order among equals), by a count, or by gain (trending, ties by
+// total upvotes); then newest day first.
+func (q *Query) sortItems(items []feed.Item) {
+	var key func(it *feed.Item) int
 	switch q.Sort {
 	case SortUpvotes:
-		key = func(p *feed.Paper) int { return p.Upvotes }
+		key = func(it *feed.Item) int { return it.Paper.Upvotes }
 	case SortStars:
-		key = func(p *feed.Paper) int { return p.GitHubStars }
+		key = func(it *feed.Item) int { return it.Paper.GitHubStars }
 	case SortComments:
-		key = func(p *feed.Paper) int { return p.Comments }
+		key = func(it *feed.Item) int { return it.Paper.Comments }
+	case SortTrending:
+		key = func(it *feed.Item) int { return it.Gain }
 	default:
-		return // the index is already newest day first, then upvotes
+		if !q.ItemDates() {
+			return // the index is already newest day first, then upvotes
+		}
+		slices.SortStableFunc(items, func(a, b feed.Item) int { return b.When().Compare(a.When()) })
+		return
 	}
-	slices.SortStableFunc(ps, func(a, b *feed.Paper) int {
-		if c := cmp.Compare(key(b), key(a)); c != 0 {
+	slices.SortStableFunc(items, func(a, b feed.Item) int {
+		if c := cmp.Compare(key(&b), key(&a)); c != 0 {
 			return c
 		}
-		return b.Day().Compare(a.Day())
+		if q.Sort == SortTrending { // ties by total upvotes
+			if c := cmp.Compare(b.Paper.Upvotes, a.Paper.Upvotes); c != 0 {
+				return c
+			}
+		}
+		return b.Paper.Day().Compare(a.Paper.Day())
 	})
 }

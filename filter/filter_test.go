@@ -42,6 +42,14 @@ func papers() []*feed.Paper {
 	}
 }
 
+func itemPapers(items []feed.Item) []*feed.Paper {
+	out := make([]*feed.Paper, len(items))
+	for i := range items {
+		out[i] = items[i].Paper
+	}
+	return out
+}
+
 func ids(ps []*feed.Paper) string {
 	var s []string
 	for _, p := range ps {
@@ -65,7 +73,7 @@ func run(t *testing.T, raw string) string {
 	if err != nil {
 		t.Fatalf("Apply(%q): %v", raw, err)
 	}
-	return ids(got)
+	return ids(itemPapers(got))
 }
 
 func TestApply(t *testing.T) {

@@ -17,6 +17,7 @@ type Index struct {
 	docs   []doc
 	fields [numFields]fieldIndex
 	rx     rxState // regex filters' texts and results, made on demand
+	hist   History // recorded counts (see rising.go)
 }
 
 // Searchable fields, as named by the in parameter.

@@ -35,10 +35,25 @@ const (
 	SortUpvotes  = "upvotes"
 	SortStars    = "stars"
 	SortComments = "comments"
+	SortTrending = "trending"
 )
 
+// Date choices (date_by) and digest periods.
+const (
+	DateListed    = "listed"
+	DateQualified = "qualified"
+
+	DefaultGainHours  = 24
+	MaxGainHours      = 168
+	DefaultDigestSize = 10
+	MaxDigestSize     = 50
+)
+
+// DigestPeriods are the periods a digest may cover.
+var DigestPeriods = []string{"day", "week", "month"}
+
 var (
-	sorts = []string{SortDate, SortUpvotes, SortStars, SortComments}
+	sorts = []string{SortDate, SortUpvotes, SortStars, SortComments, SortTrending}
 	// AnnounceTypes are arXiv's announcement types, in the order shown.
 	AnnounceTypes = []string{"new", "cross", "replace", "replace-cross"}
 	fieldNames    = []string{"title", "abstract", "keywords", "authors"}
@@ -52,6 +67,7 @@ var Accepted = []string{
 	"filter", "filter_title", "filter_description", "filter_author", "filter_category",
 	"filterout", "filterout_title", "filterout_description", "filterout_author", "filterout_category",
 	"filter_case_sensitive", "filter_time",
+	"min_gain", "gain_hours", "date_by", "digest", "digest_size",
 }
 
 // listParams take comma-separated lists.
@@ -95,6 +111,14 @@ type Query struct {
 	Limit  int
 	Format string // "", or rss|atom|json when the URL names one
 
+	// What is rising: upvotes gained over GainHours, the date items take,
+	// and digests of closed periods.
+	MinGain    int
+	GainHours  int    // 0 until set; see Span
+	DateBy     string // "", listed or qualified; see ItemDates
+	Digest     string // "", day, week or month
+	DigestSize int
+
 	// RSSHub compatibility.
 	RSSHub     RSSHubFilters
 	FilterTime time.Duration
@@ -107,7 +131,7 @@ type Query struct {
 // empty values count as absent (as an HTML form sends them); utm_*
 // parameters are ignored.
 func Parse(v url.Values, o Options) (Query, error) {
-	q := Query{Source: SourceHF, Sort: SortDate, Limit: DefaultLimit, In: defaultFields, raw: url.Values{}}
+	q := Query{Source: SourceHF, Sort: SortDate, Limit: DefaultLimit, In: defaultFields, DigestSize: DefaultDigestSize, raw: url.Values{}}
 	params := map[string]string{}
 	for name, vals := range v {
 		key := strings.ToLower(name)
@@ -163,7 +187,42 @@ func Parse(v url.Values, o Options) (Query, error) {
 	if err := q.checkTime(o); err != nil {
 		return q, err
 	}
+	if q.Digest != "" {
+		if _, set := params["limit"]; !set {
+			q.Limit = DigestLimits[q.Digest] // limit counts digests
+		}
+		if q.Period() != "" || q.Days > 0 || !q.Since.IsZero() || !q.Until.IsZero() {
+			return q, &Error{Param: "digest", Value: q.Digest, Reason: "a digest covers the closed periods held: give it without date, week, month, days, since or until"}
+		}
+	}
+	if q.GainHours == 0 {
+		q.GainHours = DefaultGainHours
+	}
 	return q, nil
+}
+
+// DigestLimits are the digests a feed holds by default: 7 days, 8
+// weeks, 6 months.
+var DigestLimits = map[string]int{"day": 7, "week": 8, "month": 6}
+
+// Rising reports whether the query looks at how counts moved: trending
+// order or a minimum gain.
+func (q Query) Rising() bool { return q.Sort == SortTrending || q.MinGain > 0 }
+
+// changing reports whether the query has a condition on a value that
+// changes after listing (counts, code, gain).
+func (q Query) changing() bool {
+	return q.MinUpvotes > 0 || q.MinComments > 0 || q.MinStars > 0 || (q.HasCode != nil && *q.HasCode) || q.MinGain > 0
+}
+
+// ItemDates reports whether items are dated when they qualified
+// (date_by=qualified, the default when a condition is on a changing
+// value) rather than by their listing day.
+func (q Query) ItemDates() bool {
+	if q.DateBy != "" {
+		return q.DateBy == DateQualified
+	}
+	return q.changing()
 }
 
 func (q *Query) set(key, val string, o Options) error {
@@ -300,6 +359,47 @@ func (q *Query) set(key, val string, o Options) error {
 			return errf(key, val, "must be one of %s", formatNames())
 		}
 		q.Format = string(f)
+	case "min_gain":
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 0 || n > maxCount {
+			return errf(key, val, "must be a whole number of upvotes gained, from 0 to %d", maxCount)
+		}
+		q.MinGain = n
+		if n > 0 {
+			q.raw.Set(key, strconv.Itoa(n))
+		}
+	case "gain_hours":
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 1 || n > MaxGainHours {
+			return errf(key, val, "must be a whole number of hours from 1 to %d (default %d)", MaxGainHours, DefaultGainHours)
+		}
+		q.GainHours = n
+		if n != DefaultGainHours {
+			q.raw.Set(key, strconv.Itoa(n))
+		}
+	case "date_by":
+		d := strings.ToLower(val)
+		if d != DateListed && d != DateQualified {
+			return errf(key, val, "must be listed (the listing day) or qualified (when the paper met the feed's conditions)")
+		}
+		q.DateBy = d
+		q.raw.Set(key, d)
+	case "digest":
+		d := strings.ToLower(val)
+		if !slices.Contains(DigestPeriods, d) {
+			return errf(key, val, "must be one of %s (one item per closed period)", strings.Join(DigestPeriods, ", "))
+		}
+		q.Digest = d
+		q.raw.Set(key, d)
+	case "digest_size":
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 1 || n > MaxDigestSize {
+			return errf(key, val, "must be a whole number of papers per digest from 1 to %d (default %d)", MaxDigestSize, DefaultDigestSize)
+		}
+		q.DigestSize = n
+		if n != DefaultDigestSize {
+			q.raw.Set(key, strconv.Itoa(n))
+		}
 	case "filter_case_sensitive":
 		b, ok := parseBool(val)
 		if !ok {

@@ -105,7 +105,8 @@ func apply(t testing.TB, ix *Index, raw string) ([]*feed.Paper, error) {
 	if err != nil {
 		t.Fatalf("Parse(%q): %v", raw, err)
 	}
-	return q.Apply(context.Background(), ix, time.Now())
+	items, err := q.Apply(context.Background(), ix, time.Now())
+	return itemPapers(items), err
 }
 
 // An expression with nothing to narrow by, over thousands of abstracts,

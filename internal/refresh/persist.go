@@ -234,3 +234,22 @@ func decodeSchedule(b []byte) schedule {
 	_ = json.Unmarshal(b, &s) // an unreadable schedule is a fresh start
 	return s
 }
+
+// firstSeenOf is the earliest time any of the papers was first held
+// (zero when none is known yet). A paper not yet saved counts as seen
+// now.
+func (p *persister) firstSeenOf(ids []string) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var first time.Time
+	for _, id := range ids {
+		t, ok := p.firstSeen[id]
+		if !ok {
+			t, ok = p.pending.FirstSeen[id]
+		}
+		if ok && (first.IsZero() || t.Before(first)) {
+			first = t
+		}
+	}
+	return first
+}

@@ -361,3 +361,7 @@ func (s *Service) StateStats() state.Stats {
 
 // History returns a paper's recorded counts, oldest first.
 func (s *Service) History(id string) ([]state.Point, error) { return s.backend.History(id) }
+
+// FirstSeen is the earliest time the service first held any of the
+// papers: for the papers of a listing day, when that day appeared.
+func (s *Service) FirstSeen(ids []string) time.Time { return s.persist.firstSeenOf(ids) }

@@ -43,25 +43,11 @@ type Entry struct {
 	Fetched time.Time    `json:"fetched"` // when its upstream page was fetched
 }
 
-// Point is one moment of a paper's history: its counts and whether it
-// had code.
-type Point struct {
-	At       time.Time `json:"t"`
-	Upvotes  int       `json:"u"`
-	Comments int       `json:"c"`
-	Stars    int       `json:"s,omitempty"`
-	Code     bool      `json:"k,omitempty"`
-}
+// Point is one moment of a paper's history (feed.Point).
+type Point = feed.Point
 
-// Same reports whether two points hold the same counts.
-func (p Point) Same(o Point) bool {
-	return p.Upvotes == o.Upvotes && p.Comments == o.Comments && p.Stars == o.Stars && p.Code == o.Code
-}
-
-// PointOf is a paper's counts now.
-func PointOf(p *feed.Paper, at time.Time) Point {
-	return Point{At: at, Upvotes: p.Upvotes, Comments: p.Comments, Stars: p.GitHubStars, Code: p.HasCode()}
-}
+// PointOf is a paper's counts at a time.
+func PointOf(p *feed.Paper, at time.Time) Point { return feed.PointOf(p, at) }
 
 // Categories is an arXiv category look-up: the categories found, or the
 // time the API did not know the paper.

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"net/url"
+
+	"github.com/cespare/xxhash/v2"
+
+	"paperfeed/feed"
+	"paperfeed/filter"
+)
+
+// Digests: with digest=day|week|month a feed holds one item per closed
+// listing period, listing the top digest_size papers of the filter. A
+// period is closed once a later listing day appeared; the item is dated
+// at that moment, so a reader never gets half a day. Its GUID is stable
+// per (period, canonical filter). A day digest comes from the days held;
+// a week or month from the days held when they cover it, else from
+// Hugging Face's own week or month listing when held (it is fetched in
+// the background on first demand).
+
+// digestPeriod is one period a digest may cover.
+type digestPeriod struct {
+	key      string // "day/2026-11-26", "week/2026-W48", "month/2026-11"
+	from, to time.Time
+	closed   time.Time // when a later listing day appeared
+	label    string
+}
+
+// digests turns the filtered items (every paper that passed, in the
+// feed's order) into digest items, newest period first, at most limit.
+func (a *app) digests(job renderJob, items []feed.Item) []feed.Item {
+	q := job.query
+	days := job.view.HFDays
+	if q.Source == filter.SourceArxiv {
+		days = job.view.ArxivDays
+	} else if q.Source == filter.SourceAll {
+		days = mergeDays(job.view.HFDays, job.view.ArxivDays)
+	}
+	periods := a.closedPeriods(q.Digest, days, job.view)
+	hash := strconv.FormatUint(xxhash.Sum64String(q.Canonical()), 36)
+	var out []feed.Item
+	for _, per := range periods {
+		if len(out) == q.Limit {
+			break
+		}
+		entries, total, from := a.digestEntries(q, per, items, days)
+		if from == "" {
+			continue // the period is not held completely (yet)
+		}
+		d := &feed.Digest{
+			GUID:   "urn:paperfeed:digest:" + per.key + ":" + hash,
+			Title:  fmt.Sprintf("%s, %s: top %d of %d", q.Title(), per.label, len(entries), total),
+			Link:   pageURL(job.base, joinQuery(withoutDigest(q.Canonical()), periodParam(per))),
+			Period: per.key, Shown: len(entries), Total: total, From: from,
+		}
+		d.HTML = feed.DigestHTML(entries, "From "+from+".")
+		out = append(out, feed.Item{Digest: d, Date: per.closed})
+	}
+	return out
+}
+
+// closedPeriods are the periods of a kind that closed, newest first.
+func (a *app) closedPeriods(kind string, days []time.Time, v *feed.View) []digestPeriod {
+	if len(days) < 2 {
+		return nil
+	}
+	var out []digestPeriod
+	seen := map[string]bool{}
+	for i := 1; i < len(days); i++ { // days[0], the newest, is open
+		d := days[i]
+		per := periodOf(kind, d)
+		if seen[per.key] {
+			continue
+		}
+		seen[per.key] = true
+		// Closed by the first held day after the period, when it appeared.
+		var next time.Time
+		for j := i - 1; j >= 0; j-- {
+			if days[j].After(per.to) {
+				next = days[j]
+				break
+			}
+		}
+		if next.IsZero() {
+			continue // the period is still being published
+		}
+		per.closed = a.dayAppeared(next, v)
+		if per.closed.IsZero() {
+			continue
+		}
+		out = append(out, per)
+	}
+	return out
+}
+
+// dayAppeared is when the service first held papers of a day.
+func (a *app) dayAppeared(day time.Time, v *feed.View) time.Time {
+	var ids []string
+	for _, p := range v.Papers {
+		if p.Day().Equal(day) {
+			ids = append(ids, p.ID)
+		}
+	}
+	return a.refresh.FirstSeen(ids)
+}
+
+func periodOf(kind string, d time.Time) digestPeriod {
+	switch kind {
+	case "week":
+		y, w := d.ISOWeek()
+		from, _ := filter.WeekStart(y, w)
+		to := from.AddDate(0, 0, 6)
+		return digestPeriod{key: fmt.Sprintf("week/%04d-W%02d", y, w), from: from, to: to,
+			label: fmt.Sprintf("week %04d-W%02d (%s – %s)", y, w, from.Format("2 Jan"), to.Format("2 Jan 2006"))}
+	case "month":
+		from := time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC)
+		return digestPeriod{key: "month/" + from.Format("2006-01"), from: from, to: from.AddDate(0, 1, -1), label: from.Format("January 2006")}
+	}
+	return digestPeriod{key: "day/" + d.Format(time.DateOnly), from: d, to: d, label: d.Format("Mon 2 Jan 2006")}
+}
+
+// digestEntries picks the period's top papers from the filtered items,
+// and says where the period's papers came from ("" when no source holds
+// it completely).
+func (a *app) digestEntries(q filter.Query, per digestPeriod, items []feed.Item, days []time.Time) ([]feed.DigestEntry, int, string) {
+	from := "the listing days held"
+	inPeriod := func(p *feed.Paper) bool { return !p.Day().Before(per.from) && !p.Day().After(per.to) }
+	var pool []feed.Item
+	if oldest := days[len(days)-1]; per.from.Before(oldest) && q.Source != filter.SourceArxiv {
+		// The days held begin inside the period: Hugging Face's own week
+		// or month listing, when held, covers it.
+		listing, ok := a.store.Period(per.key)
+		if !ok {
+			a.fetchPeriodLater(per)
+			return nil, 0, ""
+		}
+		kind, _, _ := strings.Cut(per.key, "/")
+		from = "Hugging Face's " + kind + " listing"
+		ix := a.newIndex(listing)
+		all, err := q.Apply(context.Background(), ix, a.now())
+		if err != nil {
+			return nil, 0, ""
+		}
+		pool = all
+	} else {
+		for _, it := range items {
+			if it.Paper != nil && inPeriod(it.Paper) {
+				pool = append(pool, it)
+			}
+		}
+	}
+	if q.Sort == filter.SortDate { // a digest's default order: most upvoted first
+		slices.SortStableFunc(pool, func(x, y feed.Item) int { return y.Paper.Upvotes - x.Paper.Upvotes })
+	}
+	n := min(len(pool), q.DigestSize)
+	entries := make([]feed.DigestEntry, n)
+	for i := range n {
+		entries[i] = feed.DigestEntry{Paper: pool[i].Paper, Gain: pool[i].Gain, GainHours: pool[i].GainHours}
+	}
+	return entries, len(pool), from
+}
+
+// fetchPeriodLater asks for Hugging Face's listing of a period in the
+// background (once, within the past-listing budget), for a later digest.
+func (a *app) fetchPeriodLater(per digestPeriod) {
+	go func() { _, _ = a.refresh.Past().Ensure(context.Background(), per.key, per.from, per.to) }()
+}
+
+// mergeDays joins two newest-first day lists, without repeats.
+func mergeDays(x, y []time.Time) []time.Time {
+	out := append(slices.Clone(x), y...)
+	slices.SortFunc(out, func(a, b time.Time) int { return b.Compare(a) })
+	return slices.CompactFunc(out, func(a, b time.Time) bool { return a.Equal(b) })
+}
+
+// withoutDigest is a canonical query without its digest parameters: the
+// builder page's view of one period.
+func withoutDigest(canonical string) string {
+	v, err := url.ParseQuery(canonical)
+	if err != nil {
+		return ""
+	}
+	for _, k := range []string{"digest", "digest_size", "limit"} {
+		v.Del(k)
+	}
+	return v.Encode()
+}
+
+// periodParam is the query parameter naming a period.
+func periodParam(per digestPeriod) string {
+	kind, val, _ := strings.Cut(per.key, "/")
+	if kind == "day" {
+		kind = "date"
+	}
+	return kind + "=" + val
+}

@@ -1,0 +1,108 @@
+package feed
+
+import (
+	"html"
+	"time"
+)
+
+// Item is one entry of a rendered feed: a paper with what the feed's
+// query adds to it (a date, its gain, a note), or a digest of several
+// papers.
+type Item struct {
+	Paper *Paper
+	// Date is the item's date when the query sets one (the moment the
+	// paper met the feed's conditions); zero means Paper.Day().
+	Date time.Time
+	// Gain is the upvotes gained over GainHours; shown when GainHours > 0.
+	Gain, GainHours int
+	// Notes are lines the query adds above the description ("code since
+	// Thu 27 Nov").
+	Notes []string
+	// Digest, when set, makes the item a digest; Paper is then nil.
+	Digest *Digest
+}
+
+// Digest is an item that lists the top papers of one closed listing
+// period.
+type Digest struct {
+	GUID   string
+	Title  string
+	Link   string
+	HTML   string // the list, ready to show (escaped)
+	Period string // "day/2026-11-26", "week/2026-W48", "month/2026-11"
+	Shown  int    // papers listed
+	Total  int    // papers of the period that passed the filter
+	From   string // what held the period: "days held" or "Hugging Face's week listing"
+}
+
+// Items wraps papers as items that add nothing.
+func Items(papers []*Paper) []Item {
+	out := make([]Item, len(papers))
+	for i, p := range papers {
+		out[i] = Item{Paper: p}
+	}
+	return out
+}
+
+// When is the item's date.
+func (it *Item) When() time.Time {
+	if !it.Date.IsZero() {
+		return it.Date
+	}
+	if it.Paper != nil {
+		return it.Paper.Day()
+	}
+	return time.Time{}
+}
+
+// extraHTML is what the query adds above a paper's description.
+func (it *Item) extraHTML() string {
+	if it.Paper == nil {
+		return ""
+	}
+	s := ""
+	if it.GainHours > 0 && it.Paper.OnHF {
+		s += "<p><strong>▲ " + itoa(it.Paper.Upvotes) + ", " + signed(it.Gain) + " in " + itoa(it.GainHours) + " h</strong></p>"
+	}
+	for _, n := range it.Notes {
+		s += "<p><em>" + html.EscapeString(n) + "</em></p>"
+	}
+	return s
+}
+
+// Point is one moment of a paper's history: its counts and whether it
+// had code.
+type Point struct {
+	At       time.Time `json:"t"`
+	Upvotes  int       `json:"u"`
+	Comments int       `json:"c"`
+	Stars    int       `json:"s,omitempty"`
+	Code     bool      `json:"k,omitempty"`
+}
+
+// Same reports whether two points hold the same counts.
+func (p Point) Same(o Point) bool {
+	return p.Upvotes == o.Upvotes && p.Comments == o.Comments && p.Stars == o.Stars && p.Code == o.Code
+}
+
+// PointOf is a paper's counts at a time.
+func PointOf(p *Paper, at time.Time) Point {
+	return Point{At: at, Upvotes: p.Upvotes, Comments: p.Comments, Stars: p.GitHubStars, Code: p.HasCode()}
+}
+
+func itoa(n int) string {
+	if n < 0 {
+		return "-" + itoa(-n)
+	}
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+func signed(n int) string {
+	if n >= 0 {
+		return "+" + itoa(n)
+	}
+	return itoa(n)
+}

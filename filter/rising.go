@@ -1,0 +1,148 @@
+package filter
+
+import (
+	"time"
+
+	"paperfeed/feed"
+)
+
+// What is rising, read from each paper's history of counts:
+//
+//   - A condition on a value that changes after listing (min_upvotes,
+//     min_comments, min_stars, has_code=1, min_gain) is met at the first
+//     moment the history shows all of them met at once. A paper that met
+//     them when first seen qualified on its listing day. Once qualified,
+//     a paper stays: a count that drops later does not remove it.
+//   - With date_by=qualified (the default when such a condition is
+//     present) an item's date is that moment; with date_by=listed it is
+//     the listing day.
+//   - The gain over gain_hours (default 24) is upvotes now minus upvotes
+//     at the start of the span: a paper whose listing day began inside
+//     the span started at 0; an older paper first seen after the span
+//     began starts at the first count seen.
+//   - sort=trending orders by that gain, ties by total upvotes.
+//
+// A paper without history (arXiv-only papers, or one not yet recorded)
+// is judged by its counts now.
+
+// History holds recorded counts, oldest first, by paper ID.
+type History map[string][]feed.Point
+
+// SetHistory gives the index the papers' history. Call it before the
+// index is shared.
+func (ix *Index) SetHistory(h History) { ix.hist = h }
+
+// series is a paper's history ending with its counts now.
+func (ix *Index) series(p *feed.Paper) []feed.Point {
+	h := ix.hist[p.ID]
+	now := feed.PointOf(p, p.Changed)
+	if n := len(h); n > 0 && h[n-1].Same(now) {
+		return h
+	}
+	if n := len(h); n > 0 && now.At.Before(h[n-1].At) {
+		now.At = h[n-1].At
+	}
+	out := make([]feed.Point, len(h), len(h)+1)
+	copy(out, h)
+	return append(out, now)
+}
+
+// countAt is the last point at or before t.
+func countAt(s []feed.Point, t time.Time) (feed.Point, bool) {
+	var pt feed.Point
+	ok := false
+	for _, x := range s {
+		if x.At.After(t) {
+			break
+		}
+		pt, ok = x, true
+	}
+	return pt, ok
+}
+
+// gainAt is the upvotes gained in the span ending at t.
+func gainAt(p *feed.Paper, s []feed.Point, t time.Time, span time.Duration) int {
+	cur, ok := countAt(s, t)
+	if !ok {
+		return 0
+	}
+	start := t.Add(-span)
+	switch {
+	case !p.ListedOn.IsZero() && !p.ListedOn.Before(start):
+		return cur.Upvotes // listed inside the span: it started at 0
+	}
+	if base, ok := countAt(s, start); ok {
+		return cur.Upvotes - base.Upvotes
+	}
+	return cur.Upvotes - s[0].Upvotes // first seen after the span began
+}
+
+// meets reports whether a point meets the query's conditions on changing
+// values.
+func (q *Query) meets(p *feed.Paper, s []feed.Point, pt feed.Point) bool {
+	if pt.Upvotes < q.MinUpvotes || pt.Comments < q.MinComments || pt.Stars < q.MinStars {
+		return false
+	}
+	if q.HasCode != nil && *q.HasCode && !pt.Code {
+		return false
+	}
+	return q.MinGain == 0 || gainAt(p, s, pt.At, q.span()) >= q.MinGain
+}
+
+func (q *Query) span() time.Duration {
+	h := q.GainHours
+	if h == 0 {
+		h = DefaultGainHours
+	}
+	return time.Duration(h) * time.Hour
+}
+
+// qualified reports whether a paper ever met the conditions on changing
+// values and when: zero when it met them on first sight (its listing day
+// stands).
+func (q *Query) qualified(ix *Index, p *feed.Paper, now time.Time) (time.Time, bool) {
+	if len(ix.hist[p.ID]) == 0 {
+		// No history: judged by its counts now (min_gain reads as no gain).
+		pt := feed.PointOf(p, now)
+		if q.MinGain > 0 {
+			return time.Time{}, false
+		}
+		return time.Time{}, q.meets(p, nil, pt)
+	}
+	s := ix.series(p)
+	for i, pt := range s {
+		if q.meets(p, s, pt) {
+			if i == 0 {
+				return time.Time{}, true
+			}
+			return pt.At, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// codeSince is when a paper's code first appeared after it was first
+// seen (zero when it had code from the start or has none).
+func (ix *Index) codeSince(p *feed.Paper) time.Time {
+	s := ix.hist[p.ID]
+	for i, pt := range s {
+		if pt.Code {
+			if i == 0 {
+				return time.Time{}
+			}
+			return pt.At
+		}
+	}
+	return time.Time{}
+}
+
+// Gain is a paper's upvotes gained over the query's span, at now.
+func (q *Query) gain(ix *Index, p *feed.Paper, now time.Time) int {
+	if len(ix.hist[p.ID]) == 0 {
+		return 0
+	}
+	s := ix.series(p)
+	cur := feed.PointOf(p, now)
+	s = append(s[:len(s):len(s)], cur)
+	return gainAt(p, s, now, q.span())
+}
