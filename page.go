@@ -68,11 +68,11 @@ type pageData struct {
 // adds (date, gain, notes), or a digest.
 type previewItem struct {
 	*feed.Paper
-	When      time.Time
-	Gain      int
-	GainHours int
-	Notes     []string
-	Digest    *feed.Digest
+	When       time.Time
+	Gain       int
+	GainHours  int
+	Notes      []string
+	Digest     *feed.Digest
 	DigestHTML template.HTML // the digest's list, made and escaped by feed.DigestHTML
 }
 
