@@ -108,6 +108,9 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, fr feedRequest) 
 	if q.Rising() {
 		job.key += "|" + a.now().UTC().Truncate(risingStep).Format(time.RFC3339) // gains move with the clock
 	}
+	if q.Digest != "" {
+		job.key += "|" + strconv.FormatInt(a.refresh.Past().Loads(), 10) // week and month listings arrive later
+	}
 	rr, ok := a.cache.get(job.key)
 	if ok {
 		a.metrics.cacheHit.Inc()

@@ -225,6 +225,14 @@ func TestParseErrors(t *testing.T) {
 		{"keyword=agents", "keyword: unknown parameter; accepted: q, in, min_upvotes, min_stars"},
 		{"q=a&q=b", "q=a,b: given more than once; give it once (lists are comma-separated)"},
 		{"q=a&Q=b", "given more than once"},
+		{"gain_hours=0", "gain_hours=0: must be a whole number of hours from 1 to 168 (default 24)"},
+		{"gain_hours=169", "gain_hours=169: must be a whole number of hours from 1 to 168"},
+		{"min_gain=-3", "min_gain=-3: must be a whole number of upvotes gained"},
+		{"digest=year", "digest=year: must be one of day, week, month (one item per closed period)"},
+		{"digest_size=51", "digest_size=51: must be a whole number of papers per digest from 1 to 50 (default 10)"},
+		{"date_by=x", "date_by=x: must be listed (the listing day) or qualified (when the paper met the feed's conditions)"},
+		{"sort=rising", "sort=rising: must be one of date, upvotes, stars, comments, trending"},
+		{"digest=week&date=2026-11-20", "digest=week: a digest covers the closed periods held"},
 	} {
 		v, err := url.ParseQuery(c.query)
 		if err != nil {

@@ -124,7 +124,10 @@ func (q *Query) qualified(ix *Index, p *feed.Paper, now time.Time) (time.Time, b
 // codeSince is when a paper's code first appeared after it was first
 // seen (zero when it had code from the start or has none).
 func (ix *Index) codeSince(p *feed.Paper) time.Time {
-	s := ix.hist[p.ID]
+	if len(ix.hist[p.ID]) == 0 {
+		return time.Time{}
+	}
+	s := ix.series(p)
 	for i, pt := range s {
 		if pt.Code {
 			if i == 0 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -53,6 +54,7 @@ type Past struct {
 	budget  *rate.Limiter
 	onLoad  func() // after a listing was stored
 	views   *hfViews
+	loads   atomic.Int64 // listings stored, for caches of what reads them
 
 	mu        sync.Mutex
 	fetched   map[string]time.Time // when each held listing was fetched
@@ -147,8 +149,13 @@ func (p *Past) load(ctx context.Context, key string, from time.Time) error {
 	return nil
 }
 
+// Loads counts the listings stored since start: a cache of something
+// built from held listings is stale when it changed.
+func (p *Past) Loads() int64 { return p.loads.Load() }
+
 // loaded runs the onLoad hook outside the lock.
 func (p *Past) loaded() {
+	p.loads.Add(1)
 	if p.onLoad != nil {
 		p.onLoad()
 	}

@@ -55,7 +55,8 @@ type Fault struct {
 type HF struct {
 	recorder
 	mu   sync.Mutex
-	days []dayData // newest first
+	days []dayData // the days published now, newest first
+	all  []dayData // every day, newest first (see HideNewest)
 	// apiUpvotes overrides upvotes in API answers only (a count that moved
 	// between the page fetch and the API fetch).
 	apiUpvotes map[string]int
@@ -88,6 +89,7 @@ func NewHF(dir string, days []Day) (*HF, error) {
 		h.days = append(h.days, dayData{date: d.Date, items: items})
 	}
 	sort.Slice(h.days, func(i, j int) bool { return h.days[i].date.After(h.days[j].date) })
+	h.all = h.days
 	return h, nil
 }
 
@@ -182,12 +184,33 @@ func withUpvotes(items []map[string]any, up map[string]int) []map[string]any {
 	return out
 }
 
+// HideNewest makes the k newest days unpublished (until called with 0):
+// a new listing day appears when they come back.
+func (h *HF) HideNewest(k int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.days = h.all[min(k, len(h.all)-1):]
+}
+
+// SetGitHubRepo gives a paper a code repository (code added later).
+func (h *HF) SetGitHubRepo(id, repo string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, d := range h.all {
+		for _, it := range d.items {
+			if p, ok := it["paper"].(map[string]any); ok && p["id"] == id {
+				p["githubRepo"] = repo
+			}
+		}
+	}
+}
+
 // SetUpvotes changes a paper's upvotes in the recordings (a count that
 // moves between two refreshes).
 func (h *HF) SetUpvotes(id string, n int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, d := range h.days {
+	for _, d := range h.all {
 		for _, it := range d.items {
 			if p, ok := it["paper"].(map[string]any); ok && p["id"] == id {
 				p["upvotes"] = float64(n)
