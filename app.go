@@ -43,6 +43,10 @@ type app struct {
 	idxVersion uint64
 	idx        *filter.Index
 	pastIdx    map[string]pastIndex // per past listing and source
+
+	daysMu      sync.Mutex
+	daysVersion uint64
+	daysSeen    map[time.Time]time.Time // listing day -> when it appeared (digest.go)
 }
 
 // newApp wires the store, the refresh side and the caches; logs go to

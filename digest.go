@@ -45,12 +45,32 @@ func (a *app) digests(job renderJob, items []feed.Item) []feed.Item {
 	}
 	periods := a.closedPeriods(q.Digest, days, job.view)
 	hash := strconv.FormatUint(xxhash.Sum64String(q.Canonical()), 36)
+	// Each item's period, found once.
+	byPeriod := map[string][]feed.Item{}
+	wanted := map[string]bool{}
+	for _, per := range periods {
+		wanted[per.key] = true
+	}
+	var last time.Time
+	var lastKey string
+	for _, it := range items {
+		if it.Paper == nil {
+			continue
+		}
+		d := it.Paper.Day()
+		if !d.Equal(last) {
+			last, lastKey = d, periodOf(q.Digest, d).key
+		}
+		if wanted[lastKey] {
+			byPeriod[lastKey] = append(byPeriod[lastKey], it)
+		}
+	}
 	var out []feed.Item
 	for _, per := range periods {
 		if len(out) == q.Limit {
 			break
 		}
-		entries, total, from := a.digestEntries(q, per, items, days)
+		entries, total, from := a.digestEntries(q, per, byPeriod[per.key], days)
 		if from == "" {
 			continue // the period is not held completely (yet)
 		}
@@ -100,15 +120,23 @@ func (a *app) closedPeriods(kind string, days []time.Time, v *feed.View) []diges
 	return out
 }
 
-// dayAppeared is when the service first held papers of a day.
+// dayAppeared is when the service first held papers of a day, worked
+// out once per data version for every day.
 func (a *app) dayAppeared(day time.Time, v *feed.View) time.Time {
-	var ids []string
-	for _, p := range v.Papers {
-		if p.Day().Equal(day) {
-			ids = append(ids, p.ID)
+	a.daysMu.Lock()
+	defer a.daysMu.Unlock()
+	if a.daysVersion != v.Version || a.daysSeen == nil {
+		ids := map[time.Time][]string{}
+		for _, p := range v.Papers {
+			ids[p.Day()] = append(ids[p.Day()], p.ID)
 		}
+		a.daysSeen = make(map[time.Time]time.Time, len(ids))
+		for d, list := range ids {
+			a.daysSeen[d] = a.refresh.FirstSeen(list)
+		}
+		a.daysVersion = v.Version
 	}
-	return a.refresh.FirstSeen(ids)
+	return a.daysSeen[day]
 }
 
 func periodOf(kind string, d time.Time) digestPeriod {
@@ -130,8 +158,8 @@ func periodOf(kind string, d time.Time) digestPeriod {
 // and says where the period's papers came from ("" when no source holds
 // it completely).
 func (a *app) digestEntries(q filter.Query, per digestPeriod, items []feed.Item, days []time.Time) ([]feed.DigestEntry, int, string) {
+	// items are the feed's items of this period, in the feed's order.
 	from := "the listing days held"
-	inPeriod := func(p *feed.Paper) bool { return !p.Day().Before(per.from) && !p.Day().After(per.to) }
 	var pool []feed.Item
 	if oldest := days[len(days)-1]; per.from.Before(oldest) && q.Source != filter.SourceArxiv {
 		// The days held begin inside the period: Hugging Face's own week
@@ -150,19 +178,16 @@ func (a *app) digestEntries(q filter.Query, per digestPeriod, items []feed.Item,
 		}
 		pool = all
 	} else {
-		for _, it := range items {
-			if it.Paper != nil && inPeriod(it.Paper) {
-				pool = append(pool, it)
-			}
-		}
+		pool = items // the period's items, in the feed's order
 	}
+	top := pool
 	if q.Sort == filter.SortDate { // a digest's default order: most upvoted first
-		slices.SortStableFunc(pool, func(x, y feed.Item) int { return y.Paper.Upvotes - x.Paper.Upvotes })
+		top = filter.TopByUpvotes(pool, q.DigestSize)
 	}
-	n := min(len(pool), q.DigestSize)
+	n := min(len(top), q.DigestSize)
 	entries := make([]feed.DigestEntry, n)
 	for i := range n {
-		entries[i] = feed.DigestEntry{Paper: pool[i].Paper, Gain: pool[i].Gain, GainHours: pool[i].GainHours}
+		entries[i] = feed.DigestEntry{Paper: top[i].Paper, Gain: top[i].Gain, GainHours: top[i].GainHours}
 	}
 	return entries, len(pool), from
 }

@@ -19,12 +19,13 @@ import (
 // cost more than allowed (see regex.go), or wraps ctx's error when ctx
 // ended while matching.
 func (q Query) Apply(ctx context.Context, ix *Index, now time.Time) ([]feed.Item, error) {
-	papers, qualified, err := q.keep(ctx, ix, now)
+	pos, qualified, err := q.keep(ctx, ix, now)
 	if err != nil {
 		return nil, err
 	}
-	items := make([]feed.Item, len(papers))
-	for n, p := range papers {
+	items := make([]feed.Item, len(pos))
+	for n, i := range pos {
+		p := ix.papers[i]
 		it := feed.Item{Paper: p}
 		if at := qualified[n]; !at.IsZero() {
 			if q.ItemDates() {
@@ -34,26 +35,30 @@ func (q Query) Apply(ctx context.Context, ix *Index, now time.Time) ([]feed.Item
 				" (listed "+p.Day().Format("Mon 2 Jan")+")")
 		}
 		if q.HasCode != nil && *q.HasCode {
-			if since := ix.codeSince(p); !since.IsZero() {
+			if since := ix.codeSince(i); !since.IsZero() {
 				it.Notes = append(it.Notes, "Code since "+since.UTC().Format("Mon 2 Jan"))
 			}
 		}
 		if q.Rising() {
-			it.Gain, it.GainHours = q.gain(ix, p, now), q.GainHours
+			it.Gain, it.GainHours = q.gain(ix, i, now), q.GainHours
 		}
 		items[n] = it
 	}
-	q.sortItems(items)
+	keepTop := 0
+	if q.Limit > 0 && q.Digest == "" {
+		keepTop = q.Limit
+	}
+	items = q.sortItems(items, keepTop)
 	if len(items) > q.Limit && q.Limit > 0 && q.Digest == "" {
 		items = items[:q.Limit]
 	}
 	return items, nil
 }
 
-// keep returns the papers that pass every condition, in index order,
-// with when each qualified (zero: on its listing day, or no condition
-// on a changing value).
-func (q Query) keep(ctx context.Context, ix *Index, now time.Time) ([]*feed.Paper, []time.Time, error) {
+// keep returns the positions of the papers that pass every condition,
+// in index order, with when each qualified (zero: on its listing day, or
+// no condition on a changing value).
+func (q Query) keep(ctx context.Context, ix *Index, now time.Time) ([]int, []time.Time, error) {
 	days := q.dayRange(ix)
 	oldest := int64(math.MinInt64)
 	if q.FilterTime > 0 {
@@ -79,7 +84,7 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time) ([]*feed.Pape
 			continue
 		}
 		if changing {
-			at, ok := q.qualified(ix, p, now)
+			at, ok := q.qualified(ix, i, now)
 			if !ok {
 				continue
 			}
@@ -105,12 +110,11 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time) ([]*feed.Pape
 	if err != nil {
 		return nil, nil, err
 	}
-	out := make([]*feed.Paper, len(keep))
 	at := make([]time.Time, len(keep))
 	for n, i := range keep {
-		out[n], at[n] = ix.papers[i], qualAt[i]
+		at[n] = qualAt[i]
 	}
-	return out, at, nil
+	return keep, at, nil
 }
 
 func (q *Query) matchSource(p *feed.Paper) bool {
@@ -200,34 +204,115 @@ func (q *Query) dayRange(ix *Index) dayRange {
 
 // sortItems orders items: by date (the items' own, newest first; the
 // index's order among equals), by a count, or by gain (trending, ties by
-// total upvotes); then newest day first.
-func (q *Query) sortItems(items []feed.Item) {
-	var key func(it *feed.Item) int
-	switch q.Sort {
-	case SortUpvotes:
-		key = func(it *feed.Item) int { return it.Paper.Upvotes }
-	case SortStars:
-		key = func(it *feed.Item) int { return it.Paper.GitHubStars }
-	case SortComments:
-		key = func(it *feed.Item) int { return it.Paper.Comments }
-	case SortTrending:
-		key = func(it *feed.Item) int { return it.Gain }
-	default:
-		if !q.ItemDates() {
-			return // the index is already newest day first, then upvotes
-		}
-		slices.SortStableFunc(items, func(a, b feed.Item) int { return b.When().Compare(a.When()) })
-		return
+// total upvotes); then newest day first, then the index's order. Keys
+// are read once and indices sorted, not the items themselves. With top
+// > 0 only the first top items are needed: they are selected with a
+// bounded heap before sorting, so a short feed of many papers does not
+// sort them all.
+func (q *Query) sortItems(items []feed.Item, top int) []feed.Item {
+	if (q.Sort == SortDate || q.Sort == "") && !q.ItemDates() {
+		return items // the index is already newest day first, then upvotes
 	}
-	slices.SortStableFunc(items, func(a, b feed.Item) int {
-		if c := cmp.Compare(key(&b), key(&a)); c != 0 {
-			return c
+	rs := make([]rank, len(items))
+	for i := range items {
+		it := &items[i]
+		r := rank{i: i, day: it.Paper.Day().Unix()}
+		switch q.Sort {
+		case SortUpvotes:
+			r.key = it.Paper.Upvotes
+		case SortStars:
+			r.key = it.Paper.GitHubStars
+		case SortComments:
+			r.key = it.Paper.Comments
+		case SortTrending:
+			r.key, r.tie = it.Gain, it.Paper.Upvotes
+		default: // by the items' dates
+			r.key64 = it.When().UnixNano()
+			r.day = 0
 		}
-		if q.Sort == SortTrending { // ties by total upvotes
-			if c := cmp.Compare(b.Paper.Upvotes, a.Paper.Upvotes); c != 0 {
-				return c
+		rs[i] = r
+	}
+	if top > 0 && top < len(rs)/2 {
+		rs = topRanks(rs, top)
+	}
+	slices.SortFunc(rs, rank.cmp)
+	out := make([]feed.Item, len(rs))
+	for n, r := range rs {
+		out[n] = items[r.i]
+	}
+	return out
+}
+
+// rank is an item's sort keys: greater first, then the index's order.
+type rank struct {
+	i          int
+	key, tie   int
+	key64, day int64
+}
+
+func (a rank) cmp(b rank) int {
+	if c := cmp.Compare(b.key, a.key); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.key64, a.key64); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.tie, a.tie); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.day, a.day); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.i, b.i)
+}
+
+// topRanks keeps the k first ranks (in no order), with a heap of the k
+// best seen whose root is the worst of them.
+func topRanks(rs []rank, k int) []rank {
+	h := append([]rank(nil), rs[:k]...)
+	worse := func(a, b rank) bool { return a.cmp(b) > 0 } // a sorts after b
+	down := func(i int) {
+		for {
+			l, w := 2*i+1, i
+			if l < len(h) && worse(h[l], h[w]) {
+				w = l
 			}
+			if r := l + 1; r < len(h) && worse(h[r], h[w]) {
+				w = r
+			}
+			if w == i {
+				return
+			}
+			h[i], h[w] = h[w], h[i]
+			i = w
 		}
-		return b.Paper.Day().Compare(a.Paper.Day())
-	})
+	}
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for _, r := range rs[k:] {
+		if r.cmp(h[0]) < 0 { // r sorts before the worst kept
+			h[0] = r
+			down(0)
+		}
+	}
+	return h
+}
+
+// TopByUpvotes returns the k most upvoted items, most upvoted first (ties
+// in the given order).
+func TopByUpvotes(items []feed.Item, k int) []feed.Item {
+	rs := make([]rank, len(items))
+	for i := range items {
+		rs[i] = rank{i: i, key: items[i].Paper.Upvotes}
+	}
+	if k > 0 && k < len(rs)/2 {
+		rs = topRanks(rs, k)
+	}
+	slices.SortFunc(rs, rank.cmp)
+	out := make([]feed.Item, 0, min(k, len(rs)))
+	for _, r := range rs[:min(k, len(rs))] {
+		out = append(out, items[r.i])
+	}
+	return out
 }

@@ -17,7 +17,7 @@ type Index struct {
 	docs   []doc
 	fields [numFields]fieldIndex
 	rx     rxState // regex filters' texts and results, made on demand
-	hist   History // recorded counts (see rising.go)
+	hist   [][]feed.Point // recorded counts by position (see rising.go)
 }
 
 // Searchable fields, as named by the in parameter.

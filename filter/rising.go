@@ -30,11 +30,26 @@ type History map[string][]feed.Point
 
 // SetHistory gives the index the papers' history. Call it before the
 // index is shared.
-func (ix *Index) SetHistory(h History) { ix.hist = h }
+func (ix *Index) SetHistory(h History) {
+	ix.hist = make([][]feed.Point, len(ix.papers))
+	for i, p := range ix.papers {
+		ix.hist[i] = h[p.ID]
+	}
+}
 
-// series is a paper's history ending with its counts now.
-func (ix *Index) series(p *feed.Paper) []feed.Point {
-	h := ix.hist[p.ID]
+// history is the recorded counts of the paper at position i.
+func (ix *Index) history(i int) []feed.Point {
+	if ix.hist == nil {
+		return nil
+	}
+	return ix.hist[i]
+}
+
+// series is the history of the paper at position i, ending with its
+// counts now.
+func (ix *Index) series(i int) []feed.Point {
+	p := ix.papers[i]
+	h := ix.history(i)
 	now := feed.PointOf(p, p.Changed)
 	if n := len(h); n > 0 && h[n-1].Same(now) {
 		return h
@@ -100,52 +115,77 @@ func (q *Query) span() time.Duration {
 // qualified reports whether a paper ever met the conditions on changing
 // values and when: zero when it met them on first sight (its listing day
 // stands).
-func (q *Query) qualified(ix *Index, p *feed.Paper, now time.Time) (time.Time, bool) {
-	if len(ix.hist[p.ID]) == 0 {
+func (q *Query) qualified(ix *Index, i int, now time.Time) (time.Time, bool) {
+	p := ix.papers[i]
+	h := ix.history(i)
+	if len(h) == 0 {
 		// No history: judged by its counts now (min_gain reads as no gain).
-		pt := feed.PointOf(p, now)
 		if q.MinGain > 0 {
 			return time.Time{}, false
 		}
-		return time.Time{}, q.meets(p, nil, pt)
+		return time.Time{}, q.meets(p, nil, feed.PointOf(p, now))
 	}
-	s := ix.series(p)
-	for i, pt := range s {
+	var s []feed.Point // the whole series, only for gains
+	if q.MinGain > 0 {
+		s = ix.series(i)
+	}
+	for n, pt := range h {
 		if q.meets(p, s, pt) {
-			if i == 0 {
+			if n == 0 {
 				return time.Time{}, true
 			}
 			return pt.At, true
+		}
+	}
+	cur := feed.PointOf(p, p.Changed)
+	if last := h[len(h)-1]; !last.Same(cur) {
+		if cur.At.Before(last.At) {
+			cur.At = last.At
+		}
+		if q.meets(p, s, cur) {
+			return cur.At, true
 		}
 	}
 	return time.Time{}, false
 }
 
 // codeSince is when a paper's code first appeared after it was first
-// seen (zero when it had code from the start or has none).
-func (ix *Index) codeSince(p *feed.Paper) time.Time {
-	if len(ix.hist[p.ID]) == 0 {
+// seen (zero when it had code from the start, has none, or no history).
+func (ix *Index) codeSince(i int) time.Time {
+	p := ix.papers[i]
+	h := ix.history(i)
+	if len(h) == 0 || h[0].Code {
 		return time.Time{}
 	}
-	s := ix.series(p)
-	for i, pt := range s {
+	for _, pt := range h {
 		if pt.Code {
-			if i == 0 {
-				return time.Time{}
-			}
 			return pt.At
 		}
+	}
+	if p.HasCode() {
+		at := p.Changed
+		if last := h[len(h)-1].At; at.Before(last) {
+			at = last
+		}
+		return at
 	}
 	return time.Time{}
 }
 
-// Gain is a paper's upvotes gained over the query's span, at now.
-func (q *Query) gain(ix *Index, p *feed.Paper, now time.Time) int {
-	if len(ix.hist[p.ID]) == 0 {
+// gain is a paper's upvotes gained over the query's span, at now: its
+// count now less its count at the span's start (see the rules above).
+func (q *Query) gain(ix *Index, i int, now time.Time) int {
+	p := ix.papers[i]
+	h := ix.history(i)
+	if len(h) == 0 {
 		return 0
 	}
-	s := ix.series(p)
-	cur := feed.PointOf(p, now)
-	s = append(s[:len(s):len(s)], cur)
-	return gainAt(p, s, now, q.span())
+	start := now.Add(-q.span())
+	if !p.ListedOn.IsZero() && !p.ListedOn.Before(start) {
+		return p.Upvotes // listed inside the span: it started at 0
+	}
+	if base, ok := countAt(h, start); ok {
+		return p.Upvotes - base.Upvotes
+	}
+	return p.Upvotes - h[0].Upvotes // first seen after the span began
 }
