@@ -16,7 +16,7 @@ type Index struct {
 	papers []*feed.Paper
 	docs   []doc
 	fields [numFields]fieldIndex
-	rx     rxState // regex filters' texts and results, made on demand
+	rx     rxState        // regex filters' texts and results, made on demand
 	hist   [][]feed.Point // recorded counts by position (see rising.go)
 }
 
