@@ -13,6 +13,7 @@ import (
 
 	"paperfeed/feed"
 	"paperfeed/filter"
+	"paperfeed/internal/refresh"
 )
 
 // feedRequest is what a route asks of serveFeed.
@@ -94,6 +95,15 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, fr feedRequest) 
 	if selfQuery != "" {
 		self += "?" + selfQuery
 	}
+	if err := a.resolveSeeds(r.Context(), &q); err != nil {
+		var fe *filter.Error
+		if errors.As(err, &fe) {
+			badRequest(w, f, err)
+		} else {
+			unavailable(w, f, err.Error(), retryAfterFor(err))
+		}
+		return
+	}
 	v = a.store.View()
 	ix, stamp, err := a.papersFor(r.Context(), q, v)
 	if err != nil {
@@ -174,6 +184,26 @@ func (a *app) parseFeedQuery(r *http.Request, fr feedRequest, v *feed.View) (q f
 }
 
 var errBusy = errors.New("server busy rendering feeds; try again in a moment")
+
+// resolveSeeds finds the seed papers of like=: held, or looked up on
+// arXiv. An ID arXiv does not have is a *filter.Error (400); arXiv
+// unreachable or the look-up budget spent is an error for a 503.
+func (a *app) resolveSeeds(ctx context.Context, q *filter.Query) error {
+	if len(q.Like) == 0 {
+		return nil
+	}
+	seeds, err := a.refresh.Seeds(ctx, q.Like)
+	var unknown *refresh.ErrUnknownPapers
+	switch {
+	case errors.As(err, &unknown):
+		return &filter.Error{Param: "like", Value: strings.Join(unknown.IDs, ","),
+			Reason: "arXiv has no paper with this ID; check it, or leave it out"}
+	case err != nil:
+		return fmt.Errorf("could not look up the papers of like= on arXiv: %w", err)
+	}
+	q.Seeds = seeds
+	return nil
+}
 
 // risingStep is how often a feed that reads gains (trending, min_gain)
 // is rendered anew without a data change: gains move with the clock.

@@ -72,6 +72,8 @@ type previewItem struct {
 	Gain       int
 	GainHours  int
 	Notes      []string
+	Similarity float64
+	CloseTo    string
 	Digest     *feed.Digest
 	DigestHTML template.HTML // the digest's list, made and escaped by feed.DigestHTML
 }
@@ -177,6 +179,13 @@ func (a *app) pageData(r *http.Request) pageData {
 	if !a.refresh.Loaded(q.Source).Done() {
 		return d
 	}
+	if err := a.resolveSeeds(r.Context(), &q); err != nil {
+		var fe *filter.Error
+		if errors.As(err, &fe) {
+			return fail(http.StatusBadRequest, err)
+		}
+		return fail(http.StatusServiceUnavailable, err)
+	}
 	ix, _, err := a.papersFor(r.Context(), q, v)
 	if err != nil {
 		return fail(http.StatusServiceUnavailable, fmt.Errorf("could not load that listing from Hugging Face: %w", err))
@@ -201,7 +210,8 @@ func (a *app) pageData(r *http.Request) pageData {
 	}
 	papers := make([]previewItem, len(items))
 	for i, it := range items {
-		papers[i] = previewItem{Paper: it.Paper, When: it.When(), Gain: it.Gain, GainHours: it.GainHours, Notes: it.Notes, Digest: it.Digest}
+		papers[i] = previewItem{Paper: it.Paper, When: it.When(), Gain: it.Gain, GainHours: it.GainHours, Notes: it.Notes, Digest: it.Digest,
+			Similarity: it.Similarity, CloseTo: it.CloseTo}
 		if it.Digest != nil {
 			papers[i].DigestHTML = template.HTML(it.Digest.HTML)
 		}

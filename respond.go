@@ -220,6 +220,8 @@ func retryAfterFor(err error) time.Duration {
 		return refresh.PastRefill
 	case errors.Is(err, refresh.ErrPending):
 		return 10 * time.Second
+	case errors.Is(err, refresh.ErrSeedBudget):
+		return refresh.SeedRefill
 	}
 	return 30 * time.Second
 }

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"html"
+	"strconv"
 	"time"
 )
 
@@ -18,6 +19,10 @@ type Item struct {
 	// Notes are lines the query adds above the description ("code since
 	// Thu 27 Nov").
 	Notes []string
+	// Similarity is the paper's score against the seeds of like=, and
+	// CloseTo the closest seed's title ("" without like).
+	Similarity float64
+	CloseTo    string
 	// Digest, when set, makes the item a digest; Paper is then nil.
 	Digest *Digest
 }
@@ -66,6 +71,9 @@ func (it *Item) extraHTML() string {
 	}
 	for _, n := range it.Notes {
 		s += "<p><em>" + html.EscapeString(n) + "</em></p>"
+	}
+	if it.CloseTo != "" {
+		s += "<p><em>Close to: " + html.EscapeString(it.CloseTo) + " (similarity " + strconv.FormatFloat(it.Similarity, 'f', 2, 64) + ")</em></p>"
 	}
 	return s
 }

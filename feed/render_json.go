@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"math"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -55,6 +56,9 @@ type jsonExt struct {
 	QualifiedAt string `json:"qualified_at,omitempty"`
 	Gain        *int   `json:"gain,omitempty"`
 	GainHours   int    `json:"gain_hours,omitempty"`
+	// Similarity to the seeds of like=, and the closest seed's title.
+	Similarity *float64 `json:"similarity,omitempty"`
+	CloseTo    string   `json:"close_to,omitempty"`
 }
 
 type jsonDigest struct {
@@ -91,6 +95,10 @@ func jsonDoc(gf *feeds.Feed, m Meta, items []Item) *jsonFeed {
 		if x.GainHours > 0 {
 			g, h := x.Gain, x.GainHours
 			ext.Gain, ext.GainHours = &g, h
+		}
+		if x.CloseTo != "" {
+			sim := math.Round(x.Similarity*10000) / 10000
+			ext.Similarity, ext.CloseTo = &sim, x.CloseTo
 		}
 		f.Items[i] = &jsonItem{JSONItem: it, Paperfeed: ext}
 	}

@@ -23,6 +23,11 @@ func (q Query) Apply(ctx context.Context, ix *Index, now time.Time) ([]feed.Item
 	if err != nil {
 		return nil, err
 	}
+	var scores []float64
+	var closest []string
+	if len(q.Like) > 0 {
+		pos, qualified, scores, closest = q.similar(ix, pos, qualified)
+	}
 	items := make([]feed.Item, len(pos))
 	for n, i := range pos {
 		p := ix.papers[i]
@@ -41,6 +46,9 @@ func (q Query) Apply(ctx context.Context, ix *Index, now time.Time) ([]feed.Item
 		}
 		if q.Rising() {
 			it.Gain, it.GainHours = q.gain(ix, i, now), q.GainHours
+		}
+		if scores != nil {
+			it.Similarity, it.CloseTo = scores[n], closest[n]
 		}
 		items[n] = it
 	}
@@ -226,6 +234,8 @@ func (q *Query) sortItems(items []feed.Item, top int) []feed.Item {
 			r.key = it.Paper.Comments
 		case SortTrending:
 			r.key, r.tie = it.Gain, it.Paper.Upvotes
+		case SortSimilarity:
+			r.key64, r.tie = int64(it.Similarity*1e12), it.Paper.Upvotes
 		default: // by the items' dates
 			r.key64 = it.When().UnixNano()
 			r.day = 0
@@ -315,4 +325,30 @@ func TopByUpvotes(items []feed.Item, k int) []feed.Item {
 		out = append(out, items[r.i])
 	}
 	return out
+}
+
+// similar scores the kept papers (positions, with their qualification
+// times) against the seeds, drops the seeds themselves and the papers
+// under min_similarity, and returns what is left with scores and each
+// closest seed's title.
+func (q *Query) similar(ix *Index, pos []int, qual []time.Time) ([]int, []time.Time, []float64, []string) {
+	sv := ix.vectors()
+	seeds, titles := q.seedVectors(ix)
+	var out []int
+	var at []time.Time
+	var scores []float64
+	var closest []string
+	for n, i := range pos {
+		if slices.Contains(q.Like, ix.papers[i].ID) {
+			continue
+		}
+		s, which := similarity(sv.vecs[i], seeds)
+		if which < 0 || s < q.MinSimilarity {
+			continue
+		}
+		out, at = append(out, i), append(at, qual[n])
+		scores = append(scores, s)
+		closest = append(closest, titles[which])
+	}
+	return out, at, scores, closest
 }

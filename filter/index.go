@@ -18,6 +18,7 @@ type Index struct {
 	fields [numFields]fieldIndex
 	rx     rxState        // regex filters' texts and results, made on demand
 	hist   [][]feed.Point // recorded counts by position (see rising.go)
+	sim    simState       // similarity vectors, made on demand (similar.go)
 }
 
 // Searchable fields, as named by the in parameter.

@@ -31,11 +31,12 @@ const (
 
 // Sort orders.
 const (
-	SortDate     = "date"
-	SortUpvotes  = "upvotes"
-	SortStars    = "stars"
-	SortComments = "comments"
-	SortTrending = "trending"
+	SortDate       = "date"
+	SortUpvotes    = "upvotes"
+	SortStars      = "stars"
+	SortComments   = "comments"
+	SortTrending   = "trending"
+	SortSimilarity = "similarity"
 )
 
 // Date choices (date_by) and digest periods.
@@ -53,7 +54,7 @@ const (
 var DigestPeriods = []string{"day", "week", "month"}
 
 var (
-	sorts = []string{SortDate, SortUpvotes, SortStars, SortComments, SortTrending}
+	sorts = []string{SortDate, SortUpvotes, SortStars, SortComments, SortTrending, SortSimilarity}
 	// AnnounceTypes are arXiv's announcement types, in the order shown.
 	AnnounceTypes = []string{"new", "cross", "replace", "replace-cross"}
 	fieldNames    = []string{"title", "abstract", "keywords", "authors"}
@@ -68,10 +69,11 @@ var Accepted = []string{
 	"filterout", "filterout_title", "filterout_description", "filterout_author", "filterout_category",
 	"filter_case_sensitive", "filter_time",
 	"min_gain", "gain_hours", "date_by", "digest", "digest_size",
+	"like", "min_similarity",
 }
 
 // listParams take comma-separated lists.
-var listParams = map[string]bool{"in": true, "category": true, "author": true, "org": true, "announce": true}
+var listParams = map[string]bool{"in": true, "category": true, "author": true, "org": true, "announce": true, "like": true}
 
 // Options are the facts a query is validated against.
 type Options struct {
@@ -118,6 +120,14 @@ type Query struct {
 	DateBy     string // "", listed or qualified; see ItemDates
 	Digest     string // "", day, week or month
 	DigestSize int
+
+	// More like these: papers ranked by similarity to seed papers (see
+	// similar.go). Seeds are the seed papers themselves, which the caller
+	// sets after Parse (they may need fetching).
+	Like          []string // version-free arXiv IDs, sorted
+	MinSimilarity float64  // 0..1; DefaultMinSimilarity until set
+	Seeds         []*feed.Paper
+	sortSet       bool
 
 	// RSSHub compatibility.
 	RSSHub     RSSHubFilters
@@ -197,6 +207,18 @@ func Parse(v url.Values, o Options) (Query, error) {
 	}
 	if q.GainHours == 0 {
 		q.GainHours = DefaultGainHours
+	}
+	if len(q.Like) > 0 {
+		if !q.sortSet {
+			q.Sort = SortSimilarity
+		}
+		if _, set := params["min_similarity"]; !set {
+			q.MinSimilarity = DefaultMinSimilarity
+		}
+	} else if q.Sort == SortSimilarity {
+		return q, errf("sort", q.Sort, "sort=similarity needs like=ID,... (the papers to be similar to)")
+	} else if _, set := params["min_similarity"]; set {
+		return q, &Error{Param: "min_similarity", Value: params["min_similarity"], Reason: "needs like=ID,... (the papers to be similar to)"}
 	}
 	return q, nil
 }
@@ -340,7 +362,7 @@ func (q *Query) set(key, val string, o Options) error {
 		if !slices.Contains(sorts, s) {
 			return errf(key, val, "must be one of %s", strings.Join(sorts, ", "))
 		}
-		q.Sort = s
+		q.Sort, q.sortSet = s, true
 		if s != SortDate {
 			q.raw.Set(key, s)
 		}
@@ -400,6 +422,20 @@ func (q *Query) set(key, val string, o Options) error {
 		if n != DefaultDigestSize {
 			q.raw.Set(key, strconv.Itoa(n))
 		}
+	case "like":
+		ids, err := parseLike(val)
+		if err != nil {
+			return err
+		}
+		q.Like = ids
+		q.raw.Set(key, strings.Join(ids, ","))
+	case "min_similarity":
+		f, err := strconv.ParseFloat(val, 64)
+		if err != nil || f < 0 || f > 1 || f != f {
+			return errf(key, val, "must be a number from 0 to 1 (default %.2f; higher keeps only closer papers)", DefaultMinSimilarity)
+		}
+		q.MinSimilarity = f
+		q.raw.Set(key, strconv.FormatFloat(f, 'f', -1, 64))
 	case "filter_case_sensitive":
 		b, ok := parseBool(val)
 		if !ok {
@@ -459,6 +495,43 @@ func (q *Query) checkTime(o Options) error {
 		return errf("until", q.Until.Format(time.DateOnly), "must not be before since=%s", q.Since.Format(time.DateOnly))
 	}
 	return nil
+}
+
+// MaxLike bounds the seed papers of like.
+const MaxLike = 50
+
+// parseLike reads like: arXiv IDs in any common spelling (2501.01234v2,
+// arxiv.org/abs/..., huggingface.co/papers/...), version-free, sorted.
+func parseLike(val string) ([]string, error) {
+	var out []string
+	for _, s := range strings.Split(val, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		raw := s
+		if i := strings.IndexAny(s, "?#"); i >= 0 {
+			s = s[:i]
+		}
+		s = strings.TrimSuffix(s, "/")
+		for _, p := range []string{"https://", "http://", "www.", "huggingface.co/papers/", "hf.co/papers/"} {
+			s = strings.TrimPrefix(s, p)
+		}
+		id, _, ok := feed.ParseArxivID(s)
+		if !ok {
+			return nil, errf("like", val, "%q is not an arXiv ID; write IDs like 2501.01234 (or 2501.01234v2, an arxiv.org/abs/ or huggingface.co/papers/ link), comma-separated", raw)
+		}
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if len(out) == 0 {
+		return nil, errf("like", val, "must name at least one arXiv ID")
+	}
+	if len(out) > MaxLike {
+		return nil, errf("like", val, "names %d papers; at most %d", len(out), MaxLike)
+	}
+	return out, nil
 }
 
 func formatNames() string {

@@ -46,6 +46,7 @@ type Service struct {
 	past     *Past
 	persist  *persister
 	backend  state.Backend
+	seeds    seeds
 
 	hfStatus, arxivStatus *Status
 	hfLoaded, arxivLoaded *Loaded
@@ -94,6 +95,9 @@ func New(cfg Config, store *feed.Store, backend state.Backend, hf *scrape.HFClie
 		client: arxiv, store: store, categories: cfg.ArxivCategories, status: s.arxivStatus,
 		obs: obs, log: log, now: now, onLoad: s.arxivLoaded.mark,
 	}
+	s.seeds = seeds{held: map[string]feed.Paper{}, unknown: map[string]time.Time{}, arxiv: arxiv, obs: obs,
+		budget: rate.NewLimiter(rate.Every(SeedRefill), 20)}
+	s.seeds.save = s.saveSeeds
 	s.persist = newPersister(backend, store, log, obs, now)
 	s.persist.schedules = s.schedules
 	s.persist.fetched = s.fetched
@@ -134,6 +138,9 @@ func (s *Service) Restore() (int, error) {
 	s.persist.restored(snap)
 	entries := map[string][]feed.Paper{}
 	for k, e := range snap.Entries {
+		if s.restoreSeed(k, e) {
+			continue
+		}
 		entries[k] = e.Papers
 		if period, ok := strings.CutPrefix(k, feed.KeyPeriod); ok {
 			s.past.restore(period, e.Fetched)

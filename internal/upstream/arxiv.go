@@ -34,6 +34,7 @@ type Arxiv struct {
 	maxAge  int
 	pool    []string // real API <entry> elements
 	big     []byte   // optional large feed
+	unknown map[string]bool
 }
 
 // NewArxiv loads the day files (in dir) and the API recordings.
@@ -135,8 +136,11 @@ func (a *Arxiv) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		b.WriteString(`<?xml version='1.0' encoding='UTF-8'?>` + "\n" +
 			`<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns="http://www.w3.org/2005/Atom">` + "\n" +
 			`  <id>https://arxiv.org/api/replay</id>` + "\n  <title>arXiv Query: replay</title>\n")
+		a.mu.Lock()
+		unknown := a.unknown
+		a.mu.Unlock()
 		for _, id := range strings.Split(r.URL.Query().Get("id_list"), ",") {
-			if id = strings.TrimSpace(id); id != "" {
+			if id = strings.TrimSpace(id); id != "" && !unknown[id] {
 				b.WriteString("  " + a.entryFor(id) + "\n")
 			}
 		}
@@ -144,6 +148,19 @@ func (a *Arxiv) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(b.String()))
 	default:
 		http.NotFound(w, r)
+	}
+}
+
+// Unknown makes the API answer no entry for these IDs, as arXiv does for
+// an ID it does not have.
+func (a *Arxiv) Unknown(ids ...string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.unknown == nil {
+		a.unknown = map[string]bool{}
+	}
+	for _, id := range ids {
+		a.unknown[id] = true
 	}
 }
 
