@@ -100,7 +100,9 @@ func notLoadedMessage(source string) string {
 }
 
 // warmIndex builds the filter index of the current view after a
-// refresh, so no request waits for it.
+// refresh, so no request waits for it. (Its similarity vectors are built
+// on the first like= query: about 0.2 s and 10 MB for 5,000 papers,
+// which an instance nobody asks for similar papers should not pay.)
 func (a *app) warmIndex() { a.index(a.store.View()) }
 
 // index returns the filter index of the current view, built once per

@@ -147,6 +147,8 @@ func BenchmarkRenderMissWithHistory5k(b *testing.B) {
 		{"min_upvotes_qualified", "min_upvotes=20&limit=20"},
 		{"digest_day", "digest=day"},
 		{"digest_week", "digest=week"},
+		// Five seeds from the data: scoring 5,000 papers against them.
+		{"like", "like=2611.00003,2611.00010,2611.00100,2611.01000,2611.02000&limit=20"},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			n := 0

@@ -334,6 +334,7 @@ func TopByUpvotes(items []feed.Item, k int) []feed.Item {
 func (q *Query) similar(ix *Index, pos []int, qual []time.Time) ([]int, []time.Time, []float64, []string) {
 	sv := ix.vectors()
 	seeds, titles := q.seedVectors(ix)
+	sc := newScorer(len(sv.idf), seeds)
 	var out []int
 	var at []time.Time
 	var scores []float64
@@ -342,7 +343,7 @@ func (q *Query) similar(ix *Index, pos []int, qual []time.Time) ([]int, []time.T
 		if slices.Contains(q.Like, ix.papers[i].ID) {
 			continue
 		}
-		s, which := similarity(sv.vecs[i], seeds)
+		s, which := sc.best(sv.vecs[i])
 		if which < 0 || s < q.MinSimilarity {
 			continue
 		}

@@ -233,6 +233,13 @@ func TestParseErrors(t *testing.T) {
 		{"date_by=x", "date_by=x: must be listed (the listing day) or qualified (when the paper met the feed's conditions)"},
 		{"sort=rising", "sort=rising: must be one of date, upvotes, stars, comments, trending"},
 		{"digest=week&date=2026-11-20", "digest=week: a digest covers the closed periods held"},
+		{"like=2601.00001,notanid", `"notanid" is not an arXiv ID; write IDs like 2501.01234`},
+		{"like=2601.123", `"2601.123" is not an arXiv ID`},
+		{"like=2601.10001,2601.10002,2601.10003,2601.10004,2601.10005,2601.10006,2601.10007,2601.10008,2601.10009,2601.10010,2601.10011,2601.10012,2601.10013,2601.10014,2601.10015,2601.10016,2601.10017,2601.10018,2601.10019,2601.10020,2601.10021,2601.10022,2601.10023,2601.10024,2601.10025,2601.10026,2601.10027,2601.10028,2601.10029,2601.10030,2601.10031,2601.10032,2601.10033,2601.10034,2601.10035,2601.10036,2601.10037,2601.10038,2601.10039,2601.10040,2601.10041,2601.10042,2601.10043,2601.10044,2601.10045,2601.10046,2601.10047,2601.10048,2601.10049,2601.10050,2601.10051", "names 51 papers; at most 50"},
+		{"like=2601.00001&min_similarity=2", "min_similarity=2: must be a number from 0 to 1 (default 0.04"},
+		{"like=2601.00001&min_similarity=NaN", "min_similarity=NaN: must be a number from 0 to 1"},
+		{"min_similarity=0.5", "min_similarity=0.5: needs like=ID,..."},
+		{"sort=similarity", "sort=similarity: sort=similarity needs like=ID,..."},
 	} {
 		v, err := url.ParseQuery(c.query)
 		if err != nil {

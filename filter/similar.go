@@ -48,10 +48,10 @@ type wterm struct {
 
 // simVectors are the TF-IDF vectors of an index's papers.
 type simVectors struct {
-	vocab map[string]int32
-	idf   []float32
-	vecs  [][]wterm
-	byID  map[string]int
+	vz   *vectorizer
+	idf  []float32
+	vecs [][]wterm
+	byID map[string]int
 }
 
 type simState struct {
@@ -60,31 +60,64 @@ type simState struct {
 }
 
 func (ix *Index) vectors() *simVectors {
-	ix.sim.once.Do(func() { ix.sim.v = buildVectors(ix.papers, useBigrams) })
+	ix.sim.once.Do(func() {
+		// The index folded each paper's title, abstract and keywords.
+		ix.sim.v = buildVectorsFrom(ix.papers, func(i int) []string {
+			d := &ix.docs[i]
+			return []string{d.text[fTitle], d.text[fAbstract], d.text[fKeywords]}
+		}, useBigrams)
+	})
 	return ix.sim.v
 }
 
-// terms are a paper's terms: folded words without stop words, and, with
-// bigrams, each pair of adjacent kept words.
-func terms(p *feed.Paper, bigrams bool, withKeywords bool) []string {
-	text := p.Title + " . " + p.Abstract
-	if withKeywords {
-		text += " . " + strings.Join(p.AIKeywords, " , ")
-	}
-	var out []string
-	prev := ""
-	for _, w := range strings.Fields(fold(text)) {
-		if len(w) < 2 || stopWords[w] || isNumber(w) {
-			prev = ""
-			continue
+// vectorizer turns folded text into term IDs: words (stop words and
+// numbers out) and, with bigrams, pairs of adjacent kept words, without
+// allocating a string per term.
+type vectorizer struct {
+	words   map[string]int32   // word -> term ID
+	pairs   map[[2]int32]int32 // (word, word) -> term ID
+	bigrams bool
+	grow    bool // new terms get IDs (building); else they are skipped
+	n       int32
+}
+
+// ids appends the term IDs of folded texts to dst.
+func (vz *vectorizer) ids(dst []int32, texts ...string) []int32 {
+	for _, text := range texts {
+		prev := int32(-1)
+		for w := range strings.FieldsSeq(text) {
+			if len(w) < 2 || stopWords[w] || isNumber(w) {
+				prev = -1
+				continue
+			}
+			id, ok := vz.words[w]
+			if !ok {
+				if !vz.grow {
+					prev = -1
+					continue
+				}
+				id = vz.n
+				vz.n++
+				vz.words[w] = id
+			}
+			dst = append(dst, id)
+			if vz.bigrams && prev >= 0 {
+				k := [2]int32{prev, id}
+				pid, ok := vz.pairs[k]
+				if !ok && vz.grow {
+					pid = vz.n
+					vz.n++
+					vz.pairs[k] = pid
+					ok = true
+				}
+				if ok {
+					dst = append(dst, pid)
+				}
+			}
+			prev = id
 		}
-		out = append(out, w)
-		if bigrams && prev != "" {
-			out = append(out, prev+" "+w)
-		}
-		prev = w
 	}
-	return out
+	return dst
 }
 
 func isNumber(w string) bool {
@@ -100,43 +133,65 @@ func buildVectors(papers []*feed.Paper, bigrams bool) *simVectors {
 	return buildVectorsWith(papers, bigrams, true)
 }
 
+// paperTexts are a paper's folded title, abstract and (optionally) AI
+// keywords.
+func paperTexts(p *feed.Paper, keywords bool) []string {
+	t := []string{fold(p.Title), fold(p.Abstract)}
+	if keywords {
+		t = append(t, fold(strings.Join(p.AIKeywords, " , ")))
+	}
+	return t
+}
+
 func buildVectorsWith(papers []*feed.Paper, bigrams, keywords bool) *simVectors {
-	sv := &simVectors{vocab: map[string]int32{}, vecs: make([][]wterm, len(papers)), byID: make(map[string]int, len(papers))}
-	counts := make([]map[int32]int, len(papers))
+	return buildVectorsFrom(papers, func(i int) []string { return paperTexts(papers[i], keywords) }, bigrams)
+}
+
+// buildVectorsFrom builds the vectors of papers whose folded texts text
+// gives.
+func buildVectorsFrom(papers []*feed.Paper, text func(i int) []string, bigrams bool) *simVectors {
+	vz := &vectorizer{words: map[string]int32{}, pairs: map[[2]int32]int32{}, bigrams: bigrams, grow: true}
+	sv := &simVectors{vz: vz, vecs: make([][]wterm, len(papers)), byID: make(map[string]int, len(papers))}
+	ids := make([][]int32, len(papers))
 	var df []int32
+	var buf []int32
 	for i, p := range papers {
 		sv.byID[p.ID] = i
-		c := map[int32]int{}
-		for _, t := range terms(p, bigrams, keywords) {
-			id, ok := sv.vocab[t]
-			if !ok {
-				id = int32(len(sv.vocab))
-				sv.vocab[t] = id
+		buf = vz.ids(buf[:0], text(i)...)
+		slices.Sort(buf)
+		own := slices.Clone(buf)
+		ids[i] = own
+		for j, id := range own {
+			for int(id) >= len(df) {
 				df = append(df, 0)
 			}
-			if c[id] == 0 {
+			if j == 0 || own[j-1] != id {
 				df[id]++
 			}
-			c[id]++
 		}
-		counts[i] = c
 	}
 	n := float64(len(papers))
 	sv.idf = make([]float32, len(df))
 	for id, d := range df {
 		sv.idf[id] = float32(math.Log((n+1)/(float64(d)+1)) + 1)
 	}
-	for i, c := range counts {
-		sv.vecs[i] = sv.weigh(c)
+	for i := range ids {
+		sv.vecs[i] = sv.weigh(ids[i])
 	}
 	return sv
 }
 
-// weigh turns term counts into a normalised vector sorted by term.
-func (sv *simVectors) weigh(c map[int32]int) []wterm {
-	v := make([]wterm, 0, len(c))
+// weigh turns sorted term IDs (repeated as often as they occur) into a
+// normalised vector sorted by term.
+func (sv *simVectors) weigh(ids []int32) []wterm {
+	v := make([]wterm, 0, len(ids))
 	var norm float64
-	for id, n := range c {
+	for j := 0; j < len(ids); {
+		id, n := ids[j], 0
+		for j < len(ids) && ids[j] == id {
+			j++
+			n++
+		}
 		w := float32((1 + math.Log(float64(n))) * float64(sv.idf[id]))
 		v = append(v, wterm{id, w})
 		norm += float64(w) * float64(w)
@@ -148,23 +203,20 @@ func (sv *simVectors) weigh(c map[int32]int) []wterm {
 	for i := range v {
 		v[i].w *= inv
 	}
-	slices.SortFunc(v, func(a, b wterm) int { return int(a.id - b.id) })
 	return v
 }
 
 // vectorOf is the vector of a paper the index may not hold, in the
-// index's terms.
-func (sv *simVectors) vectorOf(p *feed.Paper, bigrams bool) []wterm {
+// index's terms (terms it never saw are left out).
+func (sv *simVectors) vectorOf(p *feed.Paper) []wterm {
 	if i, ok := sv.byID[p.ID]; ok {
 		return sv.vecs[i]
 	}
-	c := map[int32]int{}
-	for _, t := range terms(p, bigrams, true) {
-		if id, ok := sv.vocab[t]; ok {
-			c[id]++
-		}
-	}
-	return sv.weigh(c)
+	vz := *sv.vz
+	vz.grow = false
+	ids := vz.ids(nil, paperTexts(p, true)...)
+	slices.Sort(ids)
+	return sv.weigh(ids)
 }
 
 func cosine(a, b []wterm) float64 {
@@ -222,10 +274,66 @@ func (q *Query) seedVectors(ix *Index) (vecs [][]wterm, titles []string) {
 		}
 	}
 	for _, s := range seeds {
-		vecs = append(vecs, sv.vectorOf(s, useBigrams))
+		vecs = append(vecs, sv.vectorOf(s))
 		titles = append(titles, s.Title)
 	}
 	return vecs, titles
+}
+
+// scorer scores vectors against several seeds at once: each seed term
+// points into a table of the seeds' weights, so a paper's terms are
+// read once and terms no seed has cost one look-up.
+type scorer struct {
+	slot []int32     // term -> row of weights, -1 when no seed has it
+	w    [][]float32 // per row, the weight in each seed
+	acc  []float32
+}
+
+func newScorer(vocab int, seeds [][]wterm) *scorer {
+	sc := &scorer{slot: make([]int32, vocab), acc: make([]float32, len(seeds))}
+	for i := range sc.slot {
+		sc.slot[i] = -1
+	}
+	for s, v := range seeds {
+		for _, t := range v {
+			if int(t.id) >= vocab {
+				continue
+			}
+			r := sc.slot[t.id]
+			if r < 0 {
+				r = int32(len(sc.w))
+				sc.slot[t.id] = r
+				sc.w = append(sc.w, make([]float32, len(seeds)))
+			}
+			sc.w[r][s] = t.w
+		}
+	}
+	return sc
+}
+
+// best is the highest cosine with a seed, and that seed (-1 when none
+// shares a term).
+func (sc *scorer) best(v []wterm) (float64, int) {
+	clear(sc.acc)
+	hit := false
+	for _, t := range v {
+		if r := sc.slot[t.id]; r >= 0 {
+			hit = true
+			for s, w := range sc.w[r] {
+				sc.acc[s] += w * t.w
+			}
+		}
+	}
+	if !hit {
+		return 0, -1
+	}
+	best, which := float32(0), -1
+	for s, a := range sc.acc {
+		if a > best {
+			best, which = a, s
+		}
+	}
+	return float64(best), which
 }
 
 // similarity scores a paper (by position) against the seeds: the best

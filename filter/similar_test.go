@@ -253,3 +253,40 @@ func sharesLabel(a, b *feed.Paper) bool {
 	}
 	return false
 }
+
+// The similarity vectors of ~5,000 papers: how long they take to build
+// (once per data version) and how much memory they hold.
+func BenchmarkSimilarityVectors5k(b *testing.B) {
+	ix := NewIndex(benchPapers(b, 5000))
+	var sv *simVectors
+	for b.Loop() {
+		ix.sim = simState{} // a new data version
+		sv = ix.vectors()
+	}
+	bytes := 0
+	for _, v := range sv.vecs {
+		bytes += 24 + 8*cap(v)
+	}
+	for t := range sv.vz.words {
+		bytes += 16 + len(t) + 8 // key, its bytes, and the map's share
+	}
+	bytes += 16 * len(sv.vz.pairs)
+	bytes += 4 * len(sv.idf)
+	b.ReportMetric(float64(bytes)/(1<<20), "MiB-held")
+	b.ReportMetric(float64(len(sv.idf)), "terms")
+}
+
+// Scoring ~5,000 papers against five seeds, the vectors built.
+func BenchmarkSimilarityScore5k(b *testing.B) {
+	ix := NewIndex(benchPapers(b, 5000))
+	q, err := Parse(url.Values{"like": {"2611.00003,2611.00010,2611.00100,2611.01000,2611.02000"}, "limit": {"20"}, "source": {"all"}}, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ix.vectors()
+	for b.Loop() {
+		if _, err := q.Apply(b.Context(), ix, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
