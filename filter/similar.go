@@ -129,10 +129,6 @@ func isNumber(w string) bool {
 	return true
 }
 
-func buildVectors(papers []*feed.Paper, bigrams bool) *simVectors {
-	return buildVectorsWith(papers, bigrams, true)
-}
-
 // paperTexts are a paper's folded title, abstract and (optionally) AI
 // keywords.
 func paperTexts(p *feed.Paper, keywords bool) []string {
