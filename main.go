@@ -27,7 +27,15 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.LookupEnv, os.Stderr, nil); err != nil {
+	cmd := run
+	args := os.Args[1:]
+	if len(args) > 0 && args[0] == "export" {
+		cmd = func(ctx context.Context, args []string, env func(string) (string, bool), stderr io.Writer, _ chan<- string) error {
+			return export(ctx, args, env, stderr)
+		}
+		args = args[1:]
+	}
+	if err := cmd(ctx, args, os.LookupEnv, os.Stderr, nil); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return
 		}

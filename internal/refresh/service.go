@@ -3,6 +3,7 @@ package refresh
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -372,3 +373,40 @@ func (s *Service) History(id string) ([]state.Point, error) { return s.backend.H
 // FirstSeen is the earliest time the service first held any of the
 // papers: for the papers of a listing day, when that day appeared.
 func (s *Service) FirstSeen(ids []string) time.Time { return s.persist.firstSeenOf(ids) }
+
+// RefreshDue runs, once, the refreshes a source's schedule says are due
+// (or that a source with nothing held needs), then the category
+// look-ups: one fetch cycle, for a static export. A source that failed
+// and holds nothing is an error; one that failed but holds data from the
+// state is logged and served as it was.
+func (s *Service) RefreshDue(ctx context.Context) error {
+	s.mu.Lock()
+	hfDue, axDue := s.hfSched.NextDue, s.arxivSched.NextDue
+	s.mu.Unlock()
+	now := s.now()
+	var errs []error
+	if !s.hfLoaded.Done() || !now.Before(hfDue) {
+		if _, err := s.RefreshHF(ctx); err != nil {
+			if !s.hfLoaded.Done() {
+				errs = append(errs, fmt.Errorf("refresh: Hugging Face failed and no saved state covers it: %w", err))
+			} else {
+				s.log.Warn("Hugging Face refresh failed; exporting the saved state", "error", err)
+			}
+		}
+	}
+	if len(s.cfg.ArxivCategories) > 0 {
+		if !s.arxivLoaded.Done() || !now.Before(axDue) {
+			if _, err := s.RefreshArxiv(ctx); err != nil {
+				if !s.arxivLoaded.Done() {
+					errs = append(errs, fmt.Errorf("arXiv failed and no saved state covers it: %w", err))
+				} else {
+					s.log.Warn("arXiv refresh failed; exporting the saved state", "error", err)
+				}
+			}
+		}
+		if err := s.EnrichCategories(ctx); err != nil {
+			s.log.Warn("arXiv category look-ups failed; papers keep the categories known", "error", err)
+		}
+	}
+	return errors.Join(errs...)
+}
