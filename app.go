@@ -84,8 +84,9 @@ func newApp(cfg Config, logs io.Writer, now func() time.Time, backend state.Back
 	a.refresh = refresh.New(refresh.Config{
 		Refresh: cfg.Refresh, RefreshPast: cfg.RefreshPast, Days: cfg.Days, ArxivDays: cfg.ArxivDays,
 		ArxivCategories: cfg.ArxivCategories, ArxivRefresh: cfg.ArxivRefresh, Timeout: cfg.Timeout,
-		PastWait: cfg.pastWait, Retention: cfg.Retention,
+		PastWait: cfg.pastWait, Retention: cfg.Retention, Lease: cfg.RedisLease, FallbackLocal: cfg.RedisFallback == "local",
 	}, a.store, backend, hf, arxiv, a.metrics, log, now, a.warmIndex)
+	a.metrics.watchCluster(a.refresh)
 	return a
 }
 

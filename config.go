@@ -50,6 +50,9 @@ type Config struct {
 	DebugAddr      string
 	TrustProxy     bool          // honour X-Forwarded-Proto and X-Forwarded-Host
 	DataDir        string        // state directory; "" keeps state in memory only
+	Redis          string        // shared state store URL (replicas); replaces DataDir
+	RedisFallback  string        // none or local
+	RedisLease     time.Duration // the leader lease
 	Retention      time.Duration // how long the state keeps papers that left the window
 
 	LogLevel  slog.Level
@@ -97,6 +100,9 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), out io.Wr
 		{"memory-limit", "PAPERFEED_MEMORY_LIMIT", "128MiB", "soft memory limit of the Go runtime (like GOMEMLIMIT; 0: none)", size(&c.MemoryLimit)},
 		{"max-renders", "PAPERFEED_MAX_RENDERS", "4", "feed renders running at once (more wait briefly, then get a 503)", intRange(&c.MaxRenders, 1, 1024)},
 		{"data-dir", "PAPERFEED_DATA_DIR", "paperfeed-data", "directory of the state kept across restarts (papers, history, fetch schedule); empty: memory only", str(&c.DataDir)},
+		{"redis", "PAPERFEED_REDIS_URL", "", "Redis URL (redis:// or rediss://, password and database in the URL): replicas share their state there and one of them fetches; replaces -data-dir", redisURL(&c.Redis)},
+		{"redis-fallback", "PAPERFEED_REDIS_FALLBACK", "none", "while Redis is unreachable: none (serve what is held, fetch nothing) or local (each replica fetches on its own)", oneOf(&c.RedisFallback, "none", "local")},
+		{"redis-lease", "PAPERFEED_REDIS_LEASE", "15s", "how long the fetching replica's lease lasts without renewal (a takeover happens within it)", dur(&c.RedisLease, time.Second)},
 		{"retention", "PAPERFEED_RETENTION", "720h", "how long the state keeps papers and their history after they left the window", dur(&c.Retention, 24*time.Hour)},
 		{"topics", "PAPERFEED_TOPICS", "", "topics file (default: the built-in topics)", str(&c.TopicsFile)},
 		{"debug-addr", "PAPERFEED_DEBUG_ADDR", "", "address for Go's pprof profiles (/debug/pprof/); keep it private (default: off)", addrOrEmpty(&c.DebugAddr)},
@@ -257,6 +263,22 @@ func baseURL(p *string) func(string) error {
 		if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(s, "#") || u.User != nil {
 			return errors.New("must be an absolute http(s) URL without query, fragment or user, like https://feeds.example.org or https://example.org/paperfeed")
 		}
+		return nil
+	}
+}
+
+// redisURL takes "" or a redis:// or rediss:// URL.
+func redisURL(p *string) func(string) error {
+	return func(s string) error {
+		if s == "" {
+			*p = ""
+			return nil
+		}
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			return errors.New("must be a Redis URL like redis://:password@host:6379/0 or rediss://host:6380")
+		}
+		*p = s
 		return nil
 	}
 }

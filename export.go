@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"paperfeed/feed"
-	"paperfeed/internal/state"
 )
 
 // export is "paperfeed export -o DIR [flags]": one fetch cycle (or the
@@ -40,9 +39,9 @@ func export(ctx context.Context, args []string, lookupEnv func(string) (string, 
 	if err != nil {
 		return err
 	}
-	backend, err := state.Open(cfg.DataDir, log, time.Now)
+	backend, err := openState(ctx, cfg, log)
 	if err != nil {
-		return fmt.Errorf("state store (-data-dir %s): %w", cfg.DataDir, err)
+		return err
 	}
 	a := newApp(cfg, stderr, time.Now, backend)
 	defer a.access.Close()

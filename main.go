@@ -60,9 +60,9 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	if err != nil {
 		return err
 	}
-	backend, err := state.Open(cfg.DataDir, log, time.Now)
+	backend, err := openState(ctx, cfg, log)
 	if err != nil {
-		return fmt.Errorf("state store (-data-dir %s): %w", cfg.DataDir, err)
+		return err
 	}
 	a := newApp(cfg, stderr, time.Now, backend)
 	defer func() {
@@ -130,6 +130,26 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// openState opens the state store: Redis when -redis is set (shared by
+// replicas), else the data directory's file, else memory.
+func openState(ctx context.Context, cfg Config, log *slog.Logger) (state.Backend, error) {
+	if cfg.Redis != "" {
+		r, err := state.OpenRedis(ctx, cfg.Redis, cfg.RedisLease)
+		if err != nil {
+			return nil, fmt.Errorf("invalid -redis / PAPERFEED_REDIS_URL: %w", err)
+		}
+		if st := r.Stats(); st.LastError != "" {
+			log.Warn("Redis is unreachable for now; serving what is held and reconnecting", "redis", st.Path, "error", st.LastError)
+		}
+		return r, nil
+	}
+	b, err := state.Open(cfg.DataDir, log, time.Now)
+	if err != nil {
+		return nil, fmt.Errorf("state store (-data-dir %s): %w", cfg.DataDir, err)
+	}
+	return b, nil
 }
 
 // serveDebug serves Go's pprof profiles on their own, private listener.

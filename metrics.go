@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"paperfeed/internal/refresh"
 	"paperfeed/scrape"
 )
 
@@ -169,4 +170,27 @@ type obsSeries struct {
 	requests prometheus.Counter
 	latency  prometheus.Observer
 	bytes    prometheus.Counter
+}
+
+// watchCluster exposes the replicas' coordination: whether this replica
+// leads, how often it reloaded the shared state, and the state store's
+// errors.
+func (m *metrics) watchCluster(r *refresh.Service) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "paperfeed_cluster_leader",
+			Help: "1 when this replica holds the lease and fetches from the upstreams (or fetches alone), 0 when it follows."},
+			func() float64 {
+				st, shared := r.Cluster()
+				if !shared || st.Role == "leader" || st.Role == "local" {
+					return 1
+				}
+				return 0
+			}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "paperfeed_cluster_reloads",
+			Help: "Reloads of the shared state after the leader wrote."},
+			func() float64 { st, _ := r.Cluster(); return float64(st.Reloads) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "paperfeed_state_errors",
+			Help: "Errors of the state store since start (Redis unreachable, disk full)."},
+			func() float64 { return float64(r.StateStats().Errors) }),
+	)
 }

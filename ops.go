@@ -27,6 +27,7 @@ type serviceStatus struct {
 	Papers      int                   `json:"papers"`
 	Sources     []refresh.SourceState `json:"sources"`
 	Store       state.Stats           `json:"store"`
+	Cluster     *refresh.ClusterState `json:"cluster,omitempty"`
 	RenderCache struct {
 		Entries int `json:"entries"`
 		Bytes   int `json:"bytes"`
@@ -38,6 +39,9 @@ func (a *app) serviceStatus() serviceStatus {
 	d := serviceStatus{Ready: a.isReady(), Version: version, DataVersion: v.Version, DataChanged: v.Changed, Papers: len(v.Papers)}
 	d.Sources = a.refresh.States()
 	d.Store = a.refresh.StateStats()
+	if c, shared := a.refresh.Cluster(); shared {
+		d.Cluster = &c
+	}
 	d.RenderCache.Entries, d.RenderCache.Bytes = a.cache.stats()
 	return d
 }

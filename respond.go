@@ -222,6 +222,8 @@ func retryAfterFor(err error) time.Duration {
 		return 10 * time.Second
 	case errors.Is(err, refresh.ErrSeedBudget):
 		return refresh.SeedRefill
+	case errors.Is(err, refresh.ErrAsked):
+		return 5 * time.Second
 	}
 	return 30 * time.Second
 }

@@ -245,12 +245,22 @@ func (s *Store) rebuild() bool {
 	for _, id := range order {
 		p := byID[id]
 		prev := old.ByID[id]
+		same := prev != nil && samePaper(prev, p)
 		switch {
-		case prev != nil && samePaper(prev, p):
+		case !s.seed[id].IsZero():
+			// Restored or replaced from the shared state: its time is the
+			// one the data was saved with.
+			p.Changed = s.seed[id]
+			if same {
+				p.descXML = prev.descXML
+			} else {
+				p.descXML = escapeXML(Description(p))
+			}
+			if !same || !prev.Changed.Equal(p.Changed) {
+				changed = true
+			}
+		case same:
 			p.Changed, p.descXML = prev.Changed, prev.descXML
-		case prev == nil && !s.seed[id].IsZero():
-			p.Changed, p.descXML = s.seed[id], escapeXML(Description(p)) // restored as it was
-			changed = true
 		default:
 			p.Changed, p.descXML = now, escapeXML(Description(p))
 			changed = true
@@ -342,6 +352,21 @@ func (s *Store) MarkAllDirty() {
 	for k := range s.c.Items() {
 		s.dirty[k] = true
 	}
+}
+
+// Replace sets the store to a saved state, as Restore does, dropping
+// every snapshot it held (a replica following the one that fetches).
+// Papers whose data and change time are the same keep their view's
+// values, so nothing derived from them changes.
+func (s *Store) Replace(entries map[string][]Paper, cats map[string][]string, changed map[string]time.Time, periodTTL func(key string) time.Duration) {
+	s.mu.Lock()
+	for k := range s.c.Items() {
+		if strings.HasPrefix(k, hfPrefix) || strings.HasPrefix(k, arxivPrefix) || strings.HasPrefix(k, periodPrefix) || strings.HasPrefix(k, catPrefix) {
+			s.c.Delete(k)
+		}
+	}
+	s.mu.Unlock()
+	s.Restore(entries, cats, changed, periodTTL)
 }
 
 // Restore fills the store from a saved state: day and period snapshots

@@ -56,6 +56,11 @@ type Past struct {
 	views   *hfViews
 	loads   atomic.Int64 // listings stored, for caches of what reads them
 
+	remoteMu sync.Mutex
+	// remote, when set (a follower replica), asks the leader for a
+	// listing not held instead of fetching it.
+	remote func(ctx context.Context, key string, from, to time.Time) error
+
 	mu        sync.Mutex
 	fetched   map[string]time.Time // when each held listing was fetched
 	attempted map[string]time.Time // when each listing was last asked for
@@ -79,6 +84,12 @@ func (p *Past) Ensure(ctx context.Context, key string, from, to time.Time) (time
 			go func() { _, _, _ = p.flight.Do(key, load) }()
 		}
 		return fetched, nil
+	}
+	p.remoteMu.Lock()
+	remote := p.remote
+	p.remoteMu.Unlock()
+	if remote != nil {
+		return time.Time{}, remote(ctx, key, from, to)
 	}
 	t := time.NewTimer(p.wait)
 	defer t.Stop()
@@ -147,6 +158,12 @@ func (p *Past) load(ctx context.Context, key string, from time.Time) error {
 		p.store.DeletePeriod(oldest)
 	}
 	return nil
+}
+
+func (p *Past) setRemote(f func(ctx context.Context, key string, from, to time.Time) error) {
+	p.remoteMu.Lock()
+	p.remote = f
+	p.remoteMu.Unlock()
 }
 
 // Loads counts the listings stored since start: a cache of something

@@ -38,6 +38,26 @@ type persister struct {
 	lastErrAt time.Time
 	failures  int64
 	closed    bool
+	pause     bool // saves are skipped (refreshing locally without the shared store)
+}
+
+// paused skips saves while set; what changed meanwhile is written by
+// resaveAll when the store is back.
+func (p *persister) paused(b bool) {
+	p.mu.Lock()
+	p.pause = b
+	p.mu.Unlock()
+}
+
+// resaveAll writes everything the store holds, as if the state were
+// empty.
+func (p *persister) resaveAll() {
+	p.mu.Lock()
+	p.store.MarkAllDirty()
+	p.changed, p.firstSeen, p.last = map[string]time.Time{}, map[string]time.Time{}, map[string]state.Point{}
+	p.reset()
+	p.mu.Unlock()
+	_ = p.save()
 }
 
 // failure is the last failed write, if the store has not worked since.
@@ -85,7 +105,7 @@ func (p *persister) unknown(id string, t time.Time) {
 func (p *persister) save() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed {
+	if p.closed || p.pause {
 		return nil
 	}
 	now := p.now()

@@ -82,6 +82,9 @@ func (s *Service) Seeds(ctx context.Context, ids []string) ([]*feed.Paper, error
 	if len(missing) == 0 {
 		return out, nil
 	}
+	if s.following() {
+		return nil, s.askSeeds(ctx, missing)
+	}
 	if !s.seeds.budget.AllowN(s.now(), 1) {
 		return nil, ErrSeedBudget
 	}

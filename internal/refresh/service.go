@@ -28,6 +28,10 @@ type Config struct {
 	Timeout         time.Duration // one upstream request
 	PastWait        time.Duration // how long a request waits for a past listing (0: DefaultPastWait)
 	Retention       time.Duration // how long the state keeps what left the window (0: 30 days)
+	// With a shared state store (state.Cluster): the leader lease, and
+	// whether to refresh locally while the store is unreachable.
+	Lease         time.Duration
+	FallbackLocal bool
 }
 
 // Service keeps the store filled from Hugging Face and arXiv: pollers
@@ -48,6 +52,7 @@ type Service struct {
 	persist  *persister
 	backend  state.Backend
 	seeds    seeds
+	cluster  *cluster // set when the state store is shared
 
 	hfStatus, arxivStatus *Status
 	hfLoaded, arxivLoaded *Loaded
@@ -96,6 +101,13 @@ func New(cfg Config, store *feed.Store, backend state.Backend, hf *scrape.HFClie
 		client: arxiv, store: store, categories: cfg.ArxivCategories, status: s.arxivStatus,
 		obs: obs, log: log, now: now, onLoad: s.arxivLoaded.mark,
 	}
+	if c, ok := backend.(state.Cluster); ok {
+		lease := cfg.Lease
+		if lease <= 0 {
+			lease = 15 * time.Second
+		}
+		s.cluster = &cluster{c: c, lease: lease, fallback: cfg.FallbackLocal, st: ClusterState{Role: "follower"}}
+	}
 	s.seeds = seeds{held: map[string]feed.Paper{}, unknown: map[string]time.Time{}, arxiv: arxiv, obs: obs,
 		budget: rate.NewLimiter(rate.Every(SeedRefill), 20)}
 	s.seeds.save = s.saveSeeds
@@ -136,6 +148,13 @@ func (s *Service) Restore() (int, error) {
 		}
 		return 0, nil
 	}
+	return s.apply(snap, false), nil
+}
+
+// apply sets the store and the sources' schedules to a snapshot of the
+// state: at start (Restore), or, replacing what is held, when a replica
+// follows the shared state. It returns how many papers the view holds.
+func (s *Service) apply(snap *state.Snapshot, replace bool) int {
 	s.persist.restored(snap)
 	entries := map[string][]feed.Paper{}
 	for k, e := range snap.Entries {
@@ -155,7 +174,11 @@ func (s *Service) Restore() (int, error) {
 			s.enricher.restoreUnknown(id, c.Unknown)
 		}
 	}
-	s.store.Restore(entries, cats, snap.Changed, s.past.ttl)
+	if replace {
+		s.store.Replace(entries, cats, snap.Changed, s.past.ttl)
+	} else {
+		s.store.Restore(entries, cats, snap.Changed, s.past.ttl)
+	}
 	s.mu.Lock()
 	s.hfSched, s.arxivSched = decodeSchedule(snap.Fetch[feed.SourceHF]), decodeSchedule(snap.Fetch[feed.SourceArxiv])
 	hfSched, arxivSched := s.hfSched, s.arxivSched
@@ -175,7 +198,7 @@ func (s *Service) Restore() (int, error) {
 		s.arxiv.publishStatus()
 	}
 	s.onChange()
-	return len(v.Papers), nil
+	return len(v.Papers)
 }
 
 // wanted picks what Restore reads: every past listing, and of the HF
@@ -206,10 +229,22 @@ func (s *Service) wanted(keys []string) map[string]bool {
 	return want
 }
 
-// Start launches the pollers and the state's upkeep; they stop when ctx
-// ends. A source whose restored schedule says its next refresh is not
-// due yet waits until it is.
+// Start launches the pollers and the state's upkeep, or, with a shared
+// state store, the replica's coordination (cluster.go), which runs them
+// while this replica leads; they stop when ctx ends. A source whose
+// restored schedule says its next refresh is not due yet waits until it
+// is.
 func (s *Service) Start(ctx context.Context) {
+	if s.cluster != nil {
+		go s.runCluster(ctx)
+		return
+	}
+	s.startWork(ctx)
+}
+
+// startWork launches the pollers, the category look-ups and the state's
+// upkeep.
+func (s *Service) startWork(ctx context.Context) {
 	s.mu.Lock()
 	hfDue, arxivDue := s.hfSched.NextDue, s.arxivSched.NextDue
 	s.mu.Unlock()

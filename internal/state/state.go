@@ -22,6 +22,7 @@
 package state
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -119,4 +120,22 @@ type Backend interface {
 	// aside and a fresh one started.
 	Reset() error
 	Close() error
+}
+
+// Cluster is what replicas that share one state store coordinate with
+// (Redis implements it): a leader lease, the shared data's version and
+// its announcements, and a queue of requests for the leader.
+type Cluster interface {
+	// Campaign takes or renews the lease; it reports whether this replica
+	// leads now.
+	Campaign(ctx context.Context) (bool, error)
+	// Resign gives the lease up.
+	Resign(ctx context.Context) error
+	// Version is the shared data's version.
+	Version(ctx context.Context) (int64, error)
+	// Updates signals each announced write until ctx ends.
+	Updates(ctx context.Context) <-chan struct{}
+	// Ask queues a request for the leader; NextRequest takes one.
+	Ask(ctx context.Context, req string) error
+	NextRequest(ctx context.Context, wait time.Duration) (string, error)
 }
