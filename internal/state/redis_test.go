@@ -1,0 +1,121 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"paperfeed/internal/redistest"
+)
+
+func openRedis(t *testing.T, url string, lease time.Duration) *Redis {
+	t.Helper()
+	r, err := OpenRedis(context.Background(), url, lease)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// The same round trip as the file, through Redis; writes are fenced by
+// the lease; versions are announced.
+func TestRedisStateAndLease(t *testing.T) {
+	srv := redistest.Start(t, "s3cret")
+	ctx := context.Background()
+	a := openRedis(t, srv.URL("s3cret"), time.Second)
+	b := openRedis(t, srv.URL("s3cret"), time.Second)
+	papers := realPapers(t, 30)
+	c := &Change{At: t0, Put: map[string]Entry{"hf/2026-08-21": {Papers: papers[:20], Fetched: t0}},
+		Changed: map[string]time.Time{papers[0].ID: t0}, FirstSeen: map[string]time.Time{papers[0].ID: t0.Add(-time.Hour)},
+		Categories: map[string]Categories{papers[0].ID: {Cats: []string{"cs.CL"}}},
+		Points:     map[string]Point{papers[0].ID: {At: t0, Upvotes: 4}}, Fetch: map[string][]byte{"hf": []byte(`{}`)}}
+	if err := a.Save(c); !errors.Is(err, ErrNotLeader) {
+		t.Fatalf("a save without the lease: %v, want ErrNotLeader", err)
+	}
+	if lead, err := a.Campaign(ctx); !lead || err != nil {
+		t.Fatalf("a campaigns: %v %v", lead, err)
+	}
+	if lead, _ := b.Campaign(ctx); lead {
+		t.Fatal("two leaders")
+	}
+	updates := b.Updates(ctx)
+	time.Sleep(100 * time.Millisecond) // the subscription is in place
+	if err := a.Save(c); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-updates:
+	case <-time.After(3 * time.Second):
+		t.Error("no announcement of the write")
+	}
+	if v, err := b.Version(ctx); v != 1 || err != nil {
+		t.Errorf("version %d %v", v, err)
+	}
+	if err := b.Save(c); !errors.Is(err, ErrNotLeader) {
+		t.Errorf("a follower's save: %v", err)
+	}
+	s, err := b.Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Entries["hf/2026-08-21"].Papers) != 20 || !s.Changed[papers[0].ID].Equal(t0) || s.Last[papers[0].ID].Upvotes != 4 ||
+		s.Categories[papers[0].ID].Cats[0] != "cs.CL" || string(s.Fetch["hf"]) != "{}" {
+		t.Errorf("loaded state differs: %d entries", len(s.Entries))
+	}
+	if h, err := b.History(papers[0].ID); len(h) != 1 || err != nil {
+		t.Errorf("history %v %v", h, err)
+	}
+	// The leader stops renewing (paused, cut off): after the lease b
+	// takes over, and a's late write is refused.
+	time.Sleep(1200 * time.Millisecond)
+	if lead, _ := b.Campaign(ctx); !lead {
+		t.Fatal("b did not take the expired lease")
+	}
+	if err := a.Save(c); !errors.Is(err, ErrNotLeader) {
+		t.Errorf("the old leader's late write: %v, want ErrNotLeader", err)
+	}
+	if lead, _ := a.Campaign(ctx); lead {
+		t.Error("the old leader took the lease back while b holds it")
+	}
+	// Resigning frees the lease at once.
+	if err := b.Resign(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if lead, _ := a.Campaign(ctx); !lead {
+		t.Error("the lease was not free after b resigned")
+	}
+	// Requests for the leader.
+	if err := b.Ask(ctx, "past\tday/2026-08-01\t2026-08-01\t2026-08-01"); err != nil {
+		t.Fatal(err)
+	}
+	if req, err := a.NextRequest(ctx, time.Second); err != nil || !strings.HasPrefix(req, "past\t") {
+		t.Errorf("request %q %v", req, err)
+	}
+	// Retention through Redis.
+	if n, err := a.Prune(t0, func(string, time.Time) bool { return false }); err != nil || n != 1 {
+		t.Errorf("prune: %d %v", n, err)
+	}
+}
+
+// A wrong password or URL is a clear error at start; Redis down is not.
+func TestRedisConnectionErrors(t *testing.T) {
+	srv := redistest.Start(t, "s3cret")
+	if _, err := OpenRedis(context.Background(), srv.URL("wrong"), time.Second); err == nil || !strings.Contains(err.Error(), "refused the connection") {
+		t.Errorf("wrong password: %v", err)
+	}
+	if _, err := OpenRedis(context.Background(), "http://x", time.Second); err == nil || !strings.Contains(err.Error(), "not a Redis URL") {
+		t.Errorf("bad URL: %v", err)
+	}
+	srv.Stop()
+	r, err := OpenRedis(context.Background(), srv.URL("s3cret"), time.Second)
+	if err != nil {
+		t.Fatalf("Redis down at start is not an error: %v", err)
+	}
+	defer r.Close()
+	if st := r.Stats(); st.LastError == "" || !strings.Contains(st.Path, "…@") {
+		t.Errorf("stats: %+v (the password must not show)", st)
+	}
+}
