@@ -62,6 +62,8 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{map[string]string{"PAPERFEED_BASE_URL": "https://example.org/feeds#top"}, nil, "without query, fragment or user"},
 		{map[string]string{"PAPERFEED_BASE_URL": "https://example.org/feeds?"}, nil, "without query, fragment or user"},
 		{map[string]string{"PAPERFEED_ARXIV_CATEGORIES": "xx.YY"}, nil, "invalid -arxiv-categories / PAPERFEED_ARXIV_CATEGORIES=\"xx.YY\": \"xx.YY\" is not an arXiv category"},
+		{map[string]string{"PAPERFEED_REDIS_URL": "http://cache:6379"}, nil, "invalid -redis / PAPERFEED_REDIS_URL=\"http://cache:6379\": must be a Redis URL like redis://:password@host:6379/0"},
+		{map[string]string{"PAPERFEED_REDIS_FALLBACK": "scrape"}, nil, "invalid -redis-fallback / PAPERFEED_REDIS_FALLBACK=\"scrape\": must be one of none, local"},
 		{map[string]string{"PAPERFEED_TRUST_PROXY": "maybe"}, nil, "invalid -trust-proxy / PAPERFEED_TRUST_PROXY=\"maybe\": must be true or false"},
 	} {
 		_, err := parseConfig(c.args, env(c.env), io.Discard)
