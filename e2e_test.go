@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -21,11 +19,9 @@ type testServer struct {
 func startServer(t *testing.T, env map[string]string) *testServer {
 	t.Helper()
 	hf := replayHF(t)
-	hfSrv := httptest.NewServer(hf)
-	t.Cleanup(hfSrv.Close)
 	vars := map[string]string{
 		"PAPERFEED_ADDR":             "127.0.0.1:0",
-		"PAPERFEED_HF_URL":           hfSrv.URL,
+		"PAPERFEED_HF_URL":           newUpstream(t, hf),
 		"PAPERFEED_HF_INTERVAL":      "0s",
 		"PAPERFEED_ARXIV_CATEGORIES": "",
 		"PAPERFEED_LOG_LEVEL":        "warn",
@@ -35,27 +31,7 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 	for k, v := range env {
 		vars[k] = v
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, nil, func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, io.Discard, addr)
-	}()
-	var a string
-	select {
-	case a = <-addr:
-	case err := <-done:
-		t.Fatalf("run: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("server did not start")
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run returned %v", err)
-		}
-	})
-	return &testServer{URL: "http://" + a, HF: hf}
+	return &testServer{URL: runService(t, vars).base, HF: hf}
 }
 
 // get fetches a path and returns status, headers and body.

@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"paperfeed/feed"
 )
@@ -35,20 +34,11 @@ func export(ctx context.Context, args []string, lookupEnv func(string) (string, 
 		return errors.New("export needs -base-url (or PAPERFEED_BASE_URL): the public URL the files will be served from, for their self links")
 	}
 	log := newLogger(cfg, stderr)
-	topics, err := loadTopics(cfg.TopicsFile)
+	a, err := openApp(ctx, cfg, stderr, log)
 	if err != nil {
 		return err
 	}
-	backend, err := openState(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	a := newApp(cfg, stderr, time.Now, backend)
 	defer a.access.Close()
-	a.topics = topics
-	if _, err := a.refresh.Restore(); err != nil {
-		return fmt.Errorf("state store: %w", err)
-	}
 	if err := a.refresh.RefreshDue(ctx); err != nil {
 		_ = a.refresh.Close()
 		return err
@@ -69,7 +59,7 @@ func export(ctx context.Context, args []string, lookupEnv func(string) (string, 
 			return fmt.Errorf("export: %w", err)
 		}
 	}
-	log.Info("exported", "dir", dir, "files", len(files), "topics", len(topics))
+	log.Info("exported", "dir", dir, "files", len(files), "topics", len(a.topics))
 	return nil
 }
 

@@ -56,29 +56,15 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	if _, set := lookupEnv("GOMEMLIMIT"); cfg.MemoryLimit > 0 && !set {
 		debug.SetMemoryLimit(cfg.MemoryLimit)
 	}
-	topics, err := loadTopics(cfg.TopicsFile)
+	a, err := openApp(ctx, cfg, stderr, log)
 	if err != nil {
 		return err
 	}
-	backend, err := openState(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	a := newApp(cfg, stderr, time.Now, backend)
 	defer func() {
 		if err := a.refresh.Close(); err != nil {
 			log.Error("state store: final write failed", "error", err)
 		}
 	}()
-	start := time.Now()
-	n, err := a.refresh.Restore()
-	if err != nil {
-		return fmt.Errorf("state store: %w", err)
-	}
-	if n > 0 {
-		log.Info("state restored", "papers", n, "took", time.Since(start).Round(time.Millisecond), "store", backend.Stats().Path)
-	}
-	a.topics = topics
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -130,6 +116,31 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// openApp builds the service from its settings: topics, the state store,
+// and what the store held (restored).
+func openApp(ctx context.Context, cfg Config, stderr io.Writer, log *slog.Logger) (*app, error) {
+	topics, err := loadTopics(cfg.TopicsFile)
+	if err != nil {
+		return nil, err
+	}
+	backend, err := openState(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	a := newApp(cfg, stderr, time.Now, backend)
+	a.topics = topics
+	start := time.Now()
+	n, err := a.refresh.Restore()
+	if err != nil {
+		_ = a.refresh.Close()
+		return nil, fmt.Errorf("state store: %w", err)
+	}
+	if n > 0 {
+		log.Info("state restored", "papers", n, "took", time.Since(start).Round(time.Millisecond), "store", backend.Stats().Path)
+	}
+	return a, nil
 }
 
 // openState opens the state store: Redis when -redis is set (shared by

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"math/rand"
 	"net"
 	"net/http"
@@ -74,16 +73,7 @@ func runService(t *testing.T, vars map[string]string) *service {
 
 func (s *service) get(t *testing.T, path string) (int, http.Header, string) {
 	t.Helper()
-	resp, err := http.Get(s.base + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header, string(b)
+	return (&testServer{URL: s.base}).get(t, path)
 }
 
 func (s *service) status(t *testing.T) serviceStatus {

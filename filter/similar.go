@@ -181,16 +181,22 @@ func buildVectorsFrom(papers []*feed.Paper, text func(i int) []string, bigrams b
 // normalised vector sorted by term.
 func (sv *simVectors) weigh(ids []int32) []wterm {
 	v := make([]wterm, 0, len(ids))
-	var norm float64
 	for j := 0; j < len(ids); {
 		id, n := ids[j], 0
 		for j < len(ids) && ids[j] == id {
 			j++
 			n++
 		}
-		w := float32((1 + math.Log(float64(n))) * float64(sv.idf[id]))
-		v = append(v, wterm{id, w})
-		norm += float64(w) * float64(w)
+		v = append(v, wterm{id, float32((1 + math.Log(float64(n))) * float64(sv.idf[id]))})
+	}
+	return normalize(v)
+}
+
+// normalize scales a vector to length 1 (nil when it is empty).
+func normalize(v []wterm) []wterm {
+	var norm float64
+	for _, t := range v {
+		norm += float64(t.w) * float64(t.w)
 	}
 	if norm == 0 {
 		return nil
@@ -241,20 +247,11 @@ func centroid(vs [][]wterm) []wterm {
 		}
 	}
 	out := make([]wterm, 0, len(sum))
-	var norm float64
 	for id, w := range sum {
 		out = append(out, wterm{id, w})
-		norm += float64(w) * float64(w)
-	}
-	if norm == 0 {
-		return nil
-	}
-	inv := float32(1 / math.Sqrt(norm))
-	for i := range out {
-		out[i].w *= inv
 	}
 	slices.SortFunc(out, func(a, b wterm) int { return int(a.id - b.id) })
-	return out
+	return normalize(out)
 }
 
 // seedVectors are the vectors of the query's seeds: the papers set in

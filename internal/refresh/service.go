@@ -148,7 +148,14 @@ func (s *Service) Restore() (int, error) {
 		}
 		return 0, nil
 	}
-	return s.apply(snap, false), nil
+	n := s.apply(snap, false)
+	if r, ok := s.backend.(interface{ ReleaseMemory() error }); ok {
+		// What the start read stays mapped from the file otherwise.
+		if err := r.ReleaseMemory(); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // apply sets the store and the sources' schedules to a snapshot of the

@@ -105,6 +105,7 @@ func historyKey(id string, at time.Time) []byte {
 // Bolt is the embedded state store: one bbolt file (a copy-on-write
 // B+tree whose transactions are fsync'd), safe for concurrent use.
 type Bolt struct {
+	dbMu sync.RWMutex // guards db, which Reset and ReleaseMemory replace
 	db   *bolt.DB
 	path string
 	log  *slog.Logger
@@ -146,9 +147,32 @@ func moveAside(path string, reason error, log *slog.Logger, now func() time.Time
 	return nil
 }
 
+// handle is the open database; callers hold dbMu for reading.
+func (b *Bolt) handle() *bolt.DB { return b.db }
+
+// ReleaseMemory closes and reopens the file: pages the start read
+// through bbolt's memory mapping stop counting as this process's
+// memory. Call it when nothing else uses the store (after Load at
+// start).
+func (b *Bolt) ReleaseMemory() error {
+	b.dbMu.Lock()
+	defer b.dbMu.Unlock()
+	if err := b.db.Close(); err != nil {
+		return err
+	}
+	db, err := openRecovering(b.path)
+	if err != nil {
+		return err
+	}
+	b.db = db
+	return nil
+}
+
 // Reset moves the file aside and starts a fresh one (Load found content
 // it could not read).
 func (b *Bolt) Reset() error {
+	b.dbMu.Lock()
+	defer b.dbMu.Unlock()
 	if err := b.db.Close(); err != nil {
 		return err
 	}
@@ -268,13 +292,14 @@ func isFormatError(err error) bool {
 
 // Keys lists the entry keys, in byte order.
 func (b *Bolt) Keys() (keys []string, err error) {
+	b.dbMu.RLock()
+	defer b.dbMu.RUnlock()
 	defer func() {
 		if p := recover(); p != nil {
 			keys, err = nil, errCorrupt{fmt.Errorf("%v", p)}
 		}
-		b.release()
 	}()
-	err = b.db.View(func(tx *bolt.Tx) error {
+	err = b.handle().View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bRefs).ForEach(func(k, _ []byte) error {
 			keys = append(keys, string(k))
 			return nil
@@ -286,15 +311,16 @@ func (b *Bolt) Keys() (keys []string, err error) {
 // Load reads the state: the entries want accepts (nil: all), and every
 // paper's metadata, categories and newest point.
 func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
+	b.dbMu.RLock()
+	defer b.dbMu.RUnlock()
 	snap = &Snapshot{Entries: map[string]Entry{}, Changed: map[string]time.Time{}, FirstSeen: map[string]time.Time{},
 		Categories: map[string]Categories{}, Last: map[string]Point{}, Fetch: map[string][]byte{}}
 	defer func() {
 		if p := recover(); p != nil {
 			snap, err = nil, errCorrupt{fmt.Errorf("%v", p)}
 		}
-		b.release()
 	}()
-	err = b.db.View(func(tx *bolt.Tx) error {
+	err = b.handle().View(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bMeta).Get([]byte("written")); v != nil {
 			_ = snap.Written.UnmarshalText(v)
 		}
@@ -359,15 +385,16 @@ func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
 
 // Save writes one change in one transaction.
 func (b *Bolt) Save(c *Change) (err error) {
+	b.dbMu.RLock()
+	defer b.dbMu.RUnlock()
 	start := time.Now()
 	defer func() {
 		if p := recover(); p != nil {
 			err = errCorrupt{fmt.Errorf("damaged page met while writing: %v", p)}
 		}
 		b.noteWrite(c.At, time.Since(start), err)
-		b.release()
 	}()
-	return b.db.Update(func(tx *bolt.Tx) error {
+	return b.handle().Update(func(tx *bolt.Tx) error {
 		entries, refs := tx.Bucket(bEntries), tx.Bucket(bRefs)
 		for k, e := range c.Put {
 			var buf bytes.Buffer
@@ -468,13 +495,15 @@ func putJSON[T any](bk *bolt.Bucket, m map[string]T) error {
 
 // History returns a paper's points, oldest first.
 func (b *Bolt) History(id string) (h []Point, err error) {
+	b.dbMu.RLock()
+	defer b.dbMu.RUnlock()
 	defer func() {
 		if p := recover(); p != nil {
 			h, err = nil, errCorrupt{fmt.Errorf("damaged page met while reading history: %v", p)}
 		}
 	}()
 	prefix := append([]byte(id), '/')
-	err = b.db.View(func(tx *bolt.Tx) error {
+	err = b.handle().View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bHistory).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			if len(k) != len(prefix)+8 {
@@ -495,15 +524,16 @@ func (b *Bolt) History(id string) (h []Point, err error) {
 // entry holds (metadata, categories, history), and thins history older
 // than thinAfter to the last point of each day.
 func (b *Bolt) Prune(now time.Time, keep func(key string, fetched time.Time) bool) (dropped int, err error) {
+	b.dbMu.RLock()
+	defer b.dbMu.RUnlock()
 	start := time.Now()
 	defer func() {
 		if p := recover(); p != nil {
 			err = errCorrupt{fmt.Errorf("damaged page met while pruning: %v", p)}
 		}
 		b.noteWrite(now, time.Since(start), err)
-		b.release()
 	}()
-	err = b.db.Update(func(tx *bolt.Tx) error {
+	err = b.handle().Update(func(tx *bolt.Tx) error {
 		entries, refs := tx.Bucket(bEntries), tx.Bucket(bRefs)
 		held := map[string]bool{}
 		var gone [][]byte
@@ -648,7 +678,8 @@ func (b *Bolt) noteWrite(at time.Time, d time.Duration, err error) {
 // only the bucket's pages).
 func (b *Bolt) countPapersLocked() {
 	defer func() { _ = recover() }()
-	_ = b.db.View(func(tx *bolt.Tx) error {
+	// Called from noteWrite, inside a method that holds dbMu.
+	_ = b.handle().View(func(tx *bolt.Tx) error {
 		b.stats.Papers = tx.Bucket(bPapers).Stats().KeyN
 		return nil
 	})
@@ -674,4 +705,8 @@ func (b *Bolt) Stats() Stats {
 }
 
 // Close closes the file.
-func (b *Bolt) Close() error { return b.db.Close() }
+func (b *Bolt) Close() error {
+	b.dbMu.Lock()
+	defer b.dbMu.Unlock()
+	return b.db.Close()
+}

@@ -320,16 +320,7 @@ func TestThin(t *testing.T) {
 // A write after a refresh of ~5,000 papers (the whole window, as after
 // a restart with an empty state), and the load at start.
 func BenchmarkSaveRefresh5k(b *testing.B) {
-	papers := realPapers(b, 5000)
-	c := &Change{Put: map[string]Entry{}, Changed: map[string]time.Time{}, Points: map[string]Point{}}
-	for d := range 7 {
-		key := "arxiv/" + day("2026-08-21").AddDate(0, 0, -d).Format(time.DateOnly)
-		c.Put[key] = Entry{Papers: papers[d*700 : min(len(papers), (d+1)*700)]}
-	}
-	for _, p := range papers {
-		c.Changed[p.ID] = t0
-		c.Points[p.ID] = Point{At: t0, Upvotes: p.Upvotes}
-	}
+	c := refresh5k(b)
 	bo := open(b, b.TempDir())
 	defer bo.Close()
 	for b.Loop() {
@@ -340,7 +331,9 @@ func BenchmarkSaveRefresh5k(b *testing.B) {
 	}
 }
 
-func BenchmarkLoad5k(b *testing.B) {
+// refresh5k is what a refresh of ~5,000 papers writes when everything
+// changed: 7 arXiv days, every paper's change time and a point each.
+func refresh5k(b *testing.B) *Change {
 	papers := realPapers(b, 5000)
 	c := &Change{At: t0, Put: map[string]Entry{}, Changed: map[string]time.Time{}, Points: map[string]Point{}}
 	for d := range 7 {
@@ -351,6 +344,11 @@ func BenchmarkLoad5k(b *testing.B) {
 		c.Changed[p.ID] = t0
 		c.Points[p.ID] = Point{At: t0, Upvotes: p.Upvotes}
 	}
+	return c
+}
+
+func BenchmarkLoad5k(b *testing.B) {
+	c := refresh5k(b)
 	dir := b.TempDir()
 	bo := open(b, dir)
 	if err := bo.Save(c); err != nil {
