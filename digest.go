@@ -33,9 +33,9 @@ type digestPeriod struct {
 	label    string
 }
 
-// digests turns the filtered items (every paper that passed, in the
-// feed's order) into digest items, newest period first, at most limit.
-func (a *app) digests(job renderJob, items []feed.Item) []feed.Item {
+// digests makes a digest feed's items: one per closed period, newest
+// first, at most limit, each listing the period's top papers.
+func (a *app) digests(ctx context.Context, job renderJob) ([]feed.Item, error) {
 	q := job.query
 	days := job.view.HFDays
 	if q.Source == filter.SourceArxiv {
@@ -44,33 +44,26 @@ func (a *app) digests(job renderJob, items []feed.Item) []feed.Item {
 		days = mergeDays(job.view.HFDays, job.view.ArxivDays)
 	}
 	periods := a.closedPeriods(q.Digest, days, job.view)
-	hash := strconv.FormatUint(xxhash.Sum64String(q.Canonical()), 36)
-	// Each item's period, found once.
-	byPeriod := map[string][]feed.Item{}
 	wanted := map[string]bool{}
 	for _, per := range periods {
 		wanted[per.key] = true
 	}
-	var last time.Time
-	var lastKey string
-	for _, it := range items {
-		if it.Paper == nil {
-			continue
+	top, totals, err := q.Groups(ctx, job.index, a.now(), func(d time.Time) string {
+		if k := periodOf(q.Digest, d).key; wanted[k] {
+			return k
 		}
-		d := it.Paper.Day()
-		if !d.Equal(last) {
-			last, lastKey = d, periodOf(q.Digest, d).key
-		}
-		if wanted[lastKey] {
-			byPeriod[lastKey] = append(byPeriod[lastKey], it)
-		}
+		return ""
+	}, q.DigestSize)
+	if err != nil {
+		return nil, err
 	}
+	hash := strconv.FormatUint(xxhash.Sum64String(q.Canonical()), 36)
 	var out []feed.Item
 	for _, per := range periods {
 		if len(out) == q.Limit {
 			break
 		}
-		entries, total, from := a.digestEntries(q, per, byPeriod[per.key], days)
+		entries, total, from := a.digestEntries(ctx, q, per, top[per.key], totals[per.key], days)
 		if from == "" {
 			continue // the period is not held completely (yet)
 		}
@@ -83,7 +76,7 @@ func (a *app) digests(job renderJob, items []feed.Item) []feed.Item {
 		d.HTML = feed.DigestHTML(entries, "From "+from+".")
 		out = append(out, feed.Item{Digest: d, Date: per.closed})
 	}
-	return out
+	return out, nil
 }
 
 // closedPeriods are the periods of a kind that closed, newest first.
@@ -154,16 +147,13 @@ func periodOf(kind string, d time.Time) digestPeriod {
 	return digestPeriod{key: "day/" + d.Format(time.DateOnly), from: d, to: d, label: d.Format("Mon 2 Jan 2006")}
 }
 
-// digestEntries picks the period's top papers from the filtered items,
-// and says where the period's papers came from ("" when no source holds
-// it completely).
-func (a *app) digestEntries(q filter.Query, per digestPeriod, items []feed.Item, days []time.Time) ([]feed.DigestEntry, int, string) {
-	// items are the feed's items of this period, in the feed's order.
+// digestEntries are a period's top papers (top, of total, from the days
+// held), or, when the days held begin inside the period, those of
+// Hugging Face's own week or month listing; and where they came from
+// ("" when nothing holds the period completely yet).
+func (a *app) digestEntries(ctx context.Context, q filter.Query, per digestPeriod, top []feed.Item, total int, days []time.Time) ([]feed.DigestEntry, int, string) {
 	from := "the listing days held"
-	var pool []feed.Item
 	if oldest := days[len(days)-1]; per.from.Before(oldest) && q.Source != filter.SourceArxiv {
-		// The days held begin inside the period: Hugging Face's own week
-		// or month listing, when held, covers it.
 		listing, ok := a.store.Period(per.key)
 		if !ok {
 			a.fetchPeriodLater(per)
@@ -171,25 +161,17 @@ func (a *app) digestEntries(q filter.Query, per digestPeriod, items []feed.Item,
 		}
 		kind, _, _ := strings.Cut(per.key, "/")
 		from = "Hugging Face's " + kind + " listing"
-		ix := a.newIndex(listing)
-		all, err := q.Apply(context.Background(), ix, a.now())
+		groups, totals, err := q.Groups(ctx, a.newIndex(listing), a.now(), func(time.Time) string { return per.key }, q.DigestSize)
 		if err != nil {
 			return nil, 0, ""
 		}
-		pool = all
-	} else {
-		pool = items // the period's items, in the feed's order
+		top, total = groups[per.key], totals[per.key]
 	}
-	top := pool
-	if q.Sort == filter.SortDate { // a digest's default order: most upvoted first
-		top = filter.TopByUpvotes(pool, q.DigestSize)
+	entries := make([]feed.DigestEntry, len(top))
+	for i, it := range top {
+		entries[i] = feed.DigestEntry{Paper: it.Paper, Gain: it.Gain, GainHours: it.GainHours}
 	}
-	n := min(len(top), q.DigestSize)
-	entries := make([]feed.DigestEntry, n)
-	for i := range n {
-		entries[i] = feed.DigestEntry{Paper: top[i].Paper, Gain: top[i].Gain, GainHours: top[i].GainHours}
-	}
-	return entries, len(pool), from
+	return entries, total, from
 }
 
 // fetchPeriodLater asks for Hugging Face's listing of a period in the

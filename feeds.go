@@ -241,9 +241,10 @@ func (a *app) render(ctx context.Context, job renderJob) (*rendered, error) {
 		var items []feed.Item
 		err := a.withRenderSlot(ctx, func() error {
 			var err error
-			items, err = job.query.Apply(ctx, job.index, a.now())
-			if err == nil && job.query.Digest != "" {
-				items = a.digests(job, items)
+			if job.query.Digest != "" {
+				items, err = a.digests(ctx, job)
+			} else {
+				items, err = job.query.Apply(ctx, job.index, a.now())
 			}
 			return err
 		})

@@ -195,9 +195,10 @@ func (a *app) pageData(r *http.Request) pageData {
 	var items []feed.Item
 	err = a.withRenderSlot(r.Context(), func() error {
 		var err error
-		items, err = q.Apply(r.Context(), ix, a.now())
-		if err == nil && q.Digest != "" {
-			items = a.digests(renderJob{query: q, index: ix, view: v, base: base}, items)
+		if q.Digest != "" {
+			items, err = a.digests(r.Context(), renderJob{query: q, index: ix, view: v, base: base})
+		} else {
+			items, err = q.Apply(r.Context(), ix, a.now())
 		}
 		return err
 	})

@@ -19,20 +19,109 @@ import (
 // cost more than allowed (see regex.go), or wraps ctx's error when ctx
 // ended while matching.
 func (q Query) Apply(ctx context.Context, ix *Index, now time.Time) ([]feed.Item, error) {
-	pos, qualified, err := q.keep(ctx, ix, now)
+	k, err := q.kept(ctx, ix, now)
 	if err != nil {
 		return nil, err
 	}
-	var scores []float64
-	var closest []string
-	if len(q.Like) > 0 {
-		pos, qualified, scores, closest = q.similar(ix, pos, qualified)
+	// Order (and cut to the limit) by positions, then make only the items
+	// the feed shows.
+	top := 0
+	if q.Limit > 0 && q.Digest == "" {
+		top = q.Limit
 	}
-	items := make([]feed.Item, len(pos))
-	for n, i := range pos {
+	return q.items(ix, k, q.order(ix, k, top)), nil
+}
+
+// Groups applies the query and groups the papers it keeps by
+// group(day), leaving out those whose group is "": per group the first
+// n in a digest's order (the feed's sort; most upvoted first for the
+// default, date) as items, and how many the group holds.
+func (q Query) Groups(ctx context.Context, ix *Index, now time.Time, group func(day time.Time) string, n int) (map[string][]feed.Item, map[string]int, error) {
+	k, err := q.kept(ctx, ix, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	members := map[string][]int{} // indexes into k
+	var lastDay time.Time
+	lastKey := ""
+	for j, i := range k.pos {
+		d := ix.papers[i].Day()
+		if !d.Equal(lastDay) {
+			lastDay, lastKey = d, group(d)
+		}
+		if lastKey != "" {
+			members[lastKey] = append(members[lastKey], j)
+		}
+	}
+	dq := q
+	if dq.Sort == SortDate || dq.Sort == "" {
+		dq.Sort = SortUpvotes
+	}
+	items, totals := map[string][]feed.Item{}, map[string]int{}
+	for key, js := range members {
+		sub := k.subset(js)
+		items[key] = dq.items(ix, sub, dq.order(ix, sub, n))
+		totals[key] = len(js)
+	}
+	return items, totals, nil
+}
+
+// keptPapers are the papers a query keeps, by position in the index,
+// with what the query computed of each.
+type keptPapers struct {
+	pos       []int
+	qualified []time.Time // nil without a condition on a changing value
+	gains     []int       // nil unless the query reads gains
+	scores    []float64   // nil without like
+	closest   []string
+}
+
+func (k keptPapers) subset(js []int) keptPapers {
+	var s keptPapers
+	for _, j := range js {
+		s.pos = append(s.pos, k.pos[j])
+		if k.qualified != nil {
+			s.qualified = append(s.qualified, k.qualified[j])
+		}
+		if k.gains != nil {
+			s.gains = append(s.gains, k.gains[j])
+		}
+		if k.scores != nil {
+			s.scores = append(s.scores, k.scores[j])
+			s.closest = append(s.closest, k.closest[j])
+		}
+	}
+	return s
+}
+
+func (q Query) kept(ctx context.Context, ix *Index, now time.Time) (keptPapers, error) {
+	var k keptPapers
+	var err error
+	k.pos, k.qualified, err = q.keep(ctx, ix, now)
+	if err != nil {
+		return k, err
+	}
+	if len(q.Like) > 0 {
+		k.pos, k.qualified, k.scores, k.closest = q.similar(ix, k.pos, k.qualified)
+	}
+	if q.Rising() {
+		k.gains = make([]int, len(k.pos))
+		start := now.Add(-q.span())
+		for n, i := range k.pos {
+			k.gains[n] = gainSince(ix.papers[i], ix.history(i), start)
+		}
+	}
+	return k, nil
+}
+
+// items makes the items of the kept papers order picks.
+func (q *Query) items(ix *Index, k keptPapers, order []int) []feed.Item {
+	items := make([]feed.Item, len(order))
+	for o, n := range order {
+		i := k.pos[n]
 		p := ix.papers[i]
 		it := feed.Item{Paper: p}
-		if at := qualified[n]; !at.IsZero() {
+		if at := timeAt(k.qualified, n); !at.IsZero() {
 			if q.ItemDates() {
 				it.Date = at
 			}
@@ -44,23 +133,15 @@ func (q Query) Apply(ctx context.Context, ix *Index, now time.Time) ([]feed.Item
 				it.Notes = append(it.Notes, "Code since "+since.UTC().Format("Mon 2 Jan"))
 			}
 		}
-		if q.Rising() {
-			it.Gain, it.GainHours = q.gain(ix, i, now), q.GainHours
+		if k.gains != nil {
+			it.Gain, it.GainHours = k.gains[n], q.GainHours
 		}
-		if scores != nil {
-			it.Similarity, it.CloseTo = scores[n], closest[n]
+		if k.scores != nil {
+			it.Similarity, it.CloseTo = k.scores[n], k.closest[n]
 		}
-		items[n] = it
+		items[o] = it
 	}
-	keepTop := 0
-	if q.Limit > 0 && q.Digest == "" {
-		keepTop = q.Limit
-	}
-	items = q.sortItems(items, keepTop)
-	if len(items) > q.Limit && q.Limit > 0 && q.Digest == "" {
-		items = items[:q.Limit]
-	}
-	return items, nil
+	return items
 }
 
 // keep returns the positions of the papers that pass every condition,
@@ -81,8 +162,11 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time) ([]int, []tim
 		cats[i] = strings.ToLower(c)
 	}
 	var keep []int
-	qualAt := map[int]time.Time{}
 	changing := q.changing()
+	var qualAt map[int]time.Time
+	if changing {
+		qualAt = map[int]time.Time{}
+	}
 	for i, p := range ix.papers {
 		if kw != nil && !kw.has(i) {
 			continue
@@ -117,6 +201,9 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time) ([]int, []tim
 	keep, err := ix.regexFilter(ctx, &q.RSSHub, keep)
 	if err != nil {
 		return nil, nil, err
+	}
+	if !changing {
+		return keep, nil, nil // nothing qualifies later than its listing day
 	}
 	at := make([]time.Time, len(keep))
 	for n, i := range keep {
@@ -210,45 +297,61 @@ func (q *Query) dayRange(ix *Index) dayRange {
 	return r
 }
 
-// sortItems orders items: by date (the items' own, newest first; the
-// index's order among equals), by a count, or by gain (trending, ties by
-// total upvotes); then newest day first, then the index's order. Keys
-// are read once and indices sorted, not the items themselves. With top
-// > 0 only the first top items are needed: they are selected with a
-// bounded heap before sorting, so a short feed of many papers does not
-// sort them all.
-func (q *Query) sortItems(items []feed.Item, top int) []feed.Item {
+// order returns, as indexes into pos, the papers the feed shows in its
+// order: by date (the items' own, newest first; the index's order among
+// equals), by a count, by gain (trending, ties by total upvotes) or by
+// similarity; then newest day first, then the index's order. With top >
+// 0 only the first top are wanted: they are selected with a bounded heap,
+// so a short feed of many papers does not sort them all, and items are
+// made for them alone.
+func (q *Query) order(ix *Index, k keptPapers, top int) []int {
+	pos, qualified, gains, scores := k.pos, k.qualified, k.gains, k.scores
 	if (q.Sort == SortDate || q.Sort == "") && !q.ItemDates() {
-		return items // the index is already newest day first, then upvotes
+		// The index is already newest day first, then upvotes.
+		n := len(pos)
+		if top > 0 && top < n {
+			n = top
+		}
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i
+		}
+		return out
 	}
-	rs := make([]rank, len(items))
-	for i := range items {
-		it := &items[i]
-		r := rank{i: i, day: it.Paper.Day().Unix()}
+	rs := make([]rank, len(pos))
+	for n, i := range pos {
+		p := ix.papers[i]
+		r := rank{i: n, day: p.Day().Unix()}
 		switch q.Sort {
 		case SortUpvotes:
-			r.key = it.Paper.Upvotes
+			r.key = p.Upvotes
 		case SortStars:
-			r.key = it.Paper.GitHubStars
+			r.key = p.GitHubStars
 		case SortComments:
-			r.key = it.Paper.Comments
+			r.key = p.Comments
 		case SortTrending:
-			r.key, r.tie = it.Gain, it.Paper.Upvotes
+			r.key, r.tie = gains[n], p.Upvotes
 		case SortSimilarity:
-			r.key64, r.tie = int64(it.Similarity*1e12), it.Paper.Upvotes
+			r.key64, r.tie = int64(scores[n]*1e12), p.Upvotes
 		default: // by the items' dates
-			r.key64 = it.When().UnixNano()
-			r.day = 0
+			when := p.Day()
+			if at := timeAt(qualified, n); q.ItemDates() && !at.IsZero() {
+				when = at
+			}
+			r.key64, r.day = when.UnixNano(), 0
 		}
-		rs[i] = r
+		rs[n] = r
 	}
 	if top > 0 && top < len(rs)/2 {
 		rs = topRanks(rs, top)
 	}
 	slices.SortFunc(rs, rank.cmp)
-	out := make([]feed.Item, len(rs))
-	for n, r := range rs {
-		out[n] = items[r.i]
+	if top > 0 && len(rs) > top {
+		rs = rs[:top]
+	}
+	out := make([]int, len(rs))
+	for k, r := range rs {
+		out[k] = r.i
 	}
 	return out
 }
@@ -309,22 +412,12 @@ func topRanks(rs []rank, k int) []rank {
 	return h
 }
 
-// TopByUpvotes returns the k most upvoted items, most upvoted first (ties
-// in the given order).
-func TopByUpvotes(items []feed.Item, k int) []feed.Item {
-	rs := make([]rank, len(items))
-	for i := range items {
-		rs[i] = rank{i: i, key: items[i].Paper.Upvotes}
+// timeAt is ts[n], or zero when ts is nil.
+func timeAt(ts []time.Time, n int) time.Time {
+	if ts == nil {
+		return time.Time{}
 	}
-	if k > 0 && k < len(rs)/2 {
-		rs = topRanks(rs, k)
-	}
-	slices.SortFunc(rs, rank.cmp)
-	out := make([]feed.Item, 0, min(k, len(rs)))
-	for _, r := range rs[:min(k, len(rs))] {
-		out = append(out, items[r.i])
-	}
-	return out
+	return ts[n]
 }
 
 // similar scores the kept papers (positions, with their qualification
@@ -347,7 +440,7 @@ func (q *Query) similar(ix *Index, pos []int, qual []time.Time) ([]int, []time.T
 		if which < 0 || s < q.MinSimilarity {
 			continue
 		}
-		out, at = append(out, i), append(at, qual[n])
+		out, at = append(out, i), append(at, timeAt(qual, n))
 		scores = append(scores, s)
 		closest = append(closest, titles[which])
 	}

@@ -172,20 +172,24 @@ func (ix *Index) codeSince(i int) time.Time {
 	return time.Time{}
 }
 
-// gain is a paper's upvotes gained over the query's span, at now: its
-// count now less its count at the span's start (see the rules above).
-func (q *Query) gain(ix *Index, i int, now time.Time) int {
-	p := ix.papers[i]
-	h := ix.history(i)
+// gainSince is a paper's upvotes gained since the span's start: its
+// count now less its count then (see the rules above).
+func gainSince(p *feed.Paper, h []feed.Point, start time.Time) int {
 	if len(h) == 0 {
 		return 0
 	}
-	start := now.Add(-q.span())
 	if !p.ListedOn.IsZero() && !p.ListedOn.Before(start) {
 		return p.Upvotes // listed inside the span: it started at 0
 	}
-	if base, ok := countAt(h, start); ok {
-		return p.Upvotes - base.Upvotes
+	base, found := 0, false
+	for _, pt := range h {
+		if pt.At.After(start) {
+			break
+		}
+		base, found = pt.Upvotes, true
 	}
-	return p.Upvotes - h[0].Upvotes // first seen after the span began
+	if !found {
+		base = h[0].Upvotes // first seen after the span began
+	}
+	return p.Upvotes - base
 }
