@@ -129,7 +129,7 @@ func (s *Service) runCluster(ctx context.Context) {
 			cl.mu.Unlock()
 			if stopLeader == nil {
 				s.log.Info("this replica leads: it fetches from the upstreams")
-				s.reload(true)
+				s.reload()
 				s.fillEmptyStore()
 				var lctx context.Context
 				lctx, stopLeader = context.WithCancel(ctx)
@@ -177,13 +177,13 @@ func (s *Service) reloadIfNew() {
 	seen := s.cluster.st.Version
 	s.cluster.mu.Unlock()
 	if v != seen {
-		s.reload(false)
+		s.reload()
 		s.cluster.set(func(st *ClusterState) { st.Version = v })
 	}
 }
 
 // reload replaces the store's data with the shared state's.
-func (s *Service) reload(leader bool) {
+func (s *Service) reload() {
 	keys, err := s.backend.Keys()
 	if err != nil {
 		return
