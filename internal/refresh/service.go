@@ -149,12 +149,7 @@ func (s *Service) Restore() (int, error) {
 		return 0, nil
 	}
 	n := s.apply(snap, false)
-	if r, ok := s.backend.(interface{ ReleaseMemory() error }); ok {
-		// What the start read stays mapped from the file otherwise.
-		if err := r.ReleaseMemory(); err != nil {
-			return n, err
-		}
-	}
+	s.releaseMemory() // what the start read would stay mapped otherwise
 	return n, nil
 }
 
@@ -285,13 +280,15 @@ func (s *Service) until(t time.Time) time.Duration {
 }
 
 // upkeep retries a failed state write every minute and applies
-// retention at start and every six hours.
+// retention ten minutes after start and every six hours.
 func (s *Service) upkeep(ctx context.Context) {
-	s.persist.prune(s.cfg.Retention)
 	retry := time.NewTicker(time.Minute)
 	defer retry.Stop()
-	prune := time.NewTicker(6 * time.Hour)
+	// The first pass a while after start, not during it: it reads every
+	// paper's history, which a start does not need.
+	prune := time.NewTicker(firstPrune)
 	defer prune.Stop()
+	first := true
 	for {
 		select {
 		case <-ctx.Done():
@@ -300,6 +297,24 @@ func (s *Service) upkeep(ctx context.Context) {
 			s.save()
 		case <-prune.C:
 			s.persist.prune(s.cfg.Retention)
+			s.releaseMemory()
+			if first {
+				prune.Reset(6 * time.Hour)
+				first = false
+			}
+		}
+	}
+}
+
+// firstPrune is when, after start, retention first runs.
+const firstPrune = 10 * time.Minute
+
+// releaseMemory lets go of what reading the state file mapped, where the
+// store maps its file.
+func (s *Service) releaseMemory() {
+	if r, ok := s.backend.(interface{ ReleaseMemory() error }); ok {
+		if err := r.ReleaseMemory(); err != nil {
+			s.log.Warn("state store: could not reopen its file", "error", err)
 		}
 	}
 }

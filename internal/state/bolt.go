@@ -308,8 +308,9 @@ func (b *Bolt) Keys() (keys []string, err error) {
 	return keys, err
 }
 
-// Load reads the state: the entries want accepts (nil: all), and every
-// paper's metadata, categories and newest point.
+// Load reads the state: the entries want accepts (nil: all), and the
+// metadata, categories and newest point of their papers (of every paper
+// when want is nil).
 func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
 	b.dbMu.RLock()
 	defer b.dbMu.RUnlock()
@@ -337,7 +338,25 @@ func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
 		}); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bPapers).ForEach(func(k, v []byte) error {
+		// Per-paper records: of the papers the entries read hold, when
+		// some were left out (so the start reads no more than it keeps).
+		each := func(bk *bolt.Bucket, f func(k, v []byte) error) error {
+			if want == nil {
+				return bk.ForEach(f)
+			}
+			for _, e := range snap.Entries {
+				for i := range e.Papers {
+					k := []byte(e.Papers[i].ID)
+					if v := bk.Get(k); v != nil {
+						if err := f(k, v); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			return nil
+		}
+		if err := each(tx.Bucket(bPapers), func(k, v []byte) error {
 			changed, firstSeen, err := parseMeta(v)
 			if err != nil {
 				return fmt.Errorf("paper %s: %w", k, err)
@@ -352,7 +371,7 @@ func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
 		}); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bCats).ForEach(func(k, v []byte) error {
+		if err := each(tx.Bucket(bCats), func(k, v []byte) error {
 			var c Categories
 			if err := json.Unmarshal(v, &c); err != nil {
 				return fmt.Errorf("categories %s: %w", k, err)
@@ -362,7 +381,7 @@ func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
 		}); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bLast).ForEach(func(k, v []byte) error {
+		if err := each(tx.Bucket(bLast), func(k, v []byte) error {
 			p, err := parsePoint(v)
 			if err != nil {
 				return fmt.Errorf("point %s: %w", k, err)

@@ -140,9 +140,6 @@ func (r *Redis) Load(want func(key string) bool) (*Snapshot, error) {
 	pipe := r.c.Pipeline()
 	written := pipe.Get(ctx, r.k("written"))
 	refs := pipe.HKeys(ctx, r.k("refs"))
-	papers := pipe.HGetAll(ctx, r.k("papers"))
-	cats := pipe.HGetAll(ctx, r.k("cats"))
-	last := pipe.HGetAll(ctx, r.k("last"))
 	fetch := pipe.HGetAll(ctx, r.k("fetch"))
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		r.fail(err)
@@ -175,7 +172,51 @@ func (r *Redis) Load(want func(key string) bool) (*Snapshot, error) {
 			snap.Entries[keys[i]] = e
 		}
 	}
-	for id, v := range papers.Val() {
+	// Per-paper records of the papers the entries read hold (of every
+	// paper when want is nil).
+	var ids []string
+	if want == nil {
+		var err error
+		if ids, err = r.c.HKeys(ctx, r.k("papers")).Result(); err != nil {
+			r.fail(err)
+			return nil, err
+		}
+	} else {
+		for _, e := range snap.Entries {
+			for i := range e.Papers {
+				ids = append(ids, e.Papers[i].ID)
+			}
+		}
+	}
+	get := func(hash string) (map[string]string, error) {
+		out := map[string]string{}
+		for start := 0; start < len(ids); start += 1000 {
+			chunk := ids[start:min(len(ids), start+1000)]
+			vals, err := r.c.HMGet(ctx, r.k(hash), chunk...).Result()
+			if err != nil {
+				return nil, err
+			}
+			for i, v := range vals {
+				if s, ok := v.(string); ok {
+					out[chunk[i]] = s
+				}
+			}
+		}
+		return out, nil
+	}
+	papers, err := get("papers")
+	if err != nil {
+		return nil, err
+	}
+	cats, err := get("cats")
+	if err != nil {
+		return nil, err
+	}
+	last, err := get("last")
+	if err != nil {
+		return nil, err
+	}
+	for id, v := range papers {
 		c, f, err := parseMeta([]byte(v))
 		if err != nil {
 			return nil, errCorrupt{err}
@@ -187,14 +228,14 @@ func (r *Redis) Load(want func(key string) bool) (*Snapshot, error) {
 			snap.FirstSeen[id] = f
 		}
 	}
-	for id, v := range cats.Val() {
+	for id, v := range cats {
 		var c Categories
 		if err := json.Unmarshal([]byte(v), &c); err != nil {
 			return nil, errCorrupt{err}
 		}
 		snap.Categories[id] = c
 	}
-	for id, v := range last.Val() {
+	for id, v := range last {
 		p, err := parsePoint([]byte(v))
 		if err != nil {
 			return nil, errCorrupt{err}

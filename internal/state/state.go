@@ -105,7 +105,8 @@ type Backend interface {
 	// Keys lists the entry keys held, in order, without reading them.
 	Keys() ([]string, error)
 	// Load reads the state needed at start: the entries want accepts
-	// (nil: all) and every paper's metadata, categories and newest point.
+	// (nil: all) and the metadata, categories and newest point of their
+	// papers (of every paper when want is nil).
 	Load(want func(key string) bool) (*Snapshot, error)
 	// Save writes one change atomically.
 	Save(c *Change) error
