@@ -33,6 +33,7 @@ type accessRecord struct {
 	query, remote string
 	status, bytes int
 	duration      time.Duration
+	gone          bool // the client left before the answer
 }
 
 const (
@@ -50,7 +51,11 @@ func newAccessLog(cfg Config, w io.Writer) *accessLog {
 // record queues a request's line, if its level is logged.
 func (l *accessLog) record(r *http.Request, status, bytes int, d time.Duration) {
 	level := slog.LevelInfo
+	gone := r.Context().Err() != nil
 	switch {
+	case gone:
+		// A client that hung up (a reader's timeout, a load tool
+		// stopping) gets what was written, and it is not a fault here.
 	case status == http.StatusServiceUnavailable:
 		level = slog.LevelWarn // not ready, busy or upstream down: already logged where it happened
 	case status >= 500:
@@ -60,7 +65,7 @@ func (l *accessLog) record(r *http.Request, status, bytes int, d time.Duration) 
 		return
 	}
 	rec := accessRecord{level: level, method: r.Method, path: r.URL.Path, query: r.URL.RawQuery, remote: r.RemoteAddr,
-		status: status, bytes: bytes, duration: d}
+		status: status, bytes: bytes, duration: d, gone: gone}
 	select {
 	case l.ch <- rec:
 	default:
@@ -75,8 +80,13 @@ func (l *accessLog) run() {
 		if n := l.dropped.Swap(0); n > 0 {
 			l.log.Warn("access log fell behind; lines dropped", "dropped", n)
 		}
-		l.log.Log(ctx, rec.level, "request", "method", rec.method, "path", rec.path, "query", rec.query,
-			"status", rec.status, "bytes", rec.bytes, "duration", rec.duration, "remote", rec.remote)
+		if rec.gone {
+			l.log.Log(ctx, rec.level, "request", "method", rec.method, "path", rec.path, "query", rec.query,
+				"status", rec.status, "bytes", rec.bytes, "duration", rec.duration, "remote", rec.remote, "client_gone", true)
+		} else {
+			l.log.Log(ctx, rec.level, "request", "method", rec.method, "path", rec.path, "query", rec.query,
+				"status", rec.status, "bytes", rec.bytes, "duration", rec.duration, "remote", rec.remote)
+		}
 		if len(l.ch) == 0 || l.buf.Len() >= accessFlush {
 			l.buf.Flush()
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -41,5 +42,16 @@ func TestAccessLogWritesWholeLines(t *testing.T) {
 	l.Close()
 	if n := strings.Count(out.String(), "msg=request"); n != 1 || !strings.Contains(out.String(), "level=WARN") {
 		t.Errorf("at warn: %q", out.String())
+	}
+	// A client that hung up is no fault here: not a warning, and the
+	// line says why.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	out = syncBuffer{}
+	l = newAccessLog(Config{LogLevel: slog.LevelInfo, LogFormat: "text"}, &out)
+	l.record(httptest.NewRequest("GET", "/feed.rss", nil).WithContext(ctx), 503, 10, time.Millisecond)
+	l.Close()
+	if got := out.String(); !strings.Contains(got, "level=INFO") || !strings.Contains(got, "client_gone=true") {
+		t.Errorf("client gone: %q", got)
 	}
 }

@@ -218,6 +218,9 @@ func (a *app) withRenderSlot(ctx context.Context, fn func() error) error {
 	select {
 	case a.renders <- struct{}{}:
 	case <-wait.Done():
+		if err := ctx.Err(); err != nil {
+			return err // the client left while waiting: not a busy server
+		}
 		return errBusy
 	}
 	defer func() { <-a.renders }()
