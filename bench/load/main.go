@@ -152,7 +152,14 @@ func main() {
 	// measure runs paperfeed and the baseline back to back, in turn
 	// first, each round; the ratio reported is the median of the rounds'
 	// ratios, which cancels most of the machine's drift.
+	memory := func(after string) {
+		pid := pf.Process.Pid
+		log.Printf("after %s: RSS %.1f MB (anonymous %.1f MB, file-backed %.1f MB), peak %.1f MB, Go heap in use %.1f MB",
+			after, mb(currentRSS(pid)), mb(procStatus(pid, "RssAnon:")), mb(procStatus(pid, "RssFile:")), mb(peakRSS(pid)), heapInUse(base)/(1<<20))
+	}
+	memory("the start")
 	measure := func(name, pfURL, blURL string, headers []string) {
+		defer memory("(" + name + ")")
 		var p, b []result
 		var rs []float64
 		for r := 0; r < *rounds; r++ {
@@ -197,6 +204,7 @@ func main() {
 		res["c"] = median(c)
 	}
 	rss := peakRSS(pf.Process.Pid)
+	memory("the load")
 	upstreamDuring := total(site) - hitsBefore
 
 	rf := func(k string) string {
@@ -498,6 +506,8 @@ func fetch(url string, headers map[string]string) ([]byte, http.Header) {
 
 // currentRSS reads a process's resident set (VmRSS).
 func currentRSS(pid int) int64 { return procStatus(pid, "VmRSS:") }
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
 
 // heapInUse reads go_memstats_heap_inuse_bytes from /metrics.
 func heapInUse(base string) float64 {

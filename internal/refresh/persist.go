@@ -39,6 +39,17 @@ type persister struct {
 	failures  int64
 	closed    bool
 	pause     bool // saves are skipped (refreshing locally without the shared store)
+	written   int  // paper records written since takeWritten
+}
+
+// takeWritten returns how many paper records the saves since the last
+// call wrote.
+func (p *persister) takeWritten() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := p.written
+	p.written = 0
+	return n
 }
 
 // paused skips saves while set; what changed meanwhile is written by
@@ -183,6 +194,7 @@ func (p *persister) save() error {
 	for id, pt := range p.pending.Points {
 		p.last[id] = pt
 	}
+	p.written += max(len(p.pending.Points), len(p.pending.Changed), len(p.pending.FirstSeen))
 	p.reset()
 	return nil
 }

@@ -127,3 +127,56 @@ func (d *damagedOnce) Save(c *state.Change) error {
 }
 
 func (d *damagedOnce) Reset() error { d.resets++; return d.Memory.Reset() }
+
+// A save that writes many papers' records reopens a file-backed store
+// (what the write read through the mapping is let go); small saves and
+// failed ones do not.
+func TestLargeSaveReleasesTheMapping(t *testing.T) {
+	now := time.Date(2026, 8, 21, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	store := feed.NewStore(7, 7, clock)
+	b := &releaseCounter{Memory: state.NewMemory()}
+	s := &Service{backend: b, log: discardLog(), persist: newPersister(b, store, discardLog(), Nop{}, clock)}
+	d := now.Truncate(24 * time.Hour)
+	day := func(n, up int) []feed.Paper {
+		ps := make([]feed.Paper, n)
+		for i := range ps {
+			ps[i] = paper(fmt.Sprintf("2608.%05d", i+1), d, up)
+		}
+		return ps
+	}
+	steps := []struct {
+		papers, up int
+		fail       bool
+		want       int
+	}{
+		{papers: 10, up: 1, want: 0},                                  // few records
+		{papers: releaseAfterWrites + 50, up: 1, fail: true, want: 0}, // the write failed
+		{papers: releaseAfterWrites + 50, up: 1, want: 1},             // the retry wrote them all
+		{papers: releaseAfterWrites + 50, up: 1, want: 1},             // nothing moved
+		{papers: releaseAfterWrites + 50, up: 2, want: 2},             // every count moved
+	}
+	for i, st := range steps {
+		store.PutHFDay(d, day(st.papers, st.up))
+		b.fail = st.fail
+		s.save()
+		if b.released != st.want {
+			t.Errorf("step %d: released %d times, want %d", i, b.released, st.want)
+		}
+	}
+}
+
+type releaseCounter struct {
+	*state.Memory
+	fail     bool
+	released int
+}
+
+func (r *releaseCounter) Save(c *state.Change) error {
+	if r.fail {
+		return fmt.Errorf("write: disk full")
+	}
+	return r.Memory.Save(c)
+}
+
+func (r *releaseCounter) ReleaseMemory() error { r.released++; return nil }

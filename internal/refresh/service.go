@@ -327,7 +327,19 @@ func (s *Service) Close() error {
 	return errors.Join(err, s.backend.Close())
 }
 
-func (s *Service) save() { _ = s.persist.save() } // a failure is logged and retried
+// save writes what changed; a failure is logged and retried. A save that
+// wrote many papers' records read their pages of the store's file through
+// its memory mapping, so the file is reopened to let go of them: that is
+// a few milliseconds after a refresh, against tens of megabytes held.
+func (s *Service) save() {
+	if s.persist.save() == nil && s.persist.takeWritten() >= releaseAfterWrites {
+		s.releaseMemory()
+	}
+}
+
+// releaseAfterWrites is how many paper records a save writes before the
+// store's file is reopened.
+const releaseAfterWrites = 200
 
 // RefreshHF runs one refresh of the HF window (the poller's step). later
 // asks the poller to wait longer than its interval.
