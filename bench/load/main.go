@@ -156,6 +156,7 @@ func main() {
 		pid := pf.Process.Pid
 		log.Printf("after %s: RSS %.1f MB (anonymous %.1f MB, file-backed %.1f MB), peak %.1f MB, Go heap in use %.1f MB",
 			after, mb(currentRSS(pid)), mb(procStatus(pid, "RssAnon:")), mb(procStatus(pid, "RssFile:")), mb(peakRSS(pid)), heapInUse(base)/(1<<20))
+		log.Printf("  resident by mapping: %s", mappings(pid))
 	}
 	memory("the start")
 	measure := func(name, pfURL, blURL string, headers []string) {
@@ -506,6 +507,40 @@ func fetch(url string, headers map[string]string) ([]byte, http.Header) {
 
 // currentRSS reads a process's resident set (VmRSS).
 func currentRSS(pid int) int64 { return procStatus(pid, "VmRSS:") }
+
+// mappings sums a process's resident memory by mapped file (anonymous
+// memory under "[anon]"), largest first.
+func mappings(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		return err.Error()
+	}
+	by := map[string]int64{}
+	name := ""
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 5 && strings.Contains(f[0], "-"):
+			name = "[anon]"
+			if len(f) >= 6 {
+				name = filepath.Base(f[5])
+			}
+		case len(f) >= 2 && f[0] == "Rss:":
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			by[name] += kb << 10
+		}
+	}
+	names := make([]string, 0, len(by))
+	for n := range by {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return by[names[i]] > by[names[j]] })
+	var parts []string
+	for _, n := range names[:min(len(names), 4)] {
+		parts = append(parts, fmt.Sprintf("%s %.1f MB", n, mb(by[n])))
+	}
+	return strings.Join(parts, ", ")
+}
 
 func mb(b int64) float64 { return float64(b) / (1 << 20) }
 
