@@ -260,7 +260,17 @@ func openBolt(path string, log *slog.Logger, now func() time.Time) (b *Bolt, err
 	if err != nil {
 		return nil, err
 	}
-	b = &Bolt{db: db, path: path, log: log, now: now, stats: Stats{Kind: "bolt", Path: path}}
+	// The papers held are counted once here, then kept by Save and
+	// Prune: counting walks the bucket's pages, which a write after
+	// every refresh should not map again.
+	papers := 0
+	if err = db.View(func(tx *bolt.Tx) error {
+		papers = tx.Bucket(bPapers).Stats().KeyN
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	b = &Bolt{db: db, path: path, log: log, now: now, stats: Stats{Kind: "bolt", Path: path, Papers: papers}}
 	b.refreshStats()
 	return b, nil
 }
@@ -413,6 +423,14 @@ func (b *Bolt) Save(c *Change) (err error) {
 		}
 		b.noteWrite(c.At, time.Since(start), err)
 	}()
+	added := 0 // papers new to the file
+	defer func() {
+		if err == nil {
+			b.mu.Lock()
+			b.stats.Papers += added
+			b.mu.Unlock()
+		}
+	}()
 	return b.handle().Update(func(tx *bolt.Tx) error {
 		entries, refs := tx.Bucket(bEntries), tx.Bucket(bRefs)
 		for k, e := range c.Put {
@@ -457,6 +475,8 @@ func (b *Bolt) Save(c *Change) (err error) {
 				if firstSeen.IsZero() {
 					firstSeen = f
 				}
+			} else {
+				added++
 			}
 			return papers.Put([]byte(id), metaBytes(changed, firstSeen))
 		}
@@ -552,6 +572,14 @@ func (b *Bolt) Prune(now time.Time, keep func(key string, fetched time.Time) boo
 		}
 		b.noteWrite(now, time.Since(start), err)
 	}()
+	kept := 0
+	defer func() {
+		if err == nil {
+			b.mu.Lock()
+			b.stats.Papers = kept
+			b.mu.Unlock()
+		}
+	}()
 	err = b.handle().Update(func(tx *bolt.Tx) error {
 		entries, refs := tx.Bucket(bEntries), tx.Bucket(bRefs)
 		held := map[string]bool{}
@@ -592,7 +620,7 @@ func (b *Bolt) Prune(now time.Time, keep func(key string, fetched time.Time) boo
 				return err
 			}
 			if string(name) == string(bPapers) {
-				dropped = len(del)
+				dropped, kept = len(del), bk.Stats().KeyN-len(del)
 			}
 			for _, k := range del {
 				if err := bk.Delete(k); err != nil {
@@ -690,18 +718,6 @@ func (b *Bolt) noteWrite(at time.Time, d time.Duration, err error) {
 	b.stats.LastError = ""
 	b.stats.Duration = d
 	b.refreshStatsLocked()
-	b.countPapersLocked()
-}
-
-// countPapersLocked counts the papers held (a bucket statistic; it reads
-// only the bucket's pages).
-func (b *Bolt) countPapersLocked() {
-	defer func() { _ = recover() }()
-	// Called from noteWrite, inside a method that holds dbMu.
-	_ = b.handle().View(func(tx *bolt.Tx) error {
-		b.stats.Papers = tx.Bucket(bPapers).Stats().KeyN
-		return nil
-	})
 }
 
 func (b *Bolt) refreshStats() {

@@ -237,8 +237,9 @@ func TestUnusableDirectoryReopens(t *testing.T) {
 // Retention drops old entries, the papers only they held and their
 // history; history older than a week keeps one point a day.
 func TestPruneAndThin(t *testing.T) {
-	b := open(t, t.TempDir())
-	defer b.Close()
+	dir := t.TempDir()
+	b := open(t, dir)
+	defer func() { b.Close() }()
 	papers := realPapers(t, 30)
 	old, kept := papers[:10], papers[10:]
 	c := &Change{At: t0, Put: map[string]Entry{
@@ -257,9 +258,25 @@ func TestPruneAndThin(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The count /status shows follows saves (a paper saved again is not
+	// counted twice), survives a reopen, and follows retention.
+	if err := b.Save(&Change{At: t0, Changed: map[string]time.Time{papers[0].ID: t0.Add(time.Minute)}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.Stats().Papers; got != len(papers) {
+		t.Errorf("papers after saves: %d, want %d", got, len(papers))
+	}
+	b.Close()
+	b = open(t, dir)
+	if got := b.Stats().Papers; got != len(papers) {
+		t.Errorf("papers after reopening: %d, want %d", got, len(papers))
+	}
 	n, err := b.Prune(t0, func(key string, _ time.Time) bool { return key != "hf/2026-06-01" })
 	if err != nil || n != len(old) {
 		t.Fatalf("pruned %d papers (%v), want %d", n, err, len(old))
+	}
+	if got := b.Stats().Papers; got != len(kept) {
+		t.Errorf("papers after retention: %d, want %d", got, len(kept))
 	}
 	s, err := b.Load(nil)
 	if err != nil {
