@@ -417,19 +417,17 @@ func (b *Bolt) Save(c *Change) (err error) {
 	b.dbMu.RLock()
 	defer b.dbMu.RUnlock()
 	start := time.Now()
+	added := 0 // papers new to the file
 	defer func() {
 		if p := recover(); p != nil {
 			err = errCorrupt{fmt.Errorf("damaged page met while writing: %v", p)}
 		}
-		b.noteWrite(c.At, time.Since(start), err)
-	}()
-	added := 0 // papers new to the file
-	defer func() {
 		if err == nil {
 			b.mu.Lock()
 			b.stats.Papers += added
 			b.mu.Unlock()
 		}
+		b.noteWrite(c.At, time.Since(start), err)
 	}()
 	return b.handle().Update(func(tx *bolt.Tx) error {
 		entries, refs := tx.Bucket(bEntries), tx.Bucket(bRefs)
@@ -566,19 +564,17 @@ func (b *Bolt) Prune(now time.Time, keep func(key string, fetched time.Time) boo
 	b.dbMu.RLock()
 	defer b.dbMu.RUnlock()
 	start := time.Now()
+	kept := 0 // papers left
 	defer func() {
 		if p := recover(); p != nil {
 			err = errCorrupt{fmt.Errorf("damaged page met while pruning: %v", p)}
 		}
-		b.noteWrite(now, time.Since(start), err)
-	}()
-	kept := 0
-	defer func() {
 		if err == nil {
 			b.mu.Lock()
 			b.stats.Papers = kept
 			b.mu.Unlock()
 		}
+		b.noteWrite(now, time.Since(start), err)
 	}()
 	err = b.handle().Update(func(tx *bolt.Tx) error {
 		entries, refs := tx.Bucket(bEntries), tx.Bucket(bRefs)
