@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -37,22 +36,7 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 // get fetches a path and returns status, headers and body.
 func (s *testServer) get(t *testing.T, path string, hdr ...string) (int, http.Header, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, s.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := roundTrip(t, http.MethodGet, s.URL+path, hdr...)
 	return resp.StatusCode, resp.Header, string(b)
 }
 

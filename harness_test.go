@@ -138,7 +138,17 @@ func (f *fixture) get(t *testing.T, path string, hdr ...string) (*http.Response,
 
 func (f *fixture) do(t *testing.T, method, path string, hdr ...string) (*http.Response, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(method, f.srv.URL+path, nil)
+	return roundTrip(t, method, f.srv.URL+path, hdr...)
+}
+
+// roundTrip sends one request with the header pairs in hdr and reads the
+// whole answer, as the server sent it (no transparent gzip).
+func roundTrip(t *testing.T, method, url string, hdr ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
