@@ -647,19 +647,8 @@ func parseWeek(val string, o Options) (string, error) {
 	return fmt.Sprintf("%04d-W%02d", y, w), nil
 }
 
-// WeekStart is the Monday of ISO week w of year y.
-func WeekStart(y, w int) (time.Time, bool) {
-	if w < 1 || w > 53 {
-		return time.Time{}, false
-	}
-	jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, time.UTC)
-	monday := jan4.AddDate(0, 0, -((int(jan4.Weekday()) + 6) % 7))
-	start := monday.AddDate(0, 0, 7*(w-1))
-	if yy, ww := start.ISOWeek(); yy != y || ww != w {
-		return time.Time{}, false
-	}
-	return start, true
-}
+// WeekStart is the Monday of ISO week w of year y (feed.WeekStart).
+func WeekStart(y, w int) (time.Time, bool) { return feed.WeekStart(y, w) }
 
 func parseMonth(val string, o Options) (string, error) {
 	t, err := time.Parse("2006-01", val)

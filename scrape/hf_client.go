@@ -178,25 +178,21 @@ func (c *HFClient) auth(u string) http.Header {
 // Period fetches a week ("week/2026-W47") or month ("month/2026-11")
 // listing, or a day ("day/2024-08-01").
 func (c *HFClient) Period(ctx context.Context, key string) (Listing, error) {
-	kind, val, _ := strings.Cut(key, "/")
-	switch kind {
-	case PeriodDay:
-		d, err := time.Parse(time.DateOnly, val)
-		if err != nil {
-			return Listing{}, fmt.Errorf("period %q: %w", key, err)
-		}
-		return c.Day(ctx, d)
-	case PeriodWeek, PeriodMonth:
-		l, err := c.get(ctx, "/papers/"+kind+"/"+val, time.Time{})
-		if err == nil && l.Period == "" {
-			l.Period = kind
-		}
-		if c.API == nil {
-			return l, err
-		}
-		return c.withAPI(ctx, l, err, url.Values{kind: {val}})
+	per, err := feed.ParsePeriod(key) // only a well-formed key becomes a URL
+	if err != nil {
+		return Listing{}, err
 	}
-	return Listing{}, fmt.Errorf("unknown period %q", key)
+	if per.Kind == PeriodDay {
+		return c.Day(ctx, per.From)
+	}
+	l, err := c.get(ctx, "/papers/"+per.Kind+"/"+per.Value, time.Time{})
+	if err == nil && l.Period == "" {
+		l.Period = per.Kind
+	}
+	if c.API == nil {
+		return l, err
+	}
+	return c.withAPI(ctx, l, err, url.Values{per.Kind: {per.Value}})
 }
 
 func (c *HFClient) get(ctx context.Context, path string, requested time.Time) (Listing, error) {

@@ -24,9 +24,9 @@ var ErrLayoutChanged = errors.New("layout changed: no papers found in the listin
 
 // Period kinds of a listing page.
 const (
-	PeriodDay   = "day"
-	PeriodWeek  = "week"
-	PeriodMonth = "month"
+	PeriodDay   = feed.PeriodDay
+	PeriodWeek  = feed.PeriodWeek
+	PeriodMonth = feed.PeriodMonth
 )
 
 // Listing is one parsed Hugging Face listing page.

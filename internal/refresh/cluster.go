@@ -3,10 +3,10 @@ package refresh
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"time"
 
+	"paperfeed/feed"
 	"paperfeed/internal/state"
 )
 
@@ -129,6 +129,7 @@ func (s *Service) runCluster(ctx context.Context) {
 			cl.mu.Unlock()
 			if stopLeader == nil {
 				s.log.Info("this replica leads: it fetches from the upstreams")
+				cl.set(func(st *ClusterState) { st.Role, st.LeaderSince = "leader", now })
 				s.reload()
 				s.fillEmptyStore()
 				var lctx context.Context
@@ -136,7 +137,6 @@ func (s *Service) runCluster(ctx context.Context) {
 				s.past.setRemote(nil)
 				s.startWork(lctx)
 				go s.serveRequests(lctx)
-				cl.set(func(st *ClusterState) { st.Role, st.LeaderSince = "leader", now })
 			}
 			return
 		}
@@ -182,19 +182,16 @@ func (s *Service) reloadIfNew() {
 	}
 }
 
-// reload replaces the store's data with the shared state's.
+// reload replaces the store's data with the shared state's. A read
+// that fails leaves what is held as it is: the next poll tries again.
 func (s *Service) reload() {
-	keys, err := s.backend.Keys()
+	snap, err := s.load()
 	if err != nil {
-		return
-	}
-	want := s.wanted(keys)
-	snap, err := s.backend.Load(func(k string) bool { return want[k] })
-	if err != nil {
-		s.log.Warn("could not read the shared state", "error", err)
+		s.log.Warn("could not read the shared state; serving what is held, will reload", "error", err)
 		return
 	}
 	s.apply(snap, true)
+	s.damaged(snap.Damaged, !s.following())
 	if v, err := s.cluster.c.Version(context.Background()); err == nil {
 		s.cluster.set(func(st *ClusterState) { st.Version = v; st.Reloads++ })
 	}
@@ -214,44 +211,66 @@ func (s *Service) fillEmptyStore() {
 }
 
 // askPast is how a follower asks for a past listing.
-func (s *Service) askPast(ctx context.Context, key string, from, to time.Time) error {
-	req := "past\t" + key + "\t" + from.Format(time.DateOnly) + "\t" + to.Format(time.DateOnly)
-	if err := s.cluster.c.Ask(ctx, req); err != nil {
+func (s *Service) askPast(ctx context.Context, key string, _, _ time.Time) error {
+	per, err := feed.ParsePeriod(key)
+	if err != nil {
+		return err
+	}
+	return s.ask(ctx, request{kind: askPast, period: per})
+}
+
+// askSeeds is how a follower asks for seed papers it lacks.
+func (s *Service) askSeeds(ctx context.Context, ids []string) error {
+	for len(ids) > 0 {
+		n := min(len(ids), maxSeedsAsked)
+		if err := s.cluster.c.Ask(ctx, request{kind: askSeeds, ids: ids[:n]}.encode()); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return ErrAsked
+}
+
+// ask queues one request for the leader; the answer comes as data.
+func (s *Service) ask(ctx context.Context, r request) error {
+	if err := s.cluster.c.Ask(ctx, r.encode()); err != nil {
 		return err
 	}
 	return ErrAsked
 }
 
-// serveRequests is the leader's loop over the followers' requests.
+// serveRequests is the leader's loop over the followers' requests, each
+// parsed as strictly as a URL from the public (requests.go).
 func (s *Service) serveRequests(ctx context.Context) {
 	for ctx.Err() == nil {
-		req, err := s.cluster.c.NextRequest(ctx, time.Second)
+		raw, err := s.cluster.c.NextRequest(ctx, time.Second)
 		if err != nil {
 			if ctx.Err() == nil {
 				time.Sleep(time.Second)
 			}
 			continue
 		}
-		parts := strings.Split(req, "\t")
-		switch {
-		case len(parts) == 4 && parts[0] == "past":
-			from, err1 := time.Parse(time.DateOnly, parts[2])
-			to, err2 := time.Parse(time.DateOnly, parts[3])
-			if err1 == nil && err2 == nil {
-				_, _ = s.past.Ensure(ctx, parts[1], from, to)
+		if raw == "" {
+			continue
+		}
+		req, err := parseRequest(raw)
+		if err != nil {
+			s.log.Warn("replica request dropped", "error", err)
+			continue
+		}
+		switch req.kind {
+		case askPast:
+			_, _ = s.past.Ensure(ctx, req.period.Key(), req.period.From, req.period.To)
+		case askSeeds:
+			_, _ = s.Seeds(ctx, req.ids)
+		case askQuarantine:
+			if q, ok := s.backend.(interface{ Quarantine([]state.Damage) error }); ok {
+				if err := q.Quarantine([]state.Damage{req.damage}); err != nil {
+					s.log.Warn("state: could not quarantine a record", "record", req.damage.String(), "error", err)
+				}
 			}
-		case len(parts) == 2 && parts[0] == "seeds":
-			_, _ = s.Seeds(ctx, strings.Split(parts[1], ","))
 		}
 	}
-}
-
-// askSeeds is how a follower asks for seed papers it lacks.
-func (s *Service) askSeeds(ctx context.Context, ids []string) error {
-	if err := s.cluster.c.Ask(ctx, "seeds\t"+strings.Join(ids, ",")); err != nil {
-		return err
-	}
-	return ErrAsked
 }
 
 // following reports whether this replica follows a leader.

@@ -64,11 +64,17 @@ func (p *persister) paused(b bool) {
 // empty.
 func (p *persister) resaveAll() {
 	p.mu.Lock()
+	p.forgetSaved()
+	p.mu.Unlock()
+	_ = p.save()
+}
+
+// forgetSaved marks everything the store holds to be written again.
+// Call with p.mu held.
+func (p *persister) forgetSaved() {
 	p.store.MarkAllDirty()
 	p.changed, p.firstSeen, p.last = map[string]time.Time{}, map[string]time.Time{}, map[string]state.Point{}
 	p.reset()
-	p.mu.Unlock()
-	_ = p.save()
 }
 
 // failure is the last failed write, if the store has not worked since.
@@ -158,19 +164,11 @@ func (p *persister) save() error {
 	start := time.Now()
 	err := p.backend.Save(&p.pending)
 	p.obs.StateWrite(time.Since(start), p.backend.Stats().Size, err)
-	if err != nil && state.IsCorrupt(err) {
-		// A damaged page met while writing: start a fresh file holding
-		// everything in memory.
-		p.log.Error("state file damaged; starting a fresh one", "error", err)
-		if rerr := p.backend.Reset(); rerr == nil {
-			p.store.MarkAllDirty()
-			p.changed, p.firstSeen, p.last = map[string]time.Time{}, map[string]time.Time{}, map[string]state.Point{}
-			p.reset()
-			p.mu.Unlock()
-			err = p.save()
-			p.mu.Lock()
-			return err
-		}
+	if err != nil && state.IsCorrupt(err) && p.freshStart(err) {
+		p.mu.Unlock()
+		err = p.save()
+		p.mu.Lock()
+		return err
 	}
 	if err != nil {
 		if msg := err.Error(); msg != p.lastErr {
@@ -197,6 +195,20 @@ func (p *persister) save() error {
 	p.written += max(len(p.pending.Points), len(p.pending.Changed), len(p.pending.FirstSeen))
 	p.reset()
 	return nil
+}
+
+// freshStart answers a damaged page met while writing: the store
+// starts a fresh file (the damaged one is moved aside) and everything
+// in memory is marked to be written to it. It reports whether it did;
+// a shared store is never reset. Call with p.mu held.
+func (p *persister) freshStart(cause error) bool {
+	p.log.Error("state file damaged; starting a fresh one", "error", cause)
+	if err := p.backend.Reset(); err != nil {
+		p.log.Warn("state: could not start a fresh file", "error", err)
+		return false
+	}
+	p.forgetSaved()
+	return true
 }
 
 // prune applies retention: HF and arXiv days that left the window more
@@ -227,6 +239,15 @@ func (p *persister) prune(retention time.Duration) {
 		return now.Sub(fetched) < retention // a past listing
 	}
 	n, err := p.backend.Prune(now, keep)
+	if err != nil && state.IsCorrupt(err) {
+		p.mu.Lock()
+		fresh := p.freshStart(err)
+		p.mu.Unlock()
+		if fresh {
+			_ = p.save()
+			return
+		}
+	}
 	if err != nil {
 		p.log.Warn("state retention pass failed; will retry", "error", err)
 		return

@@ -59,6 +59,7 @@ type Service struct {
 
 	mu                  sync.Mutex
 	hfSched, arxivSched schedule
+	lastDamage          []state.Damage // of the last load
 
 	// onChange runs after a refresh that may have changed the data.
 	onChange func()
@@ -135,13 +136,14 @@ const DefaultRetention = 30 * 24 * time.Hour
 // was restored counts as loaded, so the service is ready at once. It
 // returns how many papers the view holds.
 func (s *Service) Restore() (int, error) {
-	keys, err := s.backend.Keys()
-	var snap *state.Snapshot
-	if err == nil {
-		want := s.wanted(keys)
-		snap, err = s.backend.Load(func(key string) bool { return want[key] })
-	}
+	snap, err := s.load()
 	if err != nil {
+		if s.cluster != nil {
+			// Never discard the state other replicas share because this
+			// one could not read it: reload later.
+			s.log.Error("shared state unreadable for now; will reload", "error", err)
+			return 0, nil
+		}
 		s.log.Error("saved state unreadable; starting without it", "error", err)
 		if rerr := s.backend.Reset(); rerr != nil {
 			return 0, errors.Join(err, rerr)
@@ -149,9 +151,67 @@ func (s *Service) Restore() (int, error) {
 		return 0, nil
 	}
 	n := s.apply(snap, false)
+	s.damaged(snap.Damaged, false)
 	s.releaseMemory() // what the start read would stay mapped otherwise
 	return n, nil
 }
+
+// load reads what Restore and a replica's reload keep of the state.
+func (s *Service) load() (*state.Snapshot, error) {
+	keys, err := s.backend.Keys()
+	if err != nil {
+		return nil, err
+	}
+	want := s.wanted(keys)
+	return s.backend.Load(func(key string) bool { return want[key] })
+}
+
+// damaged deals with the records a load could not decode (it read all
+// the others): they are reported in the log and /status; a file of this
+// process's own is moved aside and everything read written to a fresh
+// one; in a shared store only the leader acts, moving them to a
+// quarantine where an operator can look at them.
+func (s *Service) damaged(ds []state.Damage, leading bool) {
+	s.mu.Lock()
+	s.lastDamage = ds[:min(len(ds), maxDamageShown)]
+	s.mu.Unlock()
+	if len(ds) == 0 {
+		return
+	}
+	shown := make([]string, 0, min(len(ds), 5))
+	for _, d := range ds[:min(len(ds), 5)] {
+		shown = append(shown, d.String())
+	}
+	s.log.Error("state: records could not be read and were left out", "records", len(ds), "first", shown)
+	if s.cluster != nil {
+		q, ok := s.backend.(interface{ Quarantine([]state.Damage) error })
+		if !ok {
+			return
+		}
+		if !leading {
+			// The leader reads each record again and moves it only if
+			// it does not decode there either.
+			for _, d := range ds[:min(len(ds), maxDamageShown)] {
+				_ = s.ask(context.Background(), request{kind: askQuarantine, damage: d})
+			}
+			return
+		}
+		if err := q.Quarantine(ds); err != nil {
+			s.log.Warn("state: could not quarantine unreadable records; will try again", "error", err)
+			return
+		}
+		s.log.Info("state: unreadable records moved to the quarantine", "records", len(ds))
+		return
+	}
+	if err := s.backend.Reset(); err != nil {
+		s.log.Warn("state: could not move the damaged file aside", "error", err)
+		return
+	}
+	s.persist.resaveAll()
+}
+
+// maxDamageShown bounds the damaged records /status lists.
+const maxDamageShown = 20
 
 // apply sets the store and the sources' schedules to a snapshot of the
 // state: at start (Restore), or, replacing what is held, when a replica
@@ -429,6 +489,9 @@ func (s *Service) States() []SourceState {
 // failed write.
 func (s *Service) StateStats() state.Stats {
 	st := s.backend.Stats()
+	s.mu.Lock()
+	st.Damaged = s.lastDamage
+	s.mu.Unlock()
 	if msg, at, n := s.persist.failure(); msg != "" {
 		st.LastError, st.ErrorAt = msg, at
 		st.Errors = max(st.Errors, n)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -184,6 +185,10 @@ func (b *Bolt) Reset() error {
 		return err
 	}
 	b.db = nb.db
+	b.mu.Lock()
+	b.stats.Papers = nb.stats.Papers // the fresh file's, not the old one's
+	b.mu.Unlock()
+	b.refreshStats()
 	return nil
 }
 
@@ -211,6 +216,9 @@ func openBolt(path string, log *slog.Logger, now func() time.Time) (b *Bolt, err
 	if fi, serr := os.Stat(path); serr == nil && fi.Size() == 0 {
 		return nil, errCorrupt{errors.New("zero-length file")}
 	}
+	if err := checkLength(path); err != nil {
+		return nil, err
+	}
 	db, err := openRecovering(path)
 	if err != nil {
 		switch {
@@ -227,35 +235,32 @@ func openBolt(path string, log *slog.Logger, now func() time.Time) (b *Bolt, err
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
 	defer func() {
-		// A damaged page can make bbolt panic on access.
-		if p := recover(); p != nil {
-			_ = db.Close()
-			b, err = nil, errCorrupt{fmt.Errorf("%v", p)}
-		}
-		if err != nil && b == nil && db != nil {
+		if err != nil {
 			_ = db.Close()
 		}
 	}()
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range buckets {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
+	err = guarded("opening", func() error {
+		return db.Update(func(tx *bolt.Tx) error {
+			for _, name := range buckets {
+				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+					return err
+				}
 			}
-		}
-		m := tx.Bucket(bMeta)
-		v := m.Get([]byte("format"))
-		if v == nil {
-			return m.Put([]byte("format"), []byte(strconv.Itoa(FormatVersion)))
-		}
-		n, err := strconv.Atoi(string(v))
-		if err != nil {
-			return errCorrupt{fmt.Errorf("format %q", v)}
-		}
-		if n > FormatVersion {
-			return fmt.Errorf("%w: %s has format %d, this paperfeed reads up to %d; upgrade paperfeed or point -data-dir elsewhere",
-				ErrNewerFormat, path, n, FormatVersion)
-		}
-		return nil
+			m := tx.Bucket(bMeta)
+			v := m.Get([]byte("format"))
+			if v == nil {
+				return m.Put([]byte("format"), []byte(strconv.Itoa(FormatVersion)))
+			}
+			n, err := strconv.Atoi(string(v))
+			if err != nil {
+				return errCorrupt{fmt.Errorf("format %q", v)}
+			}
+			if n > FormatVersion {
+				return fmt.Errorf("%w: %s has format %d, this paperfeed reads up to %d; upgrade paperfeed or point -data-dir elsewhere",
+					ErrNewerFormat, path, n, FormatVersion)
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -264,9 +269,11 @@ func openBolt(path string, log *slog.Logger, now func() time.Time) (b *Bolt, err
 	// Prune: counting walks the bucket's pages, which a write after
 	// every refresh should not map again.
 	papers := 0
-	if err = db.View(func(tx *bolt.Tx) error {
-		papers = tx.Bucket(bPapers).Stats().KeyN
-		return nil
+	if err = guarded("counting papers", func() error {
+		return db.View(func(tx *bolt.Tx) error {
+			papers = tx.Bucket(bPapers).Stats().KeyN
+			return nil
+		})
 	}); err != nil {
 		return nil, err
 	}
@@ -280,12 +287,27 @@ func openBolt(path string, log *slog.Logger, now func() time.Time) (b *Bolt, err
 // left mapped is not reachable to close; it is freed when the process
 // ends.
 func openRecovering(path string) (db *bolt.DB, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			db, err = nil, errCorrupt{fmt.Errorf("%v", p)}
+	err = guarded("opening", func() error {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+		return err
+	})
+	return db, err
+}
+
+// damagedContent marks as errCorrupt the errors bbolt gives inside a
+// transaction only over damaged content (this code never nests buckets
+// nor stores bucket values where it writes).
+func damagedContent(err error) error {
+	if err == nil || isCorrupt(err) {
+		return err
+	}
+	for _, e := range []error{berrors.ErrIncompatibleValue, berrors.ErrInvalid, berrors.ErrChecksum, berrors.ErrInvalidMapping,
+		berrors.ErrBucketNotFound, berrors.ErrKeyRequired, berrors.ErrKeyTooLarge, berrors.ErrValueTooLarge} {
+		if errors.Is(err, e) {
+			return errCorrupt{err}
 		}
-	}()
-	return bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	}
+	return err
 }
 
 // isFormatError reports errors bbolt gives for a file too short to hold
@@ -304,110 +326,76 @@ func isFormatError(err error) bool {
 func (b *Bolt) Keys() (keys []string, err error) {
 	b.dbMu.RLock()
 	defer b.dbMu.RUnlock()
-	defer func() {
-		if p := recover(); p != nil {
-			keys, err = nil, errCorrupt{fmt.Errorf("%v", p)}
-		}
-	}()
-	err = b.handle().View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bRefs).ForEach(func(k, _ []byte) error {
-			keys = append(keys, string(k))
-			return nil
+	err = guarded("listing entries", func() error {
+		return b.handle().View(func(tx *bolt.Tx) error {
+			return tx.Bucket(bRefs).ForEach(func(k, _ []byte) error {
+				keys = append(keys, string(k))
+				return nil
+			})
 		})
 	})
-	return keys, err
+	if err != nil {
+		return nil, err
+	}
+	return keys, nil
 }
 
 // Load reads the state: the entries want accepts (nil: all), and the
 // metadata, categories and newest point of their papers (of every paper
-// when want is nil).
+// when want is nil). A record that cannot be decoded is left out and
+// listed in the snapshot's Damaged; a damaged page of the file itself
+// is an errCorrupt.
 func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
 	b.dbMu.RLock()
 	defer b.dbMu.RUnlock()
-	snap = &Snapshot{Entries: map[string]Entry{}, Changed: map[string]time.Time{}, FirstSeen: map[string]time.Time{},
-		Categories: map[string]Categories{}, Last: map[string]Point{}, Fetch: map[string][]byte{}}
-	defer func() {
-		if p := recover(); p != nil {
-			snap, err = nil, errCorrupt{fmt.Errorf("%v", p)}
-		}
-	}()
-	err = b.handle().View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bMeta).Get([]byte("written")); v != nil {
-			_ = snap.Written.UnmarshalText(v)
-		}
-		if err := tx.Bucket(bEntries).ForEach(func(k, v []byte) error {
-			if want != nil && !want(string(k)) {
+	snap = newSnapshot()
+	err = guarded("reading", func() error {
+		return b.handle().View(func(tx *bolt.Tx) error {
+			if v := tx.Bucket(bMeta).Get([]byte("written")); v != nil {
+				_ = snap.Written.UnmarshalText(v)
+			}
+			if err := tx.Bucket(bEntries).ForEach(func(k, v []byte) error {
+				if want == nil || want(string(k)) {
+					snap.decodeEntry(string(k), v)
+				}
 				return nil
+			}); err != nil {
+				return err
 			}
-			var e Entry
-			if err := gob.NewDecoder(bytes.NewReader(v)).Decode(&e); err != nil {
-				return fmt.Errorf("entry %s: %w", k, err)
-			}
-			snap.Entries[string(k)] = e
-			return nil
-		}); err != nil {
-			return err
-		}
-		// Per-paper records: of the papers the entries read hold, when
-		// some were left out (so the start reads no more than it keeps).
-		each := func(bk *bolt.Bucket, f func(k, v []byte) error) error {
-			if want == nil {
-				return bk.ForEach(f)
-			}
-			for _, e := range snap.Entries {
-				for i := range e.Papers {
-					k := []byte(e.Papers[i].ID)
-					if v := bk.Get(k); v != nil {
-						if err := f(k, v); err != nil {
-							return err
-						}
+			// Per-paper records: of the papers the entries read hold, when
+			// some were left out (so the start reads no more than it keeps).
+			each := func(name []byte, f func(id string, v []byte)) error {
+				bk := tx.Bucket(name)
+				if want == nil {
+					return bk.ForEach(func(k, v []byte) error { f(string(k), v); return nil })
+				}
+				for _, id := range snap.paperIDs() {
+					if v := bk.Get([]byte(id)); v != nil {
+						f(id, v)
 					}
 				}
+				return nil
 			}
-			return nil
-		}
-		if err := each(tx.Bucket(bPapers), func(k, v []byte) error {
-			changed, firstSeen, err := parseMeta(v)
-			if err != nil {
-				return fmt.Errorf("paper %s: %w", k, err)
+			if err := each(bPapers, snap.decodeMeta); err != nil {
+				return err
 			}
-			if !changed.IsZero() {
-				snap.Changed[string(k)] = changed
+			if err := each(bCats, snap.decodeCategories); err != nil {
+				return err
 			}
-			if !firstSeen.IsZero() {
-				snap.FirstSeen[string(k)] = firstSeen
+			if err := each(bLast, snap.decodeLast); err != nil {
+				return err
 			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		if err := each(tx.Bucket(bCats), func(k, v []byte) error {
-			var c Categories
-			if err := json.Unmarshal(v, &c); err != nil {
-				return fmt.Errorf("categories %s: %w", k, err)
-			}
-			snap.Categories[string(k)] = c
-			return nil
-		}); err != nil {
-			return err
-		}
-		if err := each(tx.Bucket(bLast), func(k, v []byte) error {
-			p, err := parsePoint(v)
-			if err != nil {
-				return fmt.Errorf("point %s: %w", k, err)
-			}
-			snap.Last[string(k)] = p
-			return nil
-		}); err != nil {
-			return err
-		}
-		return tx.Bucket(bFetch).ForEach(func(k, v []byte) error {
-			snap.Fetch[string(k)] = append([]byte(nil), v...)
-			return nil
+			return tx.Bucket(bFetch).ForEach(func(k, v []byte) error {
+				snap.Fetch[string(k)] = append([]byte(nil), v...)
+				return nil
+			})
 		})
 	})
 	if err != nil {
-		return nil, errCorrupt{err}
+		if !isCorrupt(err) {
+			err = errCorrupt{err}
+		}
+		return nil, err
 	}
 	return snap, nil
 }
@@ -416,12 +404,14 @@ func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
 func (b *Bolt) Save(c *Change) (err error) {
 	b.dbMu.RLock()
 	defer b.dbMu.RUnlock()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true)) // a fault on a damaged page panics (see guarded)
 	start := time.Now()
 	added := 0 // papers new to the file
 	defer func() {
 		if p := recover(); p != nil {
 			err = errCorrupt{fmt.Errorf("damaged page met while writing: %v", p)}
 		}
+		err = damagedContent(err)
 		if err == nil {
 			b.mu.Lock()
 			b.stats.Papers += added
@@ -534,6 +524,7 @@ func putJSON[T any](bk *bolt.Bucket, m map[string]T) error {
 func (b *Bolt) History(id string) (h []Point, err error) {
 	b.dbMu.RLock()
 	defer b.dbMu.RUnlock()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true)) // a fault on a damaged page panics (see guarded)
 	defer func() {
 		if p := recover(); p != nil {
 			h, err = nil, errCorrupt{fmt.Errorf("damaged page met while reading history: %v", p)}
@@ -563,12 +554,14 @@ func (b *Bolt) History(id string) (h []Point, err error) {
 func (b *Bolt) Prune(now time.Time, keep func(key string, fetched time.Time) bool) (dropped int, err error) {
 	b.dbMu.RLock()
 	defer b.dbMu.RUnlock()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true)) // a fault on a damaged page panics (see guarded)
 	start := time.Now()
 	kept := 0 // papers left
 	defer func() {
 		if p := recover(); p != nil {
 			err = errCorrupt{fmt.Errorf("damaged page met while pruning: %v", p)}
 		}
+		err = damagedContent(err)
 		if err == nil {
 			b.mu.Lock()
 			b.stats.Papers = kept
@@ -583,7 +576,14 @@ func (b *Bolt) Prune(now time.Time, keep func(key string, fetched time.Time) boo
 		if err := refs.ForEach(func(k, v []byte) error {
 			var r ref
 			if err := json.Unmarshal(v, &r); err != nil {
-				return err
+				// A damaged ref: its papers from the entry itself, or,
+				// when that is damaged too, both go.
+				var e Entry
+				if gob.NewDecoder(bytes.NewReader(entries.Get(k))).Decode(&e) != nil {
+					gone = append(gone, append([]byte(nil), k...))
+					return nil
+				}
+				r = refOf(e)
 			}
 			if !keep(string(k), r.Fetched) {
 				gone = append(gone, append([]byte(nil), k...))
@@ -660,16 +660,14 @@ func pruneHistory(bk *bolt.Bucket, held map[string]bool, before time.Time) error
 	}
 	if err := bk.ForEach(func(k, v []byte) error {
 		i := len(k) - 9 // ID, '/', 8 bytes of time
-		if i < 1 || k[i] != '/' {
-			return fmt.Errorf("history key %q", k)
+		p, err := parsePoint(v)
+		if i < 1 || k[i] != '/' || err != nil {
+			del = append(del, append([]byte(nil), k...)) // a damaged record: dropped
+			return nil
 		}
 		if string(k[:i]) != id {
 			flush()
 			id = string(k[:i])
-		}
-		p, err := parsePoint(v)
-		if err != nil {
-			return err
 		}
 		keys = append(keys, append([]byte(nil), k...))
 		points = append(points, p)

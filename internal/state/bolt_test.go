@@ -458,3 +458,36 @@ func TestLockedFileIsRefused(t *testing.T) {
 		t.Errorf("a locked file was moved aside: %v", aside)
 	}
 }
+
+// After a reset the papers count is the fresh file's: a resave of what
+// memory holds does not count its papers twice.
+func TestResetCountsTheFreshFile(t *testing.T) {
+	b := open(t, t.TempDir())
+	defer b.Close()
+	papers := realPapers(t, 30)
+	meta := func() map[string]time.Time {
+		m := map[string]time.Time{}
+		for _, p := range papers {
+			m[p.ID] = t0
+		}
+		return m
+	}
+	if err := b.Save(&Change{At: t0, Changed: meta()}); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.Stats().Papers; n != 30 {
+		t.Fatalf("papers %d", n)
+	}
+	if err := b.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.Stats().Papers; n != 0 {
+		t.Errorf("papers after reset %d, want 0", n)
+	}
+	if err := b.Save(&Change{At: t0, Changed: meta()}); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.Stats().Papers; n != 30 {
+		t.Errorf("papers after resaving %d, want 30", n)
+	}
+}

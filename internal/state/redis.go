@@ -135,8 +135,7 @@ func (r *Redis) Keys() ([]string, error) {
 func (r *Redis) Load(want func(key string) bool) (*Snapshot, error) {
 	ctx, cancel := ctxT()
 	defer cancel()
-	snap := &Snapshot{Entries: map[string]Entry{}, Changed: map[string]time.Time{}, FirstSeen: map[string]time.Time{},
-		Categories: map[string]Categories{}, Last: map[string]Point{}, Fetch: map[string][]byte{}}
+	snap := newSnapshot()
 	pipe := r.c.Pipeline()
 	written := pipe.Get(ctx, r.k("written"))
 	refs := pipe.HKeys(ctx, r.k("refs"))
@@ -161,15 +160,9 @@ func (r *Redis) Load(want func(key string) bool) (*Snapshot, error) {
 			return nil, err
 		}
 		for i, v := range vals {
-			s, ok := v.(string)
-			if !ok {
-				continue
+			if s, ok := v.(string); ok {
+				snap.decodeEntry(keys[i], []byte(s))
 			}
-			var e Entry
-			if err := gob.NewDecoder(strings.NewReader(s)).Decode(&e); err != nil {
-				return nil, errCorrupt{fmt.Errorf("entry %s: %w", keys[i], err)}
-			}
-			snap.Entries[keys[i]] = e
 		}
 	}
 	// Per-paper records of the papers the entries read hold (of every
@@ -182,11 +175,7 @@ func (r *Redis) Load(want func(key string) bool) (*Snapshot, error) {
 			return nil, err
 		}
 	} else {
-		for _, e := range snap.Entries {
-			for i := range e.Papers {
-				ids = append(ids, e.Papers[i].ID)
-			}
-		}
+		ids = snap.paperIDs()
 	}
 	get := func(hash string) (map[string]string, error) {
 		out := map[string]string{}
@@ -217,30 +206,13 @@ func (r *Redis) Load(want func(key string) bool) (*Snapshot, error) {
 		return nil, err
 	}
 	for id, v := range papers {
-		c, f, err := parseMeta([]byte(v))
-		if err != nil {
-			return nil, errCorrupt{err}
-		}
-		if !c.IsZero() {
-			snap.Changed[id] = c
-		}
-		if !f.IsZero() {
-			snap.FirstSeen[id] = f
-		}
+		snap.decodeMeta(id, []byte(v))
 	}
 	for id, v := range cats {
-		var c Categories
-		if err := json.Unmarshal([]byte(v), &c); err != nil {
-			return nil, errCorrupt{err}
-		}
-		snap.Categories[id] = c
+		snap.decodeCategories(id, []byte(v))
 	}
 	for id, v := range last {
-		p, err := parsePoint([]byte(v))
-		if err != nil {
-			return nil, errCorrupt{err}
-		}
-		snap.Last[id] = p
+		snap.decodeLast(id, []byte(v))
 	}
 	for k, v := range fetch.Val() {
 		snap.Fetch[k] = []byte(v)
@@ -392,11 +364,9 @@ func (r *Redis) Histories(ids []string) (map[string][]Point, error) {
 	out := make(map[string][]Point, len(ids))
 	for i, cmd := range cmds {
 		for _, v := range cmd.Val() {
-			p, err := parsePoint([]byte(v))
-			if err != nil {
-				return nil, errCorrupt{err}
+			if p, err := parsePoint([]byte(v)); err == nil { // a damaged point is left out
+				out[ids[i]] = append(out[ids[i]], p)
 			}
-			out[ids[i]] = append(out[ids[i]], p)
 		}
 	}
 	return out, nil
@@ -412,10 +382,12 @@ func (r *Redis) Prune(now time.Time, keep func(key string, fetched time.Time) bo
 	}
 	held := map[string]bool{}
 	var gone []string
+	unsure := false // a ref could not be read: no paper is dropped this pass
 	for k, v := range refs {
 		var rf ref
 		if err := json.Unmarshal([]byte(v), &rf); err != nil {
-			return 0, errCorrupt{err}
+			unsure = true
+			continue
 		}
 		if !keep(k, rf.Fetched) {
 			gone = append(gone, k)
@@ -431,7 +403,7 @@ func (r *Redis) Prune(now time.Time, keep func(key string, fetched time.Time) bo
 	}
 	var drop []string
 	for _, id := range ids {
-		if !held[id] {
+		if !held[id] && !unsure {
 			drop = append(drop, id)
 		}
 	}
@@ -456,7 +428,7 @@ func (r *Redis) Prune(now time.Time, keep func(key string, fetched time.Time) bo
 				p.Del(ctx, r.k("h:"+id))
 			}
 			for id, h := range hist {
-				if !held[id] {
+				if !held[id] && !unsure {
 					continue
 				}
 				if thin := Thin(h, now.Add(-thinAfter)); len(thin) < len(h) {
@@ -483,6 +455,9 @@ func (r *Redis) Stats() Stats {
 	if n, err := r.c.HLen(ctx, r.k("papers")).Result(); err == nil {
 		st.Papers = int(n)
 	}
+	if n, err := r.c.HLen(ctx, r.k(quarantineKey)).Result(); err == nil {
+		st.Quarantined = n
+	}
 	if info, err := r.c.Info(ctx, "memory").Result(); err == nil {
 		for _, line := range strings.Split(info, "\n") {
 			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
@@ -493,25 +468,68 @@ func (r *Redis) Stats() Stats {
 	return st
 }
 
-// Reset clears the shared state (after unreadable content), as the
-// leader.
-func (r *Redis) Reset() error {
+// ErrSharedReset is Reset's answer: a replica never wipes the state
+// the others share because it could not read part of it.
+var ErrSharedReset = errors.New("the shared state is never reset by a replica; unreadable records are quarantined instead")
+
+// Reset refuses (ErrSharedReset): see Quarantine.
+func (r *Redis) Reset() error { return ErrSharedReset }
+
+// quarantineKey holds the raw values of quarantined records, by
+// "bucket/key", for an operator to look at.
+const quarantineKey = "quarantine"
+
+// Quarantine moves records Load could not decode out of the data into
+// the quarantine hash, as the leader (fenced like every write), and
+// announces a new version so that followers reload without them. Each
+// record is read again first: one that decodes now (rewritten since, or
+// named by a mistaken request) is left where it is.
+func (r *Redis) Quarantine(ds []Damage) error {
+	if len(ds) == 0 {
+		return nil
+	}
 	ctx, cancel := ctxT()
 	defer cancel()
-	keys, err := r.c.Keys(ctx, r.prefix+"*").Result()
+	leader := r.k("leader")
+	err := r.c.Watch(ctx, func(tx *redis.Tx) error {
+		if holder, err := tx.Get(ctx, leader).Result(); err != nil || holder != r.token {
+			return ErrNotLeader
+		}
+		var bad []Damage
+		var raw []string
+		for _, d := range ds {
+			v, err := tx.HGet(ctx, r.k(d.Bucket), d.Key).Result()
+			if errors.Is(err, redis.Nil) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if !Decodable(d.Bucket, d.Key, []byte(v)) {
+				bad, raw = append(bad, d), append(raw, v)
+			}
+		}
+		if len(bad) == 0 {
+			return nil
+		}
+		_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			for i, d := range bad {
+				p.HSet(ctx, r.k(quarantineKey), d.Bucket+"/"+d.Key, raw[i])
+				p.HDel(ctx, r.k(d.Bucket), d.Key)
+				if d.Bucket == "entries" {
+					p.HDel(ctx, r.k("refs"), d.Key)
+				}
+			}
+			p.Incr(ctx, r.k("version"))
+			return nil
+		})
+		return err
+	}, leader)
 	if err != nil {
 		return err
 	}
-	var del []string
-	for _, k := range keys {
-		if k != r.k("leader") {
-			del = append(del, k)
-		}
-	}
-	if len(del) == 0 {
-		return nil
-	}
-	return r.c.Del(ctx, del...).Err()
+	_ = r.c.Publish(ctx, r.k("updates"), "1").Err()
+	return nil
 }
 
 // Close releases the lease, if held, and the connection.

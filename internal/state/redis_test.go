@@ -119,3 +119,77 @@ func TestRedisConnectionErrors(t *testing.T) {
 		t.Errorf("stats: %+v (the password must not show)", st)
 	}
 }
+
+// One unreadable record in Redis costs only that record: Load reads the
+// rest and lists it; Reset refuses to wipe what replicas share; only the
+// leader quarantines it, and followers are told to reload.
+func TestRedisDamagedRecordIsQuarantinedNotWiped(t *testing.T) {
+	srv := redistest.Start(t, "")
+	ctx := context.Background()
+	leader := openRedis(t, srv.URL(""), time.Minute)
+	follower := openRedis(t, srv.URL(""), time.Minute)
+	if lead, err := leader.Campaign(ctx); !lead || err != nil {
+		t.Fatalf("campaign: %v %v", lead, err)
+	}
+	papers := realPapers(t, 40)
+	c := &Change{At: t0, Put: map[string]Entry{
+		"hf/2026-08-20": {Papers: papers[:20], Fetched: t0},
+		"hf/2026-08-21": {Papers: papers[20:], Fetched: t0}},
+		Points:  map[string]Point{papers[20].ID: {At: t0, Upvotes: 3}, papers[21].ID: {At: t0, Upvotes: 5}},
+		Changed: map[string]time.Time{}}
+	for _, p := range papers {
+		c.Changed[p.ID] = t0
+	}
+	if err := leader.Save(c); err != nil {
+		t.Fatal(err)
+	}
+	raw := follower.c
+	if err := raw.HSet(ctx, "paperfeed:entries", "hf/2026-08-20", "not a gob").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.HSet(ctx, "paperfeed:last", papers[21].ID, "short").Err(); err != nil {
+		t.Fatal(err)
+	}
+	keysBefore, _ := raw.Keys(ctx, "paperfeed:*").Result()
+
+	snap, err := follower.Load(nil)
+	if err != nil {
+		t.Fatalf("load with one damaged entry: %v", err)
+	}
+	if len(snap.Entries) != 1 || len(snap.Entries["hf/2026-08-21"].Papers) != 20 {
+		t.Errorf("entries read: %d", len(snap.Entries))
+	}
+	if _, ok := snap.Last[papers[20].ID]; !ok {
+		t.Error("the readable history point was left out")
+	}
+	if len(snap.Damaged) != 2 {
+		t.Errorf("damaged: %v", snap.Damaged)
+	}
+	if err := follower.Reset(); !errors.Is(err, ErrSharedReset) {
+		t.Errorf("a replica's Reset: %v, want ErrSharedReset", err)
+	}
+	if err := follower.Quarantine(snap.Damaged); !errors.Is(err, ErrNotLeader) {
+		t.Errorf("a follower's quarantine: %v, want ErrNotLeader", err)
+	}
+	keysAfter, _ := raw.Keys(ctx, "paperfeed:*").Result()
+	if len(keysAfter) != len(keysBefore) {
+		t.Fatalf("keys %d -> %d: a follower changed the shared state", len(keysBefore), len(keysAfter))
+	}
+	v0, _ := follower.Version(ctx)
+	if err := leader.Quarantine(snap.Damaged); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := follower.Version(ctx); v != v0+1 {
+		t.Errorf("version %d after a quarantine, want %d", v, v0+1)
+	}
+	snap, err = follower.Load(nil)
+	if err != nil || len(snap.Damaged) != 0 || len(snap.Entries) != 1 {
+		t.Errorf("after the quarantine: %v, damaged %v, %d entries", err, snap.Damaged, len(snap.Entries))
+	}
+	if q, _ := raw.HGet(ctx, "paperfeed:quarantine", "entries/hf/2026-08-20").Result(); q != "not a gob" {
+		t.Errorf("quarantined value %q", q)
+	}
+	if st := follower.Stats(); st.Quarantined != 2 {
+		t.Errorf("stats: %d quarantined", st.Quarantined)
+	}
+}

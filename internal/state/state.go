@@ -66,6 +66,9 @@ type Snapshot struct {
 	Last       map[string]Point  // paper ID -> its newest history point
 	Fetch      map[string][]byte // refresh-side state by name, opaque here
 	Written    time.Time         // when the last Save completed
+	// Damaged lists the records that could not be decoded and were left
+	// out; everything else was read.
+	Damaged []Damage
 }
 
 // Change is what one Save writes.
@@ -98,6 +101,10 @@ type Stats struct {
 	Writes    int64         `json:"writes"`
 	Errors    int64         `json:"write_errors"`
 	Papers    int           `json:"papers"`
+	// Damaged lists records the last load could not decode and left out.
+	Damaged []Damage `json:"damaged,omitempty"`
+	// Quarantined counts records moved out of a shared state (Redis).
+	Quarantined int64 `json:"quarantined,omitempty"`
 }
 
 // Backend is a state store.
