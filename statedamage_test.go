@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"paperfeed/internal/redistest"
+	"paperfeed/internal/state"
+	"paperfeed/internal/upstream"
+)
+
+// A real state file cut short at several lengths: the real binary (a
+// child process, so that a crash is this test's failure, not the test
+// binary's) starts every time, moves the file aside, and serves.
+func TestTruncatedStateFileStillStarts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.Arxiv.UseBigFeed(3000) // a state file of a few megabytes
+	up := newUpstream(t, site)
+	dir := t.TempDir()
+	s := runService(t, siteEnv(up, dir))
+	s.settled(t)
+	s.stop()
+	raw, err := os.ReadFile(filepath.Join(dir, state.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, frac := range []float64{0.02, 0.3, 0.55, 0.8} {
+		n := int(float64(len(raw)) * frac)
+		t.Run(fmt.Sprintf("%d of %d bytes", n, len(raw)), func(t *testing.T) {
+			d := t.TempDir()
+			if err := os.WriteFile(filepath.Join(d, state.FileName), raw[:n], 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cmd, base, logs := startChild(t, siteEnv(up, d))
+			srv := &testServer{URL: base}
+			waitFor(t, "ready after a cut state file", func() bool {
+				if cmd.ProcessState != nil {
+					t.Fatalf("paperfeed exited: %s\n%s", cmd.ProcessState, logs.String())
+				}
+				code, _, _ := srv.get(t, "/readyz")
+				return code == 200
+			})
+			if code, _, body := srv.get(t, "/feed.json?limit=3"); code != 200 || !strings.Contains(body, `"items"`) {
+				t.Errorf("feed: %d %.200s", code, body)
+			}
+			if aside, _ := filepath.Glob(filepath.Join(d, state.FileName+".corrupt-*")); len(aside) != 1 && frac < 0.6 {
+				t.Errorf("files moved aside: %v\n%s", aside, logs.String())
+			}
+		})
+	}
+}
+
+// One unreadable entry in the shared Redis state: a follower that
+// restarts reads everything else and serves it, changes nothing in
+// Redis, and reports the record; the leader re-reads it and moves it to
+// the quarantine; no replica ever wipes the store.
+func TestFollowerRestartNeverWipesSharedState(t *testing.T) {
+	srv := redistest.Start(t, "")
+	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := newUpstream(t, site)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	openShared := func() state.Backend {
+		r, err := state.OpenRedis(ctx, srv.URL(""), 2*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	cfg := func(c *Config) {
+		c.ArxivRSSURL, c.ArxivAPIURL, c.ArxivCategories = up, up+"/api/query", []string{"cs.AI", "cs.CL", "cs.CV", "cs.LG"}
+		c.RedisLease = 2 * time.Second
+	}
+	leader := testAppWith(t, up, nil, cfg, openShared())
+	leader.refresh.Start(ctx)
+	waitFor(t, "the leader to load", func() bool {
+		st := leader.serviceStatus()
+		return st.Ready && st.Cluster != nil && st.Cluster.Role == "leader" && st.Sources[1].Items > 0
+	})
+	raw := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer raw.Close()
+	var days []string
+	waitFor(t, "the leader to write the window", func() bool {
+		days, _ = raw.HKeys(ctx, "paperfeed:entries").Result()
+		return len(days) >= 4
+	})
+	damagedKey := ""
+	for _, k := range days {
+		if strings.HasPrefix(k, "hf/") {
+			damagedKey = k
+			break
+		}
+	}
+	if err := raw.HSet(ctx, "paperfeed:entries", damagedKey, "\x00garbage").Err(); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		keys, err := raw.Keys(ctx, "paperfeed:*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, k := range keys {
+			if k != "paperfeed:leader" && k != "paperfeed:requests" {
+				n++
+			}
+		}
+		return n
+	}
+	before := count()
+	follower := testAppWith(t, up, nil, cfg, openShared())
+	n, err := follower.refresh.Restore()
+	if err != nil || n == 0 {
+		t.Fatalf("follower restore: %d papers, %v", n, err)
+	}
+	if after := count(); after != before {
+		t.Fatalf("keys %d -> %d after a follower's restart", before, after)
+	}
+	st := follower.serviceStatus()
+	if len(st.Store.Damaged) != 1 || st.Store.Damaged[0].Key != damagedKey {
+		t.Errorf("follower's /status damaged: %+v", st.Store.Damaged)
+	}
+	fsrv := newServer(t, follower)
+	code, _, body := (&testServer{URL: fsrv.URL}).get(t, "/feed.json?limit=500&source=all")
+	if code != 200 || strings.Count(body, `"id":`) < 100 {
+		t.Errorf("follower serves %d with %d items", code, strings.Count(body, `"id":`))
+	}
+	follower.refresh.Start(ctx) // as a follower: it asks the leader to look at the record
+	waitFor(t, "the leader to quarantine the record", func() bool {
+		v, _ := raw.HGet(ctx, "paperfeed:quarantine", "entries/"+damagedKey).Result()
+		return v == "\x00garbage"
+	})
+	if ok, _ := raw.HExists(ctx, "paperfeed:entries", damagedKey).Result(); ok {
+		t.Error("the damaged entry is still in the data")
+	}
+	if after := count(); after < before {
+		t.Errorf("keys %d -> %d: records were lost beyond the damaged one", before, after)
+	}
+}
