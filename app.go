@@ -70,16 +70,16 @@ func newApp(cfg Config, logs io.Writer, now func() time.Time, backend state.Back
 	client := newUpstreamClient(cfg.Timeout)
 	ua := userAgent(cfg.Contact)
 	hf := &scrape.HFClient{Base: cfg.HFURL, Token: cfg.HFToken, Fetcher: &scrape.Fetcher{
-		Client: client, UserAgent: ua, Timeout: cfg.Timeout, Limiter: scrape.NewLimiter(cfg.HFInterval),
+		Client: client, UserAgent: ua, Timeout: cfg.Timeout, Limiter: newLimiter(cfg.HFInterval, cfg.RefreshPast, now),
 	}}
 	if cfg.HFAPI {
 		// The API has a rate bucket of its own (5x the pages'): its own
 		// limiter, the same spacing.
-		hf.API = &scrape.Fetcher{Client: client, UserAgent: ua, Timeout: cfg.Timeout, Limiter: scrape.NewLimiter(cfg.HFInterval)}
+		hf.API = &scrape.Fetcher{Client: client, UserAgent: ua, Timeout: cfg.Timeout, Limiter: newLimiter(cfg.HFInterval, cfg.RefreshPast, now)}
 	}
 	arxiv := &scrape.ArxivClient{RSSBase: cfg.ArxivRSSURL, APIURL: cfg.ArxivAPIURL, Fetcher: &scrape.Fetcher{
 		Client: client, UserAgent: ua, Timeout: cfg.Timeout,
-		Limiter: scrape.NewLimiter(cfg.ArxivInterval), // one limiter for all arXiv hosts
+		Limiter: newLimiter(cfg.ArxivInterval, cfg.RefreshPast, now), // one limiter for all arXiv hosts
 	}}
 	a.refresh = refresh.New(refresh.Config{
 		Refresh: cfg.Refresh, RefreshPast: cfg.RefreshPast, Days: cfg.Days, ArxivDays: cfg.ArxivDays,
@@ -212,6 +212,15 @@ func (a *app) filterOptions(v *feed.View) filter.Options {
 func feedCacheControl(refresh time.Duration) []string {
 	maxAge := int(refresh.Seconds() / 2)
 	return []string{"public, max-age=" + strconv.Itoa(maxAge) + ", stale-while-revalidate=" + strconv.Itoa(int(refresh.Seconds()))}
+}
+
+// newLimiter spaces one upstream's requests and holds them all while it
+// asks to slow down, at most maxWait (-refresh-past) at a time, on the
+// service's clock.
+func newLimiter(interval, maxWait time.Duration, now func() time.Time) *scrape.Limiter {
+	l := scrape.NewLimiter(interval)
+	l.MaxBackoff, l.Now = maxWait, now
+	return l
 }
 
 // newUpstreamClient is the HTTP client of every upstream request.

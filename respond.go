@@ -212,10 +212,9 @@ const maxClientRetryAfter = 15 * time.Minute
 // upstream's own (capped), else the past-listing budget's refill time,
 // else a few seconds while a fetch is under way, else 30 seconds.
 func retryAfterFor(err error) time.Duration {
-	var he *scrape.HTTPError
-	switch {
-	case errors.As(err, &he) && he.RetryAfter > 0:
-		return min(he.RetryAfter, maxClientRetryAfter)
+	switch ra := scrape.RetryAfter(err, time.Now()); {
+	case ra > 0:
+		return min(ra, maxClientRetryAfter)
 	case errors.Is(err, refresh.ErrBudget):
 		return refresh.PastRefill
 	case errors.Is(err, refresh.ErrPending):

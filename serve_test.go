@@ -68,7 +68,8 @@ func TestFaultsKeepLastGoodData(t *testing.T) {
 }
 
 func TestColdStartIs503UntilLoaded(t *testing.T) {
-	f := newFixture(t, nil)
+	r := newRisingFixture(t, time.Now())
+	f := r.fixture
 	f.hf.SetFault("/papers", upstream.Fault{Status: 503, RetryAfter: "30"})
 	f.hf.SetFault("/api/", upstream.Fault{Status: 503, RetryAfter: "30"})
 	if err := f.refresh(t); err == nil {
@@ -88,6 +89,19 @@ func TestColdStartIs503UntilLoaded(t *testing.T) {
 	}
 	f.hf.SetFault("/papers", upstream.Fault{})
 	f.hf.SetFault("/api/", upstream.Fault{})
+	// Within the upstream's Retry-After nothing is asked, whoever asks.
+	hits := len(f.hf.Hits())
+	before := f.hf.Hits()
+	if err := f.refresh(t); err == nil || !strings.Contains(err.Error(), "holding requests until") {
+		t.Errorf("a refresh within Retry-After: %v", err)
+	}
+	if resp, _ := f.get(t, "/feed.rss?date=2026-08-12"); resp.StatusCode != 503 {
+		t.Errorf("a past listing within Retry-After: %d", resp.StatusCode)
+	}
+	if after := f.hf.Hits(); len(after) != hits || after["/papers"] != before["/papers"] || after["/api/daily_papers"] != before["/api/daily_papers"] {
+		t.Errorf("requests within Retry-After: %v -> %v", before, after)
+	}
+	r.now = r.now.Add(31 * time.Second)
 	if err := f.refresh(t); err != nil {
 		t.Fatal(err)
 	}

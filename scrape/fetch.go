@@ -99,7 +99,11 @@ func (f *Fetcher) Get(ctx context.Context, url string, extra http.Header) (*Resp
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil, &HTTPError{URL: url, StatusCode: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
+		he := &HTTPError{URL: url, StatusCode: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
+		if f.Limiter != nil && Throttled(he) {
+			f.Limiter.throttled(he)
+		}
+		return nil, he
 	}
 	limit := f.MaxBytes
 	if limit <= 0 {

@@ -2,7 +2,6 @@ package refresh
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -77,12 +76,11 @@ func (p *poller) next(err error, later time.Duration) time.Duration {
 		}
 		delay = p.backoff
 		p.backoff = min(p.backoff*2, p.interval)
-		var he *scrape.HTTPError
-		if errors.As(err, &he) && he.RetryAfter > delay {
-			delay = he.RetryAfter
+		if ra := scrape.RetryAfter(err, p.now()); ra > delay {
+			delay = ra
 			if p.maxWait > 0 && delay > p.maxWait {
 				p.log.Warn("upstream asked to wait longer than allowed; waiting the longest allowed instead",
-					"source", p.name, "retry_after", he.RetryAfter, "waiting", p.maxWait)
+					"source", p.name, "retry_after", ra, "waiting", p.maxWait)
 				delay = p.maxWait
 			}
 		}

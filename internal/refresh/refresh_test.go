@@ -14,7 +14,7 @@ import (
 func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func TestRetryAfterAndBackoff(t *testing.T) {
-	p := &poller{interval: 15 * time.Minute, minBackoff: 5 * time.Second, log: discardLog()}
+	p := &poller{interval: 15 * time.Minute, minBackoff: 5 * time.Second, log: discardLog(), now: time.Now}
 	e500 := &scrape.HTTPError{StatusCode: 500}
 	for i, want := range []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second} {
 		if got := p.next(e500, 0); got != want {
@@ -44,7 +44,7 @@ func TestRetryAfterAndBackoff(t *testing.T) {
 // A huge Retry-After does not stop refreshes for days: it is capped at
 // maxWait (the service sets -refresh-past).
 func TestRetryAfterIsCapped(t *testing.T) {
-	p := &poller{name: "hf", interval: 15 * time.Minute, minBackoff: 5 * time.Second, maxWait: 3 * time.Hour, log: discardLog()}
+	p := &poller{name: "hf", interval: 15 * time.Minute, minBackoff: 5 * time.Second, maxWait: 3 * time.Hour, log: discardLog(), now: time.Now}
 	err := fmt.Errorf("day: %w", &scrape.HTTPError{StatusCode: 429, RetryAfter: 8640000 * time.Second})
 	if got := p.next(err, 0); got != 3*time.Hour {
 		t.Errorf("Retry-After of 100 days: next refresh in %s, want 3h", got)
