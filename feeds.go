@@ -95,7 +95,7 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, fr feedRequest) 
 	if selfQuery != "" {
 		self += "?" + selfQuery
 	}
-	if err := a.resolveSeeds(r.Context(), &q); err != nil {
+	if err := a.resolveSeeds(r, &q); err != nil {
 		var fe *filter.Error
 		if errors.As(err, &fe) {
 			badRequest(w, f, err)
@@ -188,10 +188,11 @@ var errBusy = errors.New("server busy rendering feeds; try again in a moment")
 // resolveSeeds finds the seed papers of like=: held, or looked up on
 // arXiv. An ID arXiv does not have is a *filter.Error (400); arXiv
 // unreachable or the look-up budget spent is an error for a 503.
-func (a *app) resolveSeeds(ctx context.Context, q *filter.Query) error {
+func (a *app) resolveSeeds(r *http.Request, q *filter.Query) error {
 	if len(q.Like) == 0 {
 		return nil
 	}
+	ctx := refresh.WithClient(r.Context(), a.clientAddr(r)) // look-ups a client may cause are bounded
 	seeds, err := a.refresh.Seeds(ctx, q.Like)
 	var unknown *refresh.ErrUnknownPapers
 	switch {

@@ -25,6 +25,7 @@ type serviceStatus struct {
 	DataVersion uint64                `json:"data_version"`
 	DataChanged time.Time             `json:"data_changed,omitzero"`
 	Papers      int                   `json:"papers"`
+	SeedsHeld   int                   `json:"seeds_held"` // like= papers looked up on arXiv and kept
 	Sources     []refresh.SourceState `json:"sources"`
 	Store       state.Stats           `json:"store"`
 	Cluster     *refresh.ClusterState `json:"cluster,omitempty"`
@@ -37,6 +38,7 @@ type serviceStatus struct {
 func (a *app) serviceStatus() serviceStatus {
 	v := a.store.View()
 	d := serviceStatus{Ready: a.isReady(), Version: version, DataVersion: v.Version, DataChanged: v.Changed, Papers: len(v.Papers)}
+	d.SeedsHeld = a.refresh.SeedsHeld()
 	d.Sources = a.refresh.States()
 	d.Store = a.refresh.StateStats()
 	if c, shared := a.refresh.Cluster(); shared {

@@ -179,7 +179,7 @@ func (a *app) pageData(r *http.Request) pageData {
 	if !a.refresh.Loaded(q.Source).Done() {
 		return d
 	}
-	if err := a.resolveSeeds(r.Context(), &q); err != nil {
+	if err := a.resolveSeeds(r, &q); err != nil {
 		var fe *filter.Error
 		if errors.As(err, &fe) {
 			return fail(http.StatusBadRequest, err)

@@ -53,6 +53,7 @@ type Past struct {
 	flight  singleflight.Group
 	budget  *rate.Limiter
 	onLoad  func() // after a listing was stored
+	onEvict func(key string) // after a listing was let go to bound memory
 	views   *hfViews
 	loads   atomic.Int64 // listings stored, for caches of what reads them
 
@@ -144,18 +145,23 @@ func (p *Past) load(ctx context.Context, key string, from time.Time) error {
 	feed.FillListedOn(li.Papers, from)
 	p.store.PutPeriod(key, li.Papers, pastStoreTTL)
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.fetched[key] = p.now()
+	evicted := ""
 	if len(p.fetched) > pastMaxHeld {
-		oldest := ""
 		for k, t := range p.fetched {
-			if oldest == "" || t.Before(p.fetched[oldest]) {
-				oldest = k
+			if evicted == "" || t.Before(p.fetched[evicted]) {
+				evicted = k
 			}
 		}
-		delete(p.fetched, oldest)
-		delete(p.attempted, oldest)
-		p.store.DeletePeriod(oldest)
+		delete(p.fetched, evicted)
+		delete(p.attempted, evicted)
+	}
+	p.mu.Unlock()
+	if evicted != "" {
+		p.store.DeletePeriod(evicted)
+		if p.onEvict != nil {
+			p.onEvict(evicted) // nor kept in the state (outside p.mu: the persister reads it)
+		}
 	}
 	return nil
 }

@@ -28,6 +28,9 @@ type persister struct {
 	// fetched returns when the upstream page behind an entry key was
 	// fetched.
 	fetched func(key string) time.Time
+	// held reports whether a past listing or seed entry is still kept in
+	// memory: the state holds no more of them than memory does.
+	held func(key string) bool
 
 	mu        sync.Mutex
 	pending   state.Change
@@ -94,7 +97,8 @@ func (p *persister) close() {
 func newPersister(b state.Backend, store *feed.Store, log *slog.Logger, obs Observer, now func() time.Time) *persister {
 	p := &persister{backend: b, store: store, log: log, obs: obs, now: now,
 		changed: map[string]time.Time{}, firstSeen: map[string]time.Time{}, last: map[string]state.Point{},
-		schedules: func() map[string][]byte { return nil }, fetched: func(string) time.Time { return time.Time{} }}
+		schedules: func() map[string][]byte { return nil }, fetched: func(string) time.Time { return time.Time{} },
+		held: func(string) bool { return true }}
 	p.reset()
 	return p
 }
@@ -109,6 +113,14 @@ func (p *persister) restored(s *state.Snapshot) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.changed, p.firstSeen, p.last = s.Changed, s.FirstSeen, s.Last
+}
+
+// drop deletes entries from the state at the next save (memory let go
+// of them).
+func (p *persister) drop(keys ...string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pending.Delete = append(p.pending.Delete, keys...)
 }
 
 // unknown records that the arXiv API did not know a paper at t.
@@ -236,7 +248,9 @@ func (p *persister) prune(retention time.Duration) {
 			d, err := time.Parse(time.DateOnly, key[strings.IndexByte(key, '/')+1:])
 			return err != nil || !d.Before(cut)
 		}
-		return now.Sub(fetched) < retention // a past listing
+		// A past listing or a seed: fetched (a seed: last used) within
+		// retention, and still held in memory.
+		return now.Sub(fetched) < retention && p.held(key)
 	}
 	n, err := p.backend.Prune(now, keep)
 	if err != nil && state.IsCorrupt(err) {

@@ -16,10 +16,22 @@ import (
 	"paperfeed/scrape"
 )
 
-// Seed papers of "more like these" feeds that the window does not hold
+// Seed papers of "more like these" feeds that the service does not hold
 // are looked up on the arXiv API (id_list, batched, through the shared
 // arXiv limiter) once, kept, and saved in the state store (as entries
 // "seed/ID"), so a restart asks again for none of them.
+//
+// Anyone can write a like= URL, so what strangers can make the service
+// fetch and store is bounded:
+//
+//   - look-ups are counted in papers, not requests: a budget for the
+//     whole service (SeedBurst, one more per SeedRefill) and a smaller
+//     one per client (ClientSeedBurst, one more per ClientSeedRefill);
+//   - at most MaxSeedsHeld seeds are kept, in memory and in the state
+//     alike: past that, the least recently used go from both; a seed
+//     unused for the retention period goes at the next retention pass;
+//   - a start reads at most MaxSeedsHeld of them (a state written before
+//     this bound loses the rest at its first retention pass).
 
 // ErrUnknownPapers lists IDs arXiv answered without: they do not exist.
 type ErrUnknownPapers struct{ IDs []string }
@@ -31,70 +43,174 @@ func (e *ErrUnknownPapers) Error() string {
 // seedKey is the state entry of a looked-up seed.
 const seedKey = "seed/"
 
-type seeds struct {
-	mu      sync.Mutex
-	held    map[string]feed.Paper
-	unknown map[string]time.Time // IDs arXiv did not have, and when it said so
-	arxiv   *scrape.ArxivClient
-	obs     Observer
-	save    func(map[string]feed.Paper) error
-	// budget bounds look-ups: anyone can write a like= URL, and arXiv's
-	// one-request-every-3-seconds budget serves the whole service.
-	budget *rate.Limiter
-}
-
 // ErrSeedBudget means too many unknown seed papers were asked for
-// recently.
-var ErrSeedBudget = errors.New("too many new papers to look up on arXiv recently; try again shortly")
+// recently, by this client or by everyone.
+var ErrSeedBudget = errors.New("too many new papers to look up on arXiv recently; try again later, or name papers the feed holds")
 
 const (
-	maxSeedsHeld  = 10000
-	unknownMemory = 24 * time.Hour
-	// SeedRefill is how often one more look-up is allowed past the burst.
+	// MaxSeedsHeld bounds the looked-up seeds kept.
+	MaxSeedsHeld = 2000
+	// SeedBurst and SeedRefill: the whole service's look-up budget, in
+	// papers (360 an hour past the burst).
+	SeedBurst  = 100
 	SeedRefill = 10 * time.Second
+	// ClientSeedBurst and ClientSeedRefill: one client's (60 an hour
+	// past the burst).
+	ClientSeedBurst  = 50
+	ClientSeedRefill = time.Minute
+	// maxClients bounds the per-client budgets kept; all are forgotten
+	// when it is reached.
+	maxClients    = 10000
+	unknownMemory = 24 * time.Hour
+	// touchEvery: a seed in use has its saved time renewed at most this
+	// often, so that retention counts from its last use.
+	touchEvery = 24 * time.Hour
 )
+
+// heldSeed is a looked-up paper and when it was last asked for.
+type heldSeed struct {
+	paper   feed.Paper
+	used    time.Time
+	touched time.Time // saved time in the state
+}
+
+type seeds struct {
+	arxiv *scrape.ArxivClient
+	obs   Observer
+	now   func() time.Time
+	// save writes found seeds and deletes evicted ones.
+	save func(put map[string]heldSeed, del []string) error
+
+	mu      sync.Mutex
+	held    map[string]*heldSeed
+	unknown map[string]time.Time // IDs arXiv did not have, and when it said so
+	budget  *rate.Limiter
+	clients map[string]*rate.Limiter
+}
+
+func newSeeds(arxiv *scrape.ArxivClient, obs Observer, now func() time.Time) *seeds {
+	return &seeds{arxiv: arxiv, obs: obs, now: now, held: map[string]*heldSeed{}, unknown: map[string]time.Time{},
+		budget: rate.NewLimiter(rate.Every(SeedRefill), SeedBurst), clients: map[string]*rate.Limiter{},
+		save: func(map[string]heldSeed, []string) error { return nil }}
+}
+
+type clientKey struct{}
+
+// WithClient names the client a request comes from (its address), for
+// the per-client budgets of look-ups it may cause.
+func WithClient(ctx context.Context, client string) context.Context {
+	return context.WithValue(ctx, clientKey{}, client)
+}
+
+func clientOf(ctx context.Context) string {
+	c, _ := ctx.Value(clientKey{}).(string)
+	return c
+}
+
+// allow spends n papers of the service's budget and, when the request
+// names its client, of that client's.
+func (sd *seeds) allow(ctx context.Context, n int) bool {
+	now := sd.now()
+	sd.mu.Lock()
+	defer sd.mu.Unlock()
+	var cl *rate.Limiter
+	if c := clientOf(ctx); c != "" {
+		if cl = sd.clients[c]; cl == nil {
+			if len(sd.clients) >= maxClients {
+				clear(sd.clients)
+			}
+			cl = rate.NewLimiter(rate.Every(ClientSeedRefill), ClientSeedBurst)
+			sd.clients[c] = cl
+		}
+		if cl.TokensAt(now) < float64(n) {
+			return false
+		}
+	}
+	if !sd.budget.AllowN(now, n) {
+		return false
+	}
+	if cl != nil {
+		cl.AllowN(now, n)
+	}
+	return true
+}
 
 // Seeds returns the papers named by ids, from the window, the past
 // listings or the seeds looked up before, asking arXiv for the others
 // (at most once per paper, in batches). An ID arXiv does not know is an
-// *ErrUnknownPapers; arXiv unreachable is its fetch error.
+// *ErrUnknownPapers; arXiv unreachable is its fetch error; too many
+// look-ups recently is ErrSeedBudget.
 func (s *Service) Seeds(ctx context.Context, ids []string) ([]*feed.Paper, error) {
+	sd := s.seeds
 	v := s.store.View()
+	now := sd.now()
 	out := make([]*feed.Paper, 0, len(ids))
-	var missing []string
-	var unknown []string
-	s.seeds.mu.Lock()
+	var missing, unknown []string
+	touch := map[string]heldSeed{}
+	sd.mu.Lock()
 	for _, id := range ids {
 		if p := v.ByID[id]; p != nil {
 			out = append(out, p)
-		} else if p, ok := s.seeds.held[id]; ok {
+		} else if h, ok := sd.held[id]; ok {
+			h.used = now
+			if now.Sub(h.touched) >= touchEvery {
+				h.touched = now
+				touch[id] = *h
+			}
+			p := h.paper
 			out = append(out, &p)
-		} else if t, ok := s.seeds.unknown[id]; ok && s.now().Sub(t) < unknownMemory {
+		} else if t, ok := sd.unknown[id]; ok && now.Sub(t) < unknownMemory {
 			unknown = append(unknown, id)
 		} else {
 			missing = append(missing, id)
 		}
 	}
-	s.seeds.mu.Unlock()
+	sd.mu.Unlock()
+	if len(touch) > 0 && !s.following() {
+		_ = sd.save(touch, nil) // retention counts from the last use
+	}
 	if len(unknown) > 0 {
 		return nil, &ErrUnknownPapers{IDs: unknown}
 	}
 	if len(missing) == 0 {
 		return out, nil
 	}
+	if !sd.allow(ctx, len(missing)) {
+		return nil, ErrSeedBudget
+	}
 	if s.following() {
 		return nil, s.askSeeds(ctx, missing)
 	}
-	if !s.seeds.budget.AllowN(s.now(), 1) {
-		return nil, ErrSeedBudget
+	found, err := sd.lookUp(ctx, missing)
+	if err != nil {
+		return nil, err
 	}
+	evicted := sd.keep(found, now)
+	put := make(map[string]heldSeed, len(found))
+	for id, p := range found {
+		put[id] = heldSeed{paper: p, used: now, touched: now}
+	}
+	if err := sd.save(put, evicted); err != nil {
+		s.log.Warn("seed papers not saved; they stay in memory", "error", err)
+	}
+	for _, id := range ids { // in the order asked
+		if p, ok := found[id]; ok {
+			out = append(out, &p)
+		}
+	}
+	return out, nil
+}
+
+// lookUp asks arXiv for papers, in batches; IDs it answers without are
+// remembered (for a day) and reported.
+func (sd *seeds) lookUp(ctx context.Context, ids []string) (map[string]feed.Paper, error) {
 	found := map[string]feed.Paper{}
-	for len(missing) > 0 {
-		n := min(len(missing), scrape.MaxLookup)
-		batch := missing[:n]
-		missing = missing[n:]
-		ps, err := s.seeds.arxiv.Lookup(ctx, batch)
-		s.seeds.obs.Fetch("arxiv_api", err)
+	for len(ids) > 0 {
+		n := min(len(ids), scrape.MaxLookup)
+		batch := ids[:n]
+		ids = ids[n:]
+		ps, err := sd.arxiv.Lookup(ctx, batch)
+		sd.obs.Fetch("arxiv_api", err)
 		if err != nil {
 			return nil, fmt.Errorf("look up seed papers on arXiv: %w", err)
 		}
@@ -110,53 +226,93 @@ func (s *Service) Seeds(ctx context.Context, ids []string) ([]*feed.Paper, error
 			}
 		}
 		if len(unknown) > 0 {
-			s.seeds.mu.Lock()
-			for _, id := range unknown {
-				s.seeds.unknown[id] = s.now()
+			sd.mu.Lock()
+			if len(sd.unknown)+len(unknown) > MaxSeedsHeld {
+				clear(sd.unknown)
 			}
-			s.seeds.mu.Unlock()
+			for _, id := range unknown {
+				sd.unknown[id] = sd.now()
+			}
+			sd.mu.Unlock()
 			return nil, &ErrUnknownPapers{IDs: unknown}
 		}
 	}
-	s.seeds.mu.Lock()
-	if len(s.seeds.held)+len(found) > maxSeedsHeld {
-		clear(s.seeds.held) // looked up again if asked again
-	}
-	if len(s.seeds.unknown) > maxSeedsHeld {
-		clear(s.seeds.unknown)
-	}
-	for id, p := range found {
-		s.seeds.held[id] = p
-	}
-	s.seeds.mu.Unlock()
-	if err := s.seeds.save(found); err != nil {
-		s.log.Warn("seed papers not saved; they stay in memory", "error", err)
-	}
-	for _, id := range ids { // in the order asked
-		if p, ok := found[id]; ok {
-			p := p
-			out = append(out, &p)
-		}
-	}
-	return out, nil
+	return found, nil
 }
 
-// saveSeeds writes looked-up seeds to the state store.
-func (s *Service) saveSeeds(found map[string]feed.Paper) error {
-	c := &state.Change{At: s.now(), Put: map[string]state.Entry{}}
+// keep holds found papers, evicting the least recently used seeds past
+// MaxSeedsHeld; it returns the IDs evicted.
+func (sd *seeds) keep(found map[string]feed.Paper, now time.Time) []string {
+	sd.mu.Lock()
+	defer sd.mu.Unlock()
 	for id, p := range found {
-		c.Put[seedKey+id] = state.Entry{Papers: []feed.Paper{p}, Fetched: c.At}
+		sd.held[id] = &heldSeed{paper: p, used: now, touched: now}
+	}
+	return sd.evictLocked()
+}
+
+func (sd *seeds) evictLocked() []string {
+	over := len(sd.held) - MaxSeedsHeld
+	if over <= 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(sd.held))
+	for id := range sd.held {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b string) int { return sd.held[a].used.Compare(sd.held[b].used) })
+	ids = ids[:over]
+	for _, id := range ids {
+		delete(sd.held, id)
+	}
+	return ids
+}
+
+// SeedsHeld is how many looked-up seed papers are kept.
+func (s *Service) SeedsHeld() int {
+	s.seeds.mu.Lock()
+	defer s.seeds.mu.Unlock()
+	return len(s.seeds.held)
+}
+
+// holds reports whether a seed is kept (retention keeps its entry).
+func (sd *seeds) holds(id string) bool {
+	sd.mu.Lock()
+	defer sd.mu.Unlock()
+	_, ok := sd.held[id]
+	return ok
+}
+
+// restore keeps a seed read from the state, last used when it was
+// saved.
+func (sd *seeds) restore(e state.Entry) {
+	sd.mu.Lock()
+	defer sd.mu.Unlock()
+	sd.held[e.Papers[0].ID] = &heldSeed{paper: e.Papers[0], used: e.Fetched, touched: e.Fetched}
+	sd.evictLocked()
+}
+
+// saveSeeds writes looked-up seeds (their saved time is their last use)
+// and deletes evicted ones.
+func (s *Service) saveSeeds(put map[string]heldSeed, del []string) error {
+	c := &state.Change{At: s.now(), Put: map[string]state.Entry{}}
+	for id, h := range put {
+		c.Put[seedKey+id] = state.Entry{Papers: []feed.Paper{h.paper}, Fetched: h.used}
+	}
+	for _, id := range del {
+		c.Delete = append(c.Delete, seedKey+id)
 	}
 	return s.backend.Save(c)
 }
 
-// restoreSeed keeps a seed read from the state.
+// restoreSeed keeps a seed entry read from the state; it reports
+// whether key was one.
 func (s *Service) restoreSeed(key string, e state.Entry) bool {
-	if !strings.HasPrefix(key, seedKey) || len(e.Papers) != 1 {
+	if !strings.HasPrefix(key, seedKey) {
 		return false
 	}
-	s.seeds.mu.Lock()
-	defer s.seeds.mu.Unlock()
-	s.seeds.held[e.Papers[0].ID] = e.Papers[0]
+	if len(e.Papers) == 1 && e.Papers[0].ID == strings.TrimPrefix(key, seedKey) {
+		s.seeds.restore(e)
+	}
 	return true
 }

@@ -51,7 +51,7 @@ type Service struct {
 	past     *Past
 	persist  *persister
 	backend  state.Backend
-	seeds    seeds
+	seeds    *seeds
 	cluster  *cluster // set when the state store is shared
 
 	hfStatus, arxivStatus *Status
@@ -109,12 +109,20 @@ func New(cfg Config, store *feed.Store, backend state.Backend, hf *scrape.HFClie
 		}
 		s.cluster = &cluster{c: c, lease: lease, fallback: cfg.FallbackLocal, st: ClusterState{Role: "follower"}}
 	}
-	s.seeds = seeds{held: map[string]feed.Paper{}, unknown: map[string]time.Time{}, arxiv: arxiv, obs: obs,
-		budget: rate.NewLimiter(rate.Every(SeedRefill), 20)}
+	s.seeds = newSeeds(arxiv, obs, now)
 	s.seeds.save = s.saveSeeds
 	s.persist = newPersister(backend, store, log, obs, now)
 	s.persist.schedules = s.schedules
 	s.persist.fetched = s.fetched
+	s.persist.held = func(key string) bool {
+		if id, ok := strings.CutPrefix(key, seedKey); ok {
+			return s.seeds.holds(id)
+		}
+		if period, ok := strings.CutPrefix(key, feed.KeyPeriod); ok {
+			return !s.past.fetchedAt(period).IsZero()
+		}
+		return true
+	}
 	s.enricher = newEnricher(arxiv, store, obs, log, now)
 	s.enricher.onChange = func() { onChange(); s.save() }
 	s.enricher.onUnknown = s.persist.unknown
@@ -122,6 +130,7 @@ func New(cfg Config, store *feed.Store, backend state.Backend, hf *scrape.HFClie
 		client: hf, store: store, obs: obs, log: log, now: now, refresh: cfg.Refresh, timeout: cfg.Timeout,
 		wait: cfg.PastWait, budget: rate.NewLimiter(rate.Every(PastRefill), pastBurst),
 		fetched: map[string]time.Time{}, attempted: map[string]time.Time{}, onLoad: s.save, views: views,
+		onEvict: func(key string) { s.persist.drop(feed.KeyPeriod + key) },
 	}
 	return s
 }
@@ -268,14 +277,25 @@ func (s *Service) apply(snap *state.Snapshot, replace bool) int {
 // in the state for retention, not in memory).
 func (s *Service) wanted(keys []string) map[string]bool {
 	want := map[string]bool{}
-	var hf, ax []string
-	for _, k := range keys {
+	var hf, ax, seeds, periods []string
+	for _, k := range keys { // in byte order
 		switch {
 		case strings.HasPrefix(k, feed.KeyHF):
 			hf = append(hf, k)
 		case strings.HasPrefix(k, feed.KeyArxiv):
 			ax = append(ax, k)
+		case strings.HasPrefix(k, seedKey):
+			seeds = append(seeds, k)
+		case strings.HasPrefix(k, feed.KeyPeriod):
+			periods = append(periods, k)
 		default:
+			want[k] = true
+		}
+	}
+	// At most as many seeds and past listings as are kept in memory
+	// (newer IDs and periods sort last); the rest go at retention.
+	for _, ks := range [][]string{seeds[max(0, len(seeds)-MaxSeedsHeld):], periods[max(0, len(periods)-pastMaxHeld):]} {
+		for _, k := range ks {
 			want[k] = true
 		}
 	}
@@ -356,14 +376,19 @@ func (s *Service) upkeep(ctx context.Context) {
 		case <-retry.C:
 			s.save()
 		case <-prune.C:
-			s.persist.prune(s.cfg.Retention)
-			s.releaseMemory()
+			s.Prune()
 			if first {
 				prune.Reset(6 * time.Hour)
 				first = false
 			}
 		}
 	}
+}
+
+// Prune runs a retention pass now.
+func (s *Service) Prune() {
+	s.persist.prune(s.cfg.Retention)
+	s.releaseMemory()
 }
 
 // firstPrune is when, after start, retention first runs.
