@@ -52,7 +52,7 @@ type Past struct {
 	wait    time.Duration
 	flight  singleflight.Group
 	budget  *rate.Limiter
-	onLoad  func() // after a listing was stored
+	onLoad  func()           // after a listing was stored
 	onEvict func(key string) // after a listing was let go to bound memory
 	views   *hfViews
 	loads   atomic.Int64 // listings stored, for caches of what reads them
