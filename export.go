@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"paperfeed/feed"
@@ -39,25 +37,22 @@ func export(ctx context.Context, args []string, lookupEnv func(string) (string, 
 		return err
 	}
 	defer a.access.Close()
+	// The state stays open while the files are made: seeds and past
+	// listings it holds are read from it, not fetched again.
+	defer func() {
+		if err := a.refresh.Close(); err != nil {
+			log.Warn("state store: final write failed", "error", err)
+		}
+	}()
 	if err := a.refresh.RefreshDue(ctx); err != nil {
-		_ = a.refresh.Close()
 		return err
-	}
-	if err := a.refresh.Close(); err != nil {
-		log.Warn("state store: final write failed", "error", err)
 	}
 	files, err := a.exportFiles()
 	if err != nil {
 		return err
 	}
-	for name, body := range files {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		if err := os.WriteFile(path, body, 0o644); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
+	if err := writeTree(dir, files, log); err != nil {
+		return err
 	}
 	log.Info("exported", "dir", dir, "files", len(files), "topics", len(a.topics))
 	return nil

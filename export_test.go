@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -125,5 +126,142 @@ func TestExportFailsWithoutData(t *testing.T) {
 	err = export(context.Background(), nil, exportEnv(up, t.TempDir()), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "-o names the directory") {
 		t.Errorf("export without -o: %v", err)
+	}
+}
+
+// An export replaces its directory whole: a reader during exports
+// always finds whole files, never follows a link out of the directory,
+// a failed export leaves the previous one as it was, and the state is
+// read while rendering (seeds and past listings are not fetched again).
+func TestExportSwapsTheTreeWhole(t *testing.T) {
+	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := newUpstream(t, site)
+	data := t.TempDir()
+	topics := filepath.Join(t.TempDir(), "topics.txt")
+	// A seed the window does not hold and a past day: both fetched by
+	// the first export, neither by the next.
+	if err := os.WriteFile(topics, []byte("like-it: like=2604.26951&min_similarity=0\npast: date=2026-08-12\nagents: q=agents\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := func(dataDir string) func(string) (string, bool) {
+		e := exportEnv(up, dataDir)
+		return func(k string) (string, bool) {
+			if k == "PAPERFEED_TOPICS" {
+				return topics, true
+			}
+			return e(k)
+		}
+	}
+	parent := t.TempDir()
+	out := filepath.Join(parent, "site")
+	if err := export(context.Background(), []string{"-o", out}, env(data), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	first := readTree(t, out)
+	if len(first["topics/like-it.rss"]) == 0 || len(first["topics/past.json"]) == 0 {
+		t.Fatalf("the like= and date= topics were not exported: %v", keys(first))
+	}
+	hits := upstreamHits(site)
+	if err := export(context.Background(), []string{"-o", out}, env(data), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if n := upstreamHits(site) - hits; n != 0 {
+		t.Errorf("a second export with the state fetched %d times (seed, past listing)", n)
+	}
+
+	// A link planted in the export: replaced, never written through.
+	outside := filepath.Join(t.TempDir(), "precious")
+	if err := os.WriteFile(outside, []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(out, "feed.rss")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(out, "feed.rss")); err != nil {
+		t.Fatal(err)
+	}
+	// A reader walks the tree while exports run: every file it reads is
+	// whole.
+	stop := make(chan struct{})
+	done := make(chan []string)
+	go func() {
+		var bad []string
+		for {
+			select {
+			case <-stop:
+				done <- bad
+				return
+			default:
+			}
+			for _, name := range []string{"feed.rss", "feed.atom", "topics/agents.json", "index.html", "paperfeed.opml"} {
+				path := filepath.Join(out, name)
+				if fi, err := os.Lstat(path); err != nil || fi.Mode()&os.ModeSymlink != 0 {
+					if err != nil {
+						bad = append(bad, name+" missing")
+					}
+					continue // the planted link, until the first export replaces it
+				}
+				b, err := os.ReadFile(path)
+				if err != nil {
+					bad = append(bad, name+": "+err.Error())
+					continue
+				}
+				if end := map[string]string{"rss": "</rss>", "atom": "</feed>", "json": "}", "html": "</html>", "opml": "</opml>"}[name[strings.LastIndexByte(name, '.')+1:]]; !strings.HasSuffix(strings.TrimSpace(string(b)), end) {
+					bad = append(bad, fmt.Sprintf("%s (%d bytes)", name, len(b)))
+				}
+			}
+		}
+	}()
+	for range 6 {
+		if err := export(context.Background(), []string{"-o", out}, env(data), io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	if bad := <-done; len(bad) > 0 {
+		t.Errorf("a reader saw %d partial files, e.g. %v", len(bad), bad[0])
+	}
+	if b, _ := os.ReadFile(outside); string(b) != "keep me" {
+		t.Errorf("an export wrote through a link: the file outside holds %q", b)
+	}
+	if fi, err := os.Lstat(filepath.Join(out, "feed.rss")); err != nil || fi.Mode()&os.ModeSymlink != 0 {
+		t.Errorf("feed.rss after the export: %v %v", fi, err)
+	}
+
+	// A failing export (HF down, a data directory without state) leaves
+	// the previous export as it was, and no temporary tree behind.
+	before := readTree(t, out)
+	site.HF.SetFault("/", upstream.Fault{Status: 500})
+	if err := export(context.Background(), []string{"-o", out}, env(t.TempDir()), io.Discard); err == nil {
+		t.Fatal("an export with HF down and no state succeeded")
+	}
+	after := readTree(t, out)
+	if len(after) != len(before) {
+		t.Errorf("a failed export changed the tree: %d -> %d files", len(before), len(after))
+	}
+	for name, body := range before {
+		if !bytes.Equal(after[name], body) {
+			t.Errorf("a failed export changed %s", name)
+		}
+	}
+	if left, _ := os.ReadDir(parent); len(left) != 1 {
+		t.Errorf("beside the export: %v", left)
+	}
+	site.HF.SetFault("/", upstream.Fault{})
+
+	// -o naming a link is refused, and nothing is written.
+	link := filepath.Join(parent, "link")
+	target := t.TempDir()
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := export(context.Background(), []string{"-o", link}, env(data), io.Discard); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("export to a link: %v", err)
+	}
+	if entries, _ := os.ReadDir(target); len(entries) != 0 {
+		t.Errorf("an export wrote through -o's link: %v", entries)
 	}
 }
