@@ -135,7 +135,8 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	}
 	for _, s := range settings {
 		if err := s.parse(values[s.name].s); err != nil {
-			return c, fmt.Errorf("invalid -%s / %s=%q: %w", s.name, s.env, values[s.name].s, err)
+			// A URL's credentials are not repeated in the message.
+			return c, fmt.Errorf("invalid -%s / %s=%q: %w", s.name, s.env, feed.RedactURL(values[s.name].s), err)
 		}
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"paperfeed/feed"
 	"paperfeed/internal/state"
 )
 
@@ -99,7 +100,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("paperfeed listening", "addr", ln.Addr().String(), "version", version, "days", cfg.Days,
-		"hf", cfg.HFURL, "arxiv_categories", cfg.ArxivCategories)
+		"hf", feed.RedactURL(cfg.HFURL), "arxiv_categories", cfg.ArxivCategories)
 	if listening != nil {
 		listening <- ln.Addr().String()
 	}

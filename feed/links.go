@@ -1,5 +1,7 @@
 package feed
 
+import "strings"
+
 // Public addresses a paper is linked to. They are fixed, whatever
 // upstream base URL the service fetches from, so items keep their links.
 const (
@@ -39,4 +41,23 @@ func (o Org) URL() string {
 		return ""
 	}
 	return hfBase + "/" + o.Name
+}
+
+// RedactURL is a URL as it may be shown (logs, /status, errors): any
+// user and password in its authority replaced by "…". Operators put
+// credentials in upstream and Redis URLs; they are never shown.
+func RedactURL(raw string) string {
+	i := strings.Index(raw, "://")
+	if i < 0 {
+		return raw
+	}
+	rest := raw[i+3:]
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
+		return raw[:i+3] + "…@" + rest[at+1:]
+	}
+	return raw
 }

@@ -66,7 +66,7 @@ func (c *ArxivClient) Feed(ctx context.Context, categories []string) (FeedResult
 	}
 	f, err := ParseArxivFeed(bytes.NewReader(resp.Body))
 	if err != nil {
-		return FeedResult{}, fmt.Errorf("GET %s: %w", u, err)
+		return FeedResult{}, fmt.Errorf("GET %s: %w", feed.RedactURL(u), err)
 	}
 	res.Feed = f
 	c.mu.Lock()
@@ -94,7 +94,7 @@ func (c *ArxivClient) Lookup(ctx context.Context, ids []string) ([]feed.Paper, e
 	}
 	ps, err := ParseArxivAPI(bytes.NewReader(resp.Body))
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", u, err)
+		return nil, fmt.Errorf("GET %s: %w", feed.RedactURL(u), err)
 	}
 	return ps, nil
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"paperfeed/feed"
 )
 
 // ErrTooLarge means a response body exceeded the fetcher's size cap.
@@ -61,6 +63,7 @@ func (r *Response) NotModified() bool { return r.Status == http.StatusNotModifie
 // added to the request. A 304 is returned as a Response, every other
 // non-2xx as *HTTPError.
 func (f *Fetcher) Get(ctx context.Context, url string, extra http.Header) (*Response, error) {
+	shown := feed.RedactURL(url) // errors name the URL without credentials
 	timeout := f.Timeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
@@ -68,7 +71,7 @@ func (f *Fetcher) Get(ctx context.Context, url string, extra http.Header) (*Resp
 	if f.Limiter != nil {
 		release, err := f.Limiter.Acquire(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("GET %s: %w", url, err)
+			return nil, fmt.Errorf("GET %s: %w", shown, err)
 		}
 		defer release()
 	}
@@ -89,9 +92,9 @@ func (f *Fetcher) Get(ctx context.Context, url string, extra http.Header) (*Resp
 	resp, err := client.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("GET %s: timed out after %s: %w", url, timeout, err)
+			return nil, fmt.Errorf("GET %s: timed out after %s: %w", shown, timeout, err)
 		}
-		return nil, fmt.Errorf("GET %s: %w", url, err)
+		return nil, fmt.Errorf("GET %s: %w", shown, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotModified {
@@ -99,7 +102,7 @@ func (f *Fetcher) Get(ctx context.Context, url string, extra http.Header) (*Resp
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		he := &HTTPError{URL: url, StatusCode: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
+		he := &HTTPError{URL: shown, StatusCode: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
 		if f.Limiter != nil && Throttled(he) {
 			f.Limiter.throttled(he)
 		}
@@ -111,13 +114,13 @@ func (f *Fetcher) Get(ctx context.Context, url string, extra http.Header) (*Resp
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil && errors.Is(err, context.DeadlineExceeded) {
-		return nil, fmt.Errorf("GET %s: body timed out after %s: %w", url, timeout, err)
+		return nil, fmt.Errorf("GET %s: body timed out after %s: %w", shown, timeout, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: read body: %w", url, err)
+		return nil, fmt.Errorf("GET %s: read body: %w", shown, err)
 	}
 	if int64(len(body)) > limit {
-		return nil, fmt.Errorf("GET %s: %w (over %d bytes)", url, ErrTooLarge, limit)
+		return nil, fmt.Errorf("GET %s: %w (over %d bytes)", shown, ErrTooLarge, limit)
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }

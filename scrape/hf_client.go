@@ -150,10 +150,10 @@ func (c *HFClient) apiListing(ctx context.Context, q url.Values, day time.Time) 
 	}
 	ps, err := ParseDailyPapersAPI(bytes.NewReader(resp.Body))
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", u, err)
+		return nil, fmt.Errorf("GET %s: %w", feed.RedactURL(u), err)
 	}
 	if len(ps) == 0 {
-		return nil, fmt.Errorf("GET %s: %w", u, ErrEmptyListing)
+		return nil, fmt.Errorf("GET %s: %w", feed.RedactURL(u), ErrEmptyListing)
 	}
 	if !day.IsZero() {
 		feed.FillListedOn(ps, day)
@@ -203,7 +203,7 @@ func (c *HFClient) get(ctx context.Context, path string, requested time.Time) (L
 	}
 	l, err := ParseListing(bytes.NewReader(resp.Body))
 	if err != nil {
-		return Listing{}, fmt.Errorf("GET %s: %w", url, err)
+		return Listing{}, fmt.Errorf("GET %s: %w", feed.RedactURL(url), err)
 	}
 	if l.Date.IsZero() && (l.Period == "" || l.Period == PeriodDay) && !requested.IsZero() {
 		// Cards carry no date: the page is the day that was asked for.

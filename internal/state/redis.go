@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"paperfeed/feed"
 )
 
 // Redis is the state store replicas share: the same data as the bolt
@@ -64,7 +66,7 @@ func OpenRedis(ctx context.Context, rawURL string, lease time.Duration) (*Redis,
 	if _, err := rand.Read(tok); err != nil {
 		return nil, err
 	}
-	r := &Redis{c: c, prefix: "paperfeed:", token: hex.EncodeToString(tok), lease: lease, url: redactURL(rawURL)}
+	r := &Redis{c: c, prefix: "paperfeed:", token: hex.EncodeToString(tok), lease: lease, url: feed.RedactURL(rawURL)}
 	r.stats = Stats{Kind: "redis", Path: r.url}
 	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
@@ -85,15 +87,6 @@ func OpenRedis(ctx context.Context, rawURL string, lease time.Duration) (*Redis,
 		}
 	}
 	return r, nil
-}
-
-func redactURL(raw string) string {
-	if i := strings.Index(raw, "://"); i >= 0 {
-		if at := strings.LastIndex(raw, "@"); at > i {
-			return raw[:i+3] + "…@" + raw[at+1:]
-		}
-	}
-	return raw
 }
 
 func (r *Redis) k(name string) string { return r.prefix + name }
