@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"net/url"
@@ -14,6 +16,7 @@ import (
 
 	"paperfeed/feed"
 	"paperfeed/filter"
+	"paperfeed/internal/refresh"
 )
 
 // Digests: with digest=day|week|month a feed holds one item per closed
@@ -37,12 +40,7 @@ type digestPeriod struct {
 // first, at most limit, each listing the period's top papers.
 func (a *app) digests(ctx context.Context, job renderJob) ([]feed.Item, error) {
 	q := job.query
-	days := job.view.HFDays
-	if q.Source == filter.SourceArxiv {
-		days = job.view.ArxivDays
-	} else if q.Source == filter.SourceAll {
-		days = mergeDays(job.view.HFDays, job.view.ArxivDays)
-	}
+	days := digestDays(q, job.view)
 	periods := a.closedPeriods(q.Digest, days, job.view)
 	wanted := map[string]bool{}
 	for _, per := range periods {
@@ -64,6 +62,9 @@ func (a *app) digests(ctx context.Context, job renderJob) ([]feed.Item, error) {
 			break
 		}
 		entries, total, from := a.digestEntries(ctx, q, per, top[per.key], totals[per.key], days)
+		if total == 0 {
+			continue // nothing of the filter in the period: no empty item
+		}
 		if from == "" {
 			continue // the period is not held completely (yet)
 		}
@@ -153,11 +154,10 @@ func periodOf(kind string, d time.Time) digestPeriod {
 // ("" when nothing holds the period completely yet).
 func (a *app) digestEntries(ctx context.Context, q filter.Query, per digestPeriod, top []feed.Item, total int, days []time.Time) ([]feed.DigestEntry, int, string) {
 	from := "the listing days held"
-	if oldest := days[len(days)-1]; per.from.Before(oldest) && q.Source != filter.SourceArxiv {
+	if needsListing(q, per, days) {
 		listing, ok := a.store.Period(per.key)
 		if !ok {
-			a.fetchPeriodLater(per)
-			return nil, 0, ""
+			return nil, 0, "" // could not be fetched (digestListings)
 		}
 		kind, _, _ := strings.Cut(per.key, "/")
 		from = "Hugging Face's " + kind + " listing"
@@ -174,10 +174,71 @@ func (a *app) digestEntries(ctx context.Context, q filter.Query, per digestPerio
 	return entries, total, from
 }
 
-// fetchPeriodLater asks for Hugging Face's listing of a period in the
-// background (once, within the past-listing budget), for a later digest.
-func (a *app) fetchPeriodLater(per digestPeriod) {
-	go func() { _, _ = a.refresh.Past().Ensure(context.Background(), per.key, per.from, per.to) }()
+// digestDays are the listing days a digest groups.
+func digestDays(q filter.Query, v *feed.View) []time.Time {
+	switch q.Source {
+	case filter.SourceArxiv:
+		return v.ArxivDays
+	case filter.SourceAll:
+		return mergeDays(v.HFDays, v.ArxivDays)
+	}
+	return v.HFDays
+}
+
+// needsListing: a period that began before the days held comes from
+// Hugging Face's own listing of it.
+func needsListing(q filter.Query, per digestPeriod, days []time.Time) bool {
+	return q.Source != filter.SourceArxiv && len(days) > 0 && per.from.Before(days[len(days)-1])
+}
+
+// digestListings makes sure the Hugging Face listings a digest needs
+// are held before it is rendered: fetched on first demand, all at once,
+// waiting at most the past wait. A listing still on its way is an error
+// (refresh.ErrPending, or ErrAsked on a follower): the reader gets a 503
+// with a short Retry-After, never a digest that lacks it and looks
+// final. A listing that could not be fetched is left out of the digest.
+// The stamp names the listings and when each was fetched, which every
+// replica reads from the shared state alike: the render cache key, so
+// that replicas render the same bytes from the same data.
+func (a *app) digestListings(ctx context.Context, q filter.Query, v *feed.View) (string, error) {
+	days := digestDays(q, v)
+	var need []digestPeriod
+	for _, per := range a.closedPeriods(q.Digest, days, v) {
+		if len(need) == q.Limit {
+			break
+		}
+		if needsListing(q, per, days) {
+			need = append(need, per)
+		}
+	}
+	if len(need) == 0 {
+		return "", nil
+	}
+	type result struct {
+		fetched time.Time
+		err     error
+	}
+	res := make([]result, len(need))
+	var wg sync.WaitGroup
+	for i, per := range need {
+		wg.Go(func() {
+			f, err := a.refresh.Past().Ensure(ctx, per.key, per.from, per.to)
+			res[i] = result{f, err}
+		})
+	}
+	wg.Wait()
+	var stamp strings.Builder
+	for i, per := range need {
+		switch err := res[i].err; {
+		case err == nil:
+			fmt.Fprintf(&stamp, "%s@%d;", per.key, res[i].fetched.UnixNano())
+		case errors.Is(err, refresh.ErrPending), errors.Is(err, refresh.ErrAsked), ctx.Err() != nil:
+			return "", err
+		default:
+			fmt.Fprintf(&stamp, "%s!;", per.key) // left out
+		}
+	}
+	return stamp.String(), nil
 }
 
 // mergeDays joins two newest-first day lists, without repeats.

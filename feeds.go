@@ -119,7 +119,12 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, fr feedRequest) 
 		job.key += "|" + a.now().UTC().Truncate(risingStep).Format(time.RFC3339) // gains move with the clock
 	}
 	if q.Digest != "" {
-		job.key += "|" + strconv.FormatInt(a.refresh.Past().Loads(), 10) // week and month listings arrive later
+		listings, err := a.digestListings(r.Context(), q, v)
+		if err != nil {
+			unavailable(w, f, "getting the Hugging Face listings this digest needs: "+err.Error(), retryAfterFor(err))
+			return
+		}
+		job.key += "|" + listings
 	}
 	rr, ok := a.cache.get(job.key)
 	if ok {

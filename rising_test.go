@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"paperfeed/internal/upstream"
 )
 
 // risingFixture is a service on a replay whose pages change over time,
@@ -294,13 +296,12 @@ func TestDigestsOfClosedDays(t *testing.T) {
 	}
 	// A week digest: the week held completely (17 to 21 August) is open;
 	// the week before is held only in part, so Hugging Face's own week
-	// listing is fetched and serves it.
+	// listing is fetched before the digest is made, and serves it.
 	weeks := r.feed(t, "digest=week")
-	if len(weeks) != 0 {
-		t.Errorf("week digests before the week listing arrived: %d", len(weeks))
+	if len(weeks) != 1 {
+		t.Fatalf("week digests: %d, want the one of the week before", len(weeks))
 	}
-	waitFor(t, "the week listing", func() bool { return len(r.feed(t, "digest=week")) == 1 })
-	w := r.feed(t, "digest=week")[0]
+	w := weeks[0]
 	if w.Ext.Digest.Period != "week/2026-W33" || w.Ext.Digest.From != "Hugging Face's week listing" {
 		t.Errorf("week digest: %+v", w.Ext.Digest)
 	}
@@ -312,4 +313,49 @@ func keys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// While a listing a digest needs is on its way, the answer is a 503
+// with a short Retry-After that no cache keeps, never an empty digest
+// that looks final; once it arrived, the digest holds it.
+func TestDigestWaitsForItsListing(t *testing.T) {
+	r := &risingFixture{now: t0}
+	hf := replayHF(t)
+	a := testApp(t, newUpstream(t, hf), func() time.Time { return r.now }, func(c *Config) { c.pastWait = 200 * time.Millisecond })
+	r.fixture = &fixture{app: a, hf: hf, srv: newServer(t, a)}
+	r.loaded(t)
+	// Slower than a reader waits, quicker than an upstream timeout.
+	r.hf.SetFault("/papers/week/", upstream.Fault{Slow: 700 * time.Millisecond})
+	r.hf.SetFault("/api/daily_papers?week=", upstream.Fault{Slow: 700 * time.Millisecond})
+	for _, f := range []string{"json", "rss", "atom"} {
+		resp, body := r.get(t, "/feed."+f+"?digest=week&q=video")
+		if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || !strings.Contains(resp.Header.Get("Cache-Control"), "no-store") {
+			t.Errorf("%s while the week listing is fetched: %d, Retry-After %q, Cache-Control %q: %.200s", f, resp.StatusCode,
+				resp.Header.Get("Retry-After"), resp.Header.Get("Cache-Control"), body)
+		}
+	}
+	waitFor(t, "the week listing", func() bool {
+		resp, _ := r.get(t, "/feed.json?digest=week")
+		return resp.StatusCode == 200
+	})
+	if weeks := r.feed(t, "digest=week"); len(weeks) != 1 || weeks[0].Ext.Digest.From != "Hugging Face's week listing" {
+		t.Errorf("week digest once the listing arrived: %+v", weeks)
+	}
+}
+
+// A period in which the filter matched nothing gets no digest item (no
+// "top 0 of 0").
+func TestDigestSkipsEmptyPeriods(t *testing.T) {
+	r := newRisingFixture(t, t0)
+	r.loaded(t)
+	all := r.feed(t, "digest=day")
+	some := r.feed(t, "digest=day&q=agents")
+	if len(some) == 0 || len(some) >= len(all) {
+		t.Fatalf("digests of agents: %d of %d days; the test needs days without an agents paper", len(some), len(all))
+	}
+	for _, it := range some {
+		if it.Ext.Digest.Total == 0 || strings.Contains(it.Title, "top 0") || strings.Contains(it.ContentHTML, "<ol></ol>") {
+			t.Errorf("an empty digest item: %q", it.Title)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -170,5 +171,60 @@ func TestFollowerRestartNeverWipesSharedState(t *testing.T) {
 	}
 	if gone := lost(before); len(gone) != 1 || gone[0] != "entry "+damagedKey {
 		t.Errorf("after the quarantine, gone: %q; want only the damaged entry", gone)
+	}
+}
+
+// A digest that needs a listing only the leader fetches, asked first on
+// a follower: a 503 no cache keeps, until the listing arrived through
+// the shared state; then both replicas serve the same bytes and ETag.
+func TestReplicasServeTheSameDigest(t *testing.T) {
+	srv := redistest.Start(t, "")
+	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := newUpstream(t, site)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	replica := func() *app {
+		r, err := state.OpenRedis(ctx, srv.URL(""), 2*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := testAppWith(t, up, nil, func(c *Config) { c.RedisLease = 2 * time.Second }, r)
+		if _, err := a.refresh.Restore(); err != nil {
+			t.Fatal(err)
+		}
+		a.refresh.Start(ctx)
+		return a
+	}
+	leader := replica()
+	waitFor(t, "the leader to load", func() bool {
+		st := leader.serviceStatus()
+		return st.Ready && st.Cluster != nil && st.Cluster.Role == "leader"
+	})
+	follower := replica()
+	waitFor(t, "the follower to load", func() bool { return follower.serviceStatus().Ready })
+	if role := follower.serviceStatus().Cluster.Role; role != "follower" {
+		t.Fatalf("second replica's role: %s", role)
+	}
+	lsrv, fsrv := &testServer{URL: newServer(t, leader).URL}, &testServer{URL: newServer(t, follower).URL}
+	const path = "/feed.json?digest=week"
+	code, h, body := fsrv.get(t, path)
+	if code != 503 || h.Get("Retry-After") == "" || !strings.Contains(h.Get("Cache-Control"), "no-store") {
+		t.Errorf("the follower before the week listing arrived: %d, Retry-After %q, Cache-Control %q: %.200s", code, h.Get("Retry-After"), h.Get("Cache-Control"), body)
+	}
+	var fbody string
+	var fh http.Header
+	waitFor(t, "the follower to serve the digest", func() bool {
+		code, fh, fbody = fsrv.get(t, path)
+		return code == 200
+	})
+	code, lh, lbody := lsrv.get(t, path)
+	if code != 200 || lbody != fbody || lh.Get("ETag") != fh.Get("ETag") {
+		t.Errorf("leader %d, ETags %s / %s, bodies equal: %v", code, lh.Get("ETag"), fh.Get("ETag"), lbody == fbody)
+	}
+	if !strings.Contains(fbody, `"week/2026-W33"`) {
+		t.Errorf("the digest lacks the week before: %.300s", fbody)
 	}
 }

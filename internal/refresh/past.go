@@ -65,6 +65,25 @@ type Past struct {
 	mu        sync.Mutex
 	fetched   map[string]time.Time // when each held listing was fetched
 	attempted map[string]time.Time // when each listing was last asked for
+	failures  map[string]failure   // the last failed fetch of listings not held
+}
+
+// failure is a fetch that failed, and when.
+type failure struct {
+	at  time.Time
+	err error
+}
+
+// failedRecently is the error of a listing's fetch that failed less than
+// pastRetry ago, if any.
+func (p *Past) failedRecently(key string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f, ok := p.failures[key]
+	if !ok || p.now().Sub(f.at) >= pastRetry {
+		return nil
+	}
+	return f.err
 }
 
 // Ensure makes sure the listing for key ("day/…", "week/…", "month/…",
@@ -85,6 +104,9 @@ func (p *Past) Ensure(ctx context.Context, key string, from, to time.Time) (time
 			go func() { _, _, _ = p.flight.Do(key, load) }()
 		}
 		return fetched, nil
+	}
+	if err := p.failedRecently(key); err != nil {
+		return time.Time{}, err // a listing that just failed is not asked for again by every reader
 	}
 	p.remoteMu.Lock()
 	remote := p.remote
@@ -140,12 +162,19 @@ func (p *Past) load(ctx context.Context, key string, from time.Time) error {
 	p.views.note(key, li, err)
 	if err != nil {
 		p.log.Warn("past listing fetch failed", "period", key, "error", err)
+		p.mu.Lock()
+		if len(p.failures) >= 4*pastMaxHeld {
+			clear(p.failures)
+		}
+		p.failures[key] = failure{at: p.now(), err: err}
+		p.mu.Unlock()
 		return err
 	}
 	feed.FillListedOn(li.Papers, from)
 	p.store.PutPeriod(key, li.Papers, pastStoreTTL)
 	p.mu.Lock()
 	p.fetched[key] = p.now()
+	delete(p.failures, key)
 	evicted := ""
 	if len(p.fetched) > pastMaxHeld {
 		for k, t := range p.fetched {

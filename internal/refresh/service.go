@@ -129,7 +129,7 @@ func New(cfg Config, store *feed.Store, backend state.Backend, hf *scrape.HFClie
 	s.past = &Past{
 		client: hf, store: store, obs: obs, log: log, now: now, refresh: cfg.Refresh, timeout: cfg.Timeout,
 		wait: cfg.PastWait, budget: rate.NewLimiter(rate.Every(PastRefill), pastBurst),
-		fetched: map[string]time.Time{}, attempted: map[string]time.Time{}, onLoad: s.save, views: views,
+		fetched: map[string]time.Time{}, attempted: map[string]time.Time{}, failures: map[string]failure{}, onLoad: s.save, views: views,
 		onEvict: func(key string) { s.persist.drop(feed.KeyPeriod + key) },
 	}
 	return s
