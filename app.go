@@ -32,7 +32,6 @@ type app struct {
 	refresh      *refresh.Service
 	metrics      *metrics
 	cache        *renderCache
-	aliases      *aliasMap
 	renders      chan struct{} // bounds concurrent filtering and rendering
 	renderFlight singleflight.Group
 	topics       []topic
@@ -62,7 +61,6 @@ func newApp(cfg Config, logs io.Writer, now func() time.Time, backend state.Back
 		store:            feed.NewStore(cfg.Days, cfg.ArxivDays, now),
 		metrics:          newMetrics(),
 		cache:            newRenderCache(cfg.CacheEntries, cfg.CacheMB<<20),
-		aliases:          newAliasMap(aliasMax),
 		renders:          make(chan struct{}, cfg.MaxRenders),
 		feedCacheControl: feedCacheControl(cfg.Refresh),
 		pastIdx:          map[string]pastIndex{},

@@ -61,7 +61,7 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, fr feedRequest) 
 	}
 	v := a.store.View()
 	if fr.topic == nil && a.isReady() {
-		if key, ok := a.aliases.get(rawKey(fr.format, r, a.baseURL(r)), v.Version); ok {
+		if key, ok := a.cache.alias(rawKey(fr.format, r, a.baseURL(r)), v.Version); ok {
 			if rr, ok := a.cache.get(key); ok {
 				a.metrics.cacheHit.Inc()
 				f = rr.format
@@ -149,7 +149,7 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, fr feedRequest) 
 	if fr.topic == nil && (q.Period() == "" || q.Source == feed.SourceArxiv) && q.FilterTime == 0 && !q.Rising() && q.Digest == "" {
 		// The rolling window's data is the view alone: later requests
 		// written the same way skip parsing (see aliasMap).
-		a.aliases.put(rawKey(fr.format, r, base), v.Version, job.key)
+		a.cache.putAlias(rawKey(fr.format, r, base), v.Version, job.key)
 	}
 	serveRendered(w, r, rr, a.feedCacheControl)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"container/list"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,6 +38,13 @@ func (r *rendered) size() int { return len(r.body) + len(r.body)/3 + 256 }
 // overflows walks from the oldest entry, giving marked ones another
 // round. Keys include the data version, so a data change makes old
 // entries unreachable; they age out as new ones arrive.
+//
+// It also holds aliases: for a request URL exactly as written, the key
+// of its canonical render, valid for one data version. A feed reader
+// asks for the same URL again and again; an alias lets that request skip
+// parsing and validating its query. Aliases are entries like the others,
+// counted in the same bounds (a URL can be 16 KB), so they cannot grow
+// memory past -cache-mb either.
 type renderCache struct {
 	mu         sync.RWMutex
 	maxEntries int
@@ -47,54 +55,97 @@ type renderCache struct {
 }
 
 type cacheEntry struct {
-	key  string
-	r    *rendered
-	used atomic.Bool // read since the clock hand last passed
+	key   string
+	r     *rendered
+	alias string      // for an alias: the key it stands for
+	used  atomic.Bool // read since the clock hand last passed
+}
+
+// size is what an entry costs the cache.
+func (ce *cacheEntry) size() int {
+	if ce.r == nil {
+		return len(ce.key) + len(ce.alias) + 128
+	}
+	return ce.r.size()
 }
 
 func newRenderCache(maxEntries, maxBytes int) *renderCache {
 	return &renderCache{maxEntries: maxEntries, maxBytes: maxBytes, ll: list.New(), m: map[string]*list.Element{}}
 }
 
-func (c *renderCache) get(key string) (*rendered, bool) {
+func (c *renderCache) lookup(key string) (*cacheEntry, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if e, ok := c.m[key]; ok {
-		ce := e.Value.(*cacheEntry)
-		if !ce.used.Load() {
-			ce.used.Store(true)
-		}
-		return ce.r, true
+	e, ok := c.m[key]
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	ce := e.Value.(*cacheEntry)
+	if !ce.used.Load() {
+		ce.used.Store(true)
+	}
+	return ce, true
+}
+
+func (c *renderCache) get(key string) (*rendered, bool) {
+	ce, ok := c.lookup(key)
+	if !ok || ce.r == nil {
+		return nil, false
+	}
+	return ce.r, true
 }
 
 func (c *renderCache) put(key string, r *rendered) {
 	if r.size() > c.maxBytes {
 		return // larger than the whole cache: serve it, do not keep it
 	}
+	c.insert(&cacheEntry{key: key, r: r})
+}
+
+// aliasKey is an alias's own key: the request as written and the data
+// version it is valid for.
+func aliasKey(raw string, version uint64) string {
+	return "alias|" + strconv.FormatUint(version, 36) + "|" + raw
+}
+
+// alias returns the render key a request URL stands for in a data
+// version.
+func (c *renderCache) alias(raw string, version uint64) (string, bool) {
+	ce, ok := c.lookup(aliasKey(raw, version))
+	if !ok || ce.r != nil {
+		return "", false
+	}
+	return ce.alias, true
+}
+
+// putAlias remembers that a request URL stands for a render key in a
+// data version.
+func (c *renderCache) putAlias(raw string, version uint64, key string) {
+	c.insert(&cacheEntry{key: aliasKey(raw, version), alias: key})
+}
+
+func (c *renderCache) insert(ce *cacheEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.m[key]; ok {
-		c.bytes -= e.Value.(*cacheEntry).r.size()
-		e.Value.(*cacheEntry).r = r
-		c.bytes += r.size()
+	if e, ok := c.m[ce.key]; ok {
+		c.bytes -= e.Value.(*cacheEntry).size()
+		e.Value = ce
 		c.ll.MoveToFront(e)
 	} else {
-		c.m[key] = c.ll.PushFront(&cacheEntry{key: key, r: r})
-		c.bytes += r.size()
+		c.m[ce.key] = c.ll.PushFront(ce)
 	}
+	c.bytes += ce.size()
 	for spins := 0; c.ll.Len() > c.maxEntries || c.bytes > c.maxBytes; spins++ {
 		last := c.ll.Back()
-		ce := last.Value.(*cacheEntry)
-		if ce.used.Load() && spins < c.ll.Len() {
-			ce.used.Store(false) // second chance
+		old := last.Value.(*cacheEntry)
+		if old.used.Load() && spins < c.ll.Len() {
+			old.used.Store(false) // second chance
 			c.ll.MoveToFront(last)
 			continue
 		}
 		c.ll.Remove(last)
-		delete(c.m, ce.key)
-		c.bytes -= ce.r.size()
+		delete(c.m, old.key)
+		c.bytes -= old.size()
 	}
 }
 
@@ -103,45 +154,6 @@ func (c *renderCache) stats() (entries, bytes int) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.ll.Len(), c.bytes
-}
-
-// aliasMax bounds the aliases kept; the map is emptied when it fills.
-const aliasMax = 8192
-
-// aliasMap remembers, for a request URL exactly as written, the render
-// cache key of its canonical query, valid for one data version. A feed
-// reader asks for the same URL again and again; this lets that request
-// skip parsing and validating its query. The map is bounded, emptied
-// when full, and dropped when the data changes.
-type aliasMap struct {
-	mu      sync.RWMutex
-	max     int
-	version uint64
-	m       map[string]string
-}
-
-func newAliasMap(max int) *aliasMap {
-	return &aliasMap{max: max, m: make(map[string]string)}
-}
-
-func (a *aliasMap) get(raw string, version uint64) (string, bool) {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	if a.version != version {
-		return "", false
-	}
-	key, ok := a.m[raw]
-	return key, ok
-}
-
-func (a *aliasMap) put(raw string, version uint64, key string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.version != version || len(a.m) >= a.max {
-		clear(a.m)
-		a.version = version
-	}
-	a.m[raw] = key
 }
 
 // rawKey names a request as written: the route's format, path, query

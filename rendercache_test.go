@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -34,5 +35,30 @@ func TestRenderCacheBoundsAndSecondChance(t *testing.T) {
 	c.put("huge", body(20000))
 	if _, ok := c.get("huge"); ok {
 		t.Error("an entry larger than the cache was kept")
+	}
+}
+
+// Aliases (request URL as written -> render key) are entries of the
+// cache: counted in its byte bound, so distinct spellings of one feed
+// cannot grow memory past it; each is valid for its data version only.
+func TestAliasesCountInTheCacheBound(t *testing.T) {
+	c := newRenderCache(100000, 1<<20)
+	c.put("k", &rendered{body: make([]byte, 1000)})
+	long := strings.Repeat("x", 4000) // a URL can be 16 KB
+	for i := range 10000 {
+		c.putAlias(fmt.Sprintf("/feed.rss?q=agents&utm_%d=%s", i, long), 7, "k")
+	}
+	if _, b := c.stats(); b > 1<<20 {
+		t.Errorf("%d bytes held with aliases, bound %d", b, 1<<20)
+	}
+	c.putAlias("/feed.rss?Q=agents", 7, "k")
+	if key, ok := c.alias("/feed.rss?Q=agents", 7); !ok || key != "k" {
+		t.Errorf("alias in its version: %q %v", key, ok)
+	}
+	if _, ok := c.alias("/feed.rss?Q=agents", 8); ok {
+		t.Error("an alias answered for another data version")
+	}
+	if _, ok := c.get(aliasKey("/feed.rss?Q=agents", 7)); ok {
+		t.Error("an alias read as a rendered response")
 	}
 }
