@@ -131,11 +131,15 @@ func (a *app) newIndex(papers []*feed.Paper) *filter.Index {
 	return ix
 }
 
-// pastIndex is the filter index of one past listing for one source.
+// pastIndex is what a past listing is filtered over, for one source:
+// its own index, or (source=all, a listing the view holds whole) the
+// view's index with a mask of the listing's papers and the arXiv papers
+// of its days, which costs no second index of thousands of papers.
 type pastIndex struct {
 	version uint64    // the store view it merged
 	fetched time.Time // the fetch it was built from
 	ix      *filter.Index
+	mask    *filter.Mask // nil: all of ix
 	stamp   string
 }
 
@@ -145,8 +149,9 @@ const maxPastIndexes = 256
 
 // papersFor picks the papers a query filters: the rolling window, or a
 // past listing (date, week, month) fetched from Hugging Face on demand.
-// stamp identifies the data version for the render cache.
-func (a *app) papersFor(ctx context.Context, q filter.Query, v *feed.View) (ix *filter.Index, stamp string, err error) {
+// stamp identifies the data version for the render cache; q is kept to
+// the listing's part of the index when the index holds more.
+func (a *app) papersFor(ctx context.Context, q *filter.Query, v *feed.View) (ix *filter.Index, stamp string, err error) {
 	stamp = strconv.FormatUint(v.Version, 10)
 	period := q.Period()
 	if period == "" || q.Source == feed.SourceArxiv {
@@ -164,32 +169,52 @@ func (a *app) papersFor(ctx context.Context, q filter.Query, v *feed.View) (ix *
 	a.idxMu.Lock()
 	pi, ok := a.pastIdx[k]
 	a.idxMu.Unlock()
-	if ok && pi.version == v.Version && pi.fetched.Equal(fetched) {
-		return pi.ix, pi.stamp, nil
-	}
-	hf, _ := a.store.Period(period)
-	papers := hf
-	if q.Source == filter.SourceAll { // the listing plus the arXiv papers of those days
-		seen := make(map[string]bool, len(hf))
-		for _, p := range hf {
-			seen[p.ID] = true
+	if !ok || pi.version != v.Version || !pi.fetched.Equal(fetched) {
+		pi = a.newPastIndex(q.Source, period, from, to, v, fetched)
+		a.idxMu.Lock()
+		if len(a.pastIdx) >= maxPastIndexes {
+			clear(a.pastIdx)
 		}
-		for _, p := range v.Papers {
-			if !seen[p.ID] && p.OnArxiv && !p.Day().Before(from) && !p.Day().After(to) {
-				papers = append(papers, p)
-			}
-		}
-		feed.SortPapers(papers)
+		a.pastIdx[k] = pi
+		a.idxMu.Unlock()
 	}
-	pi = pastIndex{version: v.Version, fetched: fetched, ix: a.newIndex(papers),
-		stamp: stamp + "/" + strconv.FormatInt(fetched.UnixNano(), 36)}
-	a.idxMu.Lock()
-	if len(a.pastIdx) >= maxPastIndexes {
-		clear(a.pastIdx)
+	if pi.mask != nil {
+		*q = q.Within(pi.mask)
 	}
-	a.pastIdx[k] = pi
-	a.idxMu.Unlock()
 	return pi.ix, pi.stamp, nil
+}
+
+// newPastIndex builds what a past listing is filtered over.
+func (a *app) newPastIndex(source, period string, from, to time.Time, v *feed.View, fetched time.Time) pastIndex {
+	pi := pastIndex{version: v.Version, fetched: fetched,
+		stamp: strconv.FormatUint(v.Version, 10) + "/" + strconv.FormatInt(fetched.UnixNano(), 36)}
+	hf, _ := a.store.Period(period)
+	if source != filter.SourceAll {
+		pi.ix = a.newIndex(hf)
+		return pi
+	}
+	// The listing plus the arXiv papers of its days.
+	inDays := func(p *feed.Paper) bool { return p.OnArxiv && !p.Day().Before(from) && !p.Day().After(to) }
+	listed := make(map[string]bool, len(hf))
+	whole := true
+	for _, p := range hf {
+		listed[p.ID] = true
+		whole = whole && v.ByID[p.ID] != nil
+	}
+	if whole { // the view holds the listing: its index, masked
+		pi.ix = a.index(v)
+		pi.mask = pi.ix.Mask(func(p *feed.Paper) bool { return listed[p.ID] || inDays(p) })
+		return pi
+	}
+	papers := slices.Clone(hf) // neither append nor sort touches the store's slice
+	for _, p := range v.Papers {
+		if !listed[p.ID] && inDays(p) {
+			papers = append(papers, p)
+		}
+	}
+	feed.SortPapers(papers)
+	pi.ix = a.newIndex(papers)
+	return pi
 }
 
 func (a *app) today() time.Time { return feed.DayOf(a.now()) }

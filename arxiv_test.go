@@ -179,3 +179,52 @@ func TestArxivStaleDayIsReported(t *testing.T) {
 		t.Errorf("fresh feed reported stale: %v", st.Stale)
 	}
 }
+
+// A week the window holds whole, with source=all: the listing plus the
+// arXiv papers of its days, filtered over the view's own index (a mask
+// of it, not a second index of thousands of papers), with the same
+// items a separate index gives.
+func TestWeekWithAllSourcesUsesTheViewsIndex(t *testing.T) {
+	f := newSiteFixture(t, nil)
+	f.loaded(t)
+	f.arxivRefresh(t)
+	items := f.items(t, "/feed.json?week=2026-W34&source=all&limit=500")
+	f.app.idxMu.Lock()
+	pi, ok := f.app.pastIdx["week/2026-W34|all"]
+	f.app.idxMu.Unlock()
+	v := f.app.store.View()
+	if !ok || pi.mask == nil || pi.ix != f.app.index(v) {
+		t.Fatalf("week=2026-W34&source=all: masked %v, the view's index %v", ok && pi.mask != nil, ok && pi.ix == f.app.index(v))
+	}
+	// What it must hold: the week listing's papers and the arXiv papers
+	// announced in the week.
+	listing, _ := f.app.store.Period("week/2026-W34")
+	want := map[string]bool{}
+	for _, p := range listing {
+		want[p.ID] = true
+	}
+	from := time.Date(2026, 8, 17, 0, 0, 0, 0, time.UTC)
+	for _, p := range v.Papers {
+		if p.OnArxiv && !p.Day().Before(from) && !p.Day().After(from.AddDate(0, 0, 6)) {
+			want[p.ID] = true
+		}
+	}
+	if len(items) != len(want) {
+		t.Errorf("%d items, want %d", len(items), len(want))
+	}
+	for id := range items {
+		if !want[id] {
+			t.Errorf("%s is neither in the week listing nor announced that week", id)
+		}
+	}
+	// Filters apply within the mask.
+	agents := f.items(t, "/feed.json?week=2026-W34&source=all&limit=500&q=agents")
+	for id := range agents {
+		if _, ok := items[id]; !ok {
+			t.Errorf("q=agents holds %s, outside the week", id)
+		}
+	}
+	if len(agents) == 0 || len(agents) >= len(items) {
+		t.Errorf("q=agents within the week: %d of %d", len(agents), len(items))
+	}
+}

@@ -105,7 +105,7 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, fr feedRequest) 
 		return
 	}
 	v = a.store.View()
-	ix, stamp, err := a.papersFor(r.Context(), q, v)
+	ix, stamp, err := a.papersFor(r.Context(), &q, v)
 	if err != nil {
 		unavailable(w, f, "could not load that listing from Hugging Face: "+err.Error(), retryAfterFor(err))
 		return

@@ -186,7 +186,7 @@ func (a *app) pageData(r *http.Request) pageData {
 		}
 		return fail(http.StatusServiceUnavailable, err)
 	}
-	ix, _, err := a.papersFor(r.Context(), q, v)
+	ix, _, err := a.papersFor(r.Context(), &q, v)
 	if err != nil {
 		return fail(http.StatusServiceUnavailable, fmt.Errorf("could not load that listing from Hugging Face: %w", err))
 	}

@@ -167,8 +167,15 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time) ([]int, []tim
 	if changing {
 		qualAt = map[int]time.Time{}
 	}
+	within := q.within
+	if within != nil && within.ix != ix {
+		within = nil // a mask of another index restricts nothing here
+	}
 	for i, p := range ix.papers {
 		if kw != nil && !kw.has(i) {
+			continue
+		}
+		if within != nil && !within.set.has(i) {
 			continue
 		}
 		d := &ix.docs[i]

@@ -112,6 +112,31 @@ func NewIndex(papers []*feed.Paper) *Index {
 	return ix
 }
 
+// Mask is a part of an index's papers, for a query to keep to (Within):
+// a listing whose papers the index holds among others, without an index
+// of its own.
+type Mask struct {
+	ix  *Index
+	set bitset
+}
+
+// Mask is the part of the index's papers that keep accepts.
+func (ix *Index) Mask(keep func(p *feed.Paper) bool) *Mask {
+	m := &Mask{ix: ix, set: newBitset(len(ix.papers))}
+	for i, p := range ix.papers {
+		if keep(p) {
+			m.set.add(uint32(i))
+		}
+	}
+	return m
+}
+
+// Within is the query kept to the papers of a mask, on the mask's index.
+func (q Query) Within(m *Mask) Query {
+	q.within = m
+	return q
+}
+
 // bitset is a set of paper positions.
 type bitset []uint64
 

@@ -135,6 +135,9 @@ type Query struct {
 
 	// raw keeps the canonical written values, for Canonical.
 	raw url.Values
+	// within, when set, restricts the papers to a part of the index
+	// (Within); it is not a parameter.
+	within *Mask
 }
 
 // Parse validates URL parameters. Parameter names are case-insensitive;
