@@ -148,7 +148,7 @@ func openApp(ctx context.Context, cfg Config, stderr io.Writer, log *slog.Logger
 // replicas), else the data directory's file, else memory.
 func openState(ctx context.Context, cfg Config, log *slog.Logger) (state.Backend, error) {
 	if cfg.Redis != "" {
-		r, err := state.OpenRedis(ctx, cfg.Redis, cfg.RedisLease)
+		r, err := state.OpenRedis(ctx, cfg.Redis, cfg.RedisLease, log)
 		if err != nil {
 			return nil, fmt.Errorf("invalid -redis / PAPERFEED_REDIS_URL: %w", err)
 		}
@@ -158,8 +158,12 @@ func openState(ctx context.Context, cfg Config, log *slog.Logger) (state.Backend
 		return r, nil
 	}
 	b, err := state.Open(cfg.DataDir, log, time.Now)
+	if errors.Is(err, state.ErrUnusableDir) {
+		return nil, fmt.Errorf("invalid -data-dir / PAPERFEED_DATA_DIR=%q: %w; point it at a directory paperfeed can write "+
+			"(in the image, a volume mounted at /data), or run without state across restarts with PAPERFEED_DATA_DIR= (empty)", cfg.DataDir, err)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("state store (-data-dir %s): %w", cfg.DataDir, err)
+		return nil, fmt.Errorf("state store (-data-dir / PAPERFEED_DATA_DIR=%q): %w", cfg.DataDir, err)
 	}
 	return b, nil
 }

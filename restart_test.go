@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"math/rand"
 	"net"
 	"net/http"
@@ -281,9 +282,11 @@ func (f *failingBackend) Save(c *state.Change) error {
 
 func (f *failingBackend) Stats() state.Stats { return f.Memory.Stats() }
 
-// A data directory that cannot be used (here: a file stands where it
-// should be) does not stop the service: it serves from memory and says so.
-func TestUnusableDataDirServes(t *testing.T) {
+// A data directory that cannot be used at start (a file stands where it
+// should be, or a directory nobody may write with no state to read)
+// stops the start with a message naming the setting and how to run
+// without state.
+func TestUnusableDataDirStopsTheStart(t *testing.T) {
 	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -293,14 +296,15 @@ func TestUnusableDataDirServes(t *testing.T) {
 	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := runService(t, siteEnv(up, blocker))
-	waitFor(t, "ready", func() bool { code, _, _ := s.get(t, "/readyz"); return code == 200 })
-	if code, _, _ := s.get(t, "/feed.rss"); code != 200 {
-		t.Errorf("feed: %d", code)
+	vars := siteEnv(up, blocker)
+	err = run(context.Background(), nil, func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, io.Discard, nil)
+	if err == nil {
+		t.Fatal("the start went on with an unusable data directory")
 	}
-	st := s.status(t)
-	if !strings.Contains(st.Store.Kind, "unavailable") || !strings.Contains(st.Store.LastError, "not a directory") {
-		t.Errorf("/status store: %+v", st.Store)
+	for _, want := range []string{"-data-dir / PAPERFEED_DATA_DIR", blocker, "not a directory", "PAPERFEED_DATA_DIR= (empty)"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error lacks %q: %v", want, err)
+		}
 	}
 }
 

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -78,7 +81,7 @@ func TestFollowerRestartNeverWipesSharedState(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	openShared := func() state.Backend {
-		r, err := state.OpenRedis(ctx, srv.URL(""), 2*time.Second)
+		r, err := state.OpenRedis(ctx, srv.URL(""), 2*time.Second, discardLog())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,7 +190,7 @@ func TestReplicasServeTheSameDigest(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	replica := func() *app {
-		r, err := state.OpenRedis(ctx, srv.URL(""), 2*time.Second)
+		r, err := state.OpenRedis(ctx, srv.URL(""), 2*time.Second, discardLog())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -226,5 +229,80 @@ func TestReplicasServeTheSameDigest(t *testing.T) {
 	}
 	if !strings.Contains(fbody, `"week/2026-W33"`) {
 		t.Errorf("the digest lacks the week before: %.300s", fbody)
+	}
+}
+
+// A valid state file on a read-only file system: read and served (the
+// upstreams unreachable, so everything shown comes from the file), with
+// writes off and said so in /status. Root gets a real read-only bind
+// mount in a mount namespace of the child's own; another user a
+// directory and file it may only read.
+func TestReadOnlyStateIsServed(t *testing.T) {
+	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := newUpstream(t, site)
+	dir := t.TempDir()
+	s := runService(t, siteEnv(up, dir))
+	s.settled(t)
+	_, _, want := s.get(t, "/feed.json?limit=5")
+	s.stop()
+
+	vars := siteEnv("http://127.0.0.1:1", dir) // nothing answers there
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	vars["PAPERFEED_ADDR"] = addr
+	var cmd *exec.Cmd
+	if os.Geteuid() == 0 {
+		ro := t.TempDir()
+		vars["PAPERFEED_DATA_DIR"] = ro
+		cmd = exec.Command("unshare", "-m", "sh", "-c", `mount --bind -o ro "$1" "$2" && exec "$3"`, "sh", dir, ro, os.Args[0])
+	} else {
+		if err := os.Chmod(filepath.Join(dir, state.FileName), 0o444); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(dir, 0o555); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = os.Chmod(dir, 0o755) })
+		cmd = exec.Command(os.Args[0])
+	}
+	cmd.Env = append(os.Environ(), "PAPERFEED_RUN_MAIN=1")
+	for k, v := range vars {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	logs := &syncBuffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	srv := &testServer{URL: "http://" + addr}
+	waitFor(t, "ready from the read-only state", func() bool {
+		resp, err := http.Get(srv.URL + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	if code, _, body := srv.get(t, "/feed.json?limit=5"); code != 200 || body != want {
+		t.Errorf("the read-only state serves %d, the same feed as before: %v", code, body == want)
+	}
+	_, _, status := srv.get(t, "/status")
+	var st serviceStatus
+	if err := json.Unmarshal([]byte(status), &st); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(st.Store.Kind, "read-only") || st.Store.LastError == "" || !st.Store.LastWrite.IsZero() || st.Store.Papers == 0 {
+		t.Errorf("/status store: %+v", st.Store)
+	}
+	if !strings.Contains(logs.String(), "writes are off") {
+		t.Errorf("the log does not say writes are off:\n%s", logs.String())
 	}
 }

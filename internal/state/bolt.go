@@ -8,12 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -229,8 +230,8 @@ func openBolt(path string, log *slog.Logger, now func() time.Time) (b *Bolt, err
 		case errors.Is(err, berrors.ErrTimeout):
 			return nil, errLocked{fmt.Errorf("state file %s is locked by another process (another paperfeed on the same -data-dir?): %w", path, err)}
 		}
-		if fi, serr := os.Stat(path); serr == nil && fi.Mode().IsRegular() && isFormatError(err) {
-			return nil, errCorrupt{err}
+		if fi, serr := os.Stat(path); serr == nil && fi.Mode().IsRegular() && !environmental(err) {
+			return nil, errCorrupt{err} // the file is there and could be opened: its content is at fault
 		}
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
@@ -263,7 +264,7 @@ func openBolt(path string, log *slog.Logger, now func() time.Time) (b *Bolt, err
 		})
 	})
 	if err != nil {
-		return nil, err
+		return nil, damagedContent(err)
 	}
 	// The papers held are counted once here, then kept by Save and
 	// Prune: counting walks the bucket's pages, which a write after
@@ -279,6 +280,51 @@ func openBolt(path string, log *slog.Logger, now func() time.Time) (b *Bolt, err
 	}
 	b = &Bolt{db: db, path: path, log: log, now: now, stats: Stats{Kind: "bolt", Path: path, Papers: papers}}
 	b.refreshStats()
+	return b, nil
+}
+
+// openBoltReadOnly opens a state file for reading only (a read-only file
+// system): nothing is created or moved; a damaged, newer or missing file
+// is an error.
+func openBoltReadOnly(path string, log *slog.Logger, now func() time.Time) (b *Bolt, err error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() == 0 {
+		return nil, errCorrupt{errors.New("zero-length file")}
+	}
+	if err := checkLength(path); err != nil {
+		return nil, err
+	}
+	var db *bolt.DB
+	err = guarded("opening", func() error {
+		db, err = bolt.Open(path, 0o400, &bolt.Options{Timeout: 2 * time.Second, ReadOnly: true})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	papers := 0
+	err = guarded("reading", func() error {
+		return db.View(func(tx *bolt.Tx) error {
+			for _, name := range buckets {
+				if tx.Bucket(name) == nil {
+					return errCorrupt{fmt.Errorf("no %s bucket", name)}
+				}
+			}
+			if n, err := strconv.Atoi(string(tx.Bucket(bMeta).Get([]byte("format")))); err != nil || n > FormatVersion {
+				return fmt.Errorf("%w: %s has format %q", ErrNewerFormat, path, tx.Bucket(bMeta).Get([]byte("format")))
+			}
+			papers = tx.Bucket(bPapers).Stats().KeyN
+			return nil
+		})
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	b = &Bolt{db: db, path: path, log: log, now: now, stats: Stats{Kind: "bolt", Path: path, Papers: papers, Size: fi.Size()}}
 	return b, nil
 }
 
@@ -310,12 +356,12 @@ func damagedContent(err error) error {
 	return err
 }
 
-// isFormatError reports errors bbolt gives for a file too short to hold
-// its meta pages.
-func isFormatError(err error) bool {
-	s := err.Error()
-	for _, m := range []string{"file size too small", "invalid database", "meta", "page"} {
-		if strings.Contains(s, m) {
+// environmental reports errors about where the file lives, not what it
+// holds: permissions, a read-only or full file system, a path that is
+// not a directory. The file is not to blame for them.
+func environmental(err error) bool {
+	for _, e := range []error{fs.ErrPermission, syscall.EROFS, syscall.ENOSPC, syscall.ENOTDIR, syscall.EISDIR, syscall.EDQUOT, syscall.EMFILE, syscall.ENFILE} {
+		if errors.Is(err, e) {
 			return true
 		}
 	}

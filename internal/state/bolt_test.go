@@ -200,38 +200,62 @@ func TestNewerFormatIsRefused(t *testing.T) {
 	}
 }
 
-// A directory that cannot hold the file serves from memory, reports the
-// error, and opens the file once it can.
-func TestUnusableDirectoryReopens(t *testing.T) {
-	parent := t.TempDir()
-	blocker := filepath.Join(parent, "data")
+// A directory that cannot hold the file, with no state to read, is an
+// error the operator must act on (ErrUnusableDir).
+func TestUnusableDirectoryIsAnError(t *testing.T) {
+	blocker := filepath.Join(t.TempDir(), "data")
 	if err := os.WriteFile(blocker, []byte("not a directory"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	now := t0
-	clock := func() time.Time { return now }
-	b, err := Open(filepath.Join(blocker, "state"), quiet(), clock)
-	if err != nil {
-		t.Fatalf("open: %v", err)
+	if _, err := Open(filepath.Join(blocker, "state"), quiet(), fixedNow); !errors.Is(err, ErrUnusableDir) {
+		t.Fatalf("open under a file: %v, want ErrUnusableDir", err)
 	}
-	c := &Change{At: now, Points: map[string]Point{"2608.00001": {At: now, Upvotes: 1}}}
-	if err := b.Save(c); err == nil {
-		t.Fatal("save succeeded on an unusable directory")
-	}
-	if st := b.Stats(); st.LastError == "" || !strings.Contains(st.Kind, "unavailable") {
-		t.Errorf("stats do not report it: %+v", st)
-	}
-	if err := os.Remove(blocker); err != nil {
+}
+
+// A state file opened for reading only serves what it holds; writes
+// fail, are reported, and land once the file can be written (tried at
+// most once a minute).
+func TestReadOnlyFileReopensForWriting(t *testing.T) {
+	dir := t.TempDir()
+	b := open(t, dir)
+	papers := realPapers(t, 10)
+	if err := b.Save(&Change{At: t0, Put: map[string]Entry{"hf/2026-08-21": {Papers: papers, Fetched: t0}},
+		Points: map[string]Point{papers[0].ID: {At: t0, Upvotes: 2}}, Changed: map[string]time.Time{papers[0].ID: t0}}); err != nil {
 		t.Fatal(err)
 	}
-	now = now.Add(2 * reopenEvery)
-	if err := b.Save(c); err != nil {
-		t.Fatalf("save once the directory is usable: %v", err)
+	b.Close()
+	now := t0
+	clock := func() time.Time { return now }
+	ro, err := openBoltReadOnly(filepath.Join(dir, FileName), quiet(), clock)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if st := b.Stats(); st.Kind != "bolt" || st.LastError != "" {
+	r := &reopening{dir: dir, log: quiet(), now: clock, Memory: NewMemory(), tried: now, ro: ro}
+	r.fail(errors.New("read-only file system"))
+	if s, err := r.Load(nil); err != nil || len(s.Entries["hf/2026-08-21"].Papers) != 10 {
+		t.Fatalf("read-only load: %v", err)
+	}
+	c := &Change{At: now, Points: map[string]Point{papers[0].ID: {At: now.Add(time.Minute), Upvotes: 5}}}
+	if err := r.Save(c); err == nil || !strings.Contains(err.Error(), "writes are off") {
+		t.Fatalf("a save while read-only: %v", err)
+	}
+	if h, _ := r.History(papers[0].ID); len(h) != 2 {
+		t.Errorf("history while read-only: %v (the file's point and the one kept in memory)", h)
+	}
+	if st := r.Stats(); !strings.Contains(st.Kind, "read-only") || st.LastError == "" || !st.LastWrite.IsZero() || st.Papers == 0 {
+		t.Errorf("stats while read-only: %+v", st)
+	}
+	now = now.Add(2 * reopenEvery)
+	if err := r.Save(c); err != nil {
+		t.Fatalf("save once writable: %v", err)
+	}
+	if st := r.Stats(); st.Kind != "bolt" || st.LastError != "" {
 		t.Errorf("stats after reopening: %+v", st)
 	}
-	b.Close()
+	if h, _ := r.History(papers[0].ID); len(h) != 2 {
+		t.Errorf("history after reopening: %v", h)
+	}
+	r.Close()
 }
 
 // Retention drops old entries, the papers only they held and their

@@ -4,16 +4,20 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 )
 
 // Open opens the state store for a data directory: memory only when dir
-// is empty, else the bolt file in it. A newer format, or a file locked by
-// another process, is an error (the operator must act). Any other
-// failure to open (a read-only or missing-permission directory, a full
-// disk) gives a store that serves from memory, reports the error, and
-// tries again to open the file at each save, at most once a minute.
+// is empty, else the bolt file in it. A state file that can be read but
+// not written (a read-only file system, or permissions) is read and
+// served, with writes off: each write fails and is reported and kept,
+// and the file is opened for writing as soon as that works (tried at
+// most once a minute). Any other failure is an error the operator must
+// act on (ErrUnusableDir, ErrNewerFormat, a file locked by another
+// process): a start that could keep nothing across restarts stops
+// instead of running on silently.
 func Open(dir string, log *slog.Logger, now func() time.Time) (Backend, error) {
 	if dir == "" {
 		return NewMemory(), nil
@@ -25,11 +29,19 @@ func Open(dir string, log *slog.Logger, now func() time.Time) (Backend, error) {
 	if errors.Is(err, ErrNewerFormat) || isLocked(err) {
 		return nil, err
 	}
-	log.Error("state store unavailable; serving from memory, will retry", "dir", dir, "error", err)
-	r := &reopening{dir: dir, log: log, now: now, Memory: NewMemory(), tried: now()}
+	ro, rerr := openBoltReadOnly(filepath.Join(dir, FileName), log, now)
+	if rerr != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnusableDir, err)
+	}
+	log.Error("state file is read-only: serving what it holds, writes are off until it can be written", "path", ro.path, "error", err)
+	r := &reopening{dir: dir, log: log, now: now, Memory: NewMemory(), tried: now(), ro: ro}
 	r.fail(err)
 	return r, nil
 }
+
+// ErrUnusableDir means the data directory can neither hold a state file
+// nor offers one to read.
+var ErrUnusableDir = errors.New("the data directory cannot be used")
 
 func isLocked(err error) bool {
 	var l errLocked
@@ -42,8 +54,9 @@ type errLocked struct{ err error }
 func (e errLocked) Error() string { return e.err.Error() }
 func (e errLocked) Unwrap() error { return e.err }
 
-// reopening stands in for a bolt store that could not be opened: it
-// keeps history in memory and opens the file when it can.
+// reopening stands in for a bolt store that could be opened for reading
+// only: it serves what the file held, keeps later history in memory, and
+// opens the file for writing when it can.
 type reopening struct {
 	*Memory
 	dir string
@@ -51,7 +64,8 @@ type reopening struct {
 	now func() time.Time
 
 	mu    sync.Mutex
-	bolt  *Bolt
+	bolt  *Bolt // opened for writing at last
+	ro    *Bolt // the file, read-only
 	tried time.Time
 	err   error
 	since time.Time
@@ -76,13 +90,21 @@ func (r *reopening) open() *Bolt {
 		return nil
 	}
 	r.tried = r.now()
+	if r.ro != nil {
+		_ = r.ro.Close() // its shared lock would keep a writer out
+	}
 	b, err := OpenBolt(r.dir, r.log, r.now)
 	if err != nil {
 		r.fail(err)
+		if r.ro != nil {
+			if r.ro, err = openBoltReadOnly(filepath.Join(r.dir, FileName), r.log, r.now); err != nil {
+				r.ro = nil
+			}
+		}
 		return nil
 	}
-	r.log.Info("state store available again", "path", b.path)
-	r.bolt, r.err = b, nil
+	r.log.Info("state file writable again", "path", b.path)
+	r.bolt, r.ro, r.err = b, nil, nil
 	return b
 }
 
@@ -95,14 +117,39 @@ func (r *reopening) Save(c *Change) error {
 	_ = r.Memory.Save(c)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return fmt.Errorf("state store unavailable since %s: %w", r.since.Format(time.RFC3339), r.err)
+	return fmt.Errorf("state file read-only since %s, writes are off: %w", r.since.Format(time.RFC3339), r.err)
+}
+
+// readable is the file to read: opened for writing, or read-only.
+func (r *reopening) readable() *Bolt {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.bolt != nil {
+		return r.bolt
+	}
+	return r.ro
 }
 
 func (r *reopening) History(id string) ([]Point, error) {
 	if b := r.current(); b != nil {
 		return b.History(id)
 	}
-	return r.Memory.History(id)
+	var h []Point
+	if ro := r.readable(); ro != nil {
+		var err error
+		if h, err = ro.History(id); err != nil {
+			return nil, err
+		}
+	}
+	later, err := r.Memory.History(id) // written while read-only
+	return append(h, later...), err
+}
+
+func (r *reopening) Load(want func(string) bool) (*Snapshot, error) {
+	if b := r.readable(); b != nil {
+		return b.Load(want)
+	}
+	return r.Memory.Load(want)
 }
 
 func (r *reopening) Prune(now time.Time, keep func(string, time.Time) bool) (int, error) {
@@ -122,18 +169,21 @@ func (r *reopening) Stats() Stats {
 	if b := r.current(); b != nil {
 		return b.Stats()
 	}
-	st := r.Memory.Stats()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	st.Kind, st.Path = "bolt (unavailable, in memory)", r.dir
+	st := Stats{Kind: "bolt (read-only, writes off)", Path: r.dir}
+	if r.ro != nil {
+		ro := r.ro.Stats()
+		st.Path, st.Size, st.Papers = ro.Path, ro.Size, ro.Papers
+	}
 	if r.err != nil {
 		st.LastError, st.ErrorAt = r.err.Error(), r.tried
 	}
-	return st
+	return st // no last_write: nothing was written
 }
 
 func (r *reopening) Keys() ([]string, error) {
-	if b := r.current(); b != nil {
+	if b := r.readable(); b != nil {
 		return b.Keys()
 	}
 	return r.Memory.Keys()
@@ -147,7 +197,7 @@ func (r *reopening) Reset() error {
 }
 
 func (r *reopening) Close() error {
-	if b := r.current(); b != nil {
+	if b := r.readable(); b != nil {
 		return b.Close()
 	}
 	return nil

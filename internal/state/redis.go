@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,7 +55,8 @@ var ErrNotLeader = errors.New("not the leader: the lease is held by another repl
 // password and database in the URL). A malformed URL or refused
 // credentials are errors; Redis being down is not (replicas keep serving
 // and reconnect).
-func OpenRedis(ctx context.Context, rawURL string, lease time.Duration) (*Redis, error) {
+func OpenRedis(ctx context.Context, rawURL string, lease time.Duration, log *slog.Logger) (*Redis, error) {
+	redis.SetLogger(driverLog{log})
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("not a Redis URL (redis://[:password@]host:port[/db] or rediss://): %w", err)
@@ -87,6 +89,16 @@ func OpenRedis(ctx context.Context, rawURL string, lease time.Duration) (*Redis,
 		}
 	}
 	return r, nil
+}
+
+// driverLog takes the Redis driver's own lines (one per failed dial,
+// many a second while Redis is down) into the service's log, at debug
+// level: what an operator needs is the replica's one line per change of
+// state.
+type driverLog struct{ log *slog.Logger }
+
+func (d driverLog) Printf(ctx context.Context, format string, v ...any) {
+	d.log.Log(ctx, slog.LevelDebug, "redis driver: "+feed.RedactURL(fmt.Sprintf(format, v...)))
 }
 
 func (r *Redis) k(name string) string { return r.prefix + name }

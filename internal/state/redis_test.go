@@ -1,7 +1,10 @@
 package state
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"log/slog"
 	"errors"
 	"strings"
 	"testing"
@@ -12,7 +15,7 @@ import (
 
 func openRedis(t *testing.T, url string, lease time.Duration) *Redis {
 	t.Helper()
-	r, err := OpenRedis(context.Background(), url, lease)
+	r, err := OpenRedis(context.Background(), url, lease, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,14 +106,14 @@ func TestRedisStateAndLease(t *testing.T) {
 // A wrong password or URL is a clear error at start; Redis down is not.
 func TestRedisConnectionErrors(t *testing.T) {
 	srv := redistest.Start(t, "s3cret")
-	if _, err := OpenRedis(context.Background(), srv.URL("wrong"), time.Second); err == nil || !strings.Contains(err.Error(), "refused the connection") {
+	if _, err := OpenRedis(context.Background(), srv.URL("wrong"), time.Second, quiet()); err == nil || !strings.Contains(err.Error(), "refused the connection") {
 		t.Errorf("wrong password: %v", err)
 	}
-	if _, err := OpenRedis(context.Background(), "http://x", time.Second); err == nil || !strings.Contains(err.Error(), "not a Redis URL") {
+	if _, err := OpenRedis(context.Background(), "http://x", time.Second, quiet()); err == nil || !strings.Contains(err.Error(), "not a Redis URL") {
 		t.Errorf("bad URL: %v", err)
 	}
 	srv.Stop()
-	r, err := OpenRedis(context.Background(), srv.URL("s3cret"), time.Second)
+	r, err := OpenRedis(context.Background(), srv.URL("s3cret"), time.Second, quiet())
 	if err != nil {
 		t.Fatalf("Redis down at start is not an error: %v", err)
 	}
@@ -192,4 +195,33 @@ func TestRedisDamagedRecordIsQuarantinedNotWiped(t *testing.T) {
 	if st := follower.Stats(); st.Quarantined != 2 {
 		t.Errorf("stats: %d quarantined", st.Quarantined)
 	}
+}
+
+// The Redis driver's own lines go through the service's log, in its
+// format and at debug level: nothing reaches an error-level log, and
+// every line of a debug-level JSON log is JSON.
+func TestRedisDriverLinesGoThroughTheLog(t *testing.T) {
+	srv := redistest.Start(t, "")
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	r, err := OpenRedis(context.Background(), srv.URL(""), time.Second, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	srv.Stop()
+	_, _ = r.Campaign(context.Background())
+	_, _ = r.Version(context.Background())
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Errorf("a log line is not JSON: %s", line)
+		} else if rec["level"] != "DEBUG" {
+			t.Errorf("a driver line above debug: %s", line)
+		}
+	}
+	t.Logf("%d driver lines while Redis was down", strings.Count(logs.String(), "redis driver"))
 }
