@@ -168,7 +168,7 @@ func TestBrowserFitsAPhone(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	waitText(ctx, t, "#feed-title", "Daily Papers: agents")
+	waitText(ctx, t, "#feed-title", "Daily Papers: trending (most upvotes gained in 24 h), agents, daily digest, top 10")
 	// A page wider than the screen widens a mobile layout viewport, so
 	// compare with the screen's 390 pixels, not innerWidth.
 	overflow := eval[int](ctx, t, `Math.max(document.documentElement.scrollWidth, window.innerWidth) - 390`)

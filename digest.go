@@ -70,7 +70,7 @@ func (a *app) digests(ctx context.Context, job renderJob) ([]feed.Item, error) {
 		}
 		d := &feed.Digest{
 			GUID:   "urn:paperfeed:digest:" + per.key + ":" + hash,
-			Title:  fmt.Sprintf("%s, %s: top %d of %d", q.Title(), per.label, len(entries), total),
+			Title:  fmt.Sprintf("%s, %s: top %d of %d", q.PeriodTitle(), per.label, len(entries), total),
 			Link:   pageURL(job.base, joinQuery(withoutDigest(q.Canonical()), periodParam(per))),
 			Period: per.key, Shown: len(entries), Total: total, From: from,
 		}

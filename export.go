@@ -150,7 +150,7 @@ func (a *app) staticPage() ([]byte, error) {
 		d.NewestArxiv = v.ArxivDays[0]
 	}
 	for _, t := range a.topics {
-		d.Topics = append(d.Topics, topicLink{Name: t.Name, Title: t.Title, RSS: topicURL(base, t.Name, feed.RSS),
+		d.Topics = append(d.Topics, topicLink{Name: t.Name, Title: t.Holds(), RSS: topicURL(base, t.Name, feed.RSS),
 			Atom: topicURL(base, t.Name, feed.Atom), JSON: topicURL(base, t.Name, feed.JSON)})
 	}
 	for _, f := range []struct{ label, typ string }{{"RSS", "application/rss+xml"}, {"Atom", "application/atom+xml"}, {"JSON Feed", "application/feed+json"}} {

@@ -110,7 +110,10 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, fr feedRequest) 
 		unavailable(w, f, "could not load that listing from Hugging Face: "+err.Error(), retryAfterFor(err))
 		return
 	}
-	job := renderJob{format: f, query: q, index: ix, view: v, base: base, self: self}
+	job := renderJob{format: f, query: q, index: ix, view: v, base: base, self: self, title: q.Title()}
+	if fr.topic != nil {
+		job.title = topicTitle(fr.topic.Name, q) // the topic's name first, as in the OPML file
+	}
 	job.key = string(f) + "|" + r.URL.Path + "|" + q.Canonical() + "|" + stamp + "|" + self
 	if q.FilterTime > 0 {
 		job.key += "|" + a.today().Format(time.DateOnly) // its window moves with the clock
@@ -241,6 +244,7 @@ type renderJob struct {
 	index      *filter.Index // the papers to filter
 	view       *feed.View    // the data they come from
 	base, self string        // public base URL and the feed's self link
+	title      string        // the feed's title
 }
 
 // render builds a response for a cache miss: one render per key however
@@ -277,7 +281,7 @@ func (a *app) render(ctx context.Context, job renderJob) (*rendered, error) {
 			modified = job.view.Changed
 		}
 		meta := feed.Meta{
-			Title:       job.query.Title(),
+			Title:       job.title,
 			Description: job.query.Description(),
 			HomeURL:     pageURL(job.base, job.query.Canonical()),
 			SelfURL:     job.self,

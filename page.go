@@ -135,7 +135,7 @@ func (a *app) pageData(r *http.Request) pageData {
 		d.NewestArxiv = v.ArxivDays[0]
 	}
 	for _, t := range a.topics {
-		d.Topics = append(d.Topics, topicLink{Name: t.Name, Title: t.Title, RSS: topicURL(d.Prefix, t.Name, feed.RSS),
+		d.Topics = append(d.Topics, topicLink{Name: t.Name, Title: t.Holds(), RSS: topicURL(d.Prefix, t.Name, feed.RSS),
 			Atom: topicURL(d.Prefix, t.Name, feed.Atom), JSON: topicURL(d.Prefix, t.Name, feed.JSON)})
 	}
 	fail := func(status int, err error) pageData {

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/xml"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -263,11 +265,11 @@ func TestTopicFeedsAndOPML(t *testing.T) {
 	}
 	// Topic feeds take extra parameters on top of their filter.
 	_, b := f.get(t, "/topics/popular.json?limit=2")
-	if feed := parseFeed(t, string(b)); len(feed.Items) != 2 || feed.Title != "Daily Papers: 50+ upvotes" {
+	if feed := parseFeed(t, string(b)); len(feed.Items) != 2 || feed.Title != "popular: Daily Papers: 50+ upvotes" {
 		t.Errorf("topic with limit: %d items, title %q", len(feed.Items), feed.Title)
 	}
 	_, b = f.get(t, "/topics/popular.json?MIN_UPVOTES=100")
-	if feed := parseFeed(t, string(b)); feed.Title != "Daily Papers: 100+ upvotes" {
+	if feed := parseFeed(t, string(b)); feed.Title != "popular: Daily Papers: 100+ upvotes" {
 		t.Errorf("a request parameter did not replace the topic's: %q", feed.Title)
 	}
 	if r, b := f.get(t, "/topics/nope.rss"); r.StatusCode != 404 || !strings.Contains(string(b), "topics are agents") {
@@ -291,5 +293,23 @@ func TestStaticAssets(t *testing.T) {
 	}
 	if r, _ := f.get(t, "/static/../main.go"); r.StatusCode == 200 {
 		t.Error("static serves files outside its set")
+	}
+}
+
+// The README names every topic paperfeed ships with.
+func TestReadmeListsTheBuiltInTopics(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(readme, []byte("paperfeed ships with a few ("))
+	if i < 0 {
+		t.Fatal("the README does not list the built-in topics")
+	}
+	list := string(readme[i : i+bytes.IndexByte(readme[i:], ')')])
+	for _, tp := range mustTopics(t) {
+		if !strings.Contains(list, "`"+tp.Name+"`") {
+			t.Errorf("the README's list of built-in topics lacks %s", tp.Name)
+		}
 	}
 }

@@ -26,8 +26,11 @@ var defaultTopics string
 type topic struct {
 	Name  string
 	Query string // canonical query string
-	Title string
+	Title string // the topic feed's title, its name first (topicTitle)
 }
+
+// Holds is what the topic holds, its title without its name.
+func (t topic) Holds() string { return strings.TrimPrefix(t.Title, t.Name+": ") }
 
 var topicName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
 
@@ -78,13 +81,17 @@ func parseTopics(r io.Reader, src string) ([]topic, error) {
 			return nil, fmt.Errorf("%s line %d (%s): %w", src, n, name, err)
 		}
 		seen[name] = true
-		out = append(out, topic{Name: name, Query: q.Canonical(), Title: q.Title()})
+		out = append(out, topic{Name: name, Query: q.Canonical(), Title: topicTitle(name, q)})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", src, err)
 	}
 	return out, nil
 }
+
+// topicTitle is a topic feed's title: its name, then what it holds
+// ("agents: Daily Papers: agent OR agents OR agentic").
+func topicTitle(name string, q filter.Query) string { return name + ": " + q.Title() }
 
 func (a *app) topic(name string) (topic, bool) {
 	for _, t := range a.topics {
@@ -141,7 +148,7 @@ func (a *app) opml(w http.ResponseWriter, r *http.Request) {
 	folder := opmlOutline{Text: "paperfeed", Title: "paperfeed"}
 	for _, t := range a.topics {
 		folder.Outlines = append(folder.Outlines, opmlOutline{
-			Type: "rss", Text: t.Name + ": " + t.Title, Title: t.Name + ": " + t.Title,
+			Type: "rss", Text: t.Title, Title: t.Title,
 			XMLURL: topicURL(base, t.Name, f), HTMLURL: pageURL(base, t.Query),
 		})
 	}

@@ -27,7 +27,7 @@ func DigestHTML(entries []DigestEntry, from string) string {
 		if p.OnHF {
 			up := "▲ " + itoa(p.Upvotes)
 			if e.GainHours > 0 {
-				up += ", " + signed(e.Gain) + " in " + itoa(e.GainHours) + " h"
+				up += " (" + signed(e.Gain) + " in " + itoa(e.GainHours) + " h)"
 			}
 			meta = append(meta, up)
 		}

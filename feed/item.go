@@ -65,10 +65,7 @@ func (it *Item) extraHTML() string {
 	if it.Paper == nil {
 		return ""
 	}
-	s := ""
-	if it.GainHours > 0 && it.Paper.OnHF {
-		s += "<p><strong>▲ " + itoa(it.Paper.Upvotes) + ", " + signed(it.Gain) + " in " + itoa(it.GainHours) + " h</strong></p>"
-	}
+	s := "" // the gain goes next to the count (withGain)
 	for _, n := range it.Notes {
 		s += "<p><em>" + html.EscapeString(n) + "</em></p>"
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -165,10 +166,28 @@ func (it *Item) itemXML() string {
 	if it.Digest != nil {
 		return escapeXML(it.Digest.HTML)
 	}
+	desc := it.withGain(DescriptionXML(it.Paper), "&lt;/strong&gt;")
 	if x := it.extraHTML(); x != "" {
-		return escapeXML(x) + DescriptionXML(it.Paper)
+		return escapeXML(x) + desc
 	}
-	return DescriptionXML(it.Paper)
+	return desc
+}
+
+// withGain puts the item's gain next to the paper's upvote count in its
+// description ("▲ 163 (+42 in 24 h) upvotes"), so the count is shown
+// once; closing is how the description writes </strong>, escaped or
+// not.
+func (it *Item) withGain(desc, closing string) string {
+	if it.GainHours == 0 || !it.Paper.OnHF {
+		return desc
+	}
+	count := "▲ " + itoa(it.Paper.Upvotes) + closing
+	i := strings.Index(desc, count)
+	if i < 0 {
+		return desc
+	}
+	i += len(count)
+	return desc[:i] + " (" + signed(it.Gain) + " in " + itoa(it.GainHours) + " h)" + desc[i:]
 }
 
 // itemHTML is an item's description as HTML.
@@ -176,7 +195,7 @@ func (it *Item) itemHTML() string {
 	if it.Digest != nil {
 		return it.Digest.HTML
 	}
-	return it.extraHTML() + DescriptionHTML(it.Paper)
+	return it.extraHTML() + it.withGain(DescriptionHTML(it.Paper), "</strong>")
 }
 
 // categories are an item's categories (none for a digest).

@@ -1,0 +1,64 @@
+package filter
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"paperfeed/feed"
+)
+
+// Titles and descriptions say what a feed is: every condition, what the
+// items are, the order (in words that match the sort) and the dates.
+func TestTitlesSayWhatTheFeedIs(t *testing.T) {
+	for _, c := range []struct {
+		query, title string
+		desc         []string // parts the description holds
+		notDesc      []string
+	}{
+		{"", "Daily Papers", []string{"newest first."}, []string{"dated"}},
+		{"sort=trending", "Daily Papers: trending (most upvotes gained in 24 h)", []string{"most upvotes gained in the last 24 h first"}, []string{"newest first"}},
+		{"sort=trending&gain_hours=72&q=agents", "Daily Papers: trending (most upvotes gained in 72 h), agents", []string{"most upvotes gained in the last 72 h first"}, nil},
+		{"min_gain=30", "Daily Papers: gained 30+ upvotes in 24 h", []string{"gained 30+ upvotes in 24 h", "each paper dated when it met the conditions", "newest first, by the date each paper met the conditions"}, nil},
+		{"min_upvotes=50&date_by=listed", "Daily Papers: 50+ upvotes", []string{"newest first", "dated by its listing day"}, []string{"met the conditions"}},
+		{"digest=day", "Daily Papers: daily digest, top 10", []string{"One item per closed listing day", "top 10 papers, most upvoted first"}, []string{"newest first, by"}},
+		{"digest=week&digest_size=20&q=video&sort=trending", "Daily Papers: trending (most upvotes gained in 24 h), video, weekly digest, top 20", []string{"One item per closed week", "top 20 papers, most upvotes gained in the last 24 h first"}, nil},
+		{"digest=month&source=all", "Daily Papers + arXiv: monthly digest, top 10", []string{"closed month"}, nil},
+		{"sort=upvotes", "Daily Papers", []string{"most upvoted first"}, []string{"newest"}},
+		{"like=2401.01234", "Daily Papers: more like 2401.01234", []string{"most similar first"}, []string{"newest"}},
+		{"like=2401.01234,2312.05678", "Daily Papers: more like 2312.05678, 2401.01234", nil, nil},
+	} {
+		v, err := url.ParseQuery(c.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := Parse(v, opts)
+		if err != nil {
+			t.Fatalf("%s: %v", c.query, err)
+		}
+		if got := q.Title(); got != c.title {
+			t.Errorf("%q: title %q, want %q", c.query, got, c.title)
+		}
+		d := q.Description()
+		for _, want := range c.desc {
+			if !strings.Contains(d, want) {
+				t.Errorf("%q: description %q lacks %q", c.query, d, want)
+			}
+		}
+		for _, not := range c.notDesc {
+			if strings.Contains(d, not) {
+				t.Errorf("%q: description %q says %q", c.query, d, not)
+			}
+		}
+	}
+	// Seeds known by their title: named by it.
+	v, _ := url.ParseQuery("like=2401.01234,2312.05678")
+	q, _ := Parse(v, opts)
+	q.Seeds = []*feed.Paper{{ID: "2312.05678", Title: "A Very Long Title About Agents That Plan Their Own Tools Before They Act in the World"}, {ID: "2401.01234", Title: "B"}}
+	if got := q.Title(); got != "Daily Papers: more like “A Very Long Title About Agents That Plan Their Own Tools…” and 1 more" {
+		t.Errorf("title with seeds: %q", got)
+	}
+	if got := q.PeriodTitle(); got != q.Title() {
+		t.Errorf("a feed without digest: period title %q", got)
+	}
+}
