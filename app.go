@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -91,11 +92,31 @@ func newApp(cfg Config, logs io.Writer, now func() time.Time, backend state.Back
 // isReady: the default feed (Hugging Face) can be served.
 func (a *app) isReady() bool { return a.refresh.Loaded(feed.SourceHF).Done() }
 
-func notLoadedMessage(source string) string {
+// notLoaded is the answer to a feed whose source has not loaded yet:
+// what is happening or what failed, when the next attempt is, and where
+// to look; and how long the reader should wait (until that attempt).
+func notLoaded(source string, st refresh.SourceState, now time.Time) (string, time.Duration) {
+	name := "Hugging Face"
 	if source == feed.SourceArxiv {
-		return "no arXiv data loaded yet: the first fetch of the arXiv feed has not succeeded"
+		name = "arXiv"
 	}
-	return "no data loaded yet: the first fetch from Hugging Face has not succeeded"
+	var b strings.Builder
+	fmt.Fprintf(&b, "no data loaded yet from %s: ", name)
+	switch {
+	case st.Fetching || st.LastAttempt.IsZero():
+		fmt.Fprintf(&b, "the first fetch from %s is still running", name)
+	case st.LastError != "":
+		fmt.Fprintf(&b, "the fetch from %s failed at %s UTC: %s", name, st.LastErrorAt.UTC().Format(time.TimeOnly), st.LastError)
+	default:
+		fmt.Fprintf(&b, "the fetch from %s brought no data", name)
+	}
+	retry := 10 * time.Second
+	if next := st.NextFetch; next.After(now) {
+		retry = next.Sub(now).Round(time.Second) + time.Second
+		fmt.Fprintf(&b, "; the next attempt is at %s UTC (in %s)", next.UTC().Format(time.TimeOnly), next.Sub(now).Round(time.Second))
+	}
+	b.WriteString("; see /status for every source")
+	return b.String(), min(retry, maxClientRetryAfter)
 }
 
 // warmIndex builds the filter index of the current view after a

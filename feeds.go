@@ -83,8 +83,9 @@ func (a *app) serveFeed(w http.ResponseWriter, r *http.Request, fr feedRequest) 
 		badRequest(w, f, err)
 		return
 	}
-	if !a.refresh.Loaded(q.Source).Wait(r.Context(), a.cfg.StartupWait) {
-		unavailable(w, f, notLoadedMessage(q.Source), 10*time.Second)
+	if ok, st := a.refresh.WaitLoaded(r.Context(), q.Source, a.cfg.StartupWait); !ok {
+		msg, retry := notLoaded(q.Source, st, a.now())
+		unavailable(w, f, msg, retry)
 		return
 	}
 	base := a.baseURL(r)

@@ -50,6 +50,7 @@ type pageData struct {
 	Total                    int
 	Shown                    int
 	Ready                    bool
+	NotLoaded                string // why the preview is empty: the source has not loaded
 	Topics                   []topicLink
 	OPML                     string
 	Categories               []string
@@ -176,7 +177,8 @@ func (a *app) pageData(r *http.Request) pageData {
 	if d.Canonical != "" {
 		d.OPML = base + "/opml?feed=" + url.QueryEscape(d.Canonical)
 	}
-	if !a.refresh.Loaded(q.Source).Done() {
+	if ok, st := a.refresh.WaitLoaded(r.Context(), q.Source, 0); !ok {
+		d.NotLoaded, _ = notLoaded(q.Source, st, a.now())
 		return d
 	}
 	if err := a.resolveSeeds(r, &q); err != nil {
@@ -189,6 +191,11 @@ func (a *app) pageData(r *http.Request) pageData {
 	ix, _, err := a.papersFor(r.Context(), &q, v)
 	if err != nil {
 		return fail(http.StatusServiceUnavailable, fmt.Errorf("could not load that listing from Hugging Face: %w", err))
+	}
+	if q.Digest != "" {
+		if _, err := a.digestListings(r.Context(), q, v); err != nil {
+			return fail(http.StatusServiceUnavailable, fmt.Errorf("getting the Hugging Face listings this digest needs: %w", err))
+		}
 	}
 	// The preview filters like a feed render: in a render slot, within
 	// the request's deadline.

@@ -137,8 +137,18 @@ func bothFailed(perr, aerr error) error {
 	if aerr == nil {
 		return perr
 	}
-	return fmt.Errorf("%w (and the API: %w)", perr, aerr)
+	return &ViewsError{Page: perr, API: aerr}
 }
+
+// ViewsError is a listing neither view could serve, with each view's
+// own error.
+type ViewsError struct{ Page, API error }
+
+func (e *ViewsError) Error() string {
+	return fmt.Sprintf("%v (and the API: %v)", e.Page, e.API)
+}
+
+func (e *ViewsError) Unwrap() []error { return []error{e.Page, e.API} }
 
 // apiListing fetches /api/daily_papers?q. An answer with no paper is
 // ErrEmptyListing.

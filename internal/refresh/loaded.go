@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"paperfeed/feed"
 )
 
 // Loaded is closed once a source has loaded data for the first time.
@@ -41,4 +43,39 @@ func (l *Loaded) Wait(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 	}
 	return false
+}
+
+// WaitLoaded waits, at most max, for a source's first load (Hugging Face
+// for anything but feed.SourceArxiv), but only while a fetch that may
+// bring it is running or about to run: once a fetch failed and none
+// runs, it returns at once, so a reader is told the cause without
+// waiting for nothing. A follower replica, whose data comes from the
+// leader, waits the whole time. It reports whether the source is loaded,
+// and the source's state (its last error, its next fetch).
+func (s *Service) WaitLoaded(ctx context.Context, source string, max time.Duration) (bool, SourceState) {
+	l, st := s.hfLoaded, s.hfStatus
+	if source == feed.SourceArxiv {
+		l, st = s.arxivLoaded, s.arxivStatus
+	}
+	timer := time.NewTimer(max)
+	defer timer.Stop()
+	for {
+		state, changed := st.watch()
+		if l.Done() {
+			return true, state
+		}
+		if !state.Fetching && !state.LastAttempt.IsZero() && !s.following() {
+			return false, state // failed, and nothing runs now
+		}
+		select {
+		case <-l.ch:
+		case <-changed:
+		case <-timer.C:
+			state, _ = st.watch()
+			return l.Done(), state
+		case <-ctx.Done():
+			state, _ = st.watch()
+			return false, state
+		}
+	}
 }

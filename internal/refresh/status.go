@@ -13,6 +13,8 @@ import (
 type Status struct {
 	mu sync.Mutex
 	s  SourceState
+	// changed is closed, and replaced, when a fetch starts or ends.
+	changed chan struct{}
 }
 
 // SourceState is a snapshot of a source's Status, as /status shows it.
@@ -24,6 +26,7 @@ type SourceState struct {
 	LastError   string    `json:"last_error,omitempty"`
 	LastErrorAt time.Time `json:"last_error_at,omitzero"`
 	Failures    int       `json:"consecutive_failures"`
+	Fetching    bool      `json:"fetching,omitempty"` // a fetch is running now
 	NextFetch   time.Time `json:"next_fetch,omitzero"`
 	Items       int       `json:"items"`
 	Days        []string  `json:"days,omitempty"`
@@ -33,12 +36,20 @@ type SourceState struct {
 }
 
 func newStatus(name string, enabled bool) *Status {
-	return &Status{s: SourceState{Source: name, Enabled: enabled}}
+	return &Status{s: SourceState{Source: name, Enabled: enabled}, changed: make(chan struct{})}
+}
+
+// signal wakes whoever waits for a fetch to start or end. Call with
+// st.mu held.
+func (st *Status) signal() {
+	close(st.changed)
+	st.changed = make(chan struct{})
 }
 
 func (st *Status) attempt(now time.Time) {
 	st.mu.Lock()
-	st.s.LastAttempt = now
+	st.s.LastAttempt, st.s.Fetching = now, true
+	st.signal()
 	st.mu.Unlock()
 }
 
@@ -49,6 +60,18 @@ func (st *Status) finish(now time.Time, err error) {
 	} else {
 		st.success(now)
 	}
+	st.mu.Lock()
+	st.s.Fetching = false
+	st.signal()
+	st.mu.Unlock()
+}
+
+// watch returns the source's state and a channel closed at its next
+// fetch start or end.
+func (st *Status) watch() (SourceState, <-chan struct{}) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.s, st.changed
 }
 
 func (st *Status) success(now time.Time) {

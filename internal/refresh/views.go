@@ -43,6 +43,10 @@ func (v *hfViews) note(period string, l scrape.Listing, err error) {
 	pageErr, apiErr := l.PageErr, l.APIErr
 	if err != nil {
 		st.Served, pageErr, apiErr = "none", err, err
+		var both *scrape.ViewsError
+		if errors.As(err, &both) { // each view's own error
+			pageErr, apiErr = both.Page, both.API
+		}
 	}
 	v.obs.Fetch(feed.SourceHF, pageErr)
 	if !errors.Is(apiErr, scrape.ErrEmptyListing) || err != nil {
