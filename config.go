@@ -76,7 +76,7 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), out io.Wr
 	fs := flag.NewFlagSet("paperfeed", flag.ContinueOnError)
 	fs.SetOutput(out)
 	settings := []setting{
-		{"addr", "PAPERFEED_ADDR", ":8080", "address to listen on", str(&c.Addr)},
+		{"addr", "PAPERFEED_ADDR", ":8080", "address to listen on, host:port (:8080 is port 8080 on every interface)", listenAddr(&c.Addr)},
 		{"base-url", "PAPERFEED_BASE_URL", "", "public URL of this service, for feed self links, with a path when a proxy serves it under one (default: from each request's Host)", baseURL(&c.BaseURL)},
 		{"trust-proxy", "PAPERFEED_TRUST_PROXY", "false", "a reverse proxy is in front: take the scheme and host of self links from its X-Forwarded-Proto and X-Forwarded-Host", boolean(&c.TrustProxy)},
 		{"days", "PAPERFEED_DAYS", "7", "Hugging Face listing days to keep (rolling window)", intRange(&c.Days, 1, feed.MaxDays)},
@@ -297,6 +297,22 @@ func headerText(p *string) func(string) error {
 }
 
 // addrOrEmpty takes a listen address host:port (host may be empty).
+// listenAddr takes host:port; a bare port number is refused with the
+// form to write instead.
+func listenAddr(p *string) func(string) error {
+	return func(s string) error {
+		if n, err := strconv.Atoi(s); err == nil {
+			return fmt.Errorf("must be host:port; for port %d on every interface write :%d", n, n)
+		}
+		_, port, err := net.SplitHostPort(s)
+		if n, perr := strconv.Atoi(port); err != nil || (perr != nil && port != "") || n < 0 || n > 65535 {
+			return errors.New("must be host:port, like :8080 or 127.0.0.1:8080")
+		}
+		*p = s
+		return nil
+	}
+}
+
 func addrOrEmpty(p *string) func(string) error {
 	return func(s string) error {
 		if s == "" {
@@ -314,9 +330,9 @@ func addrOrEmpty(p *string) func(string) error {
 
 func boolean(p *bool) func(string) error {
 	return func(s string) error {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return errors.New("must be true or false")
+		b, ok := feed.ParseBool(s)
+		if !ok {
+			return errors.New("must be " + feed.BoolWords)
 		}
 		*p = b
 		return nil
@@ -332,7 +348,7 @@ func parseCategoryList(s string) ([]string, error) {
 		}
 		canon, ok := feed.ParseCategory(c)
 		if !ok {
-			return nil, fmt.Errorf("%q is not an arXiv category: write archive.SUBJECT like cs.CL, with an archive among %s", c, strings.Join(feed.Archives, ", "))
+			return nil, fmt.Errorf("%q is not an arXiv category: write archive.SUBJECT like cs.CL (%s)", c, feed.CategoryHint(c))
 		}
 		if !slices.Contains(out, canon) {
 			out = append(out, canon)

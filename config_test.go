@@ -64,7 +64,11 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{map[string]string{"PAPERFEED_ARXIV_CATEGORIES": "xx.YY"}, nil, "invalid -arxiv-categories / PAPERFEED_ARXIV_CATEGORIES=\"xx.YY\": \"xx.YY\" is not an arXiv category"},
 		{map[string]string{"PAPERFEED_REDIS_URL": "http://cache:6379"}, nil, "invalid -redis / PAPERFEED_REDIS_URL=\"http://cache:6379\": must be a Redis URL like redis://:password@host:6379/0"},
 		{map[string]string{"PAPERFEED_REDIS_FALLBACK": "scrape"}, nil, "invalid -redis-fallback / PAPERFEED_REDIS_FALLBACK=\"scrape\": must be one of none, local"},
-		{map[string]string{"PAPERFEED_TRUST_PROXY": "maybe"}, nil, "invalid -trust-proxy / PAPERFEED_TRUST_PROXY=\"maybe\": must be true or false"},
+		{map[string]string{"PAPERFEED_TRUST_PROXY": "maybe"}, nil, "invalid -trust-proxy / PAPERFEED_TRUST_PROXY=\"maybe\": must be 1, true, yes or on; 0, false, no or off"},
+		{map[string]string{"PAPERFEED_ADDR": "8081"}, nil, "invalid -addr / PAPERFEED_ADDR=\"8081\": must be host:port; for port 8081 on every interface write :8081"},
+		{map[string]string{"PAPERFEED_ADDR": "localhost"}, nil, "invalid -addr / PAPERFEED_ADDR=\"localhost\": must be host:port, like :8080"},
+		{map[string]string{"PAPERFEED_ARXIV_CATEGORIES": "cs.XY"}, nil, "invalid -arxiv-categories / PAPERFEED_ARXIV_CATEGORIES=\"cs.XY\": \"cs.XY\" is not an arXiv category: write archive.SUBJECT like cs.CL (cs has cs.AI, cs.AR,"},
+		{map[string]string{"PAPERFEED_ARXIV_CATEGORIES": "quant-ph.XX"}, nil, "quant-ph has no subjects: write quant-ph"},
 	} {
 		_, err := parseConfig(c.args, env(c.env), io.Discard)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -107,5 +111,40 @@ func TestHelpListsEverySetting(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("-h does not list %s", want)
 		}
+	}
+}
+
+// Booleans take the same words everywhere (settings and URLs).
+func TestBooleansTakeTheSameWords(t *testing.T) {
+	for _, w := range []string{"1", "true", "YES", "on", "On"} {
+		c, err := parseConfig(nil, env(map[string]string{"PAPERFEED_TRUST_PROXY": w, "PAPERFEED_HF_API": "off"}), io.Discard)
+		if err != nil || !c.TrustProxy || c.HFAPI {
+			t.Errorf("PAPERFEED_TRUST_PROXY=%s, PAPERFEED_HF_API=off: %v %v %v", w, c.TrustProxy, c.HFAPI, err)
+		}
+	}
+	f := newFixture(t, nil).loaded(t)
+	for _, w := range []string{"on", "yes", "1", "TRUE"} {
+		if resp, body := f.get(t, "/feed.json?has_code="+w); resp.StatusCode != 200 {
+			t.Errorf("has_code=%s: %d %s", w, resp.StatusCode, body)
+		}
+	}
+	a, b := f.items(t, "/feed.json?has_code=off&limit=500"), f.items(t, "/feed.json?has_code=0&limit=500")
+	if len(a) == 0 || len(a) != len(b) {
+		t.Errorf("has_code=off %d items, has_code=0 %d", len(a), len(b))
+	}
+}
+
+// A port in use stops the start with a message naming the setting and
+// suggesting another port.
+func TestPortInUseNamesTheSetting(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	vars := map[string]string{"PAPERFEED_ADDR": ln.Addr().String(), "PAPERFEED_DATA_DIR": "", "PAPERFEED_HF_URL": "http://127.0.0.1:1"}
+	err = run(context.Background(), nil, env(vars), io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "-addr / PAPERFEED_ADDR=") || !strings.Contains(err.Error(), "already in use") || !strings.Contains(err.Error(), ":8081") {
+		t.Errorf("port in use: %v", err)
 	}
 }

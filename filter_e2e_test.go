@@ -103,7 +103,7 @@ func TestBadQueriesAre400(t *testing.T) {
 	code, h, body := s.get(t, "/feed.json?has_code=maybe")
 	var e struct{ Error, Param, Value, Reason string }
 	if code != 400 || h.Get("Content-Type") != "application/json; charset=utf-8" || json.Unmarshal([]byte(body), &e) != nil ||
-		e.Param != "has_code" || e.Value != "maybe" || !strings.Contains(e.Reason, "1, true or yes") {
+		e.Param != "has_code" || e.Value != "maybe" || !strings.Contains(e.Reason, "1, true, yes or on") {
 		t.Errorf("json 400: %d %s %s", code, h.Get("Content-Type"), body)
 	}
 	code, _, _ = s.get(t, "/feed.rss?q="+strings.Repeat("x", 5000))

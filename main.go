@@ -69,7 +69,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return listenError("-addr / PAPERFEED_ADDR", cfg.Addr, err)
 	}
 	srv := &http.Server{
 		Handler:           a.routes(),
@@ -87,7 +87,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		dln, err := net.Listen("tcp", cfg.DebugAddr)
 		if err != nil {
 			ln.Close()
-			return fmt.Errorf("listen on -debug-addr %s: %w", cfg.DebugAddr, err)
+			return listenError("-debug-addr / PAPERFEED_DEBUG_ADDR", cfg.DebugAddr, err)
 		}
 		dsrv := serveDebug(dln, log)
 		defer dsrv.Close()
@@ -166,6 +166,18 @@ func openState(ctx context.Context, cfg Config, log *slog.Logger) (state.Backend
 		return nil, fmt.Errorf("state store (-data-dir / PAPERFEED_DATA_DIR=%q): %w", cfg.DataDir, err)
 	}
 	return b, nil
+}
+
+// listenError names the setting of an address that cannot be listened
+// on, and what to do.
+func listenError(setting, addr string, err error) error {
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return fmt.Errorf("%s=%q: the port is already in use (another paperfeed, or another program); stop it or choose another port, e.g. :8081: %w", setting, addr, err)
+	case errors.Is(err, syscall.EACCES):
+		return fmt.Errorf("%s=%q: not allowed to listen there (ports below 1024 need privileges); choose a port above 1024, e.g. :8080: %w", setting, addr, err)
+	}
+	return fmt.Errorf("%s=%q: cannot listen there: %w", setting, addr, err)
 }
 
 // serveDebug serves Go's pprof profiles on their own, private listener.

@@ -6,11 +6,6 @@ import (
 	"strings"
 )
 
-// Archives are arXiv's archives, the first part of a category name.
-var Archives = []string{"astro-ph", "cond-mat", "cs", "econ", "eess", "gr-qc", "hep-ex", "hep-lat",
-	"hep-ph", "hep-th", "math", "math-ph", "nlin", "nucl-ex", "nucl-th", "physics", "q-bio",
-	"q-fin", "quant-ph", "stat"}
-
 var (
 	// categoryWritten is a category as a reader or an operator writes it,
 	// in any case: archive, or archive.subject.
@@ -22,11 +17,17 @@ var (
 // ParseCategory reads a category written in any case ("CS.cl", "stat",
 // "physics.optics") and returns arXiv's spelling of it: the archive in
 // lower case, a two-letter subject in upper case (cs.CL, stat.ML), a
-// longer one in lower case (cond-mat.mes-hall). The archive must be one
-// of Archives. Feed filters and the followed categories share this rule.
+// longer one in lower case (cond-mat.mes-hall). It must be in the
+// Taxonomy: a whole archive, or one of its subjects. Feed filters and
+// the followed categories share this rule (CategoryHint says what exists
+// instead).
 func ParseCategory(s string) (string, bool) {
 	m := categoryWritten.FindStringSubmatch(strings.ToLower(strings.TrimSpace(s)))
-	if m == nil || !slices.Contains(Archives, m[1]) {
+	if m == nil {
+		return "", false
+	}
+	subjects, ok := Taxonomy[m[1]]
+	if !ok {
 		return "", false
 	}
 	if m[2] == "" {
@@ -35,6 +36,9 @@ func ParseCategory(s string) (string, bool) {
 	subject := m[2]
 	if len(subject) <= 2 {
 		subject = strings.ToUpper(subject)
+	}
+	if !slices.Contains(subjects, subject) {
+		return "", false
 	}
 	return m[1] + "." + subject, true
 }

@@ -290,7 +290,7 @@ func (q *Query) set(key, val string, o Options) error {
 	case "has_code":
 		b, ok := parseBool(val)
 		if !ok {
-			return errf(key, val, "must be 1, true or yes (has code) or 0, false or no (has none)")
+			return errf(key, val, "must be 1, true, yes or on (has code) or 0, false, no or off (has none)")
 		}
 		q.HasCode = &b
 		q.raw.Set(key, strconv.FormatBool(b))
@@ -442,7 +442,7 @@ func (q *Query) set(key, val string, o Options) error {
 	case "filter_case_sensitive":
 		b, ok := parseBool(val)
 		if !ok {
-			return errf(key, val, "must be true or false (default true, as in RSSHub)")
+			return errf(key, val, "must be %s (default true, as in RSSHub)", feed.BoolWords)
 		}
 		q.RSSHub.CaseInsensitive = !b
 		if !b {
@@ -545,15 +545,7 @@ func formatNames() string {
 	return strings.Join(names, ", ")
 }
 
-func parseBool(s string) (bool, bool) {
-	switch strings.ToLower(s) {
-	case "1", "true", "yes":
-		return true, true
-	case "0", "false", "no":
-		return false, true
-	}
-	return false, false
-}
+func parseBool(s string) (bool, bool) { return feed.ParseBool(s) }
 
 // splitList splits a comma list, trimming entries and dropping empty ones.
 func splitList(key, val string) ([]string, error) {
@@ -600,8 +592,8 @@ func parseCategories(val string) ([]string, error) {
 	for _, s := range list {
 		c, ok := feed.ParseCategory(s)
 		if !ok {
-			return nil, errf("category", val, "%q is not an arXiv category; write archive.SUBJECT like cs.CL or stat.ML, or a whole archive like cs (archives: %s)",
-				s, strings.Join(feed.Archives, ", "))
+			return nil, errf("category", val, "%q is not an arXiv category; write archive.SUBJECT like cs.CL or stat.ML, or a whole archive like cs (%s)",
+				s, feed.CategoryHint(s))
 		}
 		out = append(out, c)
 	}
