@@ -48,8 +48,12 @@ func newAccessLog(cfg Config, w io.Writer) *accessLog {
 	return l
 }
 
-// record queues a request's line, if its level is logged.
+// record queues a request's line, if its level is logged. A nil log
+// (the export's internal requests) records nothing.
 func (l *accessLog) record(r *http.Request, status, bytes int, d time.Duration) {
+	if l == nil {
+		return
+	}
 	level := slog.LevelInfo
 	gone := r.Context().Err() != nil
 	switch {
@@ -97,6 +101,9 @@ func (l *accessLog) run() {
 // Close writes what is queued and stops; call it after the server has
 // stopped serving.
 func (l *accessLog) Close() {
+	if l == nil {
+		return
+	}
 	l.close.Do(func() { close(l.ch) })
 	<-l.done
 }

@@ -71,6 +71,41 @@ type setting struct {
 }
 
 func parseConfig(args []string, lookupEnv func(string) (string, bool), out io.Writer) (Config, error) {
+	return parseCommandConfig("", args, lookupEnv, out)
+}
+
+// usageHeads are what -h prints above the flags, by command.
+var usageHeads = map[string]string{
+	"": `Usage:
+  paperfeed [flags]                     serve the feeds and the feed builder page
+  paperfeed export -o DIR [flags]       write every feed once into DIR, a static site (paperfeed export -h)
+
+Serves Hugging Face Daily Papers and arXiv as RSS, Atom and JSON feeds.
+Every flag can also be set by the environment variable named with it.
+
+Flags:`,
+	"export": `Usage: paperfeed export -o DIR -base-url URL [flags]
+
+Runs one fetch cycle (or uses the state in -data-dir when it is fresh),
+then writes every topic as .rss, .atom and .json, the default feed, an
+OPML file and a static page into DIR, replacing what was there whole.
+
+  -o DIR
+    	the directory to write (required)
+  -base-url URL
+    	the public URL the files will be served from (required: self links
+    	and the OPML file point there), e.g. https://example.org/papers
+
+Every flag of the server applies (keep -data-dir between runs so papers
+keep their dates and history); each can also be set by its environment
+variable.
+
+Flags:`,
+}
+
+// parseCommandConfig reads the settings of a command ("" serves,
+// "export" writes a static site): flags, with environment defaults.
+func parseCommandConfig(cmd string, args []string, lookupEnv func(string) (string, bool), out io.Writer) (Config, error) {
 	var c Config
 	var cats, level string
 	fs := flag.NewFlagSet("paperfeed", flag.ContinueOnError)
@@ -123,7 +158,7 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), out io.Wr
 		}
 	}
 	fs.Usage = func() {
-		fmt.Fprintln(out, "Usage: paperfeed [flags]\n\nServes Hugging Face Daily Papers and arXiv as RSS, Atom and JSON feeds.\nEvery flag can also be set by the environment variable named with it.\n\nFlags:")
+		fmt.Fprintln(out, usageHeads[cmd])
 		fs.PrintDefaults()
 		fmt.Fprintln(out, "\nEnvironment only (a secret has no flag, so it never shows in a process list):\n  PAPERFEED_HF_TOKEN\n    \ta Hugging Face access token, sent as \"Authorization: Bearer\" to Hugging Face only, for an account's higher rate limits")
 	}

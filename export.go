@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 
 	"paperfeed/feed"
@@ -21,10 +22,10 @@ import (
 // failed and that no state covers is an error (exit status 2).
 func export(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stderr io.Writer) error {
 	dir, rest, err := exportDir(args)
-	if err != nil {
+	if err != nil && !slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "-help" || a == "--help" }) {
 		return err
 	}
-	cfg, err := parseConfig(rest, lookupEnv, stderr)
+	cfg, err := parseCommandConfig("export", rest, lookupEnv, stderr)
 	if err != nil {
 		return err
 	}
@@ -36,7 +37,10 @@ func export(ctx context.Context, args []string, lookupEnv func(string) (string, 
 	if err != nil {
 		return err
 	}
-	defer a.access.Close()
+	// The export's own requests to the handler are not a reader's: no
+	// access log.
+	a.access.Close()
+	a.access = nil
 	// The state stays open while the files are made: seeds and past
 	// listings it holds are read from it, not fetched again.
 	defer func() {
@@ -78,7 +82,7 @@ func exportDir(args []string) (string, []string, error) {
 		}
 	}
 	if dir == "" {
-		return "", nil, errors.New("usage: paperfeed export -o DIR [-topics FILE] [flags]: -o names the directory to write")
+		return "", rest, errors.New("usage: paperfeed export -o DIR -base-url URL [flags]: -o names the directory to write (paperfeed export -h lists every setting)")
 	}
 	return dir, rest, nil
 }
@@ -121,7 +125,7 @@ func (a *app) exportFiles() (map[string][]byte, error) {
 		return nil, err
 	}
 	files["paperfeed.opml"] = opml
-	for _, name := range []string{"style.css"} {
+	for _, name := range []string{"style.css", "app.js", "favicon.svg"} {
 		b, err := webFS.ReadFile("web/" + name)
 		if err != nil {
 			return nil, err
@@ -136,34 +140,24 @@ func (a *app) exportFiles() (map[string][]byte, error) {
 	return files, nil
 }
 
-// staticPage is the builder page's static variant: every feed and
-// topic with its links, the OPML file, and the newest papers, with no
-// form (nothing serves it) and no script.
+// staticPage is the builder page's static variant for the default
+// feed: its title, count and papers as the server's page shows them,
+// every topic, the OPML file; no form (nothing serves it). Its links are
+// relative, so it works opened from disk and under any path; the feed
+// URLs to copy are the public ones (-base-url).
 func (a *app) staticPage() ([]byte, error) {
-	v := a.store.View()
-	base := a.cfg.BaseURL
-	d := pageData{Ready: true, OPML: base + "/paperfeed.opml", Prefix: basePath(base), Title: "Daily Papers"}
-	if len(v.HFDays) > 0 {
-		d.NewestHF = v.HFDays[0]
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	d := a.pageData(req)
+	if d.Error != "" {
+		return nil, fmt.Errorf("static page: %s", d.Error)
 	}
-	if len(v.ArxivDays) > 0 {
-		d.NewestArxiv = v.ArxivDays[0]
+	d.Prefix, d.OPML = ".", "paperfeed.opml"
+	for i, u := range d.FeedURLs {
+		d.FeedURLs[i].Href = map[string]string{"application/rss+xml": "feed.rss", "application/atom+xml": "feed.atom", "application/feed+json": "feed.json"}[u.Type]
 	}
-	for _, t := range a.topics {
-		d.Topics = append(d.Topics, topicLink{Name: t.Name, Title: t.Holds(), RSS: topicURL(base, t.Name, feed.RSS),
-			Atom: topicURL(base, t.Name, feed.Atom), JSON: topicURL(base, t.Name, feed.JSON)})
+	for i, t := range d.Topics {
+		d.Topics[i].RSS, d.Topics[i].Atom, d.Topics[i].JSON = "topics/"+t.Name+".rss", "topics/"+t.Name+".atom", "topics/"+t.Name+".json"
 	}
-	for _, f := range []struct{ label, typ string }{{"RSS", "application/rss+xml"}, {"Atom", "application/atom+xml"}, {"JSON Feed", "application/feed+json"}} {
-		format := map[string]feed.Format{"RSS": feed.RSS, "Atom": feed.Atom, "JSON Feed": feed.JSON}[f.label]
-		d.FeedURLs = append(d.FeedURLs, feedLink{Label: f.label, Type: f.typ, URL: feedURL(base, format, "")})
-	}
-	d.RSSURL, d.AtomURL, d.JSONURL = d.FeedURLs[0].URL, d.FeedURLs[1].URL, d.FeedURLs[2].URL
-	for _, p := range v.Papers {
-		if p.OnHF && len(d.Papers) < previewMax {
-			d.Papers = append(d.Papers, previewItem{Paper: p, When: p.Day()})
-		}
-	}
-	d.Shown, d.Total = len(d.Papers), len(d.Papers)
 	var buf bytes.Buffer
 	if err := pageTmpl.ExecuteTemplate(&buf, "static", d); err != nil {
 		return nil, fmt.Errorf("static page: %w", err)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -60,7 +62,7 @@ func TestExportIsDeterministicAndValid(t *testing.T) {
 	}
 	a, b := readTree(t, one), readTree(t, two)
 	topics := mustTopics(t)
-	if want := 3*(1+len(topics)) + 3; len(a) != want {
+	if want := 3*(1+len(topics)) + 5; len(a) != want {
 		t.Errorf("%d files exported, want %d: %v", len(a), want, keys(a))
 	}
 	for name, body := range a {
@@ -97,14 +99,21 @@ func TestExportIsDeterministicAndValid(t *testing.T) {
 			}
 		case name == "index.html":
 			page := string(body)
-			for _, want := range []string{`href="/papers/static/style.css"`, `href="https://example.org/papers/topics/agents.rss"`,
-				`href="https://example.org/papers/paperfeed.opml"`, `<ol class="papers">`} {
+			// Relative links: the page works from disk and under any path;
+			// the URLs to copy are the public ones.
+			for _, want := range []string{`href="./static/style.css"`, `src="./static/app.js"`, `href="topics/agents.rss"`,
+				`href="paperfeed.opml"`, `href="feed.atom"`, `value="https://example.org/papers/feed.rss"`, `<ol class="papers">`} {
 				if !strings.Contains(page, want) {
 					t.Errorf("index.html lacks %s", want)
 				}
 			}
-			if strings.Contains(page, "<script") || strings.Contains(page, "<form") {
-				t.Error("the static page has a script or a form nothing serves")
+			if strings.Contains(page, "<form") {
+				t.Error("the static page has a form nothing serves")
+			}
+			// Its count is its feed's.
+			n := len(parseFeed(t, string(a["feed.rss"])).Items)
+			if !strings.Contains(page, fmt.Sprintf(">%d papers in this feed now", n)) {
+				t.Errorf("the static page's count does not match feed.rss (%d items)", n)
 			}
 		}
 	}
@@ -263,5 +272,50 @@ func TestExportSwapsTheTreeWhole(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(target); len(entries) != 0 {
 		t.Errorf("an export wrote through -o's link: %v", entries)
+	}
+}
+
+// -h says how to export; export -h lists what an export needs.
+func TestExportIsInTheHelp(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-h"}, func(string) (string, bool) { return "", false }, &out, nil); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	if !strings.Contains(out.String(), "paperfeed export -o DIR") {
+		t.Errorf("paperfeed -h does not mention export:\n%s", out.String())
+	}
+	out.Reset()
+	if err := export(context.Background(), []string{"-h"}, func(string) (string, bool) { return "", false }, &out); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("export -h: %v", err)
+	}
+	for _, want := range []string{"Usage: paperfeed export -o DIR -base-url URL", "-o DIR", "-base-url URL", "(required", "-data-dir", "-topics"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("export -h lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// An export writes no access-log lines for the requests it makes of its
+// own handler.
+func TestExportWritesNoAccessLog(t *testing.T) {
+	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := exportEnv(newUpstream(t, site), t.TempDir())
+	var logs bytes.Buffer
+	if err := export(context.Background(), []string{"-o", t.TempDir()}, func(k string) (string, bool) {
+		if k == "PAPERFEED_LOG_LEVEL" {
+			return "info", true
+		}
+		return env(k)
+	}, &logs); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(logs.String(), "method=GET") || strings.Contains(logs.String(), "/topics/") {
+		t.Errorf("the export logged its own requests:\n%.1000s", logs.String())
+	}
+	if !strings.Contains(logs.String(), `msg=exported`) {
+		t.Errorf("no line says what was exported:\n%s", logs.String())
 	}
 }

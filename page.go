@@ -18,7 +18,7 @@ import (
 	"paperfeed/filter"
 )
 
-//go:embed web/index.html web/app.js web/style.css
+//go:embed web/index.html web/app.js web/style.css web/favicon.svg
 var webFS embed.FS
 
 var pageTmpl = template.Must(template.New("index.html").Funcs(template.FuncMap{
@@ -29,6 +29,10 @@ var pageTmpl = template.Must(template.New("index.html").Funcs(template.FuncMap{
 		return strings.Contains(","+strings.Join(list, ",")+",", ","+s+",")
 	},
 	"list": func(s ...string) []string { return s },
+	// The has_code field shows a value written in any of the accepted
+	// words.
+	"truthy": func(s string) bool { b, ok := feed.ParseBool(s); return ok && b },
+	"falsy":  func(s string) bool { b, ok := feed.ParseBool(s); return ok && !b },
 }).ParseFS(webFS, "web/index.html"))
 
 // contentSecurityPolicy allows only this server's own scripts and styles;
@@ -81,6 +85,7 @@ type previewItem struct {
 
 type feedLink struct {
 	Label, Type, URL string
+	Href             string // where Open leads when not URL (the static page's relative link)
 }
 
 type topicLink struct {
@@ -255,7 +260,7 @@ func shortAbstract(s string) string {
 // serveStatic serves the page's embedded script and style sheet.
 func serveStatic(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("file")
-	if name != "app.js" && name != "style.css" {
+	if name != "app.js" && name != "style.css" && name != "favicon.svg" {
 		http.NotFound(w, r)
 		return
 	}
@@ -264,10 +269,7 @@ func serveStatic(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	ctype := "text/css; charset=utf-8"
-	if path.Ext(name) == ".js" {
-		ctype = "text/javascript; charset=utf-8"
-	}
+	ctype := map[string]string{".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}[path.Ext(name)]
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.Header().Set("X-Content-Type-Options", "nosniff")

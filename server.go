@@ -32,6 +32,7 @@ func (a *app) routes() http.Handler {
 	get("/{$}", "page", http.HandlerFunc(a.page))
 	get("/preview", "preview", http.HandlerFunc(a.preview))
 	get("/static/{file}", "static", http.HandlerFunc(serveStatic))
+	get("/favicon.ico", "static", http.HandlerFunc(serveFavicon))
 	// Operations.
 	get("/healthz", "healthz", http.HandlerFunc(a.healthz))
 	get("/readyz", "readyz", http.HandlerFunc(a.readyz))

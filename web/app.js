@@ -2,6 +2,22 @@
 // works without this script; it only saves the round trip of submitting.
 (function () {
   "use strict";
+  // Copy buttons: on the builder page and on a static export's page.
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest && ev.target.closest("button.copy");
+    if (!btn) return;
+    var input = document.getElementById(btn.dataset.copy);
+    if (!input) return;
+    var label = btn.textContent;
+    function done() { btn.textContent = "Copied"; setTimeout(function () { btn.textContent = label; }, 1500); }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(input.value).then(done, function () { input.select(); });
+    } else {
+      input.select();
+      try { document.execCommand("copy"); done(); } catch (e) { /* selected: the user can copy */ }
+    }
+  });
+
   var form = document.getElementById("builder");
   var result = document.getElementById("result");
   if (!form || !result || !window.fetch) return;
@@ -58,17 +74,4 @@
   form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(update, 250); });
   form.addEventListener("change", function () { clearTimeout(timer); timer = setTimeout(update, 50); });
 
-  result.addEventListener("click", function (ev) {
-    var btn = ev.target.closest("button.copy");
-    if (!btn) return;
-    var input = document.getElementById(btn.dataset.copy);
-    if (!input) return;
-    function done() { btn.textContent = "Copied"; setTimeout(function () { btn.textContent = "Copy"; }, 1500); }
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(input.value).then(done, function () { input.select(); });
-    } else {
-      input.select();
-      try { document.execCommand("copy"); done(); } catch (e) { /* selected: the user can copy */ }
-    }
-  });
 })();
