@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"strconv"
 	"time"
 
@@ -91,6 +92,10 @@ func (f *Fetcher) Get(ctx context.Context, url string, extra http.Header) (*Resp
 	}
 	resp, err := client.Do(req)
 	if err != nil {
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // it would name the method and URL a second time
+		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			return nil, fmt.Errorf("GET %s: timed out after %s: %w", shown, timeout, err)
 		}
