@@ -10,7 +10,7 @@ RUN go mod download
 COPY . .
 ARG VERSION=dev
 ARG OUT=/out/paperfeed
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o "${OUT}" .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X paperfeed/internal/server.Version=${VERSION}" -o "${OUT}" .
 # The state directory, empty, to be owned by the non-root user below.
 RUN mkdir -p /out/data
 

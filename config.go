@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/url"
 	"slices"
@@ -16,53 +15,13 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"paperfeed/feed"
+	"paperfeed/internal/server"
 )
 
-// Config is every setting of the service. Each is a flag whose default
-// comes from an environment variable; -h lists them all.
-type Config struct {
-	Addr        string
-	BaseURL     string
-	Days        int
-	Refresh     time.Duration
-	RefreshPast time.Duration
-	HFURL       string
-	HFInterval  time.Duration
-	HFAPI       bool   // also ask HF's JSON API for every listing
-	HFToken     string // sent to Hugging Face only; from the environment only
-
-	ArxivCategories []string
-	ArxivRSSURL     string
-	ArxivAPIURL     string
-	ArxivDays       int
-	ArxivInterval   time.Duration
-	ArxivRefresh    time.Duration
-
-	Contact        string
-	Timeout        time.Duration // upstream request timeout
-	RequestTimeout time.Duration // per client request
-	StartupWait    time.Duration
-	CacheEntries   int
-	CacheMB        int
-	MemoryLimit    int64 // bytes; 0 leaves the Go runtime's default
-	MaxRenders     int
-	TopicsFile     string
-	DebugAddr      string
-	TrustProxy     bool          // honour X-Forwarded-Proto and X-Forwarded-Host
-	DataDir        string        // state directory; "" keeps state in memory only
-	Redis          string        // shared state store URL (replicas); replaces DataDir
-	RedisFallback  string        // none or local
-	RedisLease     time.Duration // the leader lease
-	Retention      time.Duration // how long the state keeps papers that left the window
-
-	LogLevel  slog.Level
-	LogFormat string
-
-	// pastWait is how long a request waits for a past listing being
-	// fetched; not a setting (zero: the refresh package's default), tests
-	// shorten it.
-	pastWait time.Duration
-}
+// Config is every setting of the service (server.Config); this file
+// reads them: each is a flag whose default comes from an environment
+// variable, and -h lists them all.
+type Config = server.Config
 
 // setting is one flag with its environment variable.
 type setting struct {

@@ -122,16 +122,7 @@ func TestBooleansTakeTheSameWords(t *testing.T) {
 			t.Errorf("PAPERFEED_TRUST_PROXY=%s, PAPERFEED_HF_API=off: %v %v %v", w, c.TrustProxy, c.HFAPI, err)
 		}
 	}
-	f := newFixture(t, nil).loaded(t)
-	for _, w := range []string{"on", "yes", "1", "TRUE"} {
-		if resp, body := f.get(t, "/feed.json?has_code="+w); resp.StatusCode != 200 {
-			t.Errorf("has_code=%s: %d %s", w, resp.StatusCode, body)
-		}
-	}
-	a, b := f.items(t, "/feed.json?has_code=off&limit=500"), f.items(t, "/feed.json?has_code=0&limit=500")
-	if len(a) == 0 || len(a) != len(b) {
-		t.Errorf("has_code=off %d items, has_code=0 %d", len(a), len(b))
-	}
+	// (URLs: TestBooleansInURLs in internal/server.)
 }
 
 // A port in use stops the start with a message naming the setting and
@@ -146,5 +137,22 @@ func TestPortInUseNamesTheSetting(t *testing.T) {
 	err = run(context.Background(), nil, env(vars), io.Discard, nil)
 	if err == nil || !strings.Contains(err.Error(), "-addr / PAPERFEED_ADDR=") || !strings.Contains(err.Error(), "already in use") || !strings.Contains(err.Error(), ":8081") {
 		t.Errorf("port in use: %v", err)
+	}
+}
+
+// The token is refused with a clear message, without showing it, when it
+// cannot be a header value.
+func TestHFTokenSetting(t *testing.T) {
+	c, err := parseConfig(nil, env(map[string]string{"PAPERFEED_HF_TOKEN": " hf_abc "}), io.Discard)
+	if err != nil || c.HFToken != "hf_abc" || !c.HFAPI {
+		t.Errorf("token %q, api %v, err %v", c.HFToken, c.HFAPI, err)
+	}
+	_, err = parseConfig(nil, env(map[string]string{"PAPERFEED_HF_TOKEN": "hf_a\nb"}), io.Discard)
+	if err == nil || strings.Contains(err.Error(), "hf_a") {
+		t.Errorf("bad token: %v", err)
+	}
+	c, err = parseConfig([]string{"-hf-api=false"}, env(nil), io.Discard)
+	if err != nil || c.HFAPI {
+		t.Errorf("-hf-api=false: %v %v", c.HFAPI, err)
 	}
 }

@@ -19,11 +19,8 @@ import (
 	"time"
 
 	"paperfeed/feed"
-	"paperfeed/internal/state"
+	"paperfeed/internal/server"
 )
-
-// version is stamped at build time with -ldflags "-X main.version=...".
-var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -53,16 +50,16 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
+	log := server.NewLogger(cfg, stderr)
 	if _, set := lookupEnv("GOMEMLIMIT"); cfg.MemoryLimit > 0 && !set {
 		debug.SetMemoryLimit(cfg.MemoryLimit)
 	}
-	a, err := openApp(ctx, cfg, stderr, log)
+	svc, err := server.Open(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if err := a.refresh.Close(); err != nil {
+		if err := svc.Close(); err != nil {
 			log.Error("state store: final write failed", "error", err)
 		}
 	}()
@@ -72,7 +69,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return listenError("-addr / PAPERFEED_ADDR", cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           a.routes(),
+		Handler:           svc.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      cfg.RequestTimeout + 5*time.Second,
@@ -94,12 +91,11 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
-	a.refresh.Start(bg)
+	svc.Start(bg)
 
-	defer a.access.Close()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("paperfeed listening", "addr", ln.Addr().String(), "version", version, "days", cfg.Days,
+	log.Info("paperfeed listening", "addr", ln.Addr().String(), "version", server.Version, "days", cfg.Days,
 		"hf", feed.RedactURL(cfg.HFURL), "arxiv_categories", cfg.ArxivCategories)
 	if listening != nil {
 		listening <- ln.Addr().String()
@@ -117,55 +113,6 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
-}
-
-// openApp builds the service from its settings: topics, the state store,
-// and what the store held (restored).
-func openApp(ctx context.Context, cfg Config, stderr io.Writer, log *slog.Logger) (*app, error) {
-	topics, err := loadTopics(cfg.TopicsFile)
-	if err != nil {
-		return nil, err
-	}
-	backend, err := openState(ctx, cfg, log)
-	if err != nil {
-		return nil, err
-	}
-	a := newApp(cfg, stderr, time.Now, backend)
-	a.topics = topics
-	start := time.Now()
-	n, err := a.refresh.Restore()
-	if err != nil {
-		_ = a.refresh.Close()
-		return nil, fmt.Errorf("state store: %w", err)
-	}
-	if n > 0 {
-		log.Info("state restored", "papers", n, "took", time.Since(start).Round(time.Millisecond), "store", backend.Stats().Path)
-	}
-	return a, nil
-}
-
-// openState opens the state store: Redis when -redis is set (shared by
-// replicas), else the data directory's file, else memory.
-func openState(ctx context.Context, cfg Config, log *slog.Logger) (state.Backend, error) {
-	if cfg.Redis != "" {
-		r, err := state.OpenRedis(ctx, cfg.Redis, cfg.RedisLease, log)
-		if err != nil {
-			return nil, fmt.Errorf("invalid -redis / PAPERFEED_REDIS_URL: %w", err)
-		}
-		if st := r.Stats(); st.LastError != "" {
-			log.Warn("Redis is unreachable for now; serving what is held and reconnecting", "redis", st.Path, "error", st.LastError)
-		}
-		return r, nil
-	}
-	b, err := state.Open(cfg.DataDir, log, time.Now)
-	if errors.Is(err, state.ErrUnusableDir) {
-		return nil, fmt.Errorf("invalid -data-dir / PAPERFEED_DATA_DIR=%q: %w; point it at a directory paperfeed can write "+
-			"(in the image, a volume mounted at /data), or run without state across restarts with PAPERFEED_DATA_DIR= (empty)", cfg.DataDir, err)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("state store (-data-dir / PAPERFEED_DATA_DIR=%q): %w", cfg.DataDir, err)
-	}
-	return b, nil
 }
 
 // listenError names the setting of an address that cannot be listened
@@ -195,12 +142,4 @@ func serveDebug(ln net.Listener, log *slog.Logger) *http.Server {
 		}
 	}()
 	return srv
-}
-
-func newLogger(cfg Config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
-	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }

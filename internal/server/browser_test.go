@@ -1,0 +1,137 @@
+package server
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"paperfeed/internal/testkit"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+func browser(t *testing.T, jsEnabled bool) context.Context {
+	t.Helper()
+	return testkit.Browser(t, jsEnabled)
+}
+
+func eval[T any](ctx context.Context, t *testing.T, js string) T {
+	t.Helper()
+	return testkit.Eval[T](ctx, t, js)
+}
+
+func waitText(ctx context.Context, t *testing.T, sel, want string) string {
+	t.Helper()
+	return testkit.WaitText(ctx, t, sel, want)
+}
+
+func setViewport(ctx context.Context, t *testing.T, w, h int64, mobile bool) {
+	t.Helper()
+	testkit.SetViewport(ctx, t, w, h, mobile)
+}
+
+// With JavaScript: typing updates the feed URL, the preview and the
+// address bar; the URL shown serves a feed with the expected papers.
+func TestBrowserBuildsFeedLive(t *testing.T) {
+	s := loadedServer(t, map[string]string{"PAPERFEED_BASE_URL": ""})
+	ctx := browser(t, true)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(s.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#f-q")),
+		chromedp.SendKeys(chromedp.CSS("#f-q"), "agents"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="min_upvotes"]`), "5"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitText(ctx, t, "#count", "11 papers in this feed now")
+	waitText(ctx, t, "#feed-title", "Daily Papers: agents, 5+ upvotes")
+	rssURL := eval[string](ctx, t, `document.querySelector("#url-0").value`)
+	search := eval[string](ctx, t, `location.search`)
+	if want := s.URL + "/feed.rss?min_upvotes=5&q=agents"; rssURL != want {
+		t.Errorf("feed URL shown %q, want %q", rssURL, want)
+	}
+	if search != "?min_upvotes=5&q=agents" {
+		t.Errorf("address bar shows %q, want the canonical filter", search)
+	}
+	// The autodiscovery links follow the filter.
+	alternates := eval[int](ctx, t, `document.querySelectorAll('link[rel=alternate][href*="q=agents"]').length`)
+	if alternates != 3 {
+		t.Errorf("%d autodiscovery links for the filter, want 3", alternates)
+	}
+	// Follow the URL: a feed with the same papers as the preview.
+	_, _, body := s.get(t, strings.TrimPrefix(rssURL, s.URL))
+	f := parseFeed(t, body)
+	if len(f.Items) != 11 || f.Items[0].Title != "EnvHarness: Awakening Static Worlds for Agent Learning" {
+		t.Errorf("followed feed: %d items, first %q", len(f.Items), f.Items[0].Title)
+	}
+	// An invalid value shows the API's message next to the field.
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`input[name="limit"]`), "999")); err != nil {
+		t.Fatal(err)
+	}
+	waitText(ctx, t, "#error", "limit=999: must be between 1 and 500")
+}
+
+// Without JavaScript the GET form still works: submit, get the page for
+// that filter with its preview and feed URLs.
+func TestBrowserBuildsFeedWithoutJavaScript(t *testing.T) {
+	s := loadedServer(t, map[string]string{"PAPERFEED_BASE_URL": ""})
+	ctx := browser(t, false)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(s.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#f-q")),
+		chromedp.SendKeys(chromedp.CSS("#f-q"), "agents"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="min_upvotes"]`), "5"),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#count")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitText(ctx, t, "#count", "11 papers in this feed now")
+	rssURL := eval[string](ctx, t, `document.querySelector("#url-0").value`)
+	// Scripts really were off: the page's script never ran.
+	if eval[bool](ctx, t, `document.documentElement.classList.contains("js")`) {
+		t.Error("JavaScript ran in the no-JavaScript test")
+	}
+	if want := s.URL + "/feed.rss?min_upvotes=5&q=agents"; rssURL != want {
+		t.Errorf("feed URL %q, want %q", rssURL, want)
+	}
+	_, _, body := s.get(t, strings.TrimPrefix(rssURL, s.URL))
+	if f := parseFeed(t, body); len(f.Items) != 11 {
+		t.Errorf("followed feed: %d items", len(f.Items))
+	}
+}
+
+// On a 390-pixel-wide phone the page fits: nothing scrolls sideways,
+// every fieldset and the feed URL rows with their Copy and Open buttons
+// lie within the screen; the new fields drive the preview.
+func TestBrowserFitsAPhone(t *testing.T) {
+	s := loadedServer(t, map[string]string{"PAPERFEED_BASE_URL": ""})
+	ctx := browser(t, true)
+	if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride,
+		emulation.SetDeviceMetricsOverrideParams{Width: 390, Height: 844, DeviceScaleFactor: 3, Mobile: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(s.URL+"/?q=agents&sort=trending&digest=day"),
+		chromedp.WaitVisible(chromedp.CSS("#f-q")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitText(ctx, t, "#feed-title", "Daily Papers: trending (most upvotes gained in 24 h), agents, daily digest, top 10")
+	// A page wider than the screen widens a mobile layout viewport, so
+	// compare with the screen's 390 pixels, not innerWidth.
+	overflow := eval[int](ctx, t, `Math.max(document.documentElement.scrollWidth, window.innerWidth) - 390`)
+	if overflow > 0 {
+		t.Errorf("the page is %d px wider than a 390-px phone", overflow)
+	}
+	out := eval[[]string](ctx, t, `Array.from(document.querySelectorAll("fieldset, .urls .url, .urls button, .urls a, .urls input, select, input"))
+		.filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && (r.right > 390.5 || r.left < -0.5); })
+		.map(e => (e.name || e.className || e.tagName) + " " + Math.round(e.getBoundingClientRect().right))`)
+	if len(out) > 0 {
+		t.Errorf("cut off on a phone: %v", out)
+	}
+	if sel := eval[string](ctx, t, `document.querySelector('select[name="digest"]').value`); sel != "day" {
+		t.Errorf("the digest field shows %q", sel)
+	}
+}

@@ -1,0 +1,90 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+
+	"paperfeed/feed"
+)
+
+// ExportFiles renders what a static site serves, by path, through the
+// service's own handler (so the bytes are what the server would answer).
+func (s *Server) ExportFiles() (map[string][]byte, error) {
+	h := s.routes()
+	base, err := url.Parse(s.cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	get := func(path string) ([]byte, error) {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Host = base.Host
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			return nil, fmt.Errorf("export %s: %d %s", path, w.Code, strings.TrimSpace(w.Body.String()))
+		}
+		return w.Body.Bytes(), nil
+	}
+	files := map[string][]byte{}
+	var paths []string
+	for _, f := range feed.Formats {
+		paths = append(paths, "/feed."+string(f))
+		for _, t := range s.topics {
+			paths = append(paths, "/topics/"+t.Name+"."+string(f))
+		}
+	}
+	for _, p := range paths {
+		b, err := get(p)
+		if err != nil {
+			return nil, err
+		}
+		files[strings.TrimPrefix(p, "/")] = b
+	}
+	opml, err := get("/opml")
+	if err != nil {
+		return nil, err
+	}
+	files["paperfeed.opml"] = opml
+	for _, name := range []string{"style.css", "app.js", "favicon.svg"} {
+		b, err := webFS.ReadFile("web/" + name)
+		if err != nil {
+			return nil, err
+		}
+		files["static/"+name] = b
+	}
+	page, err := s.staticPage()
+	if err != nil {
+		return nil, err
+	}
+	files["index.html"] = page
+	return files, nil
+}
+
+// staticPage is the builder page's static variant for the default
+// feed: its title, count and papers as the server's page shows them,
+// every topic, the OPML file; no form (nothing serves it). Its links are
+// relative, so it works opened from disk and under any path; the feed
+// URLs to copy are the public ones (-base-url).
+func (s *Server) staticPage() ([]byte, error) {
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	d := s.pageData(req)
+	if d.Error != "" {
+		return nil, fmt.Errorf("static page: %s", d.Error)
+	}
+	d.Prefix, d.OPML = ".", "paperfeed.opml"
+	for i, u := range d.FeedURLs {
+		d.FeedURLs[i].Href = map[string]string{"application/rss+xml": "feed.rss", "application/atom+xml": "feed.atom", "application/feed+json": "feed.json"}[u.Type]
+	}
+	for i, t := range d.Topics {
+		d.Topics[i].RSS, d.Topics[i].Atom, d.Topics[i].JSON = "topics/"+t.Name+".rss", "topics/"+t.Name+".atom", "topics/"+t.Name+".json"
+	}
+	var buf bytes.Buffer
+	if err := pageTmpl.ExecuteTemplate(&buf, "static", d); err != nil {
+		return nil, fmt.Errorf("static page: %w", err)
+	}
+	return buf.Bytes(), nil
+}

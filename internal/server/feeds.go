@@ -1,0 +1,217 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"paperfeed/feed"
+	"paperfeed/filter"
+)
+
+// feedRequest is what a route asks of serveFeed.
+type feedRequest struct {
+	// format is fixed by the route (/feed.rss), or "" when the format
+	// parameter chooses it (RSS by default).
+	format feed.Format
+	// topic, when set, is a saved filter the request's parameters add to;
+	// the self link repeats only the request's own parameters.
+	topic *Topic
+	// rsshubPath reads RSSHub's path segments (/{period}/{min_upvotes}).
+	rsshubPath bool
+}
+
+// feedHandler serves a feed route.
+func (s *Server) feedHandler(fr feedRequest) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serveFeed(w, r, fr) })
+}
+
+// topicHandler serves /topics/NAME.rss|.atom|.json: the topic's saved
+// filter, with any parameters of the request on top.
+func (s *Server) topicHandler(w http.ResponseWriter, r *http.Request) {
+	file := r.PathValue("file")
+	name, ext, _ := strings.Cut(file, ".")
+	f, okFormat := feed.ParseFormat(ext)
+	t, okTopic := s.topic(name)
+	if !okFormat || !okTopic {
+		names := make([]string, len(s.topics))
+		for i, t := range s.topics {
+			names[i] = t.Name
+		}
+		http.Error(w, fmt.Sprintf("404 no topic feed %q: topics are %s, each as .rss, .atom or .json", file, strings.Join(names, ", ")), http.StatusNotFound)
+		return
+	}
+	s.serveFeed(w, r, feedRequest{format: f, topic: &t})
+}
+
+// serveFeed is where every feed route ends: the fast path for a URL
+// already answered, else parse and validate, wait for the data, ask the
+// engine for a plan, render it (cached), and answer with validators. A
+// request walks route -> parse -> engine -> render -> write.
+func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedRequest) {
+	f := fr.format
+	if sw, ok := w.(*statusWriter); ok {
+		defer func() { sw.format = string(f) }()
+	}
+	if fr.topic == nil && s.engine.Ready() {
+		if rr, ok := s.feeds.aliased(rawKey(fr.format, r, s.baseURL(r)), s.engine.View().Version); ok {
+			f = rr.format
+			serveRendered(w, r, rr, s.feeds.cacheControl)
+			return
+		}
+	}
+	// Past the fast path, waits (first load, a past listing, a render
+	// slot) are bounded by the request timeout.
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+	defer cancel()
+	r = r.WithContext(ctx)
+	q, selfQuery, err := s.parseFeedQuery(r, fr)
+	if err == nil {
+		f, err = chooseFormat(fr.format, q.Format)
+	}
+	if err != nil {
+		badRequest(w, f, err)
+		return
+	}
+	if ok, st := s.engine.WaitLoaded(r.Context(), q.Source, s.cfg.StartupWait); !ok {
+		msg, retry := notLoaded(q.Source, st, s.engine.Now())
+		unavailable(w, f, msg, retry)
+		return
+	}
+	base := s.baseURL(r)
+	self := base + r.URL.Path
+	if fr.format == "" && f != feed.RSS {
+		selfQuery = joinQuery(selfQuery, "format="+string(f))
+	}
+	if selfQuery != "" {
+		self += "?" + selfQuery
+	}
+	plan, err := s.engine.Plan(r.Context(), q, s.clientAddr(r))
+	if err != nil {
+		planFailed(w, f, err)
+		return
+	}
+	job := renderJob{format: f, plan: plan, base: base, self: self, title: q.Title()}
+	if fr.topic != nil {
+		job.title = topicTitle(fr.topic.Name, q) // the topic's name first, as in the OPML file
+	}
+	job.key = string(f) + "|" + r.URL.Path + "|" + q.Canonical() + "|" + plan.Key + "|" + self
+	rr, err := s.feeds.render(r.Context(), job)
+	if err != nil {
+		// Always an answer, even to a client that left: never an empty
+		// 200.
+		var fe *filter.Error
+		switch {
+		case errors.As(err, &fe):
+			badRequest(w, f, err)
+		case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+			unavailable(w, f, "this feed took too long to build; try again in a moment", 5*time.Second)
+		default:
+			unavailable(w, f, err.Error(), 2*time.Second)
+		}
+		return
+	}
+	if fr.topic == nil && plan.Aliasable {
+		// The window's data is the view alone: later requests written
+		// the same way skip parsing (see renderCache).
+		s.feeds.cache.putAlias(rawKey(fr.format, r, base), plan.Version(), job.key)
+	}
+	serveRendered(w, r, rr, s.feeds.cacheControl)
+}
+
+// planFailed answers a query the engine could not prepare: an invalid
+// seed is a 400, a listing or seed on its way or an upstream that cannot
+// be reached a 503 with a Retry-After.
+func planFailed(w http.ResponseWriter, f feed.Format, err error) {
+	var fe *filter.Error
+	if errors.As(err, &fe) {
+		badRequest(w, f, err)
+		return
+	}
+	unavailable(w, f, err.Error(), retryAfterFor(err))
+}
+
+// parseFeedQuery reads a feed request's filter and the canonical query
+// its self link repeats.
+func (s *Server) parseFeedQuery(r *http.Request, fr feedRequest) (q filter.Query, selfQuery string, err error) {
+	opts := s.engine.Options()
+	own, err := filter.ParseRawQuery(r.URL.RawQuery)
+	if err != nil {
+		return q, "", err
+	}
+	values := own
+	if fr.topic != nil {
+		values, _ = url.ParseQuery(fr.topic.Query) // validated when the topics were loaded
+		for k, vs := range own {
+			for tk := range values { // names are case-insensitive: replace, not repeat
+				if strings.EqualFold(tk, k) {
+					delete(values, tk)
+				}
+			}
+			values[k] = vs
+		}
+	}
+	if q, err = filter.Parse(values, opts); err != nil {
+		return q, "", err
+	}
+	selfQuery = q.Canonical()
+	if fr.topic != nil {
+		sq, _ := filter.Parse(own, opts) // own parameters passed above, inside values
+		selfQuery = sq.Canonical()
+	}
+	if fr.rsshubPath {
+		err = rsshubPath(r, &q, s.engine.Today())
+	}
+	return q, selfQuery, err
+}
+
+func chooseFormat(route feed.Format, param string) (feed.Format, error) {
+	if route == "" {
+		if param == "" {
+			return feed.RSS, nil
+		}
+		f, _ := feed.ParseFormat(param)
+		return f, nil
+	}
+	if param != "" && feed.Format(param) != route {
+		return route, &filter.Error{Param: "format", Value: param, Reason: fmt.Sprintf("conflicts with the route, which serves %s; drop format or use /feed?format=%s", route, param)}
+	}
+	return route, nil
+}
+
+// rsshubPath reads RSSHub's /huggingface/daily-papers/{period}/{min}:
+// period "date" is the newest listing day, "week" this ISO week, "month"
+// this month; min is a minimum upvote count.
+func rsshubPath(r *http.Request, q *filter.Query, today time.Time) error {
+	switch p := r.PathValue("period"); p {
+	case "":
+	case "date", "day":
+		if q.Period() == "" && q.Days == 0 {
+			q.Days = 1
+		}
+	case "week":
+		if q.Period() == "" {
+			y, w := today.ISOWeek()
+			q.Week = fmt.Sprintf("%04d-W%02d", y, w)
+		}
+	case "month":
+		if q.Period() == "" {
+			q.Month = today.Format("2006-01")
+		}
+	default:
+		return &filter.Error{Param: "period", Value: p, Reason: "path segment must be date, week or month, as in /huggingface/daily-papers/week/20"}
+	}
+	if m := r.PathValue("min_upvotes"); m != "" {
+		n, err := strconv.Atoi(m)
+		if err != nil || n < 0 || n > 1_000_000_000 {
+			return &filter.Error{Param: "min_upvotes", Value: m, Reason: "path segment must be a whole number of upvotes, 0 or more, as in /huggingface/daily-papers/week/20"}
+		}
+		q.SetUpvotesFloor(n)
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"paperfeed/internal/refresh"
+	"paperfeed/internal/state"
+)
+
+// The operator's routes: liveness, readiness, status. Metrics are in
+// metrics.go.
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprintln(w, "ok")
+}
+
+// Status is the body of /status and /readyz.
+type Status struct {
+	Ready       bool                  `json:"ready"`
+	Version     string                `json:"version"`
+	DataVersion uint64                `json:"data_version"`
+	DataChanged time.Time             `json:"data_changed,omitzero"`
+	Papers      int                   `json:"papers"`
+	SeedsHeld   int                   `json:"seeds_held"` // like= papers looked up on arXiv and kept
+	Sources     []refresh.SourceState `json:"sources"`
+	Store       state.Stats           `json:"store"`
+	Cluster     *refresh.ClusterState `json:"cluster,omitempty"`
+	RenderCache struct {
+		Entries int `json:"entries"`
+		Bytes   int `json:"bytes"`
+	} `json:"render_cache"`
+}
+
+func (s *Server) Status() Status {
+	v := s.engine.View()
+	d := Status{Ready: s.engine.Ready(), Version: Version, DataVersion: v.Version, DataChanged: v.Changed, Papers: len(v.Papers)}
+	d.SeedsHeld = s.refresh.SeedsHeld()
+	d.Sources = s.refresh.States()
+	d.Store = s.refresh.StateStats()
+	if c, shared := s.refresh.Cluster(); shared {
+		d.Cluster = &c
+	}
+	d.RenderCache.Entries, d.RenderCache.Bytes = s.feeds.cache.stats()
+	return d
+}
+
+func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.Status())
+}
+
+// readyz is 200 once data is loaded, 503 before; the body is the status.
+func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
+	d := s.Status()
+	code := http.StatusOK
+	if !d.Ready {
+		code = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "5")
+	}
+	writeJSON(w, code, d)
+}

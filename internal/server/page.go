@@ -1,0 +1,266 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"paperfeed/feed"
+	"paperfeed/filter"
+)
+
+//go:embed web/index.html web/app.js web/style.css web/favicon.svg
+var webFS embed.FS
+
+var pageTmpl = template.Must(template.New("index.html").Funcs(template.FuncMap{
+	"join":  strings.Join,
+	"short": shortAbstract,
+	"day":   func(t time.Time) string { return t.Format("Mon 2 Jan 2006") },
+	"has": func(list []string, s string) bool {
+		return strings.Contains(","+strings.Join(list, ",")+",", ","+s+",")
+	},
+	"list": func(s ...string) []string { return s },
+	// The has_code field shows a value written in any of the accepted
+	// words.
+	"truthy": func(s string) bool { b, ok := feed.ParseBool(s); return ok && b },
+	"falsy":  func(s string) bool { b, ok := feed.ParseBool(s); return ok && !b },
+}).ParseFS(webFS, "web/index.html"))
+
+// contentSecurityPolicy allows only this server's own scripts and styles;
+// paper thumbnails come from Hugging Face's image hosts.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https://cdn-thumbnails.huggingface.co https://huggingface.co; " +
+	"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// pageData is what the builder page shows for one filter.
+type pageData struct {
+	Form       url.Values // the values as typed, to fill the form back
+	Canonical  string
+	Error      string
+	ErrorField string
+	FeedURLs   []feedLink
+	// The same URLs for the autodiscovery links.
+	RSSURL, AtomURL, JSONURL string
+	Title                    string
+	Papers                   []previewItem
+	Total                    int
+	Shown                    int
+	Ready                    bool
+	NotLoaded                string // why the preview is empty: the source has not loaded
+	Topics                   []topicLink
+	OPML                     string
+	Categories               []string
+	Days                     int
+	Announce                 []string
+	// Newest listing and announcement days held, for the freshness line.
+	NewestHF, NewestArxiv time.Time
+	// Prefix is the path of the public base URL ("" or "/paperfeed"):
+	// every link of the page starts with it.
+	Prefix string
+	// status is the HTTP status of the answer.
+	status int
+}
+
+// previewItem is one item of the preview: a paper with what the query
+// adds (date, gain, notes), or a digest.
+type previewItem struct {
+	*feed.Paper
+	When       time.Time
+	Gain       int
+	GainHours  int
+	Notes      []string
+	Similarity float64
+	CloseTo    string
+	Digest     *feed.Digest
+	DigestHTML template.HTML // the digest's list, made and escaped by feed.DigestHTML
+}
+
+type feedLink struct {
+	Label, Type, URL string
+	Href             string // where Open leads when not URL (the static page's relative link)
+}
+
+type topicLink struct {
+	Name, Title, RSS, Atom, JSON string
+}
+
+const previewMax = 30
+
+// page is the feed builder: a GET form whose fields are the feed
+// parameters, the feed URLs for the current filter, and a preview of the
+// papers the feed holds now, all server-rendered.
+func (s *Server) page(w http.ResponseWriter, r *http.Request) {
+	s.renderPage(w, r, "index.html")
+}
+
+// preview is the result part of the page alone, for the page's script.
+func (s *Server) preview(w http.ResponseWriter, r *http.Request) {
+	s.renderPage(w, r, "result")
+}
+
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, tmpl string) {
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+	defer cancel()
+	d := s.pageData(r.WithContext(ctx))
+	if d.status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
+	var buf bytes.Buffer
+	if err := pageTmpl.ExecuteTemplate(&buf, tmpl, d); err != nil {
+		s.log.Error("render page", "error", err)
+		http.Error(w, "render page failed", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cache-Control", "no-cache")
+	w.WriteHeader(d.status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (s *Server) pageData(r *http.Request) pageData {
+	v := s.engine.View()
+	base := s.baseURL(r)
+	d := pageData{Ready: s.engine.Ready(), Categories: s.cfg.ArxivCategories, Days: max(s.cfg.Days, s.cfg.ArxivDays),
+		Announce: filter.AnnounceTypes, OPML: base + "/opml", Prefix: basePath(base), status: http.StatusOK}
+	if len(v.HFDays) > 0 {
+		d.NewestHF = v.HFDays[0]
+	}
+	if len(v.ArxivDays) > 0 {
+		d.NewestArxiv = v.ArxivDays[0]
+	}
+	for _, t := range s.topics {
+		d.Topics = append(d.Topics, topicLink{Name: t.Name, Title: t.Holds(), RSS: topicURL(d.Prefix, t.Name, feed.RSS),
+			Atom: topicURL(d.Prefix, t.Name, feed.Atom), JSON: topicURL(d.Prefix, t.Name, feed.JSON)})
+	}
+	fail := func(status int, err error) pageData {
+		d.status, d.Error = status, err.Error()
+		var fe *filter.Error
+		if errors.As(err, &fe) {
+			d.ErrorField = fe.Param
+		}
+		return d
+	}
+	values, err := filter.ParseRawQuery(r.URL.RawQuery)
+	if err != nil {
+		return fail(http.StatusBadRequest, err)
+	}
+	d.Form = values
+	// The form always sends format; the page shows every format.
+	vals := url.Values{}
+	for k, vs := range values {
+		if k != "format" {
+			vals[k] = vs
+		}
+	}
+	q, err := filter.Parse(vals, s.engine.Options())
+	if err != nil {
+		return fail(http.StatusBadRequest, err)
+	}
+	d.Canonical = q.Canonical()
+	d.Title = q.Title()
+	for _, f := range []struct{ label, ext, typ string }{{"RSS", "rss", "application/rss+xml"}, {"Atom", "atom", "application/atom+xml"}, {"JSON Feed", "json", "application/feed+json"}} {
+		u := feedLink{Label: f.label, Type: f.typ, URL: feedURL(base, feed.Format(f.ext), d.Canonical)}
+		*map[string]*string{"rss": &d.RSSURL, "atom": &d.AtomURL, "json": &d.JSONURL}[f.ext] = u.URL
+		if values.Get("format") == f.ext { // the chosen format comes first
+			d.FeedURLs = append([]feedLink{u}, d.FeedURLs...)
+		} else {
+			d.FeedURLs = append(d.FeedURLs, u)
+		}
+	}
+	if d.Canonical != "" {
+		d.OPML = base + "/opml?feed=" + url.QueryEscape(d.Canonical)
+	}
+	if ok, st := s.refresh.WaitLoaded(r.Context(), q.Source, 0); !ok {
+		d.NotLoaded, _ = notLoaded(q.Source, st, s.engine.Now())
+		return d
+	}
+	plan, err := s.engine.Plan(r.Context(), q, s.clientAddr(r))
+	if err != nil {
+		var fe *filter.Error
+		if errors.As(err, &fe) {
+			return fail(http.StatusBadRequest, err)
+		}
+		return fail(http.StatusServiceUnavailable, err)
+	}
+	// The preview filters like a feed render: in a render slot, within
+	// the request's deadline.
+	var items []feed.Item
+	err = s.feeds.withSlot(r.Context(), func() error {
+		var err error
+		items, _, err = s.engine.Items(r.Context(), plan, func(q string) string { return pageURL(base, q) })
+		return err
+	})
+	var fe *filter.Error
+	switch {
+	case errors.As(err, &fe):
+		return fail(http.StatusBadRequest, err)
+	case err != nil:
+		return fail(http.StatusServiceUnavailable, fmt.Errorf("the preview could not be made now (%w); try again in a moment", err))
+	}
+	papers := make([]previewItem, len(items))
+	for i, it := range items {
+		papers[i] = previewItem{Paper: it.Paper, When: it.When(), Gain: it.Gain, GainHours: it.GainHours, Notes: it.Notes, Digest: it.Digest,
+			Similarity: it.Similarity, CloseTo: it.CloseTo}
+		if it.Digest != nil {
+			papers[i].DigestHTML = template.HTML(it.Digest.HTML)
+		}
+	}
+	d.Total = len(papers)
+	d.Papers = papers[:min(len(papers), previewMax)]
+	d.Shown = len(d.Papers)
+	return d
+}
+
+// basePath is the path part of a base URL, without a trailing slash.
+func basePath(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(u.Path, "/")
+}
+
+// shortAbstract cuts an abstract near n characters, at a word.
+func shortAbstract(s string) string {
+	const n = 280
+	if len(s) <= n {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:n], ' ')
+	if cut < n/2 {
+		cut = n
+	}
+	return strings.TrimRight(s[:cut], " ,.;:") + "…"
+}
+
+// serveStatic serves the page's embedded script and style sheet.
+func serveStatic(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("file")
+	if name != "app.js" && name != "style.css" && name != "favicon.svg" {
+		http.NotFound(w, r)
+		return
+	}
+	b, err := webFS.ReadFile("web/" + name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	ctype := map[string]string{".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}[path.Ext(name)]
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = w.Write(b)
+}
