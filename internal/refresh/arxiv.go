@@ -36,7 +36,11 @@ type arxivSource struct {
 // next check.
 const maxArxivWait = 12 * time.Hour
 
-func (s *arxivSource) refresh(ctx context.Context) (time.Duration, error) {
+// Name is feed.SourceArxiv.
+func (s *arxivSource) Name() string { return feed.SourceArxiv }
+
+// Refresh checks the combined feed of the followed categories.
+func (s *arxivSource) Refresh(ctx context.Context) (time.Duration, error) {
 	res, err := s.client.Feed(ctx, s.categories)
 	switch {
 	case err != nil:
@@ -59,7 +63,7 @@ func (s *arxivSource) refresh(ctx context.Context) (time.Duration, error) {
 		}
 	}
 	s.checkStale()
-	s.publishStatus()
+	s.Publish()
 	return min(res.MaxAge, maxArxivWait), nil
 }
 
@@ -97,21 +101,27 @@ func (s *arxivSource) checkStale() {
 	s.status.update(func(st *SourceState) { st.Stale = stale })
 }
 
-func (s *arxivSource) publishStatus() {
+// Publish shows the days and papers held in the status.
+func (s *arxivSource) Publish() {
 	v := s.store.View()
 	publishHeld(s.status, s.obs, feed.SourceArxiv, v, v.ArxivDays)
 }
 
-// state is what the schedule saves of the source.
-func (s *arxivSource) state() time.Time {
+// Keep saves the newest announcement day and the feed's validators
+// (ETag, Last-Modified), so a restart asks conditionally.
+func (s *arxivSource) Keep(sc *Schedule) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.newest
+	sc.Newest = s.newest
+	s.mu.Unlock()
+	sc.Validators = s.client.Validators()
 }
 
-// restore resumes from a saved schedule.
-func (s *arxivSource) restore(sc schedule) {
+// Resume resumes from a saved schedule.
+func (s *arxivSource) Resume(sc Schedule) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.newest = sc.Newest
+	s.mu.Unlock()
+	if len(sc.Validators) > 0 {
+		s.client.SetValidators(sc.Validators)
+	}
 }

@@ -34,7 +34,12 @@ type hfSource struct {
 	lastWalk time.Time // when the window was last walked completely
 }
 
-func (s *hfSource) refresh(ctx context.Context) (time.Duration, error) {
+// Name is feed.SourceHF.
+func (s *hfSource) Name() string { return feed.SourceHF }
+
+// Refresh fetches the newest listing day, and the whole window when it
+// is due.
+func (s *hfSource) Refresh(ctx context.Context) (time.Duration, error) {
 	latest, err := s.fetch("latest", func() (scrape.Listing, error) { return s.client.Latest(ctx, feed.DayOf(s.now())) })
 	if err != nil {
 		return 0, err
@@ -60,7 +65,7 @@ func (s *hfSource) refresh(ctx context.Context) (time.Duration, error) {
 	walked := !s.lastWalk.IsZero() && s.now().Sub(s.lastWalk) < s.refreshPast
 	s.mu.Unlock()
 	if !newDay && walked {
-		s.publishStatus()
+		s.Publish()
 		return 0, nil
 	}
 	err = s.walk(ctx, latest)
@@ -69,7 +74,7 @@ func (s *hfSource) refresh(ctx context.Context) (time.Duration, error) {
 		s.lastWalk = s.now()
 		s.mu.Unlock()
 	}
-	s.publishStatus()
+	s.Publish()
 	return 0, err
 }
 
@@ -148,20 +153,21 @@ func (s *hfSource) put(l scrape.Listing) {
 	}
 }
 
-func (s *hfSource) publishStatus() {
+// Publish shows the days and papers held in the status.
+func (s *hfSource) Publish() {
 	v := s.store.View()
 	publishHeld(s.status, s.obs, feed.SourceHF, v, v.HFDays)
 }
 
-// state is what the schedule saves of the source.
-func (s *hfSource) state() (newest, lastWalk time.Time) {
+// Keep saves the newest day and the last walk of the window.
+func (s *hfSource) Keep(sc *Schedule) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.newest, s.lastWalk
+	sc.Newest, sc.LastWalk = s.newest, s.lastWalk
 }
 
-// restore resumes from a saved schedule.
-func (s *hfSource) restore(sc schedule) {
+// Resume resumes from a saved schedule.
+func (s *hfSource) Resume(sc Schedule) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.newest, s.lastWalk = sc.Newest, sc.LastWalk

@@ -53,10 +53,11 @@ func (l *Loaded) Wait(ctx context.Context, d time.Duration) bool {
 // leader, waits the whole time. It reports whether the source is loaded,
 // and the source's state (its last error, its next fetch).
 func (s *Service) WaitLoaded(ctx context.Context, source string, max time.Duration) (bool, SourceState) {
-	l, st := s.hfLoaded, s.hfStatus
+	p := s.hf
 	if source == feed.SourceArxiv {
-		l, st = s.arxivLoaded, s.arxivStatus
+		p = s.arxiv
 	}
+	l, st := p.loaded, p.status
 	timer := time.NewTimer(max)
 	defer timer.Stop()
 	for {
@@ -64,7 +65,8 @@ func (s *Service) WaitLoaded(ctx context.Context, source string, max time.Durati
 		if l.Done() {
 			return true, state
 		}
-		if !state.Fetching && !state.LastAttempt.IsZero() && !s.following() {
+		following := s.leader != nil && s.leader.following()
+		if !state.Fetching && !state.LastAttempt.IsZero() && !following {
 			return false, state // failed, and nothing runs now
 		}
 		select {

@@ -1,7 +1,6 @@
 package refresh
 
 import (
-	"encoding/json"
 	"log/slog"
 	"strings"
 	"sync"
@@ -279,27 +278,6 @@ func (p *persister) prune(retention time.Duration) {
 		p.mu.Unlock()
 		p.log.Info("state retention: dropped old papers", "papers", n)
 	}
-}
-
-// schedule is what a source remembers of its fetches, saved so that a
-// restart resumes the schedule instead of fetching everything again.
-type schedule struct {
-	Newest      time.Time            `json:"newest,omitzero"`       // newest listing or announcement day seen
-	LastWalk    time.Time            `json:"last_walk,omitzero"`    // HF: window last walked completely
-	LastSuccess time.Time            `json:"last_success,omitzero"` // last refresh that succeeded
-	NextDue     time.Time            `json:"next_due,omitzero"`     // when the next refresh is due
-	Validators  map[string][2]string `json:"validators,omitempty"`  // arXiv: ETag, Last-Modified per URL
-}
-
-func (s schedule) encode() []byte {
-	b, _ := json.Marshal(s)
-	return b
-}
-
-func decodeSchedule(b []byte) schedule {
-	var s schedule
-	_ = json.Unmarshal(b, &s) // an unreadable schedule is a fresh start
-	return s
 }
 
 // firstSeenOf is the earliest time any of the papers was first held

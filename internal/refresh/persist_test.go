@@ -136,7 +136,7 @@ func TestLargeSaveReleasesTheMapping(t *testing.T) {
 	clock := func() time.Time { return now }
 	store := feed.NewStore(7, 7, clock)
 	b := &releaseCounter{Memory: state.NewMemory()}
-	s := &Service{backend: b, log: discardLog(), persist: newPersister(b, store, discardLog(), Nop{}, clock)}
+	s := &keeper{backend: b, log: discardLog(), persist: newPersister(b, store, discardLog(), Nop{}, clock)}
 	d := now.Truncate(24 * time.Hour)
 	day := func(n, up int) []feed.Paper {
 		ps := make([]feed.Paper, n)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -75,11 +76,15 @@ type heldSeed struct {
 }
 
 type seeds struct {
-	arxiv *scrape.ArxivClient
-	obs   Observer
-	now   func() time.Time
-	// save writes found seeds and deletes evicted ones.
-	save func(put map[string]heldSeed, del []string) error
+	arxiv   *scrape.ArxivClient
+	obs     Observer
+	now     func() time.Time
+	store   *feed.Store
+	backend state.Backend
+	log     *slog.Logger
+	// remote, when set (a follower replica), asks the leader for seeds
+	// instead of looking them up.
+	remote func(ctx context.Context, ids []string) error
 
 	mu      sync.Mutex
 	held    map[string]*heldSeed
@@ -88,10 +93,24 @@ type seeds struct {
 	clients map[string]*rate.Limiter
 }
 
-func newSeeds(arxiv *scrape.ArxivClient, obs Observer, now func() time.Time) *seeds {
-	return &seeds{arxiv: arxiv, obs: obs, now: now, held: map[string]*heldSeed{}, unknown: map[string]time.Time{},
-		budget: rate.NewLimiter(rate.Every(SeedRefill), SeedBurst), clients: map[string]*rate.Limiter{},
-		save: func(map[string]heldSeed, []string) error { return nil }}
+func newSeeds(arxiv *scrape.ArxivClient, store *feed.Store, backend state.Backend, obs Observer, log *slog.Logger, now func() time.Time) *seeds {
+	return &seeds{arxiv: arxiv, obs: obs, now: now, store: store, backend: backend, log: log,
+		held: map[string]*heldSeed{}, unknown: map[string]time.Time{},
+		budget: rate.NewLimiter(rate.Every(SeedRefill), SeedBurst), clients: map[string]*rate.Limiter{}}
+}
+
+// following reports whether seeds are asked of a leader.
+func (sd *seeds) following() (func(ctx context.Context, ids []string) error, bool) {
+	sd.mu.Lock()
+	defer sd.mu.Unlock()
+	return sd.remote, sd.remote != nil
+}
+
+// setRemote makes look-ups requests to the leader (nil: look up here).
+func (sd *seeds) setRemote(f func(ctx context.Context, ids []string) error) {
+	sd.mu.Lock()
+	sd.remote = f
+	sd.mu.Unlock()
 }
 
 type clientKey struct{}
@@ -141,8 +160,12 @@ func (sd *seeds) allow(ctx context.Context, n int) bool {
 // *ErrUnknownPapers; arXiv unreachable is its fetch error; too many
 // look-ups recently is ErrSeedBudget.
 func (s *Service) Seeds(ctx context.Context, ids []string) ([]*feed.Paper, error) {
-	sd := s.seeds
-	v := s.store.View()
+	return s.seeds.get(ctx, ids)
+}
+
+// get is Service.Seeds.
+func (sd *seeds) get(ctx context.Context, ids []string) ([]*feed.Paper, error) {
+	v := sd.store.View()
 	now := sd.now()
 	out := make([]*feed.Paper, 0, len(ids))
 	var missing, unknown []string
@@ -166,7 +189,8 @@ func (s *Service) Seeds(ctx context.Context, ids []string) ([]*feed.Paper, error
 		}
 	}
 	sd.mu.Unlock()
-	if len(touch) > 0 && !s.following() {
+	remote, following := sd.following()
+	if len(touch) > 0 && !following {
 		_ = sd.save(touch, nil) // retention counts from the last use
 	}
 	if len(unknown) > 0 {
@@ -178,8 +202,8 @@ func (s *Service) Seeds(ctx context.Context, ids []string) ([]*feed.Paper, error
 	if !sd.allow(ctx, len(missing)) {
 		return nil, ErrSeedBudget
 	}
-	if s.following() {
-		return nil, s.askSeeds(ctx, missing)
+	if following {
+		return nil, remote(ctx, missing)
 	}
 	found, err := sd.lookUp(ctx, missing)
 	if err != nil {
@@ -191,7 +215,7 @@ func (s *Service) Seeds(ctx context.Context, ids []string) ([]*feed.Paper, error
 		put[id] = heldSeed{paper: p, used: now, touched: now}
 	}
 	if err := sd.save(put, evicted); err != nil {
-		s.log.Warn("seed papers not saved; they stay in memory", "error", err)
+		sd.log.Warn("seed papers not saved; they stay in memory", "error", err)
 	}
 	for _, id := range ids { // in the order asked
 		if p, ok := found[id]; ok {
@@ -283,36 +307,31 @@ func (sd *seeds) holds(id string) bool {
 	return ok
 }
 
-// restore keeps a seed read from the state, last used when it was
-// saved.
-func (sd *seeds) restore(e state.Entry) {
+// restore keeps a seed entry read from the state, last used when it
+// was saved; it reports whether key was one.
+func (sd *seeds) restore(key string, e state.Entry) bool {
+	if !strings.HasPrefix(key, seedKey) {
+		return false
+	}
+	if len(e.Papers) != 1 || e.Papers[0].ID != strings.TrimPrefix(key, seedKey) {
+		return true
+	}
 	sd.mu.Lock()
 	defer sd.mu.Unlock()
 	sd.held[e.Papers[0].ID] = &heldSeed{paper: e.Papers[0], used: e.Fetched, touched: e.Fetched}
 	sd.evictLocked()
+	return true
 }
 
-// saveSeeds writes looked-up seeds (their saved time is their last use)
-// and deletes evicted ones.
-func (s *Service) saveSeeds(put map[string]heldSeed, del []string) error {
-	c := &state.Change{At: s.now(), Put: map[string]state.Entry{}}
+// save writes looked-up seeds (their saved time is their last use) and
+// deletes evicted ones.
+func (sd *seeds) save(put map[string]heldSeed, del []string) error {
+	c := &state.Change{At: sd.now(), Put: map[string]state.Entry{}}
 	for id, h := range put {
 		c.Put[seedKey+id] = state.Entry{Papers: []feed.Paper{h.paper}, Fetched: h.used}
 	}
 	for _, id := range del {
 		c.Delete = append(c.Delete, seedKey+id)
 	}
-	return s.backend.Save(c)
-}
-
-// restoreSeed keeps a seed entry read from the state; it reports
-// whether key was one.
-func (s *Service) restoreSeed(key string, e state.Entry) bool {
-	if !strings.HasPrefix(key, seedKey) {
-		return false
-	}
-	if len(e.Papers) == 1 && e.Papers[0].ID == strings.TrimPrefix(key, seedKey) {
-		s.seeds.restore(e)
-	}
-	return true
+	return sd.backend.Save(c)
 }

@@ -3,6 +3,7 @@ package refresh
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -40,10 +41,16 @@ type ClusterState struct {
 	Reloads     int64     `json:"reloads"`
 }
 
-type cluster struct {
+// leader is the replicas' coordination, when the state store is shared.
+type leader struct {
 	c        state.Cluster
 	lease    time.Duration
 	fallback bool // refresh locally while Redis is unreachable
+	log      *slog.Logger
+	now      func() time.Time
+	keep     *keeper
+	// work starts the pollers and the state's upkeep until ctx ends.
+	work func(ctx context.Context)
 
 	mu          sync.Mutex
 	st          ClusterState
@@ -54,23 +61,26 @@ type cluster struct {
 // Cluster is the replicas' coordination state, when the state store is
 // shared.
 func (s *Service) Cluster() (ClusterState, bool) {
-	if s.cluster == nil {
+	if s.leader == nil {
 		return ClusterState{}, false
 	}
-	s.cluster.mu.Lock()
-	defer s.cluster.mu.Unlock()
-	return s.cluster.st, true
+	return s.leader.state(), true
 }
 
-func (cl *cluster) set(f func(st *ClusterState)) {
+func (cl *leader) state() ClusterState {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return cl.st
+}
+
+func (cl *leader) set(f func(st *ClusterState)) {
 	cl.mu.Lock()
 	f(&cl.st)
 	cl.mu.Unlock()
 }
 
-// runCluster is Start for a shared state store.
-func (s *Service) runCluster(ctx context.Context) {
-	cl := s.cluster
+// run is Start for a shared state store.
+func (cl *leader) run(ctx context.Context) {
 	tick := time.NewTicker(cl.lease / 3)
 	defer tick.Stop()
 	updates := cl.c.Updates(ctx)
@@ -86,7 +96,7 @@ func (s *Service) runCluster(ctx context.Context) {
 		stop(&stopLocal)
 	}()
 	step := func() {
-		now := s.now()
+		now := cl.now()
 		leading, err := cl.c.Campaign(ctx)
 		if ctx.Err() != nil {
 			return
@@ -100,16 +110,16 @@ func (s *Service) runCluster(ctx context.Context) {
 			down, renewed := now.Sub(cl.downSince), cl.lastRenewed
 			cl.mu.Unlock()
 			if stopLeader != nil && now.Sub(renewed) >= cl.lease {
-				s.log.Warn("lost the state store; stopped fetching (the lease has run out)", "error", err)
+				cl.log.Warn("lost the state store; stopped fetching (the lease has run out)", "error", err)
 				stop(&stopLeader)
 				cl.set(func(st *ClusterState) { st.Role = "follower" })
 			}
 			if cl.fallback && stopLeader == nil && stopLocal == nil && down >= cl.lease {
-				s.log.Warn("state store unreachable; refreshing locally until it is back (fallback=local)", "error", err)
+				cl.log.Warn("state store unreachable; refreshing locally until it is back (fallback=local)", "error", err)
 				var lctx context.Context
 				lctx, stopLocal = context.WithCancel(ctx)
-				s.persist.paused(true)
-				s.startWork(lctx)
+				cl.keep.persist.paused(true)
+				cl.work(lctx)
 				cl.set(func(st *ClusterState) { st.Role = "local" })
 			}
 			return
@@ -118,9 +128,9 @@ func (s *Service) runCluster(ctx context.Context) {
 		cl.downSince = time.Time{}
 		cl.mu.Unlock()
 		if stopLocal != nil {
-			s.log.Info("state store back; local refreshing stops")
+			cl.log.Info("state store back; local refreshing stops")
 			stop(&stopLocal)
-			s.persist.paused(false)
+			cl.keep.persist.paused(false)
 		}
 		cl.set(func(st *ClusterState) { st.LastError = "" })
 		if leading {
@@ -128,25 +138,27 @@ func (s *Service) runCluster(ctx context.Context) {
 			cl.lastRenewed = now
 			cl.mu.Unlock()
 			if stopLeader == nil {
-				s.log.Info("this replica leads: it fetches from the upstreams")
+				cl.log.Info("this replica leads: it fetches from the upstreams")
 				cl.set(func(st *ClusterState) { st.Role, st.LeaderSince = "leader", now })
-				s.reload()
-				s.fillEmptyStore()
+				cl.reload()
+				cl.fillEmptyStore()
 				var lctx context.Context
 				lctx, stopLeader = context.WithCancel(ctx)
-				s.past.setRemote(nil)
-				s.startWork(lctx)
-				go s.serveRequests(lctx)
+				cl.keep.past.setRemote(nil)
+				cl.keep.seeds.setRemote(nil)
+				cl.work(lctx)
+				go cl.serveRequests(lctx)
 			}
 			return
 		}
 		if stopLeader != nil {
-			s.log.Warn("this replica lost the lease; it follows now")
+			cl.log.Warn("this replica lost the lease; it follows now")
 			stop(&stopLeader)
 		}
-		s.past.setRemote(s.askPast)
+		cl.keep.past.setRemote(cl.askPast)
+		cl.keep.seeds.setRemote(cl.askSeeds)
 		cl.set(func(st *ClusterState) { st.Role, st.LeaderSince = "follower", time.Time{} })
-		s.reloadIfNew()
+		cl.reloadIfNew()
 	}
 	step()
 	for {
@@ -161,69 +173,87 @@ func (s *Service) runCluster(ctx context.Context) {
 				continue
 			}
 			if stopLeader == nil {
-				s.reloadIfNew()
+				cl.reloadIfNew()
 			}
 		}
 	}
 }
 
 // reloadIfNew reloads the shared state when its version moved.
-func (s *Service) reloadIfNew() {
-	v, err := s.cluster.c.Version(context.Background())
+func (cl *leader) reloadIfNew() {
+	v, err := cl.c.Version(context.Background())
 	if err != nil {
 		return
 	}
-	s.cluster.mu.Lock()
-	seen := s.cluster.st.Version
-	s.cluster.mu.Unlock()
-	if v != seen {
-		s.reload()
-		s.cluster.set(func(st *ClusterState) { st.Version = v })
+	if v != cl.state().Version {
+		cl.reload()
+		cl.set(func(st *ClusterState) { st.Version = v })
 	}
 }
 
 // reload replaces the store's data with the shared state's. A read
 // that fails leaves what is held as it is: the next poll tries again.
-func (s *Service) reload() {
-	snap, err := s.load()
+func (cl *leader) reload() {
+	snap, err := cl.keep.load()
 	if err != nil {
-		s.log.Warn("could not read the shared state; serving what is held, will reload", "error", err)
+		cl.log.Warn("could not read the shared state; serving what is held, will reload", "error", err)
 		return
 	}
-	s.apply(snap, true)
-	s.damaged(snap.Damaged, !s.following())
-	if v, err := s.cluster.c.Version(context.Background()); err == nil {
-		s.cluster.set(func(st *ClusterState) { st.Version = v; st.Reloads++ })
+	cl.keep.apply(snap, true)
+	cl.keep.damaged(snap.Damaged, cl)
+	if v, err := cl.c.Version(context.Background()); err == nil {
+		cl.set(func(st *ClusterState) { st.Version = v; st.Reloads++ })
 	}
 }
 
 // fillEmptyStore writes everything held when the shared store is empty
 // (a Redis restarted without persistence), so followers converge.
-func (s *Service) fillEmptyStore() {
-	if v, err := s.cluster.c.Version(context.Background()); err != nil || v > 0 {
+func (cl *leader) fillEmptyStore() {
+	if v, err := cl.c.Version(context.Background()); err != nil || v > 0 {
 		return
 	}
-	if len(s.store.View().Papers) == 0 {
+	if len(cl.keep.store.View().Papers) == 0 {
 		return
 	}
-	s.log.Info("the shared state is empty; writing all this replica holds")
-	s.persist.resaveAll()
+	cl.log.Info("the shared state is empty; writing all this replica holds")
+	cl.keep.persist.resaveAll()
+}
+
+// quarantine moves records no replica could decode out of the shared
+// data: the leader does it itself (the store reads each again first); a
+// follower asks the leader to.
+func (cl *leader) quarantine(ds []state.Damage) {
+	q, ok := cl.keep.backend.(interface{ Quarantine([]state.Damage) error })
+	if !ok {
+		return
+	}
+	if cl.following() {
+		for _, d := range ds[:min(len(ds), maxDamageShown)] {
+			_ = cl.ask(context.Background(), request{kind: askQuarantine, damage: d})
+		}
+		return
+	}
+	if err := q.Quarantine(ds); err != nil {
+		cl.log.Warn("state: could not quarantine unreadable records; will try again", "error", err)
+		return
+	}
+	cl.log.Info("state: unreadable records moved to the quarantine", "records", len(ds))
 }
 
 // askPast is how a follower asks for a past listing.
-func (s *Service) askPast(ctx context.Context, key string, _, _ time.Time) error {
+func (cl *leader) askPast(ctx context.Context, key string, _, _ time.Time) error {
 	per, err := feed.ParsePeriod(key)
 	if err != nil {
 		return err
 	}
-	return s.ask(ctx, request{kind: askPast, period: per})
+	return cl.ask(ctx, request{kind: askPast, period: per})
 }
 
 // askSeeds is how a follower asks for seed papers it lacks.
-func (s *Service) askSeeds(ctx context.Context, ids []string) error {
+func (cl *leader) askSeeds(ctx context.Context, ids []string) error {
 	for len(ids) > 0 {
 		n := min(len(ids), maxSeedsAsked)
-		if err := s.cluster.c.Ask(ctx, request{kind: askSeeds, ids: ids[:n]}.encode()); err != nil {
+		if err := cl.c.Ask(ctx, request{kind: askSeeds, ids: ids[:n]}.encode()); err != nil {
 			return err
 		}
 		ids = ids[n:]
@@ -232,8 +262,8 @@ func (s *Service) askSeeds(ctx context.Context, ids []string) error {
 }
 
 // ask queues one request for the leader; the answer comes as data.
-func (s *Service) ask(ctx context.Context, r request) error {
-	if err := s.cluster.c.Ask(ctx, r.encode()); err != nil {
+func (cl *leader) ask(ctx context.Context, r request) error {
+	if err := cl.c.Ask(ctx, r.encode()); err != nil {
 		return err
 	}
 	return ErrAsked
@@ -241,9 +271,9 @@ func (s *Service) ask(ctx context.Context, r request) error {
 
 // serveRequests is the leader's loop over the followers' requests, each
 // parsed as strictly as a URL from the public (requests.go).
-func (s *Service) serveRequests(ctx context.Context) {
+func (cl *leader) serveRequests(ctx context.Context) {
 	for ctx.Err() == nil {
-		raw, err := s.cluster.c.NextRequest(ctx, time.Second)
+		raw, err := cl.c.NextRequest(ctx, time.Second)
 		if err != nil {
 			if ctx.Err() == nil {
 				time.Sleep(time.Second)
@@ -255,30 +285,22 @@ func (s *Service) serveRequests(ctx context.Context) {
 		}
 		req, err := parseRequest(raw)
 		if err != nil {
-			s.log.Warn("replica request dropped", "error", err)
+			cl.log.Warn("replica request dropped", "error", err)
 			continue
 		}
 		switch req.kind {
 		case askPast:
-			_, _ = s.past.Ensure(ctx, req.period.Key(), req.period.From, req.period.To)
+			_, _ = cl.keep.past.Ensure(ctx, req.period.Key(), req.period.From, req.period.To)
 		case askSeeds:
-			_, _ = s.Seeds(ctx, req.ids)
+			_, _ = cl.keep.seeds.get(ctx, req.ids)
 		case askQuarantine:
-			if q, ok := s.backend.(interface{ Quarantine([]state.Damage) error }); ok {
-				if err := q.Quarantine([]state.Damage{req.damage}); err != nil {
-					s.log.Warn("state: could not quarantine a record", "record", req.damage.String(), "error", err)
-				}
-			}
+			cl.quarantine([]state.Damage{req.damage})
 		}
 	}
 }
 
 // following reports whether this replica follows a leader.
-func (s *Service) following() bool {
-	if s.cluster == nil {
-		return false
-	}
-	s.cluster.mu.Lock()
-	defer s.cluster.mu.Unlock()
-	return s.cluster.st.Role != "leader" && s.cluster.st.Role != "local"
+func (cl *leader) following() bool {
+	st := cl.state()
+	return st.Role != "leader" && st.Role != "local"
 }

@@ -1,0 +1,147 @@
+package refresh
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"time"
+
+	"paperfeed/feed"
+)
+
+// A Source is one upstream the refresh side keeps the store filled from,
+// on a schedule of its own: the Hugging Face listings (the pages and the
+// JSON API, merged by paper) and the arXiv category feed. The service
+// polls each one, with backoff and Retry-After, says how it goes in its
+// Status, and saves its Schedule with the state, so a restart resumes it.
+//
+// Adding a source is a file with a type that implements Source (its
+// fetcher and parser live in scrape), and its registration in New.
+type Source interface {
+	// Name names the source in logs, /status, metrics and the saved
+	// state (feed.SourceHF, feed.SourceArxiv).
+	Name() string
+	// Refresh fetches what is due and puts it in the store; later asks
+	// for more time than the interval before the next refresh (arXiv's
+	// Cache-Control max-age).
+	Refresh(ctx context.Context) (later time.Duration, err error)
+	// Keep adds what the source remembers of its fetches to the schedule
+	// the state saves; Resume takes it back at start.
+	Keep(sc *Schedule)
+	Resume(sc Schedule)
+	// Publish shows what the store holds of the source in its status.
+	Publish()
+}
+
+// Schedule is what the state remembers of a source's fetches, so that a
+// restart resumes the schedule instead of fetching everything again.
+type Schedule struct {
+	Newest      time.Time            `json:"newest,omitzero"`       // newest listing or announcement day seen
+	LastWalk    time.Time            `json:"last_walk,omitzero"`    // HF: window last walked completely
+	LastSuccess time.Time            `json:"last_success,omitzero"` // last refresh that succeeded
+	NextDue     time.Time            `json:"next_due,omitzero"`     // when the next refresh is due
+	Validators  map[string][2]string `json:"validators,omitempty"`  // arXiv: ETag, Last-Modified per URL
+}
+
+func (s Schedule) encode() []byte {
+	b, _ := json.Marshal(s)
+	return b
+}
+
+func decodeSchedule(b []byte) Schedule {
+	var s Schedule
+	_ = json.Unmarshal(b, &s) // an unreadable schedule is a fresh start
+	return s
+}
+
+// polled is a source with what the service keeps of it: how often it
+// runs, its status, its first-load signal and its schedule.
+type polled struct {
+	src        Source
+	enabled    bool
+	interval   time.Duration
+	minBackoff time.Duration
+	status     *Status
+	loaded     *Loaded
+
+	mu    sync.Mutex
+	sched Schedule
+}
+
+// scheduled records a refresh's outcome: after a success the next one
+// is due after next.
+func (p *polled) scheduled(now time.Time, err error, next time.Duration) {
+	if err != nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sched.LastSuccess, p.sched.NextDue = now, now.Add(next)
+}
+
+// schedule is the schedule to save: the service's part and the
+// source's.
+func (p *polled) schedule() Schedule {
+	p.mu.Lock()
+	sc := p.sched
+	p.mu.Unlock()
+	p.src.Keep(&sc)
+	return sc
+}
+
+// resume takes a saved schedule back.
+func (p *polled) resume(sc Schedule) {
+	p.mu.Lock()
+	p.sched = sc
+	p.mu.Unlock()
+	p.src.Resume(sc)
+}
+
+// nextDue is when the schedule says the next refresh is due (zero: at
+// once, and always at once for a source that holds nothing yet).
+func (p *polled) nextDue() time.Time {
+	if !p.loaded.Done() {
+		return time.Time{}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sched.NextDue
+}
+
+// lastSuccess is when the source last refreshed without error.
+func (p *polled) lastSuccess() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sched.LastSuccess
+}
+
+// refresh runs one refresh of the source, keeping its status and
+// schedule, and saying in the log when it loaded or changed the data.
+func (p *polled) refresh(ctx context.Context, store *feed.Store, log *slog.Logger, now func() time.Time) (time.Duration, error) {
+	start, before, wasLoaded := now(), store.View().Version, p.loaded.Done()
+	p.status.attempt(start)
+	later, err := p.src.Refresh(ctx)
+	p.status.finish(now(), err)
+	p.scheduled(now(), err, max(later, p.interval))
+	if v := store.View(); err == nil && v.Version != before {
+		// One line when the source first loads and on each refresh that
+		// changed the data ("Hugging Face loaded: 7 days, 312 papers,
+		// from page+api in 4.1s"): an operator sees success, not only
+		// failures and access lines.
+		st, name, days := p.status.Snapshot(), "Hugging Face", v.HFDays
+		if p.src.Name() == feed.SourceArxiv {
+			name, days = "arXiv", v.ArxivDays
+		}
+		what := "refreshed"
+		if !wasLoaded {
+			what = "loaded"
+		}
+		attrs := []any{"days", len(days), "papers", st.Items, "took", now().Sub(start).Round(100 * time.Millisecond)}
+		if len(st.Views) > 0 {
+			attrs = append(attrs, "from", st.Views[0].Served)
+		}
+		log.Info(name+" "+what, attrs...)
+	}
+	return later, err
+}
