@@ -1,0 +1,76 @@
+package state
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+)
+
+// ref is what Prune reads of an entry without decoding its papers.
+type ref struct {
+	IDs     []string  `json:"ids"`
+	Fetched time.Time `json:"fetched,omitzero"`
+}
+
+// Per-paper values are small fixed-size binary records: thousands are
+// written after a refresh, and a history point is one key of its own, so
+// appending one reads nothing.
+
+// metaBytes: changed, first seen (Unix nanoseconds, 0 for unknown).
+func metaBytes(changed, firstSeen time.Time) []byte {
+	b := make([]byte, 16)
+	binary.BigEndian.PutUint64(b, uint64(unixNano(changed)))
+	binary.BigEndian.PutUint64(b[8:], uint64(unixNano(firstSeen)))
+	return b
+}
+
+func parseMeta(b []byte) (changed, firstSeen time.Time, err error) {
+	if len(b) != 16 {
+		return changed, firstSeen, fmt.Errorf("paper record of %d bytes", len(b))
+	}
+	return fromUnixNano(int64(binary.BigEndian.Uint64(b))), fromUnixNano(int64(binary.BigEndian.Uint64(b[8:]))), nil
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// pointBytes: time, upvotes, comments, stars, code.
+func pointBytes(p Point) []byte {
+	b := make([]byte, 21)
+	binary.BigEndian.PutUint64(b, uint64(unixNano(p.At)))
+	binary.BigEndian.PutUint32(b[8:], uint32(max(0, p.Upvotes)))
+	binary.BigEndian.PutUint32(b[12:], uint32(max(0, p.Comments)))
+	binary.BigEndian.PutUint32(b[16:], uint32(max(0, p.Stars)))
+	if p.Code {
+		b[20] = 1
+	}
+	return b
+}
+
+func parsePoint(b []byte) (Point, error) {
+	if len(b) != 21 {
+		return Point{}, fmt.Errorf("history point of %d bytes", len(b))
+	}
+	return Point{At: fromUnixNano(int64(binary.BigEndian.Uint64(b))), Upvotes: int(binary.BigEndian.Uint32(b[8:])),
+		Comments: int(binary.BigEndian.Uint32(b[12:])), Stars: int(binary.BigEndian.Uint32(b[16:])), Code: b[20] == 1}, nil
+}
+
+// historyKey orders a paper's points by time under its ID.
+func historyKey(id string, at time.Time) []byte {
+	k := make([]byte, 0, len(id)+9)
+	k = append(append(k, id...), '/')
+	return binary.BigEndian.AppendUint64(k, uint64(unixNano(at)))
+}
+
+// Bolt is the embedded state store: one bbolt file (a copy-on-write
