@@ -31,15 +31,30 @@ func ParseFormat(s string) (Format, bool) {
 	return f, slices.Contains(Formats, f)
 }
 
-// ContentType is the HTTP Content-Type of a format.
-func (f Format) ContentType() string {
+// MediaType is a format's media type, as links and autodiscovery name
+// it.
+func (f Format) MediaType() string {
 	switch f {
 	case Atom:
-		return "application/atom+xml; charset=utf-8"
+		return "application/atom+xml"
 	case JSON:
-		return "application/feed+json; charset=utf-8"
+		return "application/feed+json"
 	}
-	return "application/rss+xml; charset=utf-8"
+	return "application/rss+xml"
+}
+
+// ContentType is the HTTP Content-Type of a format.
+func (f Format) ContentType() string { return f.MediaType() + "; charset=utf-8" }
+
+// Label is a format's name for people ("RSS", "Atom", "JSON Feed").
+func (f Format) Label() string {
+	switch f {
+	case Atom:
+		return "Atom"
+	case JSON:
+		return "JSON Feed"
+	}
+	return "RSS"
 }
 
 // Meta describes a feed as a whole.

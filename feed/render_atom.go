@@ -41,7 +41,7 @@ func atomDoc(gf *feeds.Feed, m Meta, items []Item) *atomFeed {
 	af.Link = nil
 	f := &atomFeed{AtomFeed: af, Entries: make([]*atomEntry, len(af.Entries))}
 	if m.SelfURL != "" {
-		f.Links = append(f.Links, feeds.AtomLink{Href: m.SelfURL, Rel: "self", Type: "application/atom+xml"})
+		f.Links = append(f.Links, feeds.AtomLink{Href: m.SelfURL, Rel: "self", Type: Atom.MediaType()})
 	}
 	if m.HomeURL != "" {
 		f.Links = append(f.Links, feeds.AtomLink{Href: m.HomeURL, Rel: "alternate", Type: "text/html"})

@@ -52,7 +52,7 @@ func rssDoc(gf *feeds.Feed, m Meta, items []Item) *rssRoot {
 	ch.Docs = "https://www.rssboard.org/rss-specification"
 	c := &rssChannel{RssFeed: ch, Items: make([]*rssItem, len(ch.Items))}
 	if m.SelfURL != "" {
-		c.SelfLink = &rssSelfLink{Href: m.SelfURL, Rel: "self", Type: "application/rss+xml"}
+		c.SelfLink = &rssSelfLink{Href: m.SelfURL, Rel: "self", Type: RSS.MediaType()}
 	}
 	for i, it := range ch.Items {
 		x := &items[i]

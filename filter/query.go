@@ -61,15 +61,14 @@ var (
 )
 
 // Accepted lists every parameter Parse accepts, for error messages and docs.
-var Accepted = []string{
+var Accepted = append(append([]string{
 	"q", "in", "min_upvotes", "min_stars", "min_comments", "has_code", "category", "author", "org",
-	"source", "announce", "days", "since", "until", "date", "week", "month", "sort", "limit", "format",
-	"filter", "filter_title", "filter_description", "filter_author", "filter_category",
-	"filterout", "filterout_title", "filterout_description", "filterout_author", "filterout_category",
+	"source", "announce", "days", "since", "until", "date", "week", "month", "sort", "limit", "format"},
+	rssHubParamNames()...),
 	"filter_case_sensitive", "filter_time",
 	"min_gain", "gain_hours", "date_by", "digest", "digest_size",
 	"like", "min_similarity",
-}
+)
 
 // listParams take comma-separated lists.
 var listParams = map[string]bool{"in": true, "category": true, "author": true, "org": true, "announce": true, "like": true}

@@ -5,38 +5,48 @@ package filter
 // filter and filterout look at the title and the description together.
 // How their cost is bounded is in regex.go.
 type RSSHubFilters struct {
-	Filter, FilterTitle, FilterDescription, FilterAuthor, FilterCategory                string
-	Filterout, FilteroutTitle, FilteroutDescription, FilteroutAuthor, FilteroutCategory string
-	CaseInsensitive                                                                     bool
+	exprs           map[string]string // by parameter (rssHubParams)
+	CaseInsensitive bool
+}
+
+// rssHubParams are RSSHub's regex parameters, in a fixed order: the one
+// list of their names, the fields each reads and whether it keeps or
+// drops what matches.
+var rssHubParams = []struct {
+	name   string
+	fields []rxField
+	out    bool
+}{
+	{"filter", []rxField{rxTitle, rxDesc}, false},
+	{"filter_title", []rxField{rxTitle}, false},
+	{"filter_description", []rxField{rxDesc}, false},
+	{"filter_author", []rxField{rxAuthor}, false},
+	{"filter_category", []rxField{rxCategory}, false},
+	{"filterout", []rxField{rxTitle, rxDesc}, true},
+	{"filterout_title", []rxField{rxTitle}, true},
+	{"filterout_description", []rxField{rxDesc}, true},
+	{"filterout_author", []rxField{rxAuthor}, true},
+	{"filterout_category", []rxField{rxCategory}, true},
+}
+
+// rssHubParamNames are the names of rssHubParams.
+func rssHubParamNames() []string {
+	out := make([]string, len(rssHubParams))
+	for i, p := range rssHubParams {
+		out[i] = p.name
+	}
+	return out
 }
 
 func (f *RSSHubFilters) set(key, val string) {
-	switch key {
-	case "filter":
-		f.Filter = val
-	case "filter_title":
-		f.FilterTitle = val
-	case "filter_description":
-		f.FilterDescription = val
-	case "filter_author":
-		f.FilterAuthor = val
-	case "filter_category":
-		f.FilterCategory = val
-	case "filterout":
-		f.Filterout = val
-	case "filterout_title":
-		f.FilteroutTitle = val
-	case "filterout_description":
-		f.FilteroutDescription = val
-	case "filterout_author":
-		f.FilteroutAuthor = val
-	case "filterout_category":
-		f.FilteroutCategory = val
+	if f.exprs == nil {
+		f.exprs = map[string]string{}
 	}
+	f.exprs[key] = val
 }
 
 // active reports whether any regex filter is set.
-func (f *RSSHubFilters) active() bool { return len(f.rules()) > 0 }
+func (f *RSSHubFilters) active() bool { return len(f.exprs) > 0 }
 
 // rxRule is one regex condition: the paper's text in any of fields must
 // match expr (or, when out is set, none of them may).
@@ -50,20 +60,9 @@ type rxRule struct {
 // rules lists the set filters in a fixed order.
 func (f *RSSHubFilters) rules() []rxRule {
 	var out []rxRule
-	for _, r := range []rxRule{
-		{"filter", f.Filter, []rxField{rxTitle, rxDesc}, false},
-		{"filter_title", f.FilterTitle, []rxField{rxTitle}, false},
-		{"filter_description", f.FilterDescription, []rxField{rxDesc}, false},
-		{"filter_author", f.FilterAuthor, []rxField{rxAuthor}, false},
-		{"filter_category", f.FilterCategory, []rxField{rxCategory}, false},
-		{"filterout", f.Filterout, []rxField{rxTitle, rxDesc}, true},
-		{"filterout_title", f.FilteroutTitle, []rxField{rxTitle}, true},
-		{"filterout_description", f.FilteroutDescription, []rxField{rxDesc}, true},
-		{"filterout_author", f.FilteroutAuthor, []rxField{rxAuthor}, true},
-		{"filterout_category", f.FilteroutCategory, []rxField{rxCategory}, true},
-	} {
-		if r.expr != "" {
-			out = append(out, r)
+	for _, p := range rssHubParams {
+		if expr := f.exprs[p.name]; expr != "" {
+			out = append(out, rxRule{param: p.name, expr: expr, fields: p.fields, out: p.out})
 		}
 	}
 	return out

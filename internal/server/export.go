@@ -77,7 +77,7 @@ func (s *Server) staticPage() ([]byte, error) {
 	}
 	d.Prefix, d.OPML = ".", "paperfeed.opml"
 	for i, u := range d.FeedURLs {
-		d.FeedURLs[i].Href = map[string]string{"application/rss+xml": "feed.rss", "application/atom+xml": "feed.atom", "application/feed+json": "feed.json"}[u.Type]
+		d.FeedURLs[i].Href = "feed." + string(u.Format)
 	}
 	for i, t := range d.Topics {
 		d.Topics[i].RSS, d.Topics[i].Atom, d.Topics[i].JSON = "topics/"+t.Name+".rss", "topics/"+t.Name+".atom", "topics/"+t.Name+".json"

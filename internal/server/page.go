@@ -47,8 +47,8 @@ type pageData struct {
 	Error      string
 	ErrorField string
 	FeedURLs   []feedLink
-	// The same URLs for the autodiscovery links.
-	RSSURL, AtomURL, JSONURL string
+	// The same URLs in the formats' order, for the autodiscovery links.
+	Alternates []feedLink
 	Title                    string
 	Papers                   []previewItem
 	Total                    int
@@ -85,8 +85,13 @@ type previewItem struct {
 
 type feedLink struct {
 	Label, Type, URL string
+	Format           feed.Format
 	Href             string // where Open leads when not URL (the static page's relative link)
 }
+
+// TypeAttr is the link's type attribute as written ("+" unescaped: some
+// autodiscovery code compares it literally).
+func (l feedLink) TypeAttr() template.HTMLAttr { return template.HTMLAttr(`type="` + l.Format.MediaType() + `"`) }
 
 type topicLink struct {
 	Name, Title, RSS, Atom, JSON string
@@ -170,10 +175,10 @@ func (s *Server) pageData(r *http.Request) pageData {
 	}
 	d.Canonical = q.Canonical()
 	d.Title = q.Title()
-	for _, f := range []struct{ label, ext, typ string }{{"RSS", "rss", "application/rss+xml"}, {"Atom", "atom", "application/atom+xml"}, {"JSON Feed", "json", "application/feed+json"}} {
-		u := feedLink{Label: f.label, Type: f.typ, URL: feedURL(base, feed.Format(f.ext), d.Canonical)}
-		*map[string]*string{"rss": &d.RSSURL, "atom": &d.AtomURL, "json": &d.JSONURL}[f.ext] = u.URL
-		if values.Get("format") == f.ext { // the chosen format comes first
+	for _, f := range feed.Formats {
+		u := feedLink{Label: f.Label(), Type: f.MediaType(), URL: feedURL(base, f, d.Canonical), Format: f}
+		d.Alternates = append(d.Alternates, u)
+		if values.Get("format") == string(f) { // the chosen format comes first
 			d.FeedURLs = append([]feedLink{u}, d.FeedURLs...)
 		} else {
 			d.FeedURLs = append(d.FeedURLs, u)
