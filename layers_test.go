@@ -3,6 +3,7 @@ package main
 import (
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,51 +12,87 @@ import (
 	"testing"
 )
 
-// Imports run one way: root → internal/refresh → internal/state, scrape,
-// filter → feed.
-// The packages below the root import none of ours but those listed, and
-// none of them serves HTTP (scrape is an HTTP client, no more).
+// Imports run one way: the command -> internal/server -> internal/engine
+// -> internal/refresh -> internal/state, scrape, filter -> feed (see the
+// README's code map). Every package of the repository is listed here
+// with the packages of ours its non-test files may import, so a new
+// package or a new arrow is a decision this test records. Only scrape
+// (an HTTP client) and the serving side use net/http; the test-support
+// packages are imported by tests and tools alone.
 func TestImportsRunOneWay(t *testing.T) {
 	allowed := map[string][]string{
-		"feed":             {},
-		"scrape":           {"paperfeed/feed"},
-		"filter":           {"paperfeed/feed"},
-		"internal/refresh": {"paperfeed/feed", "paperfeed/scrape", "paperfeed/internal/state"},
-		"internal/state":   {"paperfeed/feed"},
+		".":                  {"feed", "internal/server", "internal/swapdir"},
+		"internal/server":    {"feed", "filter", "scrape", "internal/engine", "internal/refresh", "internal/state"},
+		"internal/engine":    {"feed", "filter", "internal/refresh"},
+		"internal/refresh":   {"feed", "scrape", "internal/state"},
+		"internal/state":     {"feed"},
+		"internal/swapdir":   {},
+		"filter":             {"feed"},
+		"scrape":             {"feed"},
+		"feed":               {},
+		"internal/testkit":   {"internal/upstream"},
+		"internal/upstream":  {},
+		"internal/recorded":  {"feed", "scrape"},
+		"internal/redistest": {},
+		"bench/load":         {"feed", "internal/recorded", "internal/state", "internal/upstream"},
+		"bench/replay":       {"internal/upstream"},
 	}
+	testSupport := []string{"internal/testkit", "internal/upstream", "internal/recorded", "internal/redistest"}
+	httpSide := []string{".", "internal/server", "scrape", "bench/load", "bench/replay", "internal/testkit", "internal/upstream", "internal/redistest"}
 	serverOnly := []string{"net/http/httptest", "net/http/pprof", "github.com/prometheus/client_golang/prometheus/promhttp"}
-	for dir, ours := range allowed {
-		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-		if err != nil || len(files) == 0 {
-			t.Fatalf("%s: no Go files (%v)", dir, err)
+	found := map[string]bool{}
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
 		}
-		for _, file := range files {
-			if strings.HasSuffix(file, "_test.go") {
-				continue
-			}
-			src, err := os.ReadFile(file)
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && path != "." || d.Name() == "testdata" || d.Name() == "web") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		dir := filepath.ToSlash(filepath.Dir(path))
+		found[dir] = true
+		ours, listed := allowed[dir]
+		if !listed {
+			t.Errorf("package %s is not in this test's map: say what it may import", dir)
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, src, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		for _, imp := range f.Imports {
+			p, err := strconv.Unquote(imp.Path.Value)
 			if err != nil {
-				t.Fatal(err)
+				return err
 			}
-			f, err := parser.ParseFile(token.NewFileSet(), file, src, parser.ImportsOnly)
-			if err != nil {
-				t.Fatal(err)
+			if rel, ok := strings.CutPrefix(p, "paperfeed/"); ok && !slices.Contains(ours, rel) {
+				t.Errorf("%s imports %s; %s may import only %v of ours", path, p, dir, ours)
 			}
-			for _, imp := range f.Imports {
-				path, err := strconv.Unquote(imp.Path.Value)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if strings.HasPrefix(path, "paperfeed") && !slices.Contains(ours, path) {
-					t.Errorf("%s imports %s; %s may import only %v of ours", file, path, dir, ours)
-				}
-				if slices.Contains(serverOnly, path) {
-					t.Errorf("%s imports %s, which serves HTTP", file, path)
-				}
-				if dir != "scrape" && (path == "net/http" || path == "net") {
-					t.Errorf("%s imports net/http; only scrape talks HTTP below the root", file)
-				}
+			if rel, ok := strings.CutPrefix(p, "paperfeed/"); ok && slices.Contains(testSupport, rel) &&
+				!slices.Contains(testSupport, dir) && !strings.HasPrefix(dir, "bench/") {
+				t.Errorf("%s imports the test support %s", path, p)
 			}
+			if slices.Contains(serverOnly, p) && dir != "." && dir != "internal/server" && !slices.Contains(testSupport, dir) && !strings.HasPrefix(dir, "bench/") {
+				t.Errorf("%s imports %s, which serves HTTP", path, p)
+			}
+			if (p == "net/http" || p == "net") && !slices.Contains(httpSide, dir) {
+				t.Errorf("%s imports %s; only scrape and the serving side talk HTTP", path, p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for dir := range allowed {
+		if !found[dir] {
+			t.Errorf("%s is in the map but holds no Go file", dir)
 		}
 	}
 }
