@@ -49,17 +49,17 @@ type pageData struct {
 	FeedURLs   []feedLink
 	// The same URLs in the formats' order, for the autodiscovery links.
 	Alternates []feedLink
-	Title                    string
-	Papers                   []previewItem
-	Total                    int
-	Shown                    int
-	Ready                    bool
-	NotLoaded                string // why the preview is empty: the source has not loaded
-	Topics                   []topicLink
-	OPML                     string
-	Categories               []string
-	Days                     int
-	Announce                 []string
+	Title      string
+	Papers     []previewItem
+	Total      int
+	Shown      int
+	Ready      bool
+	NotLoaded  string // why the preview is empty: the source has not loaded
+	Topics     []topicLink
+	OPML       string
+	Categories []string
+	Days       int
+	Announce   []string
 	// Newest listing and announcement days held, for the freshness line.
 	NewestHF, NewestArxiv time.Time
 	// Prefix is the path of the public base URL ("" or "/paperfeed"):
@@ -91,7 +91,9 @@ type feedLink struct {
 
 // TypeAttr is the link's type attribute as written ("+" unescaped: some
 // autodiscovery code compares it literally).
-func (l feedLink) TypeAttr() template.HTMLAttr { return template.HTMLAttr(`type="` + l.Format.MediaType() + `"`) }
+func (l feedLink) TypeAttr() template.HTMLAttr {
+	return template.HTMLAttr(`type="` + l.Format.MediaType() + `"`)
+}
 
 type topicLink struct {
 	Name, Title, RSS, Atom, JSON string
