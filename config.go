@@ -38,6 +38,7 @@ var usageHeads = map[string]string{
 	"": `Usage:
   paperfeed [flags]                     serve the feeds and the feed builder page
   paperfeed export -o DIR [flags]       write every feed once into DIR, a static site (paperfeed export -h)
+  paperfeed healthcheck [-url URL]      exit 0 when the local instance is ready, 1 with the cause
 
 Serves Hugging Face Daily Papers and arXiv as RSS, Atom and JSON feeds.
 Every flag can also be set by the environment variable named with it.
@@ -94,7 +95,7 @@ func parseCommandConfig(cmd string, args []string, lookupEnv func(string) (strin
 		{"memory-limit", "PAPERFEED_MEMORY_LIMIT", "128MiB", "soft memory limit of the Go runtime (like GOMEMLIMIT; 0: none)", size(&c.MemoryLimit)},
 		{"max-renders", "PAPERFEED_MAX_RENDERS", "4", "feed renders running at once (more wait briefly, then get a 503)", intRange(&c.MaxRenders, 1, 1024)},
 		{"data-dir", "PAPERFEED_DATA_DIR", "paperfeed-data", "directory of the state kept across restarts (papers, history, fetch schedule); empty: memory only", str(&c.DataDir)},
-		{"redis", "PAPERFEED_REDIS_URL", "", "Redis URL (redis:// or rediss://, password and database in the URL): replicas share their state there and one of them fetches; replaces -data-dir", redisURL(&c.Redis)},
+		{"redis", "PAPERFEED_REDIS_URL", "", "Redis URL (redis://host:6379/0 or rediss://; the password best in PAPERFEED_REDIS_PASSWORD): replicas share their state there and one of them fetches; replaces -data-dir", redisURL(&c.Redis)},
 		{"redis-fallback", "PAPERFEED_REDIS_FALLBACK", "none", "while Redis is unreachable: none (serve what is held, fetch nothing) or local (each replica fetches on its own)", oneOf(&c.RedisFallback, "none", "local")},
 		{"redis-lease", "PAPERFEED_REDIS_LEASE", "15s", "how long the fetching replica's lease lasts without renewal (a takeover happens within it)", dur(&c.RedisLease, time.Second)},
 		{"retention", "PAPERFEED_RETENTION", "720h", "how long the state keeps papers and their history after they left the window", dur(&c.Retention, 24*time.Hour)},
@@ -119,7 +120,7 @@ func parseCommandConfig(cmd string, args []string, lookupEnv func(string) (strin
 	fs.Usage = func() {
 		fmt.Fprintln(out, usageHeads[cmd])
 		fs.PrintDefaults()
-		fmt.Fprintln(out, "\nEnvironment only (a secret has no flag, so it never shows in a process list):\n  PAPERFEED_HF_TOKEN\n    \ta Hugging Face access token, sent as \"Authorization: Bearer\" to Hugging Face only, for an account's higher rate limits")
+		fmt.Fprintln(out, "\nEnvironment only (a secret has no flag, so it never shows in a process list):\n  PAPERFEED_HF_TOKEN\n    \ta Hugging Face access token, sent as \"Authorization: Bearer\" to Hugging Face only, for an account's higher rate limits\n  PAPERFEED_REDIS_PASSWORD\n    \tthe Redis password (any characters; it wins over one in -redis's URL)")
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -149,6 +150,14 @@ func parseCommandConfig(cmd string, args []string, lookupEnv func(string) (strin
 			return c, errors.New("invalid PAPERFEED_HF_TOKEN: must be one word without spaces or control characters (the value is not shown)")
 		}
 		c.HFToken = tok
+	}
+	if pw, ok := lookupEnv("PAPERFEED_REDIS_PASSWORD"); ok && pw != "" {
+		// Any characters: it is passed to Redis as it is, never spliced
+		// into a URL.
+		if strings.ContainsAny(pw, "\r\n\x00") {
+			return c, errors.New("invalid PAPERFEED_REDIS_PASSWORD: must be one line without NUL characters (the value is not shown)")
+		}
+		c.RedisPassword = pw
 	}
 	return c, nil
 }

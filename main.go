@@ -25,20 +25,26 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cmd := run
 	args := os.Args[1:]
-	if len(args) > 0 && args[0] == "export" {
-		cmd = func(ctx context.Context, args []string, env func(string) (string, bool), stderr io.Writer, _ chan<- string) error {
-			return export(ctx, args, env, stderr)
-		}
-		args = args[1:]
+	cmd, failed := "", 2
+	if len(args) > 0 && (args[0] == "export" || args[0] == "healthcheck") {
+		cmd, args = args[0], args[1:]
 	}
-	if err := cmd(ctx, args, os.LookupEnv, os.Stderr, nil); err != nil {
+	var err error
+	switch cmd {
+	case "export":
+		err = export(ctx, args, os.LookupEnv, os.Stderr)
+	case "healthcheck":
+		err, failed = healthcheck(ctx, args, os.LookupEnv, os.Stdout), 1 // unhealthy, as a container runtime reads it
+	default:
+		err = run(ctx, args, os.LookupEnv, os.Stderr, nil)
+	}
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return
 		}
 		fmt.Fprintln(os.Stderr, "paperfeed:", err)
-		os.Exit(2)
+		os.Exit(failed)
 	}
 }
 

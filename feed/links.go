@@ -45,14 +45,17 @@ func (o Org) URL() string {
 
 // RedactURL is a URL as it may be shown (logs, /status, errors): any
 // user and password in its authority replaced by "…". Operators put
-// credentials in upstream and Redis URLs; they are never shown.
+// credentials in upstream and Redis URLs, and a password may itself hold
+// "/", ":" or "@", so everything up to the last "@" before the query is
+// taken for credentials: a URL is never shown with a secret, at worst
+// with less of its path.
 func RedactURL(raw string) string {
 	i := strings.Index(raw, "://")
 	if i < 0 {
 		return raw
 	}
 	rest := raw[i+3:]
-	end := strings.IndexAny(rest, "/?#")
+	end := strings.IndexAny(rest, "?#")
 	if end < 0 {
 		end = len(rest)
 	}

@@ -41,6 +41,10 @@ type ClusterState struct {
 	Reloads     int64     `json:"reloads"`
 }
 
+// maxRetry bounds the wait between attempts to reach an unreachable
+// shared store.
+const maxRetry = 30 * time.Second
+
 // leader is the replicas' coordination, when the state store is shared.
 type leader struct {
 	c        state.Cluster
@@ -81,8 +85,12 @@ func (cl *leader) set(f func(st *ClusterState)) {
 
 // run is Start for a shared state store.
 func (cl *leader) run(ctx context.Context) {
-	tick := time.NewTicker(cl.lease / 3)
+	// Campaign every third of the lease; while the store is unreachable,
+	// back off (doubling up to maxRetry), and say so once per change.
+	every, retry := cl.lease/3, cl.lease/3
+	tick := time.NewTimer(every)
 	defer tick.Stop()
+	reachable := 0 // 0 not known yet, 1 reachable, -1 not
 	updates := cl.c.Updates(ctx)
 	var stopLeader, stopLocal context.CancelFunc
 	stop := func(f *context.CancelFunc) {
@@ -102,6 +110,11 @@ func (cl *leader) run(ctx context.Context) {
 			return
 		}
 		if err != nil {
+			if reachable != -1 {
+				cl.log.Warn("shared state store unreachable; serving what is held, retrying", "error", err)
+				reachable = -1
+			}
+			retry = min(2*retry, maxRetry)
 			cl.set(func(st *ClusterState) { st.LastError, st.ErrorAt = err.Error(), now })
 			cl.mu.Lock()
 			if cl.downSince.IsZero() {
@@ -124,6 +137,13 @@ func (cl *leader) run(ctx context.Context) {
 			}
 			return
 		}
+		switch reachable {
+		case 0:
+			cl.log.Info("shared state store connected")
+		case -1:
+			cl.log.Info("shared state store reachable again")
+		}
+		reachable, retry = 1, every
 		cl.mu.Lock()
 		cl.downSince = time.Time{}
 		cl.mu.Unlock()
@@ -167,6 +187,7 @@ func (cl *leader) run(ctx context.Context) {
 			return
 		case <-tick.C:
 			step()
+			tick.Reset(retry)
 		case _, ok := <-updates:
 			if !ok {
 				updates = nil // reconnecting is the subscription's own; polls cover the gap

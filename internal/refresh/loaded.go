@@ -66,6 +66,9 @@ func (s *Service) WaitLoaded(ctx context.Context, source string, max time.Durati
 			return true, state
 		}
 		following := s.leader != nil && s.leader.following()
+		if following && s.leader.state().LastError != "" {
+			return false, state // the shared store is unreachable: nothing will come soon
+		}
 		if !state.Fetching && !state.LastAttempt.IsZero() && !following {
 			return false, state // failed, and nothing runs now
 		}

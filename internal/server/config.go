@@ -39,6 +39,7 @@ type Config struct {
 	TrustProxy     bool          // honour X-Forwarded-Proto and X-Forwarded-Host
 	DataDir        string        // state directory; "" keeps state in memory only
 	Redis          string        // shared state store URL (replicas); replaces DataDir
+	RedisPassword  string        // from the environment only; wins over the URL's
 	RedisFallback  string        // none or local
 	RedisLease     time.Duration // the leader lease
 	Retention      time.Duration // how long the state keeps papers that left the window

@@ -79,7 +79,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 		return
 	}
 	if ok, st := s.engine.WaitLoaded(r.Context(), q.Source, s.cfg.StartupWait); !ok {
-		msg, retry := notLoaded(q.Source, st, s.engine.Now())
+		msg, retry := notLoaded(q.Source, st, s.shared(), s.engine.Now())
 		unavailable(w, f, msg, retry)
 		return
 	}

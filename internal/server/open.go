@@ -22,12 +22,9 @@ func Open(ctx context.Context, cfg Config, logs io.Writer) (*Service, error) {
 	log := NewLogger(cfg, logs)
 	var backend state.Backend
 	if cfg.Redis != "" {
-		r, err := state.OpenRedis(ctx, cfg.Redis, cfg.RedisLease, log)
+		r, err := state.OpenRedis(ctx, cfg.Redis, cfg.RedisPassword, cfg.RedisLease, log)
 		if err != nil {
 			return nil, fmt.Errorf("invalid -redis / PAPERFEED_REDIS_URL: %w", err)
-		}
-		if st := r.Stats(); st.LastError != "" {
-			log.Warn("Redis is unreachable for now; serving what is held and reconnecting", "redis", st.Path, "error", st.LastError)
 		}
 		backend = r
 	} else {

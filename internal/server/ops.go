@@ -62,3 +62,12 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 	}
 	writeJSON(w, code, d)
 }
+
+// shared is the replicas' coordination state (nil without a shared
+// store).
+func (s *Server) shared() *refresh.ClusterState {
+	if c, ok := s.refresh.Cluster(); ok {
+		return &c
+	}
+	return nil
+}

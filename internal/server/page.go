@@ -190,7 +190,7 @@ func (s *Server) pageData(r *http.Request) pageData {
 		d.OPML = base + "/opml?feed=" + url.QueryEscape(d.Canonical)
 	}
 	if ok, st := s.refresh.WaitLoaded(r.Context(), q.Source, 0); !ok {
-		d.NotLoaded, _ = notLoaded(q.Source, st, s.engine.Now())
+		d.NotLoaded, _ = notLoaded(q.Source, st, s.shared(), s.engine.Now())
 		return d
 	}
 	plan, err := s.engine.Plan(r.Context(), q, s.clientAddr(r))

@@ -28,7 +28,7 @@ func TestFollowerRestartNeverWipesSharedState(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	openShared := func() state.Backend {
-		r, err := state.OpenRedis(ctx, srv.URL(""), 2*time.Second, discardLog())
+		r, err := state.OpenRedis(ctx, srv.URL(""), "", 2*time.Second, discardLog())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,7 +139,7 @@ func TestReplicasServeTheSameDigest(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	replica := func() *app {
-		r, err := state.OpenRedis(ctx, srv.URL(""), 2*time.Second, discardLog())
+		r, err := state.OpenRedis(ctx, srv.URL(""), "", 2*time.Second, discardLog())
 		if err != nil {
 			t.Fatal(err)
 		}

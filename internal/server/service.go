@@ -96,7 +96,8 @@ var Version = "dev"
 // notLoaded is the answer to a feed whose source has not loaded yet:
 // what is happening or what failed, when the next attempt is, and where
 // to look; and how long the reader should wait (until that attempt).
-func notLoaded(source string, st refresh.SourceState, now time.Time) (string, time.Duration) {
+// shared is the replicas' coordination, when the state is shared.
+func notLoaded(source string, st refresh.SourceState, shared *refresh.ClusterState, now time.Time) (string, time.Duration) {
 	name := "Hugging Face"
 	if source == feed.SourceArxiv {
 		name = "arXiv"
@@ -104,6 +105,11 @@ func notLoaded(source string, st refresh.SourceState, now time.Time) (string, ti
 	var b strings.Builder
 	fmt.Fprintf(&b, "no data loaded yet from %s: ", name)
 	switch {
+	case shared != nil && shared.Role == "follower" && shared.LastError != "":
+		fmt.Fprintf(&b, "the shared state store is unreachable since %s UTC (%s); this replica serves what the leading one writes once it can read it",
+			shared.ErrorAt.UTC().Format(time.TimeOnly), shared.LastError)
+	case shared != nil && shared.Role == "follower":
+		b.WriteString("waiting for the shared state the leading replica writes")
 	case st.Fetching || st.LastAttempt.IsZero():
 		fmt.Fprintf(&b, "the first fetch from %s is still running", name)
 	case st.LastError != "":

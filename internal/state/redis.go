@@ -55,11 +55,16 @@ var ErrNotLeader = errors.New("not the leader: the lease is held by another repl
 // password and database in the URL). A malformed URL or refused
 // credentials are errors; Redis being down is not (replicas keep serving
 // and reconnect).
-func OpenRedis(ctx context.Context, rawURL string, lease time.Duration, log *slog.Logger) (*Redis, error) {
+func OpenRedis(ctx context.Context, rawURL, password string, lease time.Duration, log *slog.Logger) (*Redis, error) {
 	redis.SetLogger(driverLog{log})
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("not a Redis URL (redis://[:password@]host:port[/db] or rediss://): %w", err)
+		// The driver's message may quote the URL: only the redacted one
+		// is shown.
+		return nil, fmt.Errorf("not a Redis URL (redis://[:password@]host:port[/db] or rediss://): %s", feed.RedactURL(rawURL))
+	}
+	if password != "" {
+		opts.Password = password
 	}
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 2*time.Second, 2*time.Second, 2*time.Second
 	opts.MaxRetries = 1

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ import (
 
 func openRedis(t *testing.T, url string, lease time.Duration) *Redis {
 	t.Helper()
-	r, err := OpenRedis(context.Background(), url, lease, quiet())
+	r, err := OpenRedis(context.Background(), url, "", lease, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,14 +107,14 @@ func TestRedisStateAndLease(t *testing.T) {
 // A wrong password or URL is a clear error at start; Redis down is not.
 func TestRedisConnectionErrors(t *testing.T) {
 	srv := redistest.Start(t, "s3cret")
-	if _, err := OpenRedis(context.Background(), srv.URL("wrong"), time.Second, quiet()); err == nil || !strings.Contains(err.Error(), "refused the connection") {
+	if _, err := OpenRedis(context.Background(), srv.URL("wrong"), "", time.Second, quiet()); err == nil || !strings.Contains(err.Error(), "refused the connection") {
 		t.Errorf("wrong password: %v", err)
 	}
-	if _, err := OpenRedis(context.Background(), "http://x", time.Second, quiet()); err == nil || !strings.Contains(err.Error(), "not a Redis URL") {
+	if _, err := OpenRedis(context.Background(), "http://x", "", time.Second, quiet()); err == nil || !strings.Contains(err.Error(), "not a Redis URL") {
 		t.Errorf("bad URL: %v", err)
 	}
 	srv.Stop()
-	r, err := OpenRedis(context.Background(), srv.URL("s3cret"), time.Second, quiet())
+	r, err := OpenRedis(context.Background(), srv.URL("s3cret"), "", time.Second, quiet())
 	if err != nil {
 		t.Fatalf("Redis down at start is not an error: %v", err)
 	}
@@ -204,7 +205,7 @@ func TestRedisDriverLinesGoThroughTheLog(t *testing.T) {
 	srv := redistest.Start(t, "")
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	r, err := OpenRedis(context.Background(), srv.URL(""), time.Second, log)
+	r, err := OpenRedis(context.Background(), srv.URL(""), "", time.Second, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,4 +225,33 @@ func TestRedisDriverLinesGoThroughTheLog(t *testing.T) {
 		}
 	}
 	t.Logf("%d driver lines while Redis was down", strings.Count(logs.String(), "redis driver"))
+}
+
+// A password with the characters a URL cannot hold as they are (@ / : %)
+// works through its own setting, and no error shows it.
+func TestRedisPasswordWithAnyCharacters(t *testing.T) {
+	const pw = "p@ss/w:rd%41 x"
+	srv := redistest.Start(t, pw)
+	r, err := OpenRedis(context.Background(), srv.URL(""), pw, time.Second, quiet())
+	if err != nil {
+		t.Fatalf("open with the password: %v", err)
+	}
+	defer r.Close()
+	if lead, err := r.Campaign(context.Background()); err != nil || !lead {
+		t.Fatalf("campaign: %v %v", lead, err)
+	}
+	_, err = OpenRedis(context.Background(), srv.URL(""), pw+"-wrong", time.Second, quiet())
+	if err == nil || strings.Contains(err.Error(), pw) {
+		t.Errorf("a wrong password: %v", err)
+	}
+	// In a URL, escaped, it works too; a URL that does not parse is not
+	// repeated with its password.
+	if r2, err := OpenRedis(context.Background(), (&url.URL{Scheme: "redis", User: url.UserPassword("", pw), Host: srv.Addr(), Path: "/0"}).String(), "", time.Second, quiet()); err != nil {
+		t.Errorf("the password escaped in the URL: %v", err)
+	} else {
+		r2.Close()
+	}
+	if _, err := OpenRedis(context.Background(), "redis://:"+pw+"@"+srv.Addr()+"/0", "", time.Second, quiet()); err != nil && strings.Contains(err.Error(), "w:rd") {
+		t.Errorf("the error shows the password: %v", err)
+	}
 }
