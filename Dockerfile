@@ -25,4 +25,7 @@ EXPOSE 8080
 ENV PAPERFEED_ADDR=:8080 PAPERFEED_DATA_DIR=/data
 # Papers, history and the fetch schedule survive restarts and upgrades here.
 VOLUME /data
+# Healthy: it serves its feeds (the data is loaded). distroless has no
+# curl: the binary asks its own /readyz.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=2m --retries=3 CMD ["/paperfeed", "healthcheck"]
 ENTRYPOINT ["/paperfeed"]

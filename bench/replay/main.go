@@ -7,12 +7,14 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
 	"net"
 	"net/http"
 	"os"
+	"sync"
 
 	"paperfeed/internal/upstream"
 )
@@ -30,5 +32,26 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Fprintf(os.Stderr, "replay: serving recorded upstreams on http://%s\n", ln.Addr())
-	log.Fatal(http.Serve(ln, mux))
+	log.Fatal(http.Serve(ln, counted(mux)))
+}
+
+// counted counts every request by its path and query, and answers
+// /_replay/hits with the counts (JSON), for checks of how often a
+// deployment asked the upstreams.
+func counted(h http.Handler) http.Handler {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/_replay/hits" {
+			mu.Lock()
+			defer mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(hits)
+			return
+		}
+		mu.Lock()
+		hits[r.URL.RequestURI()]++
+		mu.Unlock()
+		h.ServeHTTP(w, r)
+	})
 }
