@@ -6,10 +6,12 @@ package redistest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -32,12 +34,7 @@ func Start(t testing.TB, password string) *Server {
 		}
 		t.Skip("redis-server not installed (apt-get install redis-server); CI runs this test")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	port := stablePort(t)
 	s := &Server{t: t, port: port, args: []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 		"--protected-mode", "no", "--dir", t.TempDir(), "--logfile", ""}}
 	if password != "" {
@@ -64,6 +61,32 @@ func (s *Server) start() {
 		time.Sleep(20 * time.Millisecond)
 	}
 	s.t.Fatalf("redis-server did not start on %s", s.Addr())
+}
+
+// stablePort finds a free loopback port below the kernel's ephemeral
+// range. Restart reuses the port; a port inside that range can meanwhile be
+// handed to some outgoing connection as its source port, and then the
+// server cannot listen on it again.
+func stablePort(t testing.TB) int {
+	t.Helper()
+	low := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil && n > 11000 {
+				low = n
+			}
+		}
+	}
+	for range 200 {
+		port := 10000 + rand.IntN(low-10000)
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			ln.Close()
+			return port
+		}
+	}
+	t.Fatal("no free loopback port below the ephemeral range")
+	return 0
 }
 
 // Addr is host:port.
