@@ -75,24 +75,45 @@ func (it *Item) extraHTML() string {
 	return s
 }
 
-// Point is one moment of a paper's history: its counts and whether it
-// had code.
+// Point is one moment of a paper's history: its counts, whether it had
+// code, its linked artifacts, its latest version and where it was
+// accepted.
 type Point struct {
 	At       time.Time `json:"t"`
 	Upvotes  int       `json:"u"`
 	Comments int       `json:"c"`
 	Stars    int       `json:"s,omitempty"`
 	Code     bool      `json:"k,omitempty"`
+	Models   int       `json:"m,omitempty"`
+	Datasets int       `json:"d,omitempty"`
+	Spaces   int       `json:"sp,omitempty"`
+	Version  int       `json:"v,omitempty"`
+	// Venue is the key of the venue the paper was accepted at or
+	// published in ("" when none is known).
+	Venue string `json:"ve,omitempty"`
 }
 
-// Same reports whether two points hold the same counts.
+// Same reports whether two points hold the same values.
 func (p Point) Same(o Point) bool {
-	return p.Upvotes == o.Upvotes && p.Comments == o.Comments && p.Stars == o.Stars && p.Code == o.Code
+	p.At = o.At
+	return p == o
 }
 
-// PointOf is a paper's counts at a time.
+// PointOf is a paper's values at a time.
 func PointOf(p *Paper, at time.Time) Point {
-	return Point{At: at, Upvotes: p.Upvotes, Comments: p.Comments, Stars: p.GitHubStars, Code: p.HasCode()}
+	pt := Point{At: at, Upvotes: p.Upvotes, Comments: p.Comments, Stars: p.GitHubStars, Code: p.HasCode(),
+		Models: p.Artifacts.Models, Datasets: p.Artifacts.Datasets, Spaces: p.Artifacts.Spaces, Version: p.Version}
+	if p.Venue.Accepted() {
+		pt.Venue = p.Venue.Key
+	}
+	return pt
+}
+
+// Notable reports whether a point says more than a paper's listing does:
+// a venue, a later version or linked artifacts. Papers without counts
+// (arXiv's) get a history only from such a point on.
+func (p Point) Notable() bool {
+	return p.Venue != "" || p.Version > 1 || p.Models+p.Datasets+p.Spaces > 0
 }
 
 func itoa(n int) string {

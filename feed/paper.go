@@ -59,6 +59,15 @@ type Paper struct {
 	DOI          string    `json:"doi,omitempty"`
 	JournalRef   string    `json:"journal_ref,omitempty"`
 	ArxivComment string    `json:"arxiv_comment,omitempty"`
+	Updated      time.Time `json:"updated,omitzero"` // the latest version's date, when known
+
+	// Artifacts are the models, datasets and Spaces Hugging Face links to
+	// the paper (Known when looked up).
+	Artifacts Artifacts `json:"artifacts,omitzero"`
+	// Venue is where the paper says it was accepted, published or
+	// submitted (ParseVenue over its comment and journal reference); the
+	// store sets it in every view.
+	Venue Venue `json:"-"`
 
 	// CodeURL is the paper's code repository: HF's GitHub link, else a
 	// code link found in the abstract or arXiv comment.
@@ -194,7 +203,14 @@ func (p *Paper) mergeArxiv(o *Paper) {
 	p.DOI = pick(p.DOI, o.DOI)
 	p.JournalRef = pick(p.JournalRef, o.JournalRef)
 	p.ArxivComment = pick(p.ArxivComment, o.ArxivComment)
+	if o.Updated.After(p.Updated) {
+		p.Updated = o.Updated
+	}
 }
+
+// derive sets the values read from others: the venue, from the
+// comment and the journal reference.
+func (p *Paper) derive() { p.Venue = ParseVenue(p.ArxivComment, p.JournalRef) }
 
 // pick returns the newer value b unless it is the zero value.
 func pick[T comparable](a, b T) T {

@@ -79,7 +79,7 @@ func (s *Store) View() *View { return s.view.Load() }
 const (
 	hfPrefix     = "hf/"
 	arxivPrefix  = "arxiv/"
-	catPrefix    = "cat/"
+	extraPrefix  = "extra/"
 	periodPrefix = "period/"
 )
 
@@ -132,27 +132,34 @@ func (s *Store) keys(prefix string) []string {
 	return out
 }
 
-// PutCategories records arXiv categories (primary first) looked up for
-// papers; they never change, so they are kept for the process's life.
-func (s *Store) PutCategories(cats map[string][]string) bool {
-	if len(cats) == 0 {
+// PutExtras lays what look-ups learned over papers (see Extra): each
+// merges with what was known of the paper, and is kept for the
+// process's life.
+func (s *Store) PutExtras(extras map[string]Extra) bool {
+	if len(extras) == 0 {
 		return false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for id, c := range cats {
-		if len(c) > 0 {
-			s.c.Set(catPrefix+id, slices.Clone(c), cache.NoExpiration)
-			s.dirty[catPrefix+id] = true
+	for id, e := range extras {
+		if old, ok := s.c.Get(extraPrefix + id); ok {
+			e = old.(Extra).merge(e)
+		} else {
+			e = Extra{}.merge(e)
 		}
+		s.c.Set(extraPrefix+id, e, cache.NoExpiration)
+		s.dirty[extraPrefix+id] = true
 	}
 	return s.rebuild()
 }
 
-// HasCategories reports whether categories are known for the ID.
-func (s *Store) HasCategories(id string) bool {
-	_, ok := s.c.Get(catPrefix + id)
-	return ok
+// Extra is what look-ups learned of a paper, if anything.
+func (s *Store) Extra(id string) (Extra, bool) {
+	e, ok := s.c.Get(extraPrefix + id)
+	if !ok {
+		return Extra{}, false
+	}
+	return e.(Extra), true
 }
 
 // PutPeriod stores a week or month listing (key like "week/2026-W47")
@@ -196,9 +203,10 @@ func (s *Store) Period(key string) (papers []*Paper, ok bool) {
 			q := known.Clone()
 			q.Merge(&p)
 			p = q
-		} else if c, ok := s.c.Get(catPrefix + p.ID); ok && len(p.Categories) == 0 {
-			p.Categories = slices.Clone(c.([]string))
+		} else if e, ok := s.Extra(p.ID); ok {
+			e.Apply(&p)
 		}
+		p.derive()
 		out = append(out, &p)
 	}
 	SortPapers(out)
@@ -230,11 +238,10 @@ func (s *Store) rebuild() bool {
 	add(hf) // oldest first: first-seen days win, latest announce type wins
 	add(ax)
 	for id, p := range byID {
-		if len(p.Categories) == 0 {
-			if c, ok := s.c.Get(catPrefix + id); ok {
-				p.Categories = slices.Clone(c.([]string))
-			}
+		if e, ok := s.Extra(id); ok {
+			e.Apply(p)
 		}
+		p.derive()
 	}
 
 	old := s.View()
@@ -295,6 +302,8 @@ func samePaper(a, b *Paper) bool {
 	x, y := *a, *b
 	x.Changed, y.Changed = time.Time{}, time.Time{}
 	x.descXML, y.descXML = "", ""
+	// A re-count that found the same artifacts changes nothing a reader sees.
+	x.Artifacts.Checked, y.Artifacts.Checked = time.Time{}, time.Time{}
 	x.nilEmpty()
 	y.nilEmpty()
 	return reflect.DeepEqual(x, y)
@@ -322,26 +331,26 @@ const (
 )
 
 // TakeDirty returns the snapshots (day and period listings, by key) and
-// the category look-ups (by paper ID) put since the last call, as they
-// are now, and forgets them. A snapshot evicted since is not returned:
-// eviction from memory is not deletion from the state.
-func (s *Store) TakeDirty() (entries map[string][]Paper, cats map[string][]string) {
+// the look-ups (by paper ID) put since the last call, as they are now,
+// and forgets them. A snapshot evicted since is not returned: eviction
+// from memory is not deletion from the state.
+func (s *Store) TakeDirty() (entries map[string][]Paper, extras map[string]Extra) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	entries, cats = map[string][]Paper{}, map[string][]string{}
+	entries, extras = map[string][]Paper{}, map[string]Extra{}
 	for k := range s.dirty {
 		v, ok := s.c.Get(k)
 		if !ok {
 			continue
 		}
-		if id, isCat := strings.CutPrefix(k, catPrefix); isCat {
-			cats[id] = v.([]string)
+		if id, isExtra := strings.CutPrefix(k, extraPrefix); isExtra {
+			extras[id] = v.(Extra)
 		} else {
 			entries[k] = v.([]Paper)
 		}
 	}
 	clear(s.dirty)
-	return entries, cats
+	return entries, extras
 }
 
 // MarkAllDirty marks every snapshot held dirty, so the next TakeDirty
@@ -358,23 +367,23 @@ func (s *Store) MarkAllDirty() {
 // every snapshot it held (a replica following the one that fetches).
 // Papers whose data and change time are the same keep their view's
 // values, so nothing derived from them changes.
-func (s *Store) Replace(entries map[string][]Paper, cats map[string][]string, changed map[string]time.Time, periodTTL func(key string) time.Duration) {
+func (s *Store) Replace(entries map[string][]Paper, extras map[string]Extra, changed map[string]time.Time, periodTTL func(key string) time.Duration) {
 	s.mu.Lock()
 	for k := range s.c.Items() {
-		if strings.HasPrefix(k, hfPrefix) || strings.HasPrefix(k, arxivPrefix) || strings.HasPrefix(k, periodPrefix) || strings.HasPrefix(k, catPrefix) {
+		if strings.HasPrefix(k, hfPrefix) || strings.HasPrefix(k, arxivPrefix) || strings.HasPrefix(k, periodPrefix) || strings.HasPrefix(k, extraPrefix) {
 			s.c.Delete(k)
 		}
 	}
 	s.mu.Unlock()
-	s.Restore(entries, cats, changed, periodTTL)
+	s.Restore(entries, extras, changed, periodTTL)
 }
 
 // Restore fills the store from a saved state: day and period snapshots
 // by key (a period is kept for periodTTL of its key; 0 drops it),
-// category look-ups, and each paper's last change time. It publishes a
+// look-ups, and each paper's last change time. It publishes a
 // view whose papers carry those change times, so feeds render exactly as
 // before the restart. Nothing restored is dirty.
-func (s *Store) Restore(entries map[string][]Paper, cats map[string][]string, changed map[string]time.Time, periodTTL func(key string) time.Duration) {
+func (s *Store) Restore(entries map[string][]Paper, extras map[string]Extra, changed map[string]time.Time, periodTTL func(key string) time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for k, papers := range entries {
@@ -387,10 +396,8 @@ func (s *Store) Restore(entries map[string][]Paper, cats map[string][]string, ch
 			}
 		}
 	}
-	for id, c := range cats {
-		if len(c) > 0 {
-			s.c.Set(catPrefix+id, c, cache.NoExpiration)
-		}
+	for id, e := range extras {
+		s.c.Set(extraPrefix+id, e, cache.NoExpiration)
 	}
 	s.evict(hfPrefix, s.hfDays)
 	s.evict(arxivPrefix, s.arxivDays)

@@ -48,6 +48,9 @@ func ParseArxivAPI(r io.Reader) ([]feed.Paper, error) {
 		if it.PublishedParsed != nil {
 			p.Published = it.PublishedParsed.UTC()
 		}
+		if it.UpdatedParsed != nil && version > 1 {
+			p.Updated = it.UpdatedParsed.UTC() // when the latest version was posted
+		}
 		p.CodeURL = FindCodeURL(p.Abstract + "\n" + p.ArxivComment)
 		out = append(out, p)
 	}

@@ -169,6 +169,11 @@ func arxivItem(e feedEntry) (feed.Paper, bool) {
 	if e.published != nil && !e.published.IsZero() {
 		p.Announced = localDay(*e.published)
 	}
+	if strings.HasPrefix(p.AnnounceType, "replace") && p.Version > 1 {
+		// A new version, announced that day (the API later says when it
+		// was posted).
+		p.Updated = p.Announced
+	}
 	p.CodeURL = FindCodeURL(p.Abstract)
 	return p, true
 }

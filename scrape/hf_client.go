@@ -23,6 +23,9 @@ type HFClient struct {
 	// API fetches /api/daily_papers, with a limiter of its own (the API
 	// has its own rate bucket); nil asks the pages only.
 	API *Fetcher
+	// PaperAPI fetches /api/papers/{id} (PaperInfo); it shares the API's
+	// rate bucket, so its limiter is API's when both are set.
+	PaperAPI *Fetcher
 	// Token, when set, is sent as "Authorization: Bearer" to Base's host,
 	// and to no other host.
 	Token string

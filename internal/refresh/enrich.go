@@ -12,17 +12,30 @@ import (
 	"paperfeed/scrape"
 )
 
-// enricher looks up the arXiv categories of HF papers with the API, in
-// batches, once per paper for the life of the process (categories do not
-// change). It runs when kicked (after an HF refresh) and retries failed
-// look-ups on its next kick.
+// enricher reads arXiv's own record of the papers held (categories,
+// comment, journal reference, DOI, latest version and its date) with the
+// API, in batches of scrape.MaxLookup through the shared arXiv limiter.
+// It runs when kicked (after each refresh) and looks up:
+//
+//  1. papers never looked up;
+//  2. papers a feed announced in a newer version than the record held
+//     (an arXiv "replace": the comment often changes with it, "camera
+//     ready, accepted at ..."), every recheckRevised until the API has
+//     it;
+//  3. Hugging Face papers of the window whose record is older than
+//     recheckArxiv, so an acceptance noted without a new version shows
+//     within a day.
+//
+// In that order, at most maxLookupsPerRun batches a run; the rest waits
+// for the next kick. A paper the API does not know is left alone for
+// retryUnknown.
 type enricher struct {
 	client *scrape.ArxivClient
 	store  *feed.Store
 	obs    Observer
 	log    *slog.Logger
 	kick   chan struct{}
-	// onChange runs after categories were stored (rebuilds the index).
+	// onChange runs after records were stored (rebuilds the index, saves).
 	onChange func()
 	// onUnknown records an ID the API did not know, and when.
 	onUnknown func(id string, t time.Time)
@@ -32,10 +45,19 @@ type enricher struct {
 	now   func() time.Time
 }
 
-// retryUnknown is how long an ID the API did not know is left alone (a
-// new paper can take a day to reach the API; an overloaded API can answer
-// empty).
-const retryUnknown = 24 * time.Hour
+const (
+	// retryUnknown is how long an ID the API did not know is left alone
+	// (a new paper can take a day to reach the API; an overloaded API
+	// can answer empty).
+	retryUnknown = 24 * time.Hour
+	// recheckArxiv is how old a window HF paper's record may grow.
+	recheckArxiv = 24 * time.Hour
+	// recheckRevised spaces the look-ups of a paper announced in a newer
+	// version than its record: the API can lag the feeds by hours.
+	recheckRevised = 3 * time.Hour
+	// maxLookupsPerRun bounds one run's API requests (3 s apart each).
+	maxLookupsPerRun = 20
+)
 
 func newEnricher(c *scrape.ArxivClient, s *feed.Store, obs Observer, log *slog.Logger, now func() time.Time) *enricher {
 	return &enricher{client: c, store: s, obs: obs, log: log, kick: make(chan struct{}, 1), tried: map[string]time.Time{}, now: now}
@@ -56,62 +78,70 @@ func (e *enricher) run(ctx context.Context) {
 			return
 		case <-e.kick:
 			if err := e.enrich(ctx); err != nil && ctx.Err() == nil {
-				e.log.Warn("arXiv category look-up failed; will retry", "error", err)
+				e.log.Warn("arXiv look-up failed; will retry", "error", err)
 			}
 		}
 	}
 }
 
-// missing lists HF papers without categories, not yet looked up.
-func (e *enricher) missing() []string {
+// due lists the papers to look up, most needed first (see enricher).
+func (e *enricher) due() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var ids []string
+	now := e.now()
+	var never, revised, stale []string
 	for _, p := range e.store.View().Papers {
-		if t, tried := e.tried[p.ID]; tried && e.now().Sub(t) < retryUnknown {
+		if t, tried := e.tried[p.ID]; tried && now.Sub(t) < retryUnknown {
 			continue
 		}
-		if p.OnHF && len(p.Categories) == 0 && !e.store.HasCategories(p.ID) {
-			ids = append(ids, p.ID)
+		x, ok := e.store.Extra(p.ID)
+		switch {
+		case !ok || x.Checked.IsZero():
+			never = append(never, p.ID)
+		case p.Version > x.Version && now.Sub(x.Checked) >= recheckRevised:
+			revised = append(revised, p.ID)
+		case p.OnHF && now.Sub(x.Checked) >= recheckArxiv:
+			stale = append(stale, p.ID)
 		}
 	}
-	sort.Strings(ids)
-	return ids
+	sort.Strings(never)
+	sort.Strings(revised)
+	sort.Strings(stale)
+	return append(append(never, revised...), stale...)
 }
 
 func (e *enricher) enrich(ctx context.Context) error {
-	ids := e.missing()
+	ids := e.due()
 	var errs []error
-	for len(ids) > 0 {
-		n := min(len(ids), scrape.MaxLookup)
-		batch := ids[:n]
-		ids = ids[n:]
+	for n := 0; len(ids) > 0 && n < maxLookupsPerRun; n++ {
+		k := min(len(ids), scrape.MaxLookup)
+		batch := ids[:k]
+		ids = ids[k:]
 		ps, err := e.client.Lookup(ctx, batch)
 		e.obs.Fetch("arxiv_api", err)
 		if err != nil {
 			errs = append(errs, err)
-			if scrape.Throttled(err) {
+			if scrape.Throttled(err) || ctx.Err() != nil {
 				break // told to slow down: the rest waits for the next run
 			}
 			continue
 		}
-		cats := map[string][]string{}
-		for _, p := range ps {
-			if len(p.Categories) > 0 {
-				cats[p.ID] = p.Categories
-			}
+		now := e.now()
+		found := map[string]feed.Extra{}
+		for i := range ps {
+			found[ps[i].ID] = feed.ArxivExtra(&ps[i], now)
 		}
 		e.mu.Lock()
 		for _, id := range batch {
-			if cats[id] == nil {
-				e.tried[id] = e.now() // unknown to the API for now: ask again later
+			if _, ok := found[id]; !ok {
+				e.tried[id] = now // unknown to the API for now: ask again later
 				if e.onUnknown != nil {
-					e.onUnknown(id, e.tried[id])
+					e.onUnknown(id, now)
 				}
 			}
 		}
 		e.mu.Unlock()
-		e.store.PutCategories(cats)
+		e.store.PutExtras(found)
 		if e.onChange != nil {
 			e.onChange()
 		}
@@ -124,4 +154,12 @@ func (e *enricher) restoreUnknown(id string, t time.Time) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.tried[id] = t
+}
+
+// unknownSince is when the API last did not know the paper (zero: it
+// did, or was not asked).
+func (e *enricher) unknownSince(id string) time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.tried[id]
 }

@@ -97,18 +97,19 @@ func (k *keeper) apply(snap *state.Snapshot, replace bool) int {
 			k.past.restore(period, e.Fetched)
 		}
 	}
-	cats := map[string][]string{}
-	for id, c := range snap.Categories {
-		if len(c.Cats) > 0 {
-			cats[id] = c.Cats
-		} else if !c.Unknown.IsZero() {
-			k.enricher.restoreUnknown(id, c.Unknown)
+	extras := map[string]feed.Extra{}
+	for id, l := range snap.Lookups {
+		if !l.Extra.Empty() {
+			extras[id] = l.Extra
+		}
+		if !l.Unknown.IsZero() {
+			k.enricher.restoreUnknown(id, l.Unknown)
 		}
 	}
 	if replace {
-		k.store.Replace(entries, cats, snap.Changed, k.past.ttl)
+		k.store.Replace(entries, extras, snap.Changed, k.past.ttl)
 	} else {
-		k.store.Restore(entries, cats, snap.Changed, k.past.ttl)
+		k.store.Restore(entries, extras, snap.Changed, k.past.ttl)
 	}
 	v := k.store.View()
 	for _, p := range k.sources {

@@ -30,6 +30,8 @@ type persister struct {
 	// held reports whether a past listing or seed entry is still kept in
 	// memory: the state holds no more of them than memory does.
 	held func(key string) bool
+	// unknownOf is when the arXiv API last did not know a paper.
+	unknownOf func(id string) time.Time
 
 	mu        sync.Mutex
 	pending   state.Change
@@ -93,6 +95,15 @@ func (p *persister) close() {
 	p.closed = true
 }
 
+// unknownSince is set by the service: when the arXiv API last did not
+// know a paper, saved with what else is known of it.
+func (p *persister) unknownSince(id string) time.Time {
+	if p.unknownOf == nil {
+		return time.Time{}
+	}
+	return p.unknownOf(id)
+}
+
 func newPersister(b state.Backend, store *feed.Store, log *slog.Logger, obs Observer, now func() time.Time) *persister {
 	p := &persister{backend: b, store: store, log: log, obs: obs, now: now,
 		changed: map[string]time.Time{}, firstSeen: map[string]time.Time{}, last: map[string]state.Point{},
@@ -104,7 +115,7 @@ func newPersister(b state.Backend, store *feed.Store, log *slog.Logger, obs Obse
 
 func (p *persister) reset() {
 	p.pending = state.Change{Put: map[string]state.Entry{}, Changed: map[string]time.Time{}, FirstSeen: map[string]time.Time{},
-		Categories: map[string]state.Categories{}, Points: map[string]state.Point{}, Fetch: map[string][]byte{}}
+		Lookups: map[string]state.Lookup{}, Points: map[string]state.Point{}, Fetch: map[string][]byte{}}
 }
 
 // restored takes what was loaded, so only later changes are written.
@@ -126,7 +137,12 @@ func (p *persister) drop(keys ...string) {
 func (p *persister) unknown(id string, t time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.pending.Categories[id] = state.Categories{Unknown: t}
+	l, ok := p.pending.Lookups[id]
+	if !ok {
+		l.Extra, _ = p.store.Extra(id) // what is known stays known
+	}
+	l.Unknown = t
+	p.pending.Lookups[id] = l
 }
 
 // save writes everything changed since the last successful save.
@@ -137,12 +153,12 @@ func (p *persister) save() error {
 		return nil
 	}
 	now := p.now()
-	entries, cats := p.store.TakeDirty()
+	entries, extras := p.store.TakeDirty()
 	for k, papers := range entries {
 		p.pending.Put[k] = state.Entry{Papers: papers, Fetched: p.fetched(k)}
 	}
-	for id, c := range cats {
-		p.pending.Categories[id] = state.Categories{Cats: c}
+	for id, x := range extras {
+		p.pending.Lookups[id] = state.Lookup{Extra: x, Unknown: p.unknownSince(id)}
 	}
 	for _, pp := range p.store.View().Papers {
 		if !p.changed[pp.ID].Equal(pp.Changed) {
@@ -153,9 +169,9 @@ func (p *persister) save() error {
 				p.pending.FirstSeen[pp.ID] = now
 			}
 		}
-		if !pp.OnHF {
-			continue // counts are HF's
-		}
+		// Every paper's values are recorded from first sight, so a venue,
+		// a version or an artifact that appears later is dated (arXiv's
+		// papers have no counts; their points change only with those).
 		pt := state.PointOf(pp, now)
 		last, ok := p.last[pp.ID]
 		if pend, pending := p.pending.Points[pp.ID]; pending {

@@ -37,7 +37,8 @@ type Config struct {
 //
 //   - sources (Source), each polled on its schedule: the Hugging Face
 //     window and the arXiv feed;
-//   - the enricher: arXiv categories of HF papers, looked up in batches;
+//   - the enricher: arXiv's records of the papers held (categories,
+//     comment, venue, version), looked up in batches;
 //   - past listings (Past) and seed papers (seeds), fetched on demand;
 //   - the keeper: restoring, saving, retention, damaged records;
 //   - the leader: the replicas' coordination, when the state is shared.
@@ -102,6 +103,7 @@ func New(cfg Config, store *feed.Store, backend state.Backend, hf *scrape.HFClie
 	k.persist.schedules, k.persist.fetched, k.persist.held = k.schedules, k.fetched, k.held
 	s.enricher.onChange = func() { onChange(); k.save() }
 	s.enricher.onUnknown = k.persist.unknown
+	k.persist.unknownOf = s.enricher.unknownSince
 	s.past.onLoad = k.save
 	s.past.onEvict = func(key string) { k.persist.drop(feed.KeyPeriod + key) }
 
@@ -213,11 +215,12 @@ func (s *Service) RefreshArxiv(ctx context.Context) (later time.Duration, err er
 	later, err = s.arxiv.refresh(ctx, s.store, s.log, s.now)
 	s.keep.onChange()
 	s.keep.save()
+	s.enricher.poke()
 	return later, err
 }
 
-// EnrichCategories looks up the arXiv categories of HF papers now (the
-// background run does this after each HF refresh).
+// EnrichCategories looks up arXiv's records of the papers due now (the
+// background run does this after each refresh; see enricher).
 func (s *Service) EnrichCategories(ctx context.Context) error { return s.enricher.enrich(ctx) }
 
 // Loaded is the first-load signal of a source: feed.SourceArxiv, or

@@ -49,7 +49,13 @@ func TestFollowerRestartNeverWipesSharedState(t *testing.T) {
 	var days []string
 	waitFor(t, "the leader to write the window", func() bool {
 		days, _ = raw.HKeys(ctx, "paperfeed:entries").Result()
-		return len(days) >= 4
+		hf := 0
+		for _, k := range days {
+			if strings.HasPrefix(k, "hf/") {
+				hf++
+			}
+		}
+		return len(days) >= 4 && hf >= len(leader.Store.View().HFDays) && hf > 0
 	})
 	damagedKey := ""
 	for _, k := range days {

@@ -26,7 +26,7 @@ var (
 	bPapers  = []byte("papers")  // paper ID -> changed, first seen (binary, see metaBytes)
 	bHistory = []byte("history") // paper ID "/" time -> one Point (binary, see pointBytes)
 	bLast    = []byte("last")    // paper ID -> newest Point with its time
-	bCats    = []byte("cats")    // paper ID -> Categories (JSON)
+	bCats    = []byte("cats")    // paper ID -> Lookup (JSON)
 	bFetch   = []byte("fetch")   // name -> refresh-side state (opaque)
 	buckets  = [][]byte{bMeta, bEntries, bRefs, bPapers, bHistory, bLast, bCats, bFetch}
 )
@@ -144,7 +144,7 @@ func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
 			if err := each(bPapers, snap.decodeMeta); err != nil {
 				return err
 			}
-			if err := each(bCats, snap.decodeCategories); err != nil {
+			if err := each(bCats, snap.decodeLookup); err != nil {
 				return err
 			}
 			if err := each(bLast, snap.decodeLast); err != nil {
@@ -245,7 +245,7 @@ func (b *Bolt) Save(c *Change) (err error) {
 				}
 			}
 		}
-		if err := putJSON(tx.Bucket(bCats), c.Categories); err != nil {
+		if err := putJSON(tx.Bucket(bCats), c.Lookups); err != nil {
 			return err
 		}
 		last, history := tx.Bucket(bLast), tx.Bucket(bHistory)

@@ -62,13 +62,13 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	b := open(t, dir)
 	papers := realPapers(t, 40)
 	c := &Change{
-		At:         t0,
-		Put:        map[string]Entry{"hf/2026-08-21": {Papers: papers[:20], Fetched: t0}, "period/week/2026-W30": {Papers: papers[20:], Fetched: t0.Add(-time.Hour)}},
-		Changed:    map[string]time.Time{papers[0].ID: t0.Add(-time.Minute)},
-		FirstSeen:  map[string]time.Time{papers[0].ID: t0.Add(-2 * time.Hour)},
-		Categories: map[string]Categories{papers[0].ID: {Cats: []string{"cs.CL", "cs.AI"}}, papers[1].ID: {Unknown: t0}},
-		Points:     map[string]Point{papers[0].ID: {At: t0, Upvotes: 5, Comments: 1, Code: true}},
-		Fetch:      map[string][]byte{"hf": []byte(`{"newest":"2026-08-21T00:00:00Z"}`)},
+		At:        t0,
+		Put:       map[string]Entry{"hf/2026-08-21": {Papers: papers[:20], Fetched: t0}, "period/week/2026-W30": {Papers: papers[20:], Fetched: t0.Add(-time.Hour)}},
+		Changed:   map[string]time.Time{papers[0].ID: t0.Add(-time.Minute)},
+		FirstSeen: map[string]time.Time{papers[0].ID: t0.Add(-2 * time.Hour)},
+		Lookups:   map[string]Lookup{papers[0].ID: {Extra: feed.Extra{Categories: []string{"cs.CL", "cs.AI"}}}, papers[1].ID: {Unknown: t0}},
+		Points:    map[string]Point{papers[0].ID: {At: t0, Upvotes: 5, Comments: 1, Code: true}},
+		Fetch:     map[string][]byte{"hf": []byte(`{"newest":"2026-08-21T00:00:00Z"}`)},
 	}
 	if err := b.Save(c); err != nil {
 		t.Fatal(err)
@@ -92,10 +92,10 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if !s.Changed[papers[0].ID].Equal(t0.Add(-time.Minute)) || !s.FirstSeen[papers[0].ID].Equal(t0.Add(-2*time.Hour)) {
 		t.Errorf("paper times: %v %v", s.Changed[papers[0].ID], s.FirstSeen[papers[0].ID])
 	}
-	if c := s.Categories[papers[0].ID]; !reflect.DeepEqual(c.Cats, []string{"cs.CL", "cs.AI"}) {
+	if c := s.Lookups[papers[0].ID]; !reflect.DeepEqual(c.Categories, []string{"cs.CL", "cs.AI"}) {
 		t.Errorf("categories: %+v", c)
 	}
-	if c := s.Categories[papers[1].ID]; !c.Unknown.Equal(t0) {
+	if c := s.Lookups[papers[1].ID]; !c.Unknown.Equal(t0) {
 		t.Errorf("unknown look-up: %+v", c)
 	}
 	if p := s.Last[papers[0].ID]; p.Upvotes != 9 {

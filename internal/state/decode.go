@@ -21,7 +21,7 @@ func (d Damage) String() string { return d.Bucket + " " + d.Key + ": " + d.Error
 
 func newSnapshot() *Snapshot {
 	return &Snapshot{Entries: map[string]Entry{}, Changed: map[string]time.Time{}, FirstSeen: map[string]time.Time{},
-		Categories: map[string]Categories{}, Last: map[string]Point{}, Fetch: map[string][]byte{}}
+		Lookups: map[string]Lookup{}, Last: map[string]Point{}, Fetch: map[string][]byte{}}
 }
 
 func (s *Snapshot) damaged(bucket, key string, err error) {
@@ -73,13 +73,13 @@ func (s *Snapshot) decodeMeta(id string, v []byte) {
 	}
 }
 
-func (s *Snapshot) decodeCategories(id string, v []byte) {
-	var c Categories
+func (s *Snapshot) decodeLookup(id string, v []byte) {
+	var c Lookup
 	if err := json.Unmarshal(v, &c); err != nil {
 		s.damaged("cats", id, err)
 		return
 	}
-	s.Categories[id] = c
+	s.Lookups[id] = c
 }
 
 func (s *Snapshot) decodeLast(id string, v []byte) {
@@ -101,7 +101,7 @@ func Decodable(bucket, key string, v []byte) bool {
 	case "papers":
 		s.decodeMeta(key, v)
 	case "cats":
-		s.decodeCategories(key, v)
+		s.decodeLookup(key, v)
 	case "last":
 		s.decodeLast(key, v)
 	default:

@@ -25,7 +25,7 @@ func NewMemory() *Memory {
 // Load returns an empty state.
 func (m *Memory) Load(func(string) bool) (*Snapshot, error) {
 	return &Snapshot{Entries: map[string]Entry{}, Changed: map[string]time.Time{}, FirstSeen: map[string]time.Time{},
-		Categories: map[string]Categories{}, Last: map[string]Point{}, Fetch: map[string][]byte{}}, nil
+		Lookups: map[string]Lookup{}, Last: map[string]Point{}, Fetch: map[string][]byte{}}, nil
 }
 
 // Keys lists the entries saved.

@@ -45,9 +45,12 @@ func fromUnixNano(n int64) time.Time {
 	return time.Unix(0, n).UTC()
 }
 
-// pointBytes: time, upvotes, comments, stars, code.
+// pointBytes: time, upvotes, comments, stars, code (21 bytes, the
+// first layout, still read); then models, datasets, Spaces, version and
+// the venue key, length first.
 func pointBytes(p Point) []byte {
-	b := make([]byte, 21)
+	venue := p.Venue[:min(len(p.Venue), 255)]
+	b := make([]byte, pointV2+len(venue))
 	binary.BigEndian.PutUint64(b, uint64(unixNano(p.At)))
 	binary.BigEndian.PutUint32(b[8:], uint32(max(0, p.Upvotes)))
 	binary.BigEndian.PutUint32(b[12:], uint32(max(0, p.Comments)))
@@ -55,15 +58,36 @@ func pointBytes(p Point) []byte {
 	if p.Code {
 		b[20] = 1
 	}
+	binary.BigEndian.PutUint32(b[21:], uint32(max(0, p.Models)))
+	binary.BigEndian.PutUint32(b[25:], uint32(max(0, p.Datasets)))
+	binary.BigEndian.PutUint32(b[29:], uint32(max(0, p.Spaces)))
+	binary.BigEndian.PutUint16(b[33:], uint16(min(max(0, p.Version), 65535)))
+	b[35] = byte(len(venue))
+	copy(b[pointV2:], venue)
 	return b
 }
 
+// The two point layouts' sizes (the second without its venue key).
+const (
+	pointV1 = 21
+	pointV2 = 36
+)
+
 func parsePoint(b []byte) (Point, error) {
-	if len(b) != 21 {
+	if len(b) != pointV1 && (len(b) < pointV2 || len(b) != pointV2+int(b[35])) {
 		return Point{}, fmt.Errorf("history point of %d bytes", len(b))
 	}
-	return Point{At: fromUnixNano(int64(binary.BigEndian.Uint64(b))), Upvotes: int(binary.BigEndian.Uint32(b[8:])),
-		Comments: int(binary.BigEndian.Uint32(b[12:])), Stars: int(binary.BigEndian.Uint32(b[16:])), Code: b[20] == 1}, nil
+	p := Point{At: fromUnixNano(int64(binary.BigEndian.Uint64(b))), Upvotes: int(binary.BigEndian.Uint32(b[8:])),
+		Comments: int(binary.BigEndian.Uint32(b[12:])), Stars: int(binary.BigEndian.Uint32(b[16:])), Code: b[20] == 1}
+	if len(b) == pointV1 {
+		return p, nil
+	}
+	p.Models = int(binary.BigEndian.Uint32(b[21:]))
+	p.Datasets = int(binary.BigEndian.Uint32(b[25:]))
+	p.Spaces = int(binary.BigEndian.Uint32(b[29:]))
+	p.Version = int(binary.BigEndian.Uint16(b[33:]))
+	p.Venue = string(b[pointV2:])
+	return p, nil
 }
 
 // historyKey orders a paper's points by time under its ID.

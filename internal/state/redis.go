@@ -219,7 +219,7 @@ func (r *Redis) Load(want func(key string) bool) (*Snapshot, error) {
 		snap.decodeMeta(id, []byte(v))
 	}
 	for id, v := range cats {
-		snap.decodeCategories(id, []byte(v))
+		snap.decodeLookup(id, []byte(v))
 	}
 	for id, v := range last {
 		snap.decodeLast(id, []byte(v))
@@ -297,7 +297,7 @@ func (r *Redis) Save(c *Change) error {
 				}
 				p.HSet(ctx, r.k("papers"), id, string(metaBytes(changed, first)))
 			}
-			for id, cat := range c.Categories {
+			for id, cat := range c.Lookups {
 				b, _ := json.Marshal(cat)
 				p.HSet(ctx, r.k("cats"), id, string(b))
 			}

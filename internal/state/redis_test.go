@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"paperfeed/feed"
 	"paperfeed/internal/redistest"
 )
 
@@ -34,8 +35,8 @@ func TestRedisStateAndLease(t *testing.T) {
 	papers := realPapers(t, 30)
 	c := &Change{At: t0, Put: map[string]Entry{"hf/2026-08-21": {Papers: papers[:20], Fetched: t0}},
 		Changed: map[string]time.Time{papers[0].ID: t0}, FirstSeen: map[string]time.Time{papers[0].ID: t0.Add(-time.Hour)},
-		Categories: map[string]Categories{papers[0].ID: {Cats: []string{"cs.CL"}}},
-		Points:     map[string]Point{papers[0].ID: {At: t0, Upvotes: 4}}, Fetch: map[string][]byte{"hf": []byte(`{}`)}}
+		Lookups: map[string]Lookup{papers[0].ID: {Extra: feed.Extra{Categories: []string{"cs.CL"}}}},
+		Points:  map[string]Point{papers[0].ID: {At: t0, Upvotes: 4}}, Fetch: map[string][]byte{"hf": []byte(`{}`)}}
 	if err := a.Save(c); !errors.Is(err, ErrNotLeader) {
 		t.Fatalf("a save without the lease: %v, want ErrNotLeader", err)
 	}
@@ -66,7 +67,7 @@ func TestRedisStateAndLease(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(s.Entries["hf/2026-08-21"].Papers) != 20 || !s.Changed[papers[0].ID].Equal(t0) || s.Last[papers[0].ID].Upvotes != 4 ||
-		s.Categories[papers[0].ID].Cats[0] != "cs.CL" || string(s.Fetch["hf"]) != "{}" {
+		s.Lookups[papers[0].ID].Categories[0] != "cs.CL" || string(s.Fetch["hf"]) != "{}" {
 		t.Errorf("loaded state differs: %d entries", len(s.Entries))
 	}
 	if h, err := b.History(papers[0].ID); len(h) != 1 || err != nil {

@@ -1,6 +1,6 @@
 // Package state keeps what paperfeed knows across restarts: the papers
 // it held, when each changed, each paper's history of counts, arXiv
-// category look-ups, and what the refresh side fetched when. Requests
+// look-ups (arXiv records, linked artifacts), and what the refresh side fetched when. Requests
 // never read it; the in-memory store (feed.Store) is filled from it at
 // start and written to it after every refresh that changed something.
 //
@@ -50,22 +50,24 @@ type Point = feed.Point
 // PointOf is a paper's counts at a time.
 func PointOf(p *feed.Paper, at time.Time) Point { return feed.PointOf(p, at) }
 
-// Categories is an arXiv category look-up: the categories found, or the
-// time the API did not know the paper.
-type Categories struct {
-	Cats    []string  `json:"cats,omitempty"`
+// Lookup is what look-ups learned of a paper (feed.Extra: arXiv's
+// record and Hugging Face's linked artifacts), and when the arXiv API
+// last did not know it. Saved under the bucket "cats", whose records
+// (categories only) it still reads.
+type Lookup struct {
+	feed.Extra
 	Unknown time.Time `json:"unknown,omitzero"`
 }
 
 // Snapshot is everything loaded at start.
 type Snapshot struct {
-	Entries    map[string]Entry
-	Changed    map[string]time.Time // paper ID -> when its data last changed
-	FirstSeen  map[string]time.Time // paper ID -> when the service first held it
-	Categories map[string]Categories
-	Last       map[string]Point  // paper ID -> its newest history point
-	Fetch      map[string][]byte // refresh-side state by name, opaque here
-	Written    time.Time         // when the last Save completed
+	Entries   map[string]Entry
+	Changed   map[string]time.Time // paper ID -> when its data last changed
+	FirstSeen map[string]time.Time // paper ID -> when the service first held it
+	Lookups   map[string]Lookup    // paper ID -> what look-ups learned
+	Last      map[string]Point     // paper ID -> its newest history point
+	Fetch     map[string][]byte    // refresh-side state by name, opaque here
+	Written   time.Time            // when the last Save completed
 	// Damaged lists the records that could not be decoded and were left
 	// out; everything else was read.
 	Damaged []Damage
@@ -73,20 +75,20 @@ type Snapshot struct {
 
 // Change is what one Save writes.
 type Change struct {
-	At         time.Time
-	Put        map[string]Entry
-	Delete     []string // entry keys
-	Changed    map[string]time.Time
-	FirstSeen  map[string]time.Time
-	Categories map[string]Categories
-	Points     map[string]Point // appended to each paper's history
-	Fetch      map[string][]byte
+	At        time.Time
+	Put       map[string]Entry
+	Delete    []string // entry keys
+	Changed   map[string]time.Time
+	FirstSeen map[string]time.Time
+	Lookups   map[string]Lookup
+	Points    map[string]Point // appended to each paper's history
+	Fetch     map[string][]byte
 }
 
 // Empty reports whether the change writes nothing.
 func (c *Change) Empty() bool {
 	return len(c.Put) == 0 && len(c.Delete) == 0 && len(c.Changed) == 0 && len(c.FirstSeen) == 0 &&
-		len(c.Categories) == 0 && len(c.Points) == 0 && len(c.Fetch) == 0
+		len(c.Lookups) == 0 && len(c.Points) == 0 && len(c.Fetch) == 0
 }
 
 // Stats is what /status and /metrics show of a backend.

@@ -35,6 +35,7 @@ type Arxiv struct {
 	pool    []string // real API <entry> elements
 	big     []byte   // optional large feed
 	unknown map[string]bool
+	asked   map[string]int // id_list look-ups by ID
 }
 
 // NewArxiv loads the day files (in dir) and the API recordings.
@@ -67,6 +68,7 @@ func NewArxiv(dir string, days []string) (*Arxiv, error) {
 var (
 	entryRe    = regexp.MustCompile(`(?s)<entry>.*?</entry>`)
 	entryIDRe  = regexp.MustCompile(`<id>[^<]*</id>`)
+	versionRe  = regexp.MustCompile(`(v\d+)</id>`)
 	feedItemRe = regexp.MustCompile(`(?s)\s*<item>.*?</item>`)
 	guidIDRe   = regexp.MustCompile(`\d{4}\.\d{4,5}`)
 )
@@ -139,7 +141,16 @@ func (a *Arxiv) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.mu.Lock()
 		unknown := a.unknown
 		a.mu.Unlock()
-		for _, id := range strings.Split(r.URL.Query().Get("id_list"), ",") {
+		ids := strings.Split(r.URL.Query().Get("id_list"), ",")
+		a.mu.Lock()
+		if a.asked == nil {
+			a.asked = map[string]int{}
+		}
+		for _, id := range ids {
+			a.asked[strings.TrimSpace(id)]++
+		}
+		a.mu.Unlock()
+		for _, id := range ids {
 			if id = strings.TrimSpace(id); id != "" && !unknown[id] {
 				b.WriteString("  " + a.entryFor(id) + "\n")
 			}
@@ -149,6 +160,17 @@ func (a *Arxiv) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// Asked is how many times each ID was looked up on the API.
+func (a *Arxiv) Asked() map[string]int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make(map[string]int, len(a.asked))
+	for id, n := range a.asked {
+		out[id] = n
+	}
+	return out
 }
 
 // Unknown makes the API answer no entry for these IDs, as arXiv does for
@@ -166,7 +188,7 @@ func (a *Arxiv) Unknown(ids ...string) {
 
 // entryFor answers an id_list look-up: the real recorded entry when the
 // ID was recorded, else a real entry (chosen by a hash of the ID) with
-// its <id> replaced, so the structure and categories are real arXiv data
+// its <id> replaced (keeping its version), so the structure and categories are real arXiv data
 // even though they belong to another paper.
 func (a *Arxiv) entryFor(id string) string {
 	for _, e := range a.pool {
@@ -177,7 +199,13 @@ func (a *Arxiv) entryFor(id string) string {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(id))
 	e := a.pool[int(h.Sum32())%len(a.pool)]
-	return entryIDRe.ReplaceAllString(e, "<id>http://arxiv.org/abs/"+id+"v1</id>")
+	return entryIDRe.ReplaceAllStringFunc(e, func(old string) string {
+		v := "v1" // the borrowed entry's version, with its dates
+		if m := versionRe.FindStringSubmatch(old); m != nil {
+			v = m[1]
+		}
+		return "<id>http://arxiv.org/abs/" + id + v + "</id>"
+	})
 }
 
 // BigFeed returns a derived arXiv feed of n items: the items of the

@@ -60,6 +60,10 @@ type HF struct {
 	// apiUpvotes overrides upvotes in API answers only (a count that moved
 	// between the page fetch and the API fetch).
 	apiUpvotes map[string]int
+	// paperTmpl is the recorded per-paper answer; artifacts override the
+	// derived counts (hf_paper.go).
+	paperTmpl map[string]any
+	artifacts map[string]Artifacts
 }
 
 type dayData struct {
@@ -90,6 +94,11 @@ func NewHF(dir string, days []Day) (*HF, error) {
 	}
 	sort.Slice(h.days, func(i, j int) bool { return h.days[i].date.After(h.days[j].date) })
 	h.all = h.days
+	tmpl, err := loadPaperTemplate(dir)
+	if err != nil {
+		return nil, err
+	}
+	h.paperTmpl = tmpl
 	return h, nil
 }
 
@@ -233,11 +242,14 @@ func (h *HF) PageTotal() int {
 // APITotal is the number of /api/daily_papers requests received.
 func (h *HF) APITotal() int { return h.Hits()["/api/daily_papers"] }
 
-// Total is the number of requests received.
+// Total is the number of listing requests received (pages and
+// /api/daily_papers; per-paper look-ups are PaperTotal).
 func (h *HF) Total() int {
 	n := 0
-	for _, v := range h.Hits() {
-		n += v
+	for p, v := range h.Hits() {
+		if !strings.HasPrefix(p, "/api/papers/") {
+			n += v
+		}
 	}
 	return n
 }
@@ -262,6 +274,10 @@ func (h *HF) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Path == "/api/daily_papers" {
 		h.serveAPI(w, r, fault)
+		return
+	}
+	if id, ok := strings.CutPrefix(r.URL.Path, "/api/papers/"); ok {
+		h.servePaper(w, id)
 		return
 	}
 	page, ok := h.page(r.URL.Path, fault.Partial)

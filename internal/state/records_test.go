@@ -1,0 +1,54 @@
+package state
+
+import (
+	"encoding/binary"
+	"testing"
+	"time"
+)
+
+func TestPointLayouts(t *testing.T) {
+	at := time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
+	for _, p := range []Point{
+		{At: at, Upvotes: 12, Comments: 3, Stars: 40, Code: true},
+		{At: at, Upvotes: 1, Models: 2, Datasets: 1, Spaces: 7, Version: 3, Venue: "neurips"},
+		{At: at, Version: 2},
+	} {
+		got, err := parsePoint(pointBytes(p))
+		if err != nil || got != p {
+			t.Errorf("round trip of %+v: %+v, %v", p, got, err)
+		}
+	}
+	// A point written by the first layout (21 bytes) still reads.
+	old := make([]byte, 21)
+	binary.BigEndian.PutUint64(old, uint64(at.UnixNano()))
+	binary.BigEndian.PutUint32(old[8:], 5)
+	old[20] = 1
+	if got, err := parsePoint(old); err != nil || got != (Point{At: at, Upvotes: 5, Code: true}) {
+		t.Errorf("first layout: %+v, %v", got, err)
+	}
+	// Lengths that are neither layout are damage, not a misread.
+	for _, n := range []int{0, 20, 22, 35, 37} {
+		b := make([]byte, n)
+		if n > 35 {
+			b[35] = 5
+		}
+		if _, err := parsePoint(b); err == nil {
+			t.Errorf("%d bytes read as a point", n)
+		}
+	}
+}
+
+func FuzzParsePoint(f *testing.F) {
+	f.Add(pointBytes(Point{At: time.Unix(1, 0), Venue: "iclr", Version: 2}))
+	f.Add(make([]byte, 21))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := parsePoint(b)
+		if err != nil {
+			return
+		}
+		q, err := parsePoint(pointBytes(p))
+		if err != nil || q != p {
+			t.Fatalf("%+v does not survive a round trip: %+v, %v", p, q, err)
+		}
+	})
+}
