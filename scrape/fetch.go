@@ -39,6 +39,12 @@ func Throttled(err error) bool {
 	return errors.As(err, &he) && (he.StatusCode == http.StatusTooManyRequests || he.StatusCode == http.StatusServiceUnavailable)
 }
 
+// NotFound reports whether err is an upstream's 404.
+func NotFound(err error) bool {
+	var he *HTTPError
+	return errors.As(err, &he) && he.StatusCode == http.StatusNotFound
+}
+
 // Fetcher makes polite GET requests: a context deadline, a User-Agent
 // naming paperfeed, a response size cap, and an optional rate limit
 // shared by everything that uses the same Limiter.

@@ -50,6 +50,7 @@ type Service struct {
 	log       *slog.Logger
 	now       func() time.Time
 	hf, arxiv *polled
+	artifacts *polled // linked models, datasets, Spaces (artifacts.go)
 	past      *Past
 	seeds     *seeds
 	enricher  *enricher
@@ -90,6 +91,10 @@ func New(cfg Config, store *feed.Store, backend state.Backend, hf *scrape.HFClie
 	s.arxiv.src = &arxivSource{client: arxiv, store: store, categories: cfg.ArxivCategories, status: arxivStatus,
 		obs: obs, log: log, now: now, onLoad: s.arxiv.loaded.mark}
 
+	artStatus := newStatus(SourceArtifacts, hf.PaperAPI != nil)
+	s.artifacts = &polled{enabled: hf.PaperAPI != nil, interval: ArtifactsInterval, minBackoff: time.Minute, status: artStatus, loaded: newLoaded()}
+	s.artifacts.src = &artifactsSource{client: hf, store: store, status: artStatus, obs: obs, log: log, now: now}
+
 	s.seeds = newSeeds(arxiv, store, backend, obs, log, now)
 	s.enricher = newEnricher(arxiv, store, obs, log, now)
 	s.past = &Past{
@@ -98,7 +103,7 @@ func New(cfg Config, store *feed.Store, backend state.Backend, hf *scrape.HFClie
 		fetched: map[string]time.Time{}, attempted: map[string]time.Time{}, failures: map[string]failure{}, views: views,
 	}
 	k := &keeper{cfg: cfg, backend: backend, persist: newPersister(backend, store, log, obs, now), store: store,
-		sources: []*polled{s.hf, s.arxiv}, past: s.past, seeds: s.seeds, enricher: s.enricher, log: log, onChange: onChange}
+		sources: []*polled{s.hf, s.arxiv, s.artifacts}, past: s.past, seeds: s.seeds, enricher: s.enricher, log: log, onChange: onChange}
 	s.keep = k
 	k.persist.schedules, k.persist.fetched, k.persist.held = k.schedules, k.fetched, k.held
 	s.enricher.onChange = func() { onChange(); k.save() }
@@ -167,13 +172,16 @@ func (s *Service) startWork(ctx context.Context) {
 	if s.arxiv.enabled {
 		go s.enricher.run(ctx)
 	}
-	for _, p := range []*polled{s.arxiv, s.hf} {
+	for _, p := range []*polled{s.arxiv, s.hf, s.artifacts} {
 		if !p.enabled {
 			continue
 		}
 		refresh := s.RefreshHF
-		if p == s.arxiv {
+		switch p {
+		case s.arxiv:
 			refresh = s.RefreshArxiv
+		case s.artifacts:
+			refresh = s.RefreshArtifacts
 		}
 		first := time.Duration(0)
 		if due := p.nextDue(); !due.IsZero() {
@@ -219,6 +227,14 @@ func (s *Service) RefreshArxiv(ctx context.Context) (later time.Duration, err er
 	return later, err
 }
 
+// RefreshArtifacts runs one round of linked-artifact counts.
+func (s *Service) RefreshArtifacts(ctx context.Context) (later time.Duration, err error) {
+	later, err = s.artifacts.refresh(ctx, s.store, s.log, s.now)
+	s.keep.onChange()
+	s.keep.save()
+	return later, err
+}
+
 // EnrichCategories looks up arXiv's records of the papers due now (the
 // background run does this after each refresh; see enricher).
 func (s *Service) EnrichCategories(ctx context.Context) error { return s.enricher.enrich(ctx) }
@@ -235,9 +251,10 @@ func (s *Service) Loaded(source string) *Loaded {
 // Past is the loader of listings outside the window.
 func (s *Service) Past() *Past { return s.past }
 
-// States are the sources' states, Hugging Face first.
+// States are the sources' states: Hugging Face, arXiv, the linked
+// artifacts.
 func (s *Service) States() []SourceState {
-	return []SourceState{s.hf.status.Snapshot(), s.arxiv.status.Snapshot()}
+	return []SourceState{s.hf.status.Snapshot(), s.arxiv.status.Snapshot(), s.artifacts.status.Snapshot()}
 }
 
 // StateStats is what the state store shows in /status, with the last

@@ -124,6 +124,15 @@ func (p *polled) refresh(ctx context.Context, store *feed.Store, log *slog.Logge
 	later, err := p.src.Refresh(ctx)
 	p.status.finish(now(), err)
 	p.scheduled(now(), err, max(later, p.interval))
+	if p.src.Name() == SourceArtifacts {
+		if err == nil {
+			p.loaded.mark()
+			if store.View().Version != before {
+				log.Debug("linked artifacts counted", "papers_counted", p.status.Snapshot().Items)
+			}
+		}
+		return later, err
+	}
 	if v := store.View(); err == nil && v.Version != before {
 		// One line when the source first loads and on each refresh that
 		// changed the data ("Hugging Face loaded: 7 days, 312 papers,

@@ -17,6 +17,7 @@ type Config struct {
 	HFURL       string
 	HFInterval  time.Duration
 	HFAPI       bool   // also ask HF's JSON API for every listing
+	HFArtifacts bool   // count each window paper's linked models, datasets, Spaces
 	HFToken     string // sent to Hugging Face only; from the environment only
 
 	ArxivCategories []string

@@ -45,10 +45,15 @@ func New(cfg Config, logs io.Writer, now func() time.Time, backend state.Backend
 	hf := &scrape.HFClient{Base: cfg.HFURL, Token: cfg.HFToken, Fetcher: &scrape.Fetcher{
 		Client: client, UserAgent: ua, Timeout: cfg.Timeout, Limiter: limiter(cfg.HFInterval),
 	}}
+	// The API has a rate bucket of its own (5x the pages'): its own
+	// limiter, the same spacing, shared by the listings and the
+	// per-paper look-ups.
+	apiLimiter := limiter(cfg.HFInterval)
 	if cfg.HFAPI {
-		// The API has a rate bucket of its own (5x the pages'): its own
-		// limiter, the same spacing.
-		hf.API = &scrape.Fetcher{Client: client, UserAgent: ua, Timeout: cfg.Timeout, Limiter: limiter(cfg.HFInterval)}
+		hf.API = &scrape.Fetcher{Client: client, UserAgent: ua, Timeout: cfg.Timeout, Limiter: apiLimiter}
+	}
+	if cfg.HFArtifacts {
+		hf.PaperAPI = &scrape.Fetcher{Client: client, UserAgent: ua, Timeout: cfg.Timeout, Limiter: apiLimiter, MaxBytes: 4 << 20}
 	}
 	arxiv := &scrape.ArxivClient{RSSBase: cfg.ArxivRSSURL, APIURL: cfg.ArxivAPIURL, Fetcher: &scrape.Fetcher{
 		Client: client, UserAgent: ua, Timeout: cfg.Timeout,

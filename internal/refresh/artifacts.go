@@ -1,0 +1,166 @@
+package refresh
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sort"
+	"time"
+
+	"paperfeed/feed"
+	"paperfeed/scrape"
+)
+
+// artifactsSource counts the models, datasets and Spaces Hugging Face
+// links to the window's papers, one /api/papers/{id} request per paper,
+// on a slow schedule (the per-paper API shares the JSON API's rate
+// bucket, 500 requests per 5 minutes anonymous, with the listings):
+//
+//   - every ArtifactsInterval (10 minutes) a run checks at most
+//     MaxArtifactChecks papers (30: at most 180 an hour);
+//   - papers never checked come first, newest listing first; then papers
+//     listed in the last two days whose count is older than
+//     recheckRecent (6 h); then older window papers whose count is older
+//     than recheckOld (24 h);
+//   - a paper HF has no page for (404) counts as none, checked;
+//   - a 429 or 503 stops the run, and the shared limiter holds every HF
+//     API request until its Retry-After.
+//
+// Counts go to the store as look-ups (feed.Extra), and from there into
+// each paper's history, so "first model released" is dated.
+type artifactsSource struct {
+	client *scrape.HFClient
+	store  *feed.Store
+	status *Status
+	obs    Observer
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// SourceArtifacts names the linked-artifact counts in logs, /status,
+// metrics and the saved state.
+const SourceArtifacts = "hf_artifacts"
+
+const (
+	// ArtifactsInterval is how often the artifacts source runs.
+	ArtifactsInterval = 10 * time.Minute
+	// MaxArtifactChecks bounds one run's requests.
+	MaxArtifactChecks = 30
+	recheckRecent     = 6 * time.Hour
+	recheckOld        = 24 * time.Hour
+	recentListing     = 48 * time.Hour
+)
+
+// Name is SourceArtifacts.
+func (s *artifactsSource) Name() string { return SourceArtifacts }
+
+// due lists the papers whose counts are due, most needed first.
+func (s *artifactsSource) due(now time.Time) []string {
+	type cand struct {
+		id     string
+		rank   int // 0 never checked, 1 recent, 2 older
+		listed time.Time
+		last   time.Time
+	}
+	var cs []cand
+	for _, p := range s.store.View().Papers {
+		if !p.OnHF {
+			continue
+		}
+		// The look-up's time, not the view's: a view keeps a paper whose
+		// counts did not change as it was.
+		c := cand{id: p.ID, listed: p.ListedOn}
+		if x, ok := s.store.Extra(p.ID); ok && x.Artifacts != nil {
+			c.last = x.Artifacts.Checked
+		}
+		recent := now.Sub(p.ListedOn) < recentListing
+		switch {
+		case c.last.IsZero():
+			c.rank = 0
+		case recent && now.Sub(c.last) >= recheckRecent:
+			c.rank = 1
+		case !recent && now.Sub(c.last) >= recheckOld:
+			c.rank = 2
+		default:
+			continue
+		}
+		cs = append(cs, c)
+	}
+	sort.Slice(cs, func(i, j int) bool {
+		a, b := cs[i], cs[j]
+		if a.rank != b.rank {
+			return a.rank < b.rank
+		}
+		if a.rank == 0 && !a.listed.Equal(b.listed) {
+			return a.listed.After(b.listed)
+		}
+		if !a.last.Equal(b.last) {
+			return a.last.Before(b.last)
+		}
+		return a.id < b.id
+	})
+	ids := make([]string, 0, min(len(cs), MaxArtifactChecks))
+	for _, c := range cs[:min(len(cs), MaxArtifactChecks)] {
+		ids = append(ids, c.id)
+	}
+	return ids
+}
+
+// Refresh checks the papers due. It fails only when no check succeeded
+// (or HF asked to slow down); single failures are retried next run.
+func (s *artifactsSource) Refresh(ctx context.Context) (time.Duration, error) {
+	var errs []error
+	found := map[string]feed.Extra{}
+	for _, id := range s.due(s.now()) {
+		info, err := s.client.PaperInfo(ctx, id)
+		switch {
+		case scrape.NotFound(err):
+			info, err = scrape.HFPaperInfo{ID: id}, nil // no page on HF: nothing linked
+		case err != nil:
+			s.obs.Fetch(SourceArtifacts, err)
+			errs = append(errs, err)
+			if scrape.Throttled(err) || ctx.Err() != nil || isBackoff(err) {
+				return 0, s.put(found, errors.Join(errs...), true)
+			}
+			continue
+		}
+		s.obs.Fetch(SourceArtifacts, nil)
+		a := info.Artifacts()
+		a.Checked = s.now()
+		found[id] = feed.Extra{Artifacts: &a}
+	}
+	return 0, s.put(found, errors.Join(errs...), false)
+}
+
+// put stores what a run found; the run failed when nothing was found and
+// something failed, or when it was told to stop.
+func (s *artifactsSource) put(found map[string]feed.Extra, err error, stopped bool) error {
+	s.store.PutExtras(found)
+	s.Publish()
+	if err != nil && len(found) > 0 && !stopped {
+		s.log.Warn("some linked-artifact counts failed; retrying next run", "checked", len(found), "error", err)
+		return nil
+	}
+	return err
+}
+
+func isBackoff(err error) bool {
+	var be *scrape.BackoffError
+	return errors.As(err, &be)
+}
+
+// Keep and Resume: the schedule the service saves is all this source
+// needs (the counts are saved as look-ups).
+func (s *artifactsSource) Keep(*Schedule)  {}
+func (s *artifactsSource) Resume(Schedule) {}
+
+// Publish shows how many window papers have counts.
+func (s *artifactsSource) Publish() {
+	n := 0
+	for _, p := range s.store.View().Papers {
+		if p.Artifacts.Known() {
+			n++
+		}
+	}
+	s.status.update(func(st *SourceState) { st.Items = n })
+}
