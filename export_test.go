@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -62,8 +63,35 @@ func TestExportIsDeterministicAndValid(t *testing.T) {
 	}
 	a, b := readTree(t, one), readTree(t, two)
 	topics := mustTopics(t)
-	if want := 3*(1+len(topics)) + 5; len(a) != want {
-		t.Errorf("%d files exported, want %d: %v", len(a), want, keys(a))
+	papers := 0
+	for name := range a {
+		if strings.HasPrefix(name, "papers/") {
+			papers++
+		}
+	}
+	if want := 3*(1+len(topics)) + 5; len(a)-papers != want {
+		t.Errorf("%d files exported besides papers, want %d: %v", len(a)-papers, want, keys(a))
+	}
+	// Every item's citation links lead to an exported file, and no paper
+	// file is exported that no item links.
+	linked := map[string]bool{}
+	for name, body := range a {
+		if !strings.HasSuffix(name, ".json") {
+			continue
+		}
+		for _, m := range regexp.MustCompile(`"(?:bibtex|ris|page)": "https://example\.org/papers/([^"]+)"`).FindAllStringSubmatch(string(body), -1) {
+			rel := m[1]
+			if !strings.HasSuffix(rel, ".bib") && !strings.HasSuffix(rel, ".ris") {
+				rel += "/index.html"
+			}
+			linked[rel] = true
+			if _, ok := a[rel]; !ok {
+				t.Errorf("%s links %s, which was not exported", name, m[1])
+			}
+		}
+	}
+	if papers == 0 || len(linked) != papers {
+		t.Errorf("%d paper files exported, %d linked", papers, len(linked))
 	}
 	for name, body := range a {
 		if !bytes.Equal(body, b[name]) {

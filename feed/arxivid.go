@@ -56,3 +56,7 @@ func ParseArxivID(s string) (id string, version int, ok bool) {
 // GUID is the permanent identifier of a paper's feed item. It depends on
 // the version-free ID only, never on the source, day or configuration.
 func GUID(id string) string { return "https://arxiv.org/abs/" + id }
+
+// VersionGUID identifies the item of one version of a paper (an event
+// feed of new versions): arXiv's address of that version.
+func VersionGUID(id string, version int) string { return GUID(id) + "v" + strconv.Itoa(version) }

@@ -23,8 +23,28 @@ type Item struct {
 	// CloseTo the closest seed's title ("" without like).
 	Similarity float64
 	CloseTo    string
+	// Version, when above 1, makes the item the event of that version
+	// being posted (revised=1): a GUID of its own (VersionGUID) and the
+	// version in its title.
+	Version int
 	// Digest, when set, makes the item a digest; Paper is then nil.
 	Digest *Digest
+}
+
+// guid is the item's permanent identifier.
+func (it *Item) guid() string {
+	if it.Version > 1 {
+		return VersionGUID(it.Paper.ID, it.Version)
+	}
+	return GUID(it.Paper.ID)
+}
+
+// title is the item's title: a version event names its version.
+func (it *Item) title() string {
+	if it.Version > 1 {
+		return it.Paper.Title + " (v" + itoa(it.Version) + ")"
+	}
+	return it.Paper.Title
 }
 
 // Digest is an item that lists the top papers of one closed listing

@@ -12,8 +12,11 @@ import (
 // values pass through html/template, so upstream text can never break
 // out of its element or attribute.
 var itemHTML = template.Must(template.New("item").Funcs(template.FuncMap{
-	"authors": authorsLine,
-	"paras":   paras,
+	"authors":   authorsLine,
+	"paras":     paras,
+	"venue":     venueLine,
+	"revised":   revisedLine,
+	"artifacts": artifactGroups,
 }).Parse(strings.Join([]string{
 	`{{if .Thumbnail}}<p><a href="{{.Link}}"><img src="{{.Thumbnail}}" alt="" style="max-width:100%"></a></p>{{end}}`,
 	`<p>`,
@@ -21,7 +24,9 @@ var itemHTML = template.Must(template.New("item").Funcs(template.FuncMap{
 	`{{if .Org.Display}}{{if .OnHF}} · {{end}}<a href="{{.Org.URL}}">{{.Org.Display}}</a>{{end}}`,
 	`{{if .Categories}}{{if or .OnHF .Org.Display}} · {{end}}{{range $i, $c := .Categories}}{{if $i}}, {{end}}{{$c}}{{end}}{{end}}`,
 	`{{if .AnnounceType}} · arXiv {{.AnnounceType}}{{end}}`,
+	`{{with revised .}} · {{.}}{{end}}`,
 	`</p>`,
+	`{{with venue .Venue}}<p><strong>{{.}}</strong></p>{{end}}`,
 	`{{if .Authors}}<p><em>{{authors .Authors}}</em></p>{{end}}`,
 	`{{if .AISummary}}<p><strong>TL;DR:</strong> {{.AISummary}}</p>{{end}}`,
 	`{{range paras .Abstract}}<p>{{.}}</p>{{end}}`,
@@ -33,9 +38,74 @@ var itemHTML = template.Must(template.New("item").Funcs(template.FuncMap{
 	`{{with .ProjectPage}} · <a href="{{.}}">Project page</a>{{end}}`,
 	`{{with .DOI}} · <a href="https://doi.org/{{.}}">DOI</a>{{end}}`,
 	`</p>`,
+	`{{with artifacts .Artifacts}}<p>Linked on Hugging Face: {{range $i, $g := .}}{{if $i}} · {{end}}{{$g.Label}}{{range $j, $l := $g.Links}}{{if $j}},{{else}}:{{end}} <a href="{{$l.URL}}">{{$l.Name}}</a>{{end}}{{if $g.More}} and {{$g.More}} more{{end}}{{end}}</p>{{end}}`,
 	`{{with .JournalRef}}<p><small>{{.}}</small></p>{{end}}`,
+	`{{with .ArxivComment}}<p><small>Comment: {{.}}</small></p>{{end}}`,
 	`{{if .AIKeywords}}<p><small>{{range $i, $k := .AIKeywords}}{{if $i}} · {{end}}{{$k}}{{end}}</small></p>{{end}}`,
 }, "")))
+
+// venueLine is the venue as an item's line says it: "Accepted at
+// NeurIPS 2025 (Oral)", "Published in TMLR 2025", "Submitted to ICLR
+// 2026".
+func venueLine(v Venue) string {
+	switch v.Status {
+	case VenueAccepted:
+		return "Accepted at " + v.String()
+	case VenuePublished:
+		return "Published in " + v.String()
+	case VenueSubmitted:
+		return "Submitted to " + strings.TrimPrefix(v.String(), "submitted to ")
+	}
+	return ""
+}
+
+// revisedLine is a later version as an item says it: "v3, revised 2 Dec
+// 2026" ("" for a first version).
+func revisedLine(p *Paper) string {
+	if p.Version <= 1 {
+		return ""
+	}
+	s := "v" + strconv.Itoa(p.Version)
+	if !p.Updated.IsZero() {
+		s += ", revised " + p.Updated.UTC().Format("2 Jan 2006")
+	}
+	return s
+}
+
+// artifactGroup is one kind of linked artifact as an item lists it.
+type artifactGroup struct {
+	Label string // "2 models"
+	Links []artifactLink
+	More  int
+}
+
+type artifactLink struct{ Name, URL string }
+
+// artifactGroups are the linked models, datasets and Spaces, the first
+// few by name.
+func artifactGroups(a Artifacts) []artifactGroup {
+	var out []artifactGroup
+	add := func(n int, one, many, path string, ids []string) {
+		if n == 0 {
+			return
+		}
+		g := artifactGroup{Label: strconv.Itoa(n) + " " + one}
+		if n != 1 {
+			g.Label = strconv.Itoa(n) + " " + many
+		}
+		for _, id := range ids {
+			g.Links = append(g.Links, artifactLink{Name: id, URL: "https://huggingface.co/" + path + id})
+		}
+		if len(g.Links) > 0 {
+			g.More = n - len(g.Links)
+		}
+		out = append(out, g)
+	}
+	add(a.Models, "model", "models", "", a.ModelIDs)
+	add(a.Datasets, "dataset", "datasets", "datasets/", a.DatasetIDs)
+	add(a.Spaces, "Space", "Spaces", "spaces/", a.SpaceIDs)
+	return out
+}
 
 // maxAuthorsShown bounds the author line: some papers have 500+ authors.
 const maxAuthorsShown = 12

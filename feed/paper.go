@@ -208,9 +208,9 @@ func (p *Paper) mergeArxiv(o *Paper) {
 	}
 }
 
-// derive sets the values read from others: the venue, from the
+// Derive sets the values read from others: the venue, from the
 // comment and the journal reference.
-func (p *Paper) derive() { p.Venue = ParseVenue(p.ArxivComment, p.JournalRef) }
+func (p *Paper) Derive() { p.Venue = ParseVenue(p.ArxivComment, p.JournalRef) }
 
 // pick returns the newer value b unless it is the zero value.
 func pick[T comparable](a, b T) T {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"html"
 	"io"
 	"slices"
 	"strings"
@@ -63,6 +64,9 @@ type Meta struct {
 	Description string
 	HomeURL     string // the web page this feed is a view of
 	SelfURL     string // this feed's own canonical URL
+	// BaseURL is the service's public root: items link their citations
+	// (BibTeX, RIS) under it. Empty: no citation links.
+	BaseURL string
 	// Updated is used as the feed's date when it has no item (the newest
 	// change of the data it was filtered from).
 	Updated time.Time
@@ -116,12 +120,12 @@ func gorillaFeed(m Meta, items []Item) *feeds.Feed {
 		}
 		p := it.Paper
 		gf.Items = append(gf.Items, &feeds.Item{
-			Title:  p.Title,
+			Title:  it.title(),
 			Link:   &feeds.Link{Href: p.Link()},
 			Source: &feeds.Link{Href: p.AbsURL()},
 			// The description goes in pre-escaped (see rawXML); JSON
 			// renders its own.
-			Id:          GUID(p.ID),
+			Id:          it.guid(),
 			IsPermaLink: "false",
 			Created:     day,
 			Updated:     day,
@@ -177,15 +181,29 @@ func SizeHint(items []Item) int {
 }
 
 // itemXML is an item's description escaped for XML.
-func (it *Item) itemXML() string {
+func (it *Item) itemXML(base string) string {
 	if it.Digest != nil {
 		return escapeXML(it.Digest.HTML)
 	}
 	desc := it.withGain(DescriptionXML(it.Paper), "&lt;/strong&gt;")
 	if x := it.extraHTML(); x != "" {
-		return escapeXML(x) + desc
+		desc = escapeXML(x) + desc
+	}
+	if c := citeHTML(base, it.Paper.ID); c != "" {
+		desc += escapeXML(c)
 	}
 	return desc
+}
+
+// citeHTML is an item's citation line: the paper's BibTeX and RIS, and
+// its page, under the service's base URL.
+func citeHTML(base, id string) string {
+	if base == "" {
+		return ""
+	}
+	u := strings.TrimRight(base, "/") + CitePath(id)
+	return `<p><small>Cite: <a href="` + html.EscapeString(u) + `.bib">BibTeX</a> · <a href="` + html.EscapeString(u) + `.ris">RIS</a> · <a href="` +
+		html.EscapeString(u) + `">paper page</a></small></p>`
 }
 
 // withGain puts the item's gain next to the paper's upvote count in its
@@ -206,11 +224,11 @@ func (it *Item) withGain(desc, closing string) string {
 }
 
 // itemHTML is an item's description as HTML.
-func (it *Item) itemHTML() string {
+func (it *Item) itemHTML(base string) string {
 	if it.Digest != nil {
 		return it.Digest.HTML
 	}
-	return it.extraHTML() + it.withGain(DescriptionHTML(it.Paper), "</strong>")
+	return it.extraHTML() + it.withGain(DescriptionHTML(it.Paper), "</strong>") + citeHTML(base, it.Paper.ID)
 }
 
 // categories are an item's categories (none for a digest).

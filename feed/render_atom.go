@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -10,6 +11,7 @@ import (
 // and entries with several authors and term-attribute categories.
 type atomFeed struct {
 	*feeds.AtomFeed
+	DCNS    string           `xml:"xmlns:dc,attr"`
 	Links   []feeds.AtomLink `xml:"link"`
 	Entries []*atomEntry     `xml:"entry"`
 }
@@ -19,6 +21,9 @@ type atomEntry struct {
 	Content    atomContent        `xml:"content"`
 	Authors    []feeds.AtomAuthor `xml:"author"`
 	Categories []atomCategory     `xml:"category"`
+	// Identifiers are the arXiv ID and DOI (Dublin Core), for reference
+	// managers.
+	Identifiers []string `xml:"dc:identifier"`
 }
 
 // atomContent is the entry's HTML content, pre-escaped.
@@ -39,7 +44,7 @@ func atomDoc(gf *feeds.Feed, m Meta, items []Item) *atomFeed {
 	}
 	af.Updated = gf.Updated.Format(time.RFC3339)
 	af.Link = nil
-	f := &atomFeed{AtomFeed: af, Entries: make([]*atomEntry, len(af.Entries))}
+	f := &atomFeed{AtomFeed: af, DCNS: "http://purl.org/dc/elements/1.1/", Entries: make([]*atomEntry, len(af.Entries))}
 	if m.SelfURL != "" {
 		f.Links = append(f.Links, feeds.AtomLink{Href: m.SelfURL, Rel: "self", Type: Atom.MediaType()})
 	}
@@ -55,7 +60,15 @@ func atomDoc(gf *feeds.Feed, m Meta, items []Item) *atomFeed {
 		if p := x.Paper; p != nil && p.Link() != p.AbsURL() {
 			e.Links = append(e.Links, feeds.AtomLink{Href: p.AbsURL(), Rel: "related", Type: "text/html"})
 		}
-		ae := &atomEntry{AtomEntry: e, Content: atomContent{Type: "html", Inner: x.itemXML()}}
+		ae := &atomEntry{AtomEntry: e, Content: atomContent{Type: "html", Inner: x.itemXML(m.BaseURL)}}
+		if p := x.Paper; p != nil {
+			ae.Identifiers = identifiers(p)
+			if m.BaseURL != "" {
+				u := strings.TrimRight(m.BaseURL, "/") + CitePath(p.ID)
+				e.Links = append(e.Links, feeds.AtomLink{Href: u + ".bib", Rel: "related", Type: "application/x-bibtex"},
+					feeds.AtomLink{Href: u + ".ris", Rel: "related", Type: "application/x-research-info-systems"})
+			}
+		}
 		for _, a := range x.authors() {
 			ae.Authors = append(ae.Authors, feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: a}})
 		}

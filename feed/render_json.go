@@ -2,6 +2,7 @@ package feed
 
 import (
 	"math"
+	"strings"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -51,6 +52,20 @@ type jsonExt struct {
 	HFURL        string   `json:"hf_url,omitempty"`
 	Abstract     string   `json:"abstract,omitempty"`
 	FromCards    bool     `json:"from_cards,omitempty"`
+	ArxivComment string   `json:"arxiv_comment,omitempty"`
+	// Revised is when the latest version (arxiv_version, 2 or more) was
+	// posted.
+	Revised string `json:"revised,omitempty"`
+	// Venue is where the paper says it was accepted, published or
+	// submitted.
+	Venue *Venue `json:"venue,omitempty"`
+	// Artifacts are the models, datasets and Spaces HF links to it, once
+	// counted.
+	Artifacts *Artifacts `json:"artifacts,omitempty"`
+	// Cite links the paper's BibTeX and RIS, and its page.
+	Cite *jsonCite `json:"cite,omitempty"`
+	// Event is "version" for an item of a new version (revised=1).
+	Event string `json:"event,omitempty"`
 	// What the query adds: when the paper met the feed's conditions, and
 	// its upvotes gained over gain_hours.
 	QualifiedAt string `json:"qualified_at,omitempty"`
@@ -59,6 +74,12 @@ type jsonExt struct {
 	// Similarity to the seeds of like=, and the closest seed's title.
 	Similarity *float64 `json:"similarity,omitempty"`
 	CloseTo    string   `json:"close_to,omitempty"`
+}
+
+type jsonCite struct {
+	BibTeX string `json:"bibtex"`
+	RIS    string `json:"ris"`
+	Page   string `json:"page"`
 }
 
 type jsonDigest struct {
@@ -75,7 +96,7 @@ func jsonDoc(gf *feeds.Feed, m Meta, items []Item) *jsonFeed {
 	f := &jsonFeed{JSONFeed: jf, Items: make([]*jsonItem, len(jf.Items))}
 	for i, it := range jf.Items {
 		x := &items[i]
-		it.ContentHTML = x.itemHTML()
+		it.ContentHTML = x.itemHTML(m.BaseURL)
 		it.ModifiedDate = nil
 		if d := x.Digest; d != nil {
 			f.Items[i] = &jsonItem{JSONItem: it, Paperfeed: &jsonDigestExt{Digest: &jsonDigest{Period: d.Period, Shown: d.Shown, Total: d.Total, From: d.From}}}
@@ -89,6 +110,13 @@ func jsonDoc(gf *feeds.Feed, m Meta, items []Item) *jsonFeed {
 		}
 		it.Tags = p.FeedCategories()
 		ext := extension(p)
+		if m.BaseURL != "" {
+			u := strings.TrimRight(m.BaseURL, "/") + CitePath(p.ID)
+			ext.Cite = &jsonCite{BibTeX: u + ".bib", RIS: u + ".ris", Page: u}
+		}
+		if x.Version > 1 {
+			ext.Event = "version"
+		}
 		if !x.Date.IsZero() {
 			ext.QualifiedAt = x.Date.UTC().Format(time.RFC3339)
 		}
@@ -128,6 +156,18 @@ func extension(p *Paper) *jsonExt {
 		PDFURL:       p.PDFURL(),
 		Abstract:     p.Abstract,
 		FromCards:    p.FromCards,
+		ArxivComment: p.ArxivComment,
+	}
+	if p.Version > 1 {
+		x.Revised = timeOrEmpty(p.Updated)
+	}
+	if p.Venue.Key != "" {
+		v := p.Venue
+		x.Venue = &v
+	}
+	if p.Artifacts.Known() {
+		a := p.Artifacts
+		x.Artifacts = &a
 	}
 	if p.OnHF {
 		x.Sources = append(x.Sources, SourceHF)

@@ -2,7 +2,6 @@ package feed
 
 import (
 	"encoding/xml"
-	"strings"
 
 	"github.com/gorilla/feeds"
 )
@@ -14,6 +13,7 @@ type rssRoot struct {
 	AtomNS    string   `xml:"xmlns:atom,attr"`
 	DCNS      string   `xml:"xmlns:dc,attr"`
 	ContentNS string   `xml:"xmlns:content,attr"`
+	PrismNS   string   `xml:"xmlns:prism,attr"`
 	Channel   *rssChannel
 }
 
@@ -34,10 +34,15 @@ type rssSelfLink struct {
 type rssItem struct {
 	*feeds.RssItem
 	Description rawXML `xml:"description"`
-	// Creator is every author in one comma-joined dc:creator, as arXiv's
-	// own feeds write it: readers that show one creator show them all.
-	Creator    string   `xml:"dc:creator,omitempty"`
-	Categories []string `xml:"category"`
+	// Creators are the authors, one dc:creator each, so reference
+	// managers import each author separately.
+	Creators    []string `xml:"dc:creator"`
+	Categories  []string `xml:"category"`
+	Identifiers []string `xml:"dc:identifier"` // arXiv ID, DOI
+	// PRISM, as journals' feeds carry it: when the paper was first posted
+	// and its DOI.
+	PublicationDate string `xml:"prism:publicationDate,omitempty"`
+	DOI             string `xml:"prism:doi,omitempty"`
 }
 
 func rssDoc(gf *feeds.Feed, m Meta, items []Item) *rssRoot {
@@ -58,7 +63,12 @@ func rssDoc(gf *feeds.Feed, m Meta, items []Item) *rssRoot {
 		x := &items[i]
 		it.Source = "" // RSS <source> names a channel, not the arXiv page
 		it.PubDate = x.When().UTC().Format(rfc822)
-		c.Items[i] = &rssItem{RssItem: it, Description: rawXML{x.itemXML()}, Creator: strings.Join(x.authors(), ", "), Categories: x.categories()}
+		ri := &rssItem{RssItem: it, Description: rawXML{x.itemXML(m.BaseURL)}, Creators: x.authors(), Categories: x.categories()}
+		if p := x.Paper; p != nil {
+			ri.Identifiers = identifiers(p)
+			ri.PublicationDate, ri.DOI = dateOrEmpty(p.Published), p.DOI
+		}
+		c.Items[i] = ri
 	}
 	ch.Items = nil
 	return &rssRoot{
@@ -66,8 +76,19 @@ func rssDoc(gf *feeds.Feed, m Meta, items []Item) *rssRoot {
 		AtomNS:    "http://www.w3.org/2005/Atom",
 		DCNS:      "http://purl.org/dc/elements/1.1/",
 		ContentNS: "http://purl.org/rss/1.0/modules/content/",
+		PrismNS:   "http://prismstandard.org/namespaces/basic/2.0/",
 		Channel:   c,
 	}
+}
+
+// identifiers are a paper's Dublin Core identifiers: its arXiv ID and,
+// when known, its DOI.
+func identifiers(p *Paper) []string {
+	ids := []string{"arXiv:" + p.ID}
+	if p.DOI != "" {
+		ids = append(ids, "doi:"+p.DOI)
+	}
+	return ids
 }
 
 // rfc822 is RFC 1123 with a numeric zone, as RSS 2.0 readers expect.

@@ -206,7 +206,7 @@ func (s *Store) Period(key string) (papers []*Paper, ok bool) {
 		} else if e, ok := s.Extra(p.ID); ok {
 			e.Apply(&p)
 		}
-		p.derive()
+		p.Derive()
 		out = append(out, &p)
 	}
 	SortPapers(out)
@@ -241,7 +241,7 @@ func (s *Store) rebuild() bool {
 		if e, ok := s.Extra(id); ok {
 			e.Apply(p)
 		}
-		p.derive()
+		p.Derive()
 	}
 
 	old := s.View()

@@ -89,6 +89,19 @@ func VenueName(key string) string {
 	return ""
 }
 
+// venueIsJournal reports whether a venue key names a journal.
+func venueIsJournal(key string) bool {
+	for _, v := range venueTable {
+		if v.key == key {
+			return v.journal
+		}
+	}
+	return false
+}
+
+// Journal reports whether the venue is a journal.
+func (v Venue) Journal() bool { return venueIsJournal(v.Key) }
+
 // Venue is where a paper says it was accepted or published (Status
 // "accepted" or "published"), or submitted ("submitted").
 type Venue struct {

@@ -121,12 +121,17 @@ func (q *Query) items(ix *Index, k keptPapers, order []int) []feed.Item {
 		i := k.pos[n]
 		p := ix.papers[i]
 		it := feed.Item{Paper: p}
+		if isTrue(q.Revised) {
+			it.Version = p.Version // an item per version
+		}
 		if at := timeAt(k.qualified, n); !at.IsZero() {
 			if q.ItemDates() {
 				it.Date = at
 			}
-			it.Notes = append(it.Notes, "Met this feed's conditions on "+at.UTC().Format("Mon 2 Jan 15:04 UTC")+
-				" (listed "+p.Day().Format("Mon 2 Jan")+")")
+			if !isTrue(q.Revised) || !at.Equal(p.Updated) { // a version's date is in its line
+				it.Notes = append(it.Notes, "Met this feed's conditions on "+at.UTC().Format("Mon 2 Jan 15:04 UTC")+
+					" (listed "+p.Day().Format("Mon 2 Jan")+")")
+			}
 		}
 		if q.HasCode != nil && *q.HasCode {
 			if since := ix.codeSince(i); !since.IsZero() {
@@ -163,6 +168,10 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time) ([]int, []tim
 	}
 	var keep []int
 	changing := q.changing()
+	revised := isTrue(q.Revised)
+	if revised && days.from == math.MinInt64 {
+		days.from = ix.oldestDay() // new versions within the days held
+	}
 	var qualAt map[int]time.Time
 	if changing {
 		qualAt = map[int]time.Time{}
@@ -179,13 +188,33 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time) ([]int, []tim
 			continue
 		}
 		d := &ix.docs[i]
-		if !q.matchSource(p) || !days.contains(d.day) || d.day < oldest {
+		if !q.matchSource(p) || d.day < oldest {
+			continue
+		}
+		var revisedAt time.Time
+		if revised {
+			// The version's day is in the period, not the listing's.
+			at, ok := revisedIn(p, days)
+			if !ok {
+				continue
+			}
+			revisedAt = at
+		} else if !days.contains(d.day) {
+			continue
+		}
+		if !q.Facts.matchNow(p) {
 			continue
 		}
 		if changing {
-			at, ok := q.qualified(ix, i, now)
+			at, ok := time.Time{}, true
+			if q.changingCounts() {
+				at, ok = q.qualified(ix, i, now)
+			}
 			if !ok {
 				continue
+			}
+			if revisedAt.After(at) {
+				at = revisedAt
 			}
 			if !at.IsZero() {
 				qualAt[i] = at

@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"math"
 	"math/bits"
 	"slices"
 	"strings"
@@ -241,4 +242,17 @@ func (ix *Index) keywordSet(k Keywords, fields []int) bitset {
 		set.andNot(ix.termSet(t, fields))
 	}
 	return set
+}
+
+// oldestDay is the oldest listing day of the papers (Unix seconds), or
+// the smallest value when there are none.
+func (ix *Index) oldestDay() int64 {
+	if len(ix.docs) == 0 {
+		return math.MinInt64
+	}
+	d := ix.docs[0].day
+	for i := range ix.docs {
+		d = min(d, ix.docs[i].day)
+	}
+	return d
 }

@@ -68,10 +68,11 @@ var Accepted = append(append([]string{
 	"filter_case_sensitive", "filter_time",
 	"min_gain", "gain_hours", "date_by", "digest", "digest_size",
 	"like", "min_similarity",
+	"venue", "accepted", "has_model", "has_dataset", "has_demo", "min_models", "revised",
 )
 
 // listParams take comma-separated lists.
-var listParams = map[string]bool{"in": true, "category": true, "author": true, "org": true, "announce": true, "like": true}
+var listParams = map[string]bool{"in": true, "category": true, "author": true, "org": true, "announce": true, "like": true, "venue": true}
 
 // Options are the facts a query is validated against.
 type Options struct {
@@ -126,6 +127,9 @@ type Query struct {
 	MinSimilarity float64  // 0..1; DefaultMinSimilarity until set
 	Seeds         []*feed.Paper
 	sortSet       bool
+
+	// Paper facts: venue, artifacts, versions (facts.go).
+	Facts
 
 	// RSSHub compatibility.
 	RSSHub     RSSHubFilters
@@ -233,9 +237,18 @@ var DigestLimits = map[string]int{"day": 7, "week": 8, "month": 6}
 func (q Query) Rising() bool { return q.Sort == SortTrending || q.MinGain > 0 }
 
 // changing reports whether the query has a condition on a value that
-// changes after listing (counts, code, gain).
+// changes after listing (counts, code, gain, paper facts, a new
+// version).
 func (q Query) changing() bool {
-	return q.MinUpvotes > 0 || q.MinComments > 0 || q.MinStars > 0 || (q.HasCode != nil && *q.HasCode) || q.MinGain > 0
+	return q.changingCounts() || isTrue(q.Revised)
+}
+
+// changingCounts reports whether the query has a condition read from the
+// papers' history (all of changing but a new version, which is dated by
+// the version).
+func (q Query) changingCounts() bool {
+	return q.MinUpvotes > 0 || q.MinComments > 0 || q.MinStars > 0 || (q.HasCode != nil && *q.HasCode) || q.MinGain > 0 ||
+		q.Facts.changing()
 }
 
 // ItemDates reports whether items are dated when they qualified
@@ -453,7 +466,10 @@ func (q *Query) set(key, val string, o Options) error {
 		}
 		q.FilterTime = time.Duration(n) * time.Second
 		q.raw.Set(key, strconv.FormatInt(n, 10))
-	default: // the RSSHub regex filters
+	default: // paper facts, then the RSSHub regex filters
+		if ok, err := q.setFact(key, val); ok {
+			return err
+		}
 		if err := checkRegex(key, val); err != nil {
 			return err
 		}

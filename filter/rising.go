@@ -101,6 +101,9 @@ func (q *Query) meets(p *feed.Paper, s []feed.Point, pt feed.Point) bool {
 	if q.HasCode != nil && *q.HasCode && !pt.Code {
 		return false
 	}
+	if !q.Facts.meets(pt) {
+		return false
+	}
 	return q.MinGain == 0 || gainAt(p, s, pt.At, q.span()) >= q.MinGain
 }
 

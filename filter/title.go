@@ -82,6 +82,8 @@ func (q Query) Description() string {
 	}
 	b.WriteString("; " + q.orderWords(false))
 	switch {
+	case isTrue(q.Revised) && !q.Facts.changing() && q.ItemDates():
+		b.WriteString("; one item per new version, dated when it was posted")
 	case q.ItemDates():
 		b.WriteString("; each paper dated when it met the conditions")
 	case q.changing():
@@ -149,6 +151,7 @@ func (q Query) describeParts() []string {
 			p = append(p, "without code")
 		}
 	}
+	p = append(p, q.Facts.describe()...)
 	if len(q.Categories) > 0 {
 		p = append(p, strings.Join(q.Categories, " or "))
 	}

@@ -181,6 +181,7 @@ func (sd *seeds) get(ctx context.Context, ids []string) ([]*feed.Paper, error) {
 				touch[id] = *h
 			}
 			p := h.paper
+			p.Derive()
 			out = append(out, &p)
 		} else if t, ok := sd.unknown[id]; ok && now.Sub(t) < unknownMemory {
 			unknown = append(unknown, id)

@@ -2,10 +2,13 @@ package server
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 
 	"paperfeed/feed"
@@ -44,6 +47,24 @@ func (s *Server) ExportFiles() (map[string][]byte, error) {
 		}
 		files[strings.TrimPrefix(p, "/")] = b
 	}
+	// Every exported item links its paper's page and citations.
+	ids, err := exportedPapers(files)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		for _, kind := range []string{".bib", ".ris", ""} {
+			b, err := get(feed.CitePath(id) + kind)
+			if err != nil {
+				return nil, err
+			}
+			name := strings.TrimPrefix(feed.CitePath(id), "/") + kind
+			if kind == "" {
+				name += "/index.html" // /papers/ID on any static host
+			}
+			files[name] = b
+		}
+	}
 	opml, err := get("/opml")
 	if err != nil {
 		return nil, err
@@ -62,6 +83,33 @@ func (s *Server) ExportFiles() (map[string][]byte, error) {
 	}
 	files["index.html"] = page
 	return files, nil
+}
+
+// exportedPapers are the IDs of the papers the exported JSON feeds hold,
+// sorted.
+func exportedPapers(files map[string][]byte) ([]string, error) {
+	seen := map[string]bool{}
+	for name, b := range files {
+		if !strings.HasSuffix(name, ".json") {
+			continue
+		}
+		var doc struct {
+			Items []struct {
+				Ext struct {
+					ArxivID string `json:"arxiv_id"`
+				} `json:"_paperfeed"`
+			} `json:"items"`
+		}
+		if err := json.Unmarshal(b, &doc); err != nil {
+			return nil, fmt.Errorf("export %s: %w", name, err)
+		}
+		for _, it := range doc.Items {
+			if it.Ext.ArxivID != "" {
+				seen[it.Ext.ArxivID] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen)), nil
 }
 
 // staticPage is the builder page's static variant for the default

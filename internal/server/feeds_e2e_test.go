@@ -13,7 +13,6 @@ import (
 	"paperfeed/feed"
 	"paperfeed/internal/recorded"
 	"paperfeed/internal/upstream"
-	"paperfeed/scrape"
 )
 
 // expectedPapers reads the replayed days straight from the recordings:
@@ -104,9 +103,9 @@ func checkItem(t *testing.T, where string, it *gofeed.Item, p feed.Paper) {
 	for _, a := range it.Authors {
 		names = append(names, a.Name)
 	}
-	if it.DublinCoreExt != nil && len(it.DublinCoreExt.Creator) == 1 {
-		// RSS: one dc:creator with every author, comma-joined, as arXiv writes it.
-		names = scrape.SplitAuthors(it.DublinCoreExt.Creator[0])
+	if it.DublinCoreExt != nil && len(it.DublinCoreExt.Creator) > 0 {
+		// RSS: one dc:creator per author (gofeed's Authors keeps the first).
+		names = it.DublinCoreExt.Creator
 	}
 	if !slices.Equal(names, p.Authors) && !(len(p.Authors) == 0 && len(names) == 1 && names[0] == "unknown") {
 		t.Errorf("%s: %d authors, want %d", where, len(names), len(p.Authors))

@@ -18,7 +18,7 @@ import (
 	"paperfeed/filter"
 )
 
-//go:embed web/index.html web/app.js web/style.css web/favicon.svg
+//go:embed web/index.html web/paper.html web/app.js web/style.css web/favicon.svg
 var webFS embed.FS
 
 var pageTmpl = template.Must(template.New("index.html").Funcs(template.FuncMap{
@@ -33,7 +33,7 @@ var pageTmpl = template.Must(template.New("index.html").Funcs(template.FuncMap{
 	// words.
 	"truthy": func(s string) bool { b, ok := feed.ParseBool(s); return ok && b },
 	"falsy":  func(s string) bool { b, ok := feed.ParseBool(s); return ok && !b },
-}).ParseFS(webFS, "web/index.html"))
+}).ParseFS(webFS, "web/index.html", "web/paper.html"))
 
 // contentSecurityPolicy allows only this server's own scripts and styles;
 // paper thumbnails come from Hugging Face's image hosts.
@@ -65,6 +65,9 @@ type pageData struct {
 	// Prefix is the path of the public base URL ("" or "/paperfeed"):
 	// every link of the page starts with it.
 	Prefix string
+	// Meta are <meta> elements of the head (a paper page's citation
+	// tags).
+	Meta []metaTag
 	// status is the HTTP status of the answer.
 	status int
 }

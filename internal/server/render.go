@@ -98,6 +98,7 @@ func (rd *renderer) render(ctx context.Context, job renderJob) (*rendered, error
 			Description: q.Description(),
 			HomeURL:     pageURL(job.base, q.Canonical()),
 			SelfURL:     job.self,
+			BaseURL:     job.base,
 			Updated:     modified,
 		}
 		var buf bytes.Buffer

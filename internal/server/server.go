@@ -46,6 +46,8 @@ func (s *Server) routes() http.Handler {
 	get("/huggingface/daily-papers", "rsshub", rsshub)
 	get("/huggingface/daily-papers/{period}", "rsshub", rsshub)
 	get("/huggingface/daily-papers/{period}/{min_upvotes}", "rsshub", rsshub)
+	// A paper's page and citations.
+	get("/papers/{file}", "paper", http.HandlerFunc(s.paperHandler))
 	// Topics and the page.
 	get("/topics/{file}", "topic", http.HandlerFunc(s.topicHandler))
 	get("/opml", "opml", http.HandlerFunc(s.opml))
