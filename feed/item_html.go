@@ -14,8 +14,8 @@ import (
 var itemHTML = template.Must(template.New("item").Funcs(template.FuncMap{
 	"authors":   authorsLine,
 	"paras":     paras,
-	"venue":     venueLine,
-	"revised":   revisedLine,
+	"venue":     VenueLine,
+	"revised":   RevisedLine,
 	"artifacts": artifactGroups,
 }).Parse(strings.Join([]string{
 	`{{if .Thumbnail}}<p><a href="{{.Link}}"><img src="{{.Thumbnail}}" alt="" style="max-width:100%"></a></p>{{end}}`,
@@ -44,10 +44,10 @@ var itemHTML = template.Must(template.New("item").Funcs(template.FuncMap{
 	`{{if .AIKeywords}}<p><small>{{range $i, $k := .AIKeywords}}{{if $i}} · {{end}}{{$k}}{{end}}</small></p>{{end}}`,
 }, "")))
 
-// venueLine is the venue as an item's line says it: "Accepted at
+// VenueLine is the venue as an item's line says it: "Accepted at
 // NeurIPS 2025 (Oral)", "Published in TMLR 2025", "Submitted to ICLR
 // 2026".
-func venueLine(v Venue) string {
+func VenueLine(v Venue) string {
 	switch v.Status {
 	case VenueAccepted:
 		return "Accepted at " + v.String()
@@ -59,9 +59,9 @@ func venueLine(v Venue) string {
 	return ""
 }
 
-// revisedLine is a later version as an item says it: "v3, revised 2 Dec
+// RevisedLine is a later version as an item says it: "v3, revised 2 Dec
 // 2026" ("" for a first version).
-func revisedLine(p *Paper) string {
+func RevisedLine(p *Paper) string {
 	if p.Version <= 1 {
 		return ""
 	}

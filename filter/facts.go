@@ -38,9 +38,6 @@ type Facts struct {
 	Revised    *bool
 }
 
-// factParams are the parameters of paper facts, in the order parsed.
-var factParams = []string{"venue", "accepted", "has_model", "has_dataset", "has_demo", "min_models", "revised"}
-
 // setFact parses one paper-fact parameter; ok is false for a parameter
 // that is not one.
 func (q *Query) setFact(key, val string) (ok bool, err error) {

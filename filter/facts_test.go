@@ -144,7 +144,7 @@ func TestRevisedItems(t *testing.T) {
 
 func TestFactTitlesAndErrors(t *testing.T) {
 	for raw, want := range map[string]string{
-		"venue=neurips,iclr&has_model=1":    "Daily Papers: accepted at ICLR or NeurIPS, with a model",
+		"venue=neurips,iclr&has_model=1":     "Daily Papers: accepted at ICLR or NeurIPS, with a model",
 		"accepted=1&has_demo=0&min_models=3": "Daily Papers: accepted, without a demo, 3+ models",
 		"revised=1":                          "Daily Papers: new versions",
 	} {

@@ -229,6 +229,9 @@ func (s *Service) RefreshArxiv(ctx context.Context) (later time.Duration, err er
 
 // RefreshArtifacts runs one round of linked-artifact counts.
 func (s *Service) RefreshArtifacts(ctx context.Context) (later time.Duration, err error) {
+	if !s.artifacts.enabled {
+		return 0, nil
+	}
 	later, err = s.artifacts.refresh(ctx, s.store, s.log, s.now)
 	s.keep.onChange()
 	s.keep.save()

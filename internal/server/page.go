@@ -28,7 +28,9 @@ var pageTmpl = template.Must(template.New("index.html").Funcs(template.FuncMap{
 	"has": func(list []string, s string) bool {
 		return strings.Contains(","+strings.Join(list, ",")+",", ","+s+",")
 	},
-	"list": func(s ...string) []string { return s },
+	"list":        func(s ...string) []string { return s },
+	"venueLine":   feed.VenueLine,
+	"revisedLine": feed.RevisedLine,
 	// The has_code field shows a value written in any of the accepted
 	// words.
 	"truthy": func(s string) bool { b, ok := feed.ParseBool(s); return ok && b },
@@ -65,6 +67,10 @@ type pageData struct {
 	// Prefix is the path of the public base URL ("" or "/paperfeed"):
 	// every link of the page starts with it.
 	Prefix string
+	// Venues are the venues venue= accepts; FactLabels name the paper
+	// fact fields and their choices.
+	Venues     []venueOption
+	FactLabels map[string]string
 	// Meta are <meta> elements of the head (a paper page's citation
 	// tags).
 	Meta []metaTag
@@ -84,6 +90,26 @@ type previewItem struct {
 	CloseTo    string
 	Digest     *feed.Digest
 	DigestHTML template.HTML // the digest's list, made and escaped by feed.DigestHTML
+}
+
+type venueOption struct{ Key, Name string }
+
+// venueOptions are the venues the form offers.
+var venueOptions = func() []venueOption {
+	out := make([]venueOption, len(feed.VenueKeys))
+	for i, k := range feed.VenueKeys {
+		out[i] = venueOption{Key: k, Name: feed.VenueName(k)}
+	}
+	return out
+}()
+
+// factLabels are the paper fact fields' labels and choices.
+var factLabels = map[string]string{
+	"accepted": "Accepted", "accepted=1": "accepted", "accepted=0": "not yet",
+	"has_model": "Model", "has_model=1": "with a model", "has_model=0": "without",
+	"has_dataset": "Dataset", "has_dataset=1": "with a dataset", "has_dataset=0": "without",
+	"has_demo": "Demo (Space)", "has_demo=1": "with a demo", "has_demo=0": "without",
+	"revised": "Versions", "revised=1": "new versions", "revised=0": "first only",
 }
 
 type feedLink struct {
@@ -143,7 +169,8 @@ func (s *Server) pageData(r *http.Request) pageData {
 	v := s.engine.View()
 	base := s.baseURL(r)
 	d := pageData{Ready: s.engine.Ready(), Categories: s.cfg.ArxivCategories, Days: max(s.cfg.Days, s.cfg.ArxivDays),
-		Announce: filter.AnnounceTypes, OPML: base + "/opml", Prefix: basePath(base), status: http.StatusOK}
+		Announce: filter.AnnounceTypes, OPML: base + "/opml", Prefix: basePath(base), status: http.StatusOK,
+		Venues: venueOptions, FactLabels: factLabels}
 	if len(v.HFDays) > 0 {
 		d.NewestHF = v.HFDays[0]
 	}

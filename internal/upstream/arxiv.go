@@ -5,12 +5,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
+	"html"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 )
 
 // ArxivDerivedDays are the derived combined-feed answers, in announcement
@@ -36,6 +38,16 @@ type Arxiv struct {
 	big     []byte   // optional large feed
 	unknown map[string]bool
 	asked   map[string]int // id_list look-ups by ID
+	revised map[string]Revision
+}
+
+// Revision is what the API answers for a paper instead of its recorded
+// or borrowed entry's values: its latest version, when it was posted,
+// and its comment.
+type Revision struct {
+	Version int
+	Updated time.Time
+	Comment string
 }
 
 // NewArxiv loads the day files (in dir) and the API recordings.
@@ -162,6 +174,33 @@ func (a *Arxiv) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// Revise makes the API answer a later version of a paper, with a new
+// comment (an acceptance, typically).
+func (a *Arxiv) Revise(id string, r Revision) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.revised == nil {
+		a.revised = map[string]Revision{}
+	}
+	a.revised[id] = r
+}
+
+var (
+	updatedRe = regexp.MustCompile(`<updated>[^<]*</updated>`)
+	commentRe = regexp.MustCompile(`<arxiv:comment[^>]*>[^<]*</arxiv:comment>`)
+)
+
+// revise applies a Revision to an entry.
+func revise(e, id string, r Revision) string {
+	e = entryIDRe.ReplaceAllString(e, fmt.Sprintf("<id>http://arxiv.org/abs/%sv%d</id>", id, r.Version))
+	e = updatedRe.ReplaceAllString(e, "<updated>"+r.Updated.UTC().Format(time.RFC3339)+"</updated>")
+	comment := `<arxiv:comment xmlns:arxiv="http://arxiv.org/schemas/atom">` + html.EscapeString(r.Comment) + `</arxiv:comment>`
+	if commentRe.MatchString(e) {
+		return commentRe.ReplaceAllLiteralString(e, comment)
+	}
+	return strings.Replace(e, "</entry>", "  "+comment+"\n</entry>", 1)
+}
+
 // Asked is how many times each ID was looked up on the API.
 func (a *Arxiv) Asked() map[string]int {
 	a.mu.Lock()
@@ -191,6 +230,17 @@ func (a *Arxiv) Unknown(ids ...string) {
 // its <id> replaced (keeping its version), so the structure and categories are real arXiv data
 // even though they belong to another paper.
 func (a *Arxiv) entryFor(id string) string {
+	e := a.poolEntry(id)
+	a.mu.Lock()
+	r, ok := a.revised[id]
+	a.mu.Unlock()
+	if ok {
+		return revise(e, id, r)
+	}
+	return e
+}
+
+func (a *Arxiv) poolEntry(id string) string {
 	for _, e := range a.pool {
 		if strings.Contains(e, "/abs/"+id+"v") {
 			return e
