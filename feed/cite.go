@@ -121,8 +121,8 @@ func bibEscape(s string) string {
 	return b.String()
 }
 
-// BibTeX is the paper's BibTeX entry.
-func BibTeX(p *Paper) string {
+// BibTeXOf is the paper's BibTeX entry.
+func BibTeXOf(p *Paper) string {
 	var b strings.Builder
 	b.WriteString("@misc{" + CiteKey(p) + ",\n")
 	field := func(name, value string) {
@@ -134,7 +134,11 @@ func BibTeX(p *Paper) string {
 	authors := make([]string, 0, len(p.Authors))
 	for _, a := range p.Authors {
 		last, first := splitName(a)
-		if first != "" {
+		if strings.Contains(strings.ToLower(" "+a+" "), " and ") {
+			// "and" separates authors in BibTeX: a name holding the word
+			// (an organisation) is kept whole.
+			authors = append(authors, "{"+bibEscape(a)+"}")
+		} else if first != "" {
 			authors = append(authors, bibEscape(last)+", "+bibEscape(first))
 		} else {
 			authors = append(authors, "{"+bibEscape(last)+"}") // one name: kept whole

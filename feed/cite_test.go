@@ -43,14 +43,14 @@ func TestCiteKey(t *testing.T) {
 
 func TestBibTeXEscapesAndFields(t *testing.T) {
 	p := &Paper{ID: "2401.00001", Version: 2, Title: "50% of {Agents} & $\\alpha$_1 ~ #1 ^ ok",
-		Authors: []string{"Ann O'Neil", "Bob}"}, Categories: []string{"cs.CL", "cs.AI"}, DOI: "10.1/x_y",
+		Authors: []string{"Ann O'Neil", "Bob}", "Research and Development Team"}, Categories: []string{"cs.CL", "cs.AI"}, DOI: "10.1/x_y",
 		ArxivComment: "Accepted at ICLR 2026", Published: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)}
 	p.Derive()
-	b := BibTeX(p)
+	b := BibTeXOf(p)
 	for _, want := range []string{
 		"@misc{oneil2024agents,\n",
 		`  title         = {50\% of \{Agents\} \& \$\textbackslash{}alpha\$\_1 \textasciitilde{} \#1 \textasciicircum{} ok},`,
-		"  author        = {O'Neil, Ann and {Bob\\}}},",
+		"  author        = {O'Neil, Ann and {Bob\\}} and {Research and Development Team}},",
 		"  year          = {2024},", "  eprint        = {2401.00001},", "  archivePrefix = {arXiv},", "  primaryClass  = {cs.CL},",
 		"  doi           = {10.1/x\\_y},", "  url           = {https://arxiv.org/abs/2401.00001},",
 		"  note          = {Accepted at ICLR 2026; v2},",
@@ -81,7 +81,7 @@ func FuzzBibTeX(f *testing.F) {
 	f.Fuzz(func(t *testing.T, title, author, doi, comment string) {
 		p := &Paper{ID: "2401.00001", Title: title, Authors: []string{author, "B " + author}, DOI: doi, ArxivComment: comment, JournalRef: comment}
 		p.Derive()
-		b := BibTeX(p)
+		b := BibTeXOf(p)
 		lines := strings.Split(strings.TrimSuffix(b, "\n"), "\n")
 		if !strings.HasPrefix(lines[0], "@misc{") || lines[len(lines)-1] != "}" {
 			t.Fatalf("entry shape:\n%s", b)

@@ -158,7 +158,7 @@ func nastyPapers() []*Paper {
 func TestRenderWellFormedWithHostileText(t *testing.T) {
 	papers := nastyPapers()
 	meta := Meta{Title: nasty, Description: nasty, HomeURL: "http://h/?q=a&b=c", SelfURL: "http://h/feed.rss?q=a&b=c"}
-	for _, f := range Formats {
+	for _, f := range FeedFormats {
 		var buf bytes.Buffer
 		if err := Render(&buf, f, meta, Items(papers)); err != nil {
 			t.Fatalf("%s: %v", f, err)
@@ -221,7 +221,7 @@ func TestRenderIsDeterministic(t *testing.T) {
 }
 
 func TestRenderEmptyFeed(t *testing.T) {
-	for _, f := range Formats {
+	for _, f := range FeedFormats {
 		var buf bytes.Buffer
 		if err := Render(&buf, f, Meta{Title: "Empty", SelfURL: "http://h/feed", Updated: day("2026-09-24")}, nil); err != nil {
 			t.Fatal(err)

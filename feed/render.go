@@ -16,15 +16,25 @@ import (
 // Format is an output format.
 type Format string
 
-// The formats paperfeed renders.
+// The formats paperfeed renders: three feeds, and the feed's papers as
+// citations (BibTeX, RIS) for a reference manager to import whole.
 const (
-	RSS  Format = "rss"
-	Atom Format = "atom"
-	JSON Format = "json"
+	RSS    Format = "rss"
+	Atom   Format = "atom"
+	JSON   Format = "json"
+	BibTeX Format = "bib"
+	RISDoc Format = "ris"
 )
 
 // Formats lists every format, in the order they are offered.
-var Formats = []Format{RSS, Atom, JSON}
+var Formats = []Format{RSS, Atom, JSON, BibTeX, RISDoc}
+
+// FeedFormats are the formats feed readers read: autodiscovery links,
+// OPML and topics offer these.
+var FeedFormats = []Format{RSS, Atom, JSON}
+
+// IsFeed reports whether a feed reader reads the format.
+func (f Format) IsFeed() bool { return slices.Contains(FeedFormats, f) }
 
 // ParseFormat maps a format name to a Format.
 func ParseFormat(s string) (Format, bool) {
@@ -40,6 +50,10 @@ func (f Format) MediaType() string {
 		return "application/atom+xml"
 	case JSON:
 		return "application/feed+json"
+	case BibTeX:
+		return "application/x-bibtex"
+	case RISDoc:
+		return "application/x-research-info-systems"
 	}
 	return "application/rss+xml"
 }
@@ -54,6 +68,10 @@ func (f Format) Label() string {
 		return "Atom"
 	case JSON:
 		return "JSON Feed"
+	case BibTeX:
+		return "BibTeX"
+	case RISDoc:
+		return "RIS"
 	}
 	return "RSS"
 }
@@ -85,6 +103,8 @@ func Render(w io.Writer, f Format, m Meta, items []Item) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(jsonDoc(gf, m, items))
+	case BibTeX, RISDoc:
+		return writeCitations(w, f, m, items)
 	}
 	return fmt.Errorf("unknown format %q", f)
 }

@@ -34,7 +34,7 @@ func (s *Server) ExportFiles() (map[string][]byte, error) {
 	}
 	files := map[string][]byte{}
 	var paths []string
-	for _, f := range feed.Formats {
+	for _, f := range feed.FeedFormats {
 		paths = append(paths, "/feed."+string(f))
 		for _, t := range s.topics {
 			paths = append(paths, "/topics/"+t.Name+"."+string(f))

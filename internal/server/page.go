@@ -209,7 +209,9 @@ func (s *Server) pageData(r *http.Request) pageData {
 	d.Title = q.Title()
 	for _, f := range feed.Formats {
 		u := feedLink{Label: f.Label(), Type: f.MediaType(), URL: feedURL(base, f, d.Canonical), Format: f}
-		d.Alternates = append(d.Alternates, u)
+		if f.IsFeed() {
+			d.Alternates = append(d.Alternates, u)
+		}
 		if values.Get("format") == string(f) { // the chosen format comes first
 			d.FeedURLs = append([]feedLink{u}, d.FeedURLs...)
 		} else {

@@ -72,7 +72,7 @@ func (s *Server) paperHandler(w http.ResponseWriter, r *http.Request) {
 	var ctype string
 	switch kind {
 	case ".bib":
-		body, ctype = []byte(feed.BibTeX(p)), "application/x-bibtex; charset=utf-8"
+		body, ctype = []byte(feed.BibTeXOf(p)), "application/x-bibtex; charset=utf-8"
 		w.Header().Set("Content-Disposition", `inline; filename="`+id+`.bib"`)
 	case ".ris":
 		body, ctype = []byte(feed.RIS(p)), "application/x-research-info-systems; charset=utf-8"
@@ -80,7 +80,7 @@ func (s *Server) paperHandler(w http.ResponseWriter, r *http.Request) {
 	default:
 		var buf bytes.Buffer
 		d := paperPage{Title: p.Title, Prefix: basePath(base), Meta: citationMeta(p), Paper: p,
-			Description: template.HTML(feed.Description(p)), BibTeX: feed.BibTeX(p), BibURL: self + ".bib", RISURL: self + ".ris"}
+			Description: template.HTML(feed.Description(p)), BibTeX: feed.BibTeXOf(p), BibURL: self + ".bib", RISURL: self + ".ris"}
 		if err := pageTmpl.ExecuteTemplate(&buf, "paper", d); err != nil {
 			s.log.Error("render paper page", "error", err)
 			http.Error(w, "render page failed", http.StatusInternalServerError)

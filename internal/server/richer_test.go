@@ -196,13 +196,23 @@ func TestPaperPageAndCitations(t *testing.T) {
 func TestCitationsParseInRealParsers(t *testing.T) {
 	f, _ := richFixture(t)
 	all := richItems(t, f, "/feed.json?source=all&limit=500")
+	// The feed's papers as one BibTeX file: each paper's own entry.
+	resp, feedBib := f.get(t, "/feed.bib?source=all&limit=500")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/x-bibtex; charset=utf-8" || resp.Header.Get("ETag") == "" {
+		t.Fatalf("/feed.bib: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("ETag"))
+	}
 	var bib strings.Builder
+	bib.Write(feedBib)
 	want := map[string]int{}
 	for _, it := range all {
 		_, b := f.get(t, "/papers/"+it.Ext.ArxivID+".bib")
-		bib.Write(b)
-		bib.WriteString("\n")
+		if !strings.Contains(string(feedBib), string(b)) {
+			t.Errorf("/feed.bib lacks the entry of /papers/%s.bib", it.Ext.ArxivID)
+		}
 		want[it.Ext.ArxivID] = len(it.Authors)
+	}
+	if resp, ris := f.get(t, "/feed.ris?source=all&limit=500"); resp.StatusCode != 200 || strings.Count(string(ris), "ER  - \r\n") != len(all) {
+		t.Errorf("/feed.ris: %d, %d records for %d papers", resp.StatusCode, strings.Count(string(ris), "ER  - \r\n"), len(all))
 	}
 	out := testkit.Python(t, `
 import sys, json

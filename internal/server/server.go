@@ -40,6 +40,8 @@ func (s *Server) routes() http.Handler {
 	get("/feed.rss", "feed", s.feedHandler(feedRequest{format: feed.RSS}))
 	get("/feed.atom", "feed", s.feedHandler(feedRequest{format: feed.Atom}))
 	get("/feed.json", "feed", s.feedHandler(feedRequest{format: feed.JSON}))
+	get("/feed.bib", "feed", s.feedHandler(feedRequest{format: feed.BibTeX}))
+	get("/feed.ris", "feed", s.feedHandler(feedRequest{format: feed.RISDoc}))
 	get("/feed", "feed", s.feedHandler(feedRequest{}))
 	// RSSHub's route shape: an RSSHub URL works by changing only the host.
 	rsshub := s.feedHandler(feedRequest{rsshubPath: true})

@@ -133,8 +133,8 @@ func (s *Server) opml(w http.ResponseWriter, r *http.Request) {
 	f := feed.RSS
 	if s := params.Get("format"); s != "" {
 		var ok bool
-		if f, ok = feed.ParseFormat(s); !ok {
-			badRequest(w, "", &filter.Error{Param: "format", Value: s, Reason: "must be one of rss, atom, json"})
+		if f, ok = feed.ParseFormat(s); !ok || !f.IsFeed() {
+			badRequest(w, "", &filter.Error{Param: "format", Value: s, Reason: "must be one of rss, atom, json (OPML lists feeds)"})
 			return
 		}
 	}

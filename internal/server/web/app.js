@@ -61,7 +61,7 @@
   function syncAlternates() {
     document.querySelectorAll('link[rel="alternate"]').forEach(function (l) { l.remove(); });
     var title = document.getElementById("feed-title");
-    result.querySelectorAll("input.feed-url").forEach(function (input) {
+    result.querySelectorAll('input.feed-url[data-feed="1"]').forEach(function (input) {
       var link = document.createElement("link");
       link.rel = "alternate";
       link.type = input.dataset.type;
