@@ -153,6 +153,36 @@ func (s *Store) PutExtras(extras map[string]Extra) bool {
 	return s.rebuild()
 }
 
+// PruneExtras forgets the look-ups of papers the store no longer holds
+// (neither in the view nor in a held past listing) unless keep says
+// otherwise (a seed paper); it returns how many went. The state keeps
+// its own copy under its retention rules.
+func (s *Store) PruneExtras(keep func(id string) bool) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.View()
+	inPeriod := map[string]bool{}
+	items := s.c.Items()
+	for k, it := range items {
+		if strings.HasPrefix(k, periodPrefix) {
+			for _, p := range it.Object.([]Paper) {
+				inPeriod[p.ID] = true
+			}
+		}
+	}
+	n := 0
+	for k := range items {
+		id, ok := strings.CutPrefix(k, extraPrefix)
+		if !ok || v.ByID[id] != nil || inPeriod[id] || (keep != nil && keep(id)) {
+			continue
+		}
+		s.c.Delete(k)
+		delete(s.dirty, k)
+		n++
+	}
+	return n
+}
+
 // Extra is what look-ups learned of a paper, if anything.
 func (s *Store) Extra(id string) (Extra, bool) {
 	e, ok := s.c.Get(extraPrefix + id)

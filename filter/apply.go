@@ -29,7 +29,11 @@ func (q Query) Apply(ctx context.Context, ix *Index, now time.Time) ([]feed.Item
 	if q.Limit > 0 && q.Digest == "" {
 		top = q.Limit
 	}
-	return q.items(ix, k, q.order(ix, k, top)), nil
+	items := q.items(ix, k, q.order(ix, k, top))
+	if isTrue(q.Revised) && len(q.Seeds) > 0 {
+		items = q.withRevisedSeeds(ix, items)
+	}
+	return items, nil
 }
 
 // Groups applies the query and groups the papers it keeps by

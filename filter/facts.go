@@ -2,6 +2,7 @@ package filter
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -178,4 +179,38 @@ func (f *Facts) describe() []string {
 		p = append(p, "first versions only")
 	}
 	return p
+}
+
+// withRevisedSeeds puts first the seeds of like= (the papers the feed
+// follows) that got a new version in the feed's period, as version
+// items, when the index does not hold them: revised=1 with like= also
+// watches the seeds themselves. The limit still holds.
+func (q *Query) withRevisedSeeds(ix *Index, items []feed.Item) []feed.Item {
+	held := make(map[string]bool, len(items))
+	for _, p := range ix.papers {
+		held[p.ID] = true
+	}
+	days := q.dayRange(ix)
+	if days.from == math.MinInt64 {
+		days.from = ix.oldestDay()
+	}
+	var seeds []feed.Item
+	for _, s := range q.Seeds {
+		if s == nil || held[s.ID] {
+			continue
+		}
+		if at, ok := revisedIn(s, days); ok {
+			seeds = append(seeds, feed.Item{Paper: s, Version: s.Version, Date: at,
+				Notes: []string{"A paper this feed follows (like=) has a new version"}})
+		}
+	}
+	if len(seeds) == 0 {
+		return items
+	}
+	slices.SortStableFunc(seeds, func(a, b feed.Item) int { return b.Date.Compare(a.Date) })
+	out := append(seeds, items...)
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	return out
 }

@@ -22,9 +22,10 @@ import (
 //     (an arXiv "replace": the comment often changes with it, "camera
 //     ready, accepted at ..."), every recheckRevised until the API has
 //     it;
-//  3. Hugging Face papers of the window whose record is older than
-//     recheckArxiv, so an acceptance noted without a new version shows
-//     within a day.
+//  3. Hugging Face papers of the window, and the seed papers of like=
+//     asked for in the last week, whose record is older than
+//     recheckArxiv, so an acceptance noted without a new version, or a
+//     seed's new version, shows within a day.
 //
 // In that order, at most maxLookupsPerRun batches a run; the rest waits
 // for the next kick. A paper the API does not know is left alone for
@@ -39,6 +40,9 @@ type enricher struct {
 	onChange func()
 	// onUnknown records an ID the API did not know, and when.
 	onUnknown func(id string, t time.Time)
+	// seeds lists the seed papers of like= in use: rechecked like the
+	// window's Hugging Face papers, so revised=1 sees their new versions.
+	seeds func() []string
 
 	mu    sync.Mutex
 	tried map[string]time.Time // IDs the API answered without, and when
@@ -102,6 +106,16 @@ func (e *enricher) due() []string {
 			revised = append(revised, p.ID)
 		case p.OnHF && now.Sub(x.Checked) >= recheckArxiv:
 			stale = append(stale, p.ID)
+		}
+	}
+	if e.seeds != nil {
+		for _, id := range e.seeds() {
+			if t, tried := e.tried[id]; tried && now.Sub(t) < retryUnknown {
+				continue
+			}
+			if x, ok := e.store.Extra(id); ok && now.Sub(x.Checked) >= recheckArxiv && e.store.View().ByID[id] == nil {
+				stale = append(stale, id)
+			}
 		}
 	}
 	sort.Strings(never)

@@ -183,6 +183,7 @@ func (k *keeper) releaseMemory() {
 
 // prune runs a retention pass.
 func (k *keeper) prune() {
+	k.store.PruneExtras(k.seeds.holds)
 	k.persist.prune(k.cfg.Retention)
 	k.releaseMemory()
 }

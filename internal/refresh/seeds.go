@@ -181,6 +181,9 @@ func (sd *seeds) get(ctx context.Context, ids []string) ([]*feed.Paper, error) {
 				touch[id] = *h
 			}
 			p := h.paper
+			if x, ok := sd.store.Extra(id); ok {
+				x.Apply(&p) // a newer version or comment the enricher found
+			}
 			p.Derive()
 			out = append(out, &p)
 		} else if t, ok := sd.unknown[id]; ok && now.Sub(t) < unknownMemory {
@@ -220,6 +223,7 @@ func (sd *seeds) get(ctx context.Context, ids []string) ([]*feed.Paper, error) {
 	}
 	for _, id := range ids { // in the order asked
 		if p, ok := found[id]; ok {
+			p.Derive()
 			out = append(out, &p)
 		}
 	}
@@ -270,9 +274,12 @@ func (sd *seeds) lookUp(ctx context.Context, ids []string) (map[string]feed.Pape
 func (sd *seeds) keep(found map[string]feed.Paper, now time.Time) []string {
 	sd.mu.Lock()
 	defer sd.mu.Unlock()
+	extras := make(map[string]feed.Extra, len(found))
 	for id, p := range found {
 		sd.held[id] = &heldSeed{paper: p, used: now, touched: now}
+		extras[id] = feed.ArxivExtra(&p, now) // its record, checked now
 	}
+	sd.store.PutExtras(extras)
 	return sd.evictLocked()
 }
 
@@ -289,6 +296,20 @@ func (sd *seeds) evictLocked() []string {
 	ids = ids[:over]
 	for _, id := range ids {
 		delete(sd.held, id)
+	}
+	return ids
+}
+
+// inUse lists the held seeds asked for within the span.
+func (sd *seeds) inUse(span time.Duration) []string {
+	sd.mu.Lock()
+	defer sd.mu.Unlock()
+	now := sd.now()
+	var ids []string
+	for id, h := range sd.held {
+		if now.Sub(h.used) < span {
+			ids = append(ids, id)
+		}
 	}
 	return ids
 }

@@ -109,6 +109,7 @@ func New(cfg Config, store *feed.Store, backend state.Backend, hf *scrape.HFClie
 	s.enricher.onChange = func() { onChange(); k.save() }
 	s.enricher.onUnknown = k.persist.unknown
 	k.persist.unknownOf = s.enricher.unknownSince
+	s.enricher.seeds = func() []string { return s.seeds.inUse(7 * 24 * time.Hour) }
 	s.past.onLoad = k.save
 	s.past.onEvict = func(key string) { k.persist.drop(feed.KeyPeriod + key) }
 

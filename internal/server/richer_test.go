@@ -134,6 +134,14 @@ func TestRichPapersInEveryFormat(t *testing.T) {
 			t.Errorf("%s: no item for v3 of %s", path, id)
 		}
 	}
+	// revised=1 with like= also follows the seeds: a seed outside the
+	// window with a new version is an item of its own.
+	f.site.Arxiv.Revise("2604.26835", upstream.Revision{Version: 2, Updated: time.Date(2026, 8, 19, 8, 0, 0, 0, time.UTC), Comment: "Accepted at ICML 2026"})
+	seedItems := richItems(t, f, "/feed.json?like=2604.26835&revised=1")
+	if len(seedItems) == 0 || seedItems[0].Ext.ArxivID != "2604.26835" || seedItems[0].ID != "https://arxiv.org/abs/2604.26835v2" ||
+		seedItems[0].Ext.Event != "version" || seedItems[0].Ext.Venue == nil || seedItems[0].Ext.Venue.Key != "icml" {
+		t.Errorf("like=&revised=1: the revised seed is not first: %+v", seedItems)
+	}
 	// Nothing unknown is claimed: the other papers' artifacts were all
 	// counted, and only papers with a model pass has_model=1.
 	for _, it := range richItems(t, f, "/feed.json?has_model=1&limit=500") {
@@ -280,5 +288,32 @@ print(json.dumps({"bozo": bool(d.bozo), "items": {e.id: [a.get("name") for a in 
 				t.Errorf("%s %s: dc:identifier %q", path, it.Ext.ArxivID, fp.IDs[it.ID])
 			}
 		}
+	}
+}
+
+// A seed of like= that gets a new version after it was looked up shows
+// in like=&revised=1 after the daily recheck of its record.
+func TestSeedNewVersionFoundByRecheck(t *testing.T) {
+	now := time.Date(2026, 8, 21, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	f := newSiteFixture(t, clock)
+	if err := f.refresh(t); err != nil {
+		t.Fatal(err)
+	}
+	const seed = "2604.26836"
+	if got := richItems(t, f, "/feed.json?like="+seed+"&revised=1"); len(got) > 0 && got[0].Ext.ArxivID == seed {
+		t.Fatalf("a first version is listed as revised: %+v", got[0])
+	}
+	f.site.Arxiv.Revise(seed, upstream.Revision{Version: 2, Updated: time.Date(2026, 8, 21, 20, 0, 0, 0, time.UTC), Comment: "v2: camera-ready"})
+	now = now.Add(25 * time.Hour)
+	if err := f.app.refresh.EnrichCategories(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := richItems(t, f, "/feed.json?like="+seed+"&revised=1")
+	if len(got) == 0 || got[0].ID != "https://arxiv.org/abs/"+seed+"v2" {
+		t.Errorf("after the recheck: %+v", got)
+	}
+	if n := f.site.Arxiv.Asked()[seed]; n != 2 {
+		t.Errorf("the seed's record was read %d times, want 2 (look-up, recheck)", n)
 	}
 }
