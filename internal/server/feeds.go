@@ -37,7 +37,7 @@ func (s *Server) topicHandler(w http.ResponseWriter, r *http.Request) {
 	file := r.PathValue("file")
 	name, ext, _ := strings.Cut(file, ".")
 	f, okFormat := feed.ParseFormat(ext)
-	t, okTopic := s.topic(name)
+	t, okTopic := findTopic(s.topics, name)
 	if !okFormat || !okTopic {
 		names := make([]string, len(s.topics))
 		for i, t := range s.topics {

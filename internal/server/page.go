@@ -130,18 +130,11 @@ type topicLink struct {
 
 const previewMax = 30
 
-// page is the feed builder: a GET form whose fields are the feed
-// parameters, the feed URLs for the current filter, and a preview of the
-// papers the feed holds now, all server-rendered.
-func (s *Server) page(w http.ResponseWriter, r *http.Request) {
-	s.renderPage(w, r, "index.html")
-}
-
-// preview is the result part of the page alone, for the page's script.
-func (s *Server) preview(w http.ResponseWriter, r *http.Request) {
-	s.renderPage(w, r, "result")
-}
-
+// renderPage answers the feed builder (tmpl "index.html": a GET form
+// whose fields are the feed parameters, the feed URLs for the current
+// filter, and a preview of the papers the feed holds now, all
+// server-rendered) or its result part alone ("result", for the page's
+// script).
 func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, tmpl string) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 	defer cancel()

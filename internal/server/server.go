@@ -53,8 +53,8 @@ func (s *Server) routes() http.Handler {
 	// Topics and the page.
 	get("/topics/{file}", "topic", http.HandlerFunc(s.topicHandler))
 	get("/opml", "opml", http.HandlerFunc(s.opml))
-	get("/{$}", "page", http.HandlerFunc(s.page))
-	get("/preview", "preview", http.HandlerFunc(s.preview))
+	get("/{$}", "page", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.renderPage(w, r, "index.html") }))
+	get("/preview", "preview", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.renderPage(w, r, "result") }))
 	get("/static/{file}", "static", http.HandlerFunc(serveStatic))
 	get("/favicon.ico", "static", http.HandlerFunc(serveFavicon))
 	// Operations.

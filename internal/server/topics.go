@@ -93,8 +93,9 @@ func parseTopics(r io.Reader, src string) ([]Topic, error) {
 // ("agents: Daily Papers: agent OR agents OR agentic").
 func topicTitle(name string, q filter.Query) string { return name + ": " + q.Title() }
 
-func (s *Server) topic(name string) (Topic, bool) {
-	for _, t := range s.topics {
+// findTopic is the topic of that name.
+func findTopic(topics []Topic, name string) (Topic, bool) {
+	for _, t := range topics {
 		if t.Name == name {
 			return t, true
 		}
