@@ -95,7 +95,10 @@ func (p *Past) Ensure(ctx context.Context, key string, from, to time.Time) (time
 	load := func() (any, error) {
 		err := p.load(context.WithoutCancel(ctx), key, from)
 		if err == nil {
-			p.loaded()
+			p.loads.Add(1)
+			if p.onLoad != nil {
+				p.onLoad() // outside the lock
+			}
 		}
 		return nil, err
 	}
@@ -204,14 +207,6 @@ func (p *Past) setRemote(f func(ctx context.Context, key string, from, to time.T
 // Loads counts the listings stored since start: a cache of something
 // built from held listings is stale when it changed.
 func (p *Past) Loads() int64 { return p.loads.Load() }
-
-// loaded runs the onLoad hook outside the lock.
-func (p *Past) loaded() {
-	p.loads.Add(1)
-	if p.onLoad != nil {
-		p.onLoad()
-	}
-}
 
 // restore remembers a listing restored from the state.
 func (p *Past) restore(key string, fetched time.Time) {

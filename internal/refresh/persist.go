@@ -22,6 +22,18 @@ type persister struct {
 	log     *slog.Logger
 	obs     Observer
 	now     func() time.Time
+	hooks   persistHooks
+
+	mu      sync.Mutex
+	pending state.Change
+	saved   savedValues
+	fault   writeFault
+	gate    struct{ closed, pause bool } // closed: the backend is; pause: refreshing locally without the shared store
+	written int                          // paper records written since takeWritten
+}
+
+// persistHooks are what the persister asks the rest of the service.
+type persistHooks struct {
 	// schedules returns the sources' schedules, by name, to save.
 	schedules func() map[string][]byte
 	// fetched returns when the upstream page behind an entry key was
@@ -32,18 +44,22 @@ type persister struct {
 	held func(key string) bool
 	// unknownOf is when the arXiv API last did not know a paper.
 	unknownOf func(id string) time.Time
+}
 
-	mu        sync.Mutex
-	pending   state.Change
-	changed   map[string]time.Time // as saved
+// savedValues are the per-paper values as last saved, so a save writes
+// only what changed.
+type savedValues struct {
+	changed   map[string]time.Time
 	firstSeen map[string]time.Time
 	last      map[string]state.Point
-	lastErr   string
-	lastErrAt time.Time
-	failures  int64
-	closed    bool
-	pause     bool // saves are skipped (refreshing locally without the shared store)
-	written   int  // paper records written since takeWritten
+}
+
+// writeFault is the last failed write, while the store has not worked
+// since.
+type writeFault struct {
+	msg   string
+	at    time.Time
+	count int64
 }
 
 // takeWritten returns how many paper records the saves since the last
@@ -60,7 +76,7 @@ func (p *persister) takeWritten() int {
 // resaveAll when the store is back.
 func (p *persister) paused(b bool) {
 	p.mu.Lock()
-	p.pause = b
+	p.gate.pause = b
 	p.mu.Unlock()
 }
 
@@ -77,7 +93,7 @@ func (p *persister) resaveAll() {
 // Call with p.mu held.
 func (p *persister) forgetSaved() {
 	p.store.MarkAllDirty()
-	p.changed, p.firstSeen, p.last = map[string]time.Time{}, map[string]time.Time{}, map[string]state.Point{}
+	p.saved.changed, p.saved.firstSeen, p.saved.last = map[string]time.Time{}, map[string]time.Time{}, map[string]state.Point{}
 	p.reset()
 }
 
@@ -85,30 +101,30 @@ func (p *persister) forgetSaved() {
 func (p *persister) failure() (msg string, at time.Time, n int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.lastErr, p.lastErrAt, p.failures
+	return p.fault.msg, p.fault.at, p.fault.count
 }
 
 // close makes later saves do nothing (the backend is closed).
 func (p *persister) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.closed = true
+	p.gate.closed = true
 }
 
 // unknownSince is set by the service: when the arXiv API last did not
 // know a paper, saved with what else is known of it.
 func (p *persister) unknownSince(id string) time.Time {
-	if p.unknownOf == nil {
+	if p.hooks.unknownOf == nil {
 		return time.Time{}
 	}
-	return p.unknownOf(id)
+	return p.hooks.unknownOf(id)
 }
 
 func newPersister(b state.Backend, store *feed.Store, log *slog.Logger, obs Observer, now func() time.Time) *persister {
 	p := &persister{backend: b, store: store, log: log, obs: obs, now: now,
-		changed: map[string]time.Time{}, firstSeen: map[string]time.Time{}, last: map[string]state.Point{},
-		schedules: func() map[string][]byte { return nil }, fetched: func(string) time.Time { return time.Time{} },
-		held: func(string) bool { return true }}
+		saved: savedValues{changed: map[string]time.Time{}, firstSeen: map[string]time.Time{}, last: map[string]state.Point{}},
+		hooks: persistHooks{schedules: func() map[string][]byte { return nil }, fetched: func(string) time.Time { return time.Time{} },
+			held: func(string) bool { return true }}}
 	p.reset()
 	return p
 }
@@ -122,7 +138,7 @@ func (p *persister) reset() {
 func (p *persister) restored(s *state.Snapshot) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.changed, p.firstSeen, p.last = s.Changed, s.FirstSeen, s.Last
+	p.saved.changed, p.saved.firstSeen, p.saved.last = s.Changed, s.FirstSeen, s.Last
 }
 
 // drop deletes entries from the state at the next save (memory let go
@@ -149,22 +165,22 @@ func (p *persister) unknown(id string, t time.Time) {
 func (p *persister) save() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed || p.pause {
+	if p.gate.closed || p.gate.pause {
 		return nil
 	}
 	now := p.now()
 	entries, extras := p.store.TakeDirty()
 	for k, papers := range entries {
-		p.pending.Put[k] = state.Entry{Papers: papers, Fetched: p.fetched(k)}
+		p.pending.Put[k] = state.Entry{Papers: papers, Fetched: p.hooks.fetched(k)}
 	}
 	for id, x := range extras {
 		p.pending.Lookups[id] = state.Lookup{Extra: x, Unknown: p.unknownSince(id)}
 	}
 	for _, pp := range p.store.View().Papers {
-		if !p.changed[pp.ID].Equal(pp.Changed) {
+		if !p.saved.changed[pp.ID].Equal(pp.Changed) {
 			p.pending.Changed[pp.ID] = pp.Changed
 		}
-		if _, ok := p.firstSeen[pp.ID]; !ok {
+		if _, ok := p.saved.firstSeen[pp.ID]; !ok {
 			if _, ok := p.pending.FirstSeen[pp.ID]; !ok {
 				p.pending.FirstSeen[pp.ID] = now
 			}
@@ -173,7 +189,7 @@ func (p *persister) save() error {
 		// a version or an artifact that appears later is dated (arXiv's
 		// papers have no counts; their points change only with those).
 		pt := state.PointOf(pp, now)
-		last, ok := p.last[pp.ID]
+		last, ok := p.saved.last[pp.ID]
 		if pend, pending := p.pending.Points[pp.ID]; pending {
 			last, ok = pend, true
 		}
@@ -181,7 +197,7 @@ func (p *persister) save() error {
 			p.pending.Points[pp.ID] = pt
 		}
 	}
-	for name, v := range p.schedules() {
+	for name, v := range p.hooks.schedules() {
 		p.pending.Fetch[name] = v
 	}
 	if p.pending.Empty() {
@@ -198,26 +214,26 @@ func (p *persister) save() error {
 		return err
 	}
 	if err != nil {
-		if msg := err.Error(); msg != p.lastErr {
+		if msg := err.Error(); msg != p.fault.msg {
 			p.log.Error("state write failed; serving from memory, will retry", "error", err)
-			p.lastErr = msg
+			p.fault.msg = msg
 		}
-		p.lastErrAt = now
-		p.failures++
+		p.fault.at = now
+		p.fault.count++
 		return err
 	}
-	if p.lastErr != "" {
+	if p.fault.msg != "" {
 		p.log.Info("state write works again")
-		p.lastErr = ""
+		p.fault.msg = ""
 	}
 	for id, t := range p.pending.Changed {
-		p.changed[id] = t
+		p.saved.changed[id] = t
 	}
 	for id, t := range p.pending.FirstSeen {
-		p.firstSeen[id] = t
+		p.saved.firstSeen[id] = t
 	}
 	for id, pt := range p.pending.Points {
-		p.last[id] = pt
+		p.saved.last[id] = pt
 	}
 	p.written += max(len(p.pending.Points), len(p.pending.Changed), len(p.pending.FirstSeen))
 	p.reset()
@@ -265,7 +281,7 @@ func (p *persister) prune(retention time.Duration) {
 		}
 		// A past listing or a seed: fetched (a seed: last used) within
 		// retention, and still held in memory.
-		return now.Sub(fetched) < retention && p.held(key)
+		return now.Sub(fetched) < retention && p.hooks.held(key)
 	}
 	n, err := p.backend.Prune(now, keep)
 	if err != nil && state.IsCorrupt(err) {
@@ -284,11 +300,11 @@ func (p *persister) prune(retention time.Duration) {
 	if n > 0 {
 		p.mu.Lock()
 		view := p.store.View()
-		for id := range p.last {
+		for id := range p.saved.last {
 			if view.ByID[id] == nil {
-				delete(p.last, id)
-				delete(p.changed, id)
-				delete(p.firstSeen, id)
+				delete(p.saved.last, id)
+				delete(p.saved.changed, id)
+				delete(p.saved.firstSeen, id)
 			}
 		}
 		p.mu.Unlock()
@@ -304,7 +320,7 @@ func (p *persister) firstSeenOf(ids []string) time.Time {
 	defer p.mu.Unlock()
 	var first time.Time
 	for _, id := range ids {
-		t, ok := p.firstSeen[id]
+		t, ok := p.saved.firstSeen[id]
 		if !ok {
 			t, ok = p.pending.FirstSeen[id]
 		}

@@ -105,10 +105,10 @@ func New(cfg Config, store *feed.Store, backend state.Backend, hf *scrape.HFClie
 	k := &keeper{cfg: cfg, backend: backend, persist: newPersister(backend, store, log, obs, now), store: store,
 		sources: []*polled{s.hf, s.arxiv, s.artifacts}, past: s.past, seeds: s.seeds, enricher: s.enricher, log: log, onChange: onChange}
 	s.keep = k
-	k.persist.schedules, k.persist.fetched, k.persist.held = k.schedules, k.fetched, k.held
+	k.persist.hooks.schedules, k.persist.hooks.fetched, k.persist.hooks.held = k.schedules, k.fetched, k.held
 	s.enricher.onChange = func() { onChange(); k.save() }
 	s.enricher.onUnknown = k.persist.unknown
-	k.persist.unknownOf = s.enricher.unknownSince
+	k.persist.hooks.unknownOf = s.enricher.unknownSince
 	s.enricher.seeds = func() []string { return s.seeds.inUse(7 * 24 * time.Hour) }
 	s.past.onLoad = k.save
 	s.past.onEvict = func(key string) { k.persist.drop(feed.KeyPeriod + key) }
