@@ -55,7 +55,9 @@ func TestFollowerRestartNeverWipesSharedState(t *testing.T) {
 				hf++
 			}
 		}
-		return len(days) >= 4 && hf >= len(leader.Store.View().HFDays) && hf > 0
+		// The whole window (the first refresh stores the newest day first,
+		// then walks back), every day of it written.
+		return len(days) >= 4 && len(leader.Store.View().HFDays) == leader.cfg.Days && hf >= leader.cfg.Days
 	})
 	damagedKey := ""
 	for _, k := range days {
