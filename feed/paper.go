@@ -79,6 +79,9 @@ type Paper struct {
 	// descXML caches the item description, escaped for XML, of a paper in
 	// a store view (see DescriptionXML); a merge clears it.
 	descXML string
+	// frags caches its rendered feed items (fragment.go); nil for a paper
+	// outside a view.
+	frags *fragCache
 }
 
 // Day is the date a paper belongs to in a feed: the HF listing day, else
@@ -118,6 +121,7 @@ func (p Paper) Clone() Paper {
 	p.Authors = slices.Clone(p.Authors)
 	p.AIKeywords = slices.Clone(p.AIKeywords)
 	p.Categories = slices.Clone(p.Categories)
+	p.frags = nil // a clone may be changed: it renders afresh
 	return p
 }
 
@@ -129,7 +133,7 @@ func (p *Paper) Merge(o *Paper) {
 	if o.ID != p.ID {
 		return
 	}
-	p.descXML = ""
+	p.descXML, p.frags = "", nil
 	// Text stays as first seen, so items do not change under readers,
 	// unless a new arXiv version brings a revised title and abstract.
 	newVersion := o.Version > p.Version && p.Version > 0

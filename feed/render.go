@@ -1,7 +1,7 @@
 package feed
 
 import (
-	"encoding/json"
+	"bytes"
 	"encoding/xml"
 	"fmt"
 	"html"
@@ -93,25 +93,18 @@ type Meta struct {
 // Render writes items as a feed in format f. It reads no clock: the
 // feed's dates come from its items, so equal input gives equal bytes.
 func Render(w io.Writer, f Format, m Meta, items []Item) error {
-	gf := gorillaFeed(m, items)
 	switch f {
-	case RSS:
-		return writeXML(w, rssDoc(gf, m, items))
-	case Atom:
-		return writeXML(w, atomDoc(gf, m, items))
-	case JSON:
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(jsonDoc(gf, m, items))
+	case RSS, Atom, JSON:
+		return renderFeed(w, f, m, items) // see fragment.go
 	case BibTeX, RISDoc:
 		return writeCitations(w, f, m, items)
 	}
 	return fmt.Errorf("unknown format %q", f)
 }
 
-// gorillaFeed builds the library's generic feed; the format documents
-// below start from its conversions and add what readers need.
-func gorillaFeed(m Meta, items []Item) *feeds.Feed {
+// feedUpdated is the feed's date: its newest item change or date, else
+// the data's.
+func feedUpdated(m Meta, items []Item) time.Time {
 	updated := m.Updated
 	for i := range items {
 		it := &items[i]
@@ -122,6 +115,24 @@ func gorillaFeed(m Meta, items []Item) *feeds.Feed {
 			updated = it.Date
 		}
 	}
+	return updated
+}
+
+// RenderBytes is Render into a new slice of the exact size (what a cache
+// keeps).
+func RenderBytes(f Format, m Meta, items []Item) ([]byte, error) {
+	switch f {
+	case RSS, Atom, JSON:
+		return assemble(f, m, items)
+	}
+	var buf bytes.Buffer
+	err := Render(&buf, f, m, items)
+	return buf.Bytes(), err
+}
+
+// gorillaFeed builds the library's generic feed; the format documents
+// below start from its conversions and add what readers need.
+func gorillaFeed(m Meta, updated time.Time, items []Item) *feeds.Feed {
 	gf := &feeds.Feed{
 		Title:       CleanLine(m.Title),
 		Link:        &feeds.Link{Href: m.HomeURL},
@@ -179,25 +190,6 @@ func (p *Paper) FeedCategories() []string {
 	out := make([]string, 0, len(p.Categories)+len(p.AIKeywords))
 	out = append(out, p.Categories...)
 	return append(out, p.AIKeywords...)
-}
-
-// SizeHint estimates the rendered size of a feed, so a caller can
-// allocate its buffer once.
-func SizeHint(items []Item) int {
-	n := 2048
-	for _, it := range items {
-		if it.Digest != nil {
-			n += 2*len(it.Digest.HTML) + 500
-			continue
-		}
-		p := it.Paper
-		d := len(p.descXML)
-		if d == 0 {
-			d = 3000 + len(p.Abstract)
-		}
-		n += d + 700 + len(p.Title) + 40*(len(p.Authors)+len(p.Categories)+len(p.AIKeywords))
-	}
-	return n
 }
 
 // itemXML is an item's description escaped for XML.

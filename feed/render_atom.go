@@ -60,7 +60,7 @@ func atomDoc(gf *feeds.Feed, m Meta, items []Item) *atomFeed {
 		if p := x.Paper; p != nil && p.Link() != p.AbsURL() {
 			e.Links = append(e.Links, feeds.AtomLink{Href: p.AbsURL(), Rel: "related", Type: "text/html"})
 		}
-		ae := &atomEntry{AtomEntry: e, Content: atomContent{Type: "html", Inner: x.itemXML(m.BaseURL)}}
+		ae := &atomEntry{AtomEntry: e, Content: atomContent{Type: "html", Inner: descMarker}}
 		if p := x.Paper; p != nil {
 			ae.Identifiers = identifiers(p)
 			if m.BaseURL != "" {

@@ -96,7 +96,7 @@ func jsonDoc(gf *feeds.Feed, m Meta, items []Item) *jsonFeed {
 	f := &jsonFeed{JSONFeed: jf, Items: make([]*jsonItem, len(jf.Items))}
 	for i, it := range jf.Items {
 		x := &items[i]
-		it.ContentHTML = x.itemHTML(m.BaseURL)
+		it.ContentHTML = descMarker // the description goes in between fragments (fragment.go)
 		it.ModifiedDate = nil
 		if d := x.Digest; d != nil {
 			f.Items[i] = &jsonItem{JSONItem: it, Paperfeed: &jsonDigestExt{Digest: &jsonDigest{Period: d.Period, Shown: d.Shown, Total: d.Total, From: d.From}}}

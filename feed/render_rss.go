@@ -63,7 +63,7 @@ func rssDoc(gf *feeds.Feed, m Meta, items []Item) *rssRoot {
 		x := &items[i]
 		it.Source = "" // RSS <source> names a channel, not the arXiv page
 		it.PubDate = x.When().UTC().Format(rfc822)
-		ri := &rssItem{RssItem: it, Description: rawXML{x.itemXML(m.BaseURL)}, Creators: x.authors(), Categories: x.categories()}
+		ri := &rssItem{RssItem: it, Description: rawXML{descMarker}, Creators: x.authors(), Categories: x.categories()}
 		if p := x.Paper; p != nil {
 			ri.Identifiers = identifiers(p)
 			ri.PublicationDate, ri.DOI = dateOrEmpty(p.Published), p.DOI

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -101,12 +100,11 @@ func (rd *renderer) render(ctx context.Context, job renderJob) (*rendered, error
 			BaseURL:     job.base,
 			Updated:     modified,
 		}
-		var buf bytes.Buffer
-		buf.Grow(feed.SizeHint(items))
-		if err := feed.Render(&buf, job.format, meta, items); err != nil {
+		body, err := feed.RenderBytes(job.format, meta, items)
+		if err != nil {
 			return nil, fmt.Errorf("render feed: %w", err)
 		}
-		rr := newRendered(buf.Bytes(), job.format, modified)
+		rr := newRendered(body, job.format, modified)
 		rd.cache.put(job.key, rr)
 		entries, size := rd.cache.stats()
 		rd.metrics.cacheSize.WithLabelValues("entries").Set(float64(entries))

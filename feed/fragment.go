@@ -1,0 +1,260 @@
+package feed
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// A feed is assembled from fragments. The feed's frame (everything but
+// its items) is encoded once per request, each item on its own, and the
+// pieces written one after another: the bytes are exactly those of
+// encoding the whole document at once (the golden feeds hold it).
+//
+// An item that the query adds nothing to (no date of its own, no gain,
+// no note, no similarity, not a version event) is the same bytes in
+// every feed that holds it, for one data version, format and base URL:
+// a paper of a store view keeps those bytes (fragCache), split around its
+// description, which is shared with the view (descXML) rather than held
+// again. Assembling such a feed is copying.
+
+// fragCache holds a view paper's rendered items, one per feed format.
+// Papers are immutable once in a view; the store hands an unchanged
+// paper's cache to its next view.
+type fragCache struct {
+	slots [3]atomic.Pointer[itemFrag]
+}
+
+// itemFrag is one encoded item split around its description: head, the
+// description's content, tail. For JSON, desc holds the description
+// escaped as a JSON string (without quotes) of a plain item.
+type itemFrag struct {
+	base       string // the base URL it was made for
+	head, tail []byte
+	desc       string
+}
+
+func fragSlot(f Format) int {
+	switch f {
+	case Atom:
+		return 1
+	case JSON:
+		return 2
+	}
+	return 0
+}
+
+// descMarker stands in for the description while an item is encoded.
+const descMarker = "@@paperfeed-description@@"
+
+// plain reports whether the query adds nothing to the item.
+func (it *Item) plain() bool {
+	return it.Digest == nil && it.Paper != nil && it.Date.IsZero() && it.GainHours == 0 && len(it.Notes) == 0 &&
+		it.CloseTo == "" && it.Version == 0
+}
+
+// renderFeed writes an RSS, Atom or JSON feed from its frame and its
+// items' fragments.
+func renderFeed(w io.Writer, f Format, m Meta, items []Item) error {
+	b, err := assemble(f, m, items)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// assemble is the feed's bytes, allocated once at their exact size.
+func assemble(f Format, m Meta, items []Item) ([]byte, error) {
+	updated := feedUpdated(m, items)
+	open, closing, err := frame(f, m, updated, len(items) == 0)
+	if err != nil {
+		return nil, err
+	}
+	type piece struct {
+		frag  *itemFrag
+		descs [3]string
+	}
+	pieces := make([]piece, len(items))
+	size := len(open) + len(closing)
+	for i := range items {
+		x := &items[i]
+		fr, err := fragmentOf(f, m, x)
+		if err != nil {
+			return nil, err
+		}
+		pc := piece{frag: fr, descs: descriptionOf(f, m.BaseURL, x, fr)}
+		size += len(fr.head) + len(fr.tail) + len(pc.descs[0]) + len(pc.descs[1]) + len(pc.descs[2]) + len(itemSep(f, i))
+		pieces[i] = pc
+	}
+	b := make([]byte, 0, size)
+	b = append(b, open...)
+	for i := range pieces {
+		pc := &pieces[i]
+		b = append(b, itemSep(f, i)...)
+		b = append(b, pc.frag.head...)
+		for _, d := range pc.descs {
+			b = append(b, d...)
+		}
+		b = append(b, pc.frag.tail...)
+	}
+	return append(b, closing...), nil
+}
+
+// itemSep is what goes before item i: the XML encoder's line break, or
+// JSON's array punctuation.
+func itemSep(f Format, i int) string {
+	switch {
+	case f != JSON:
+		return "\n"
+	case i == 0:
+		return "\n    "
+	}
+	return ",\n    "
+}
+
+// descriptionOf is the item's description as it goes between a
+// fragment's head and tail, in up to three pieces.
+func descriptionOf(f Format, base string, x *Item, fr *itemFrag) [3]string {
+	// A plain item's citation line is in its fragment's tail.
+	if f == JSON {
+		if x.plain() {
+			return [3]string{fr.desc}
+		}
+		return [3]string{jsonEscape(x.itemHTML(base))}
+	}
+	if x.plain() {
+		return [3]string{DescriptionXML(x.Paper)}
+	}
+	return [3]string{x.itemXML(base)}
+}
+
+// fragmentOf is the item's fragment: a view paper's cached one for a
+// plain item, else encoded now (and cached when it can be).
+func fragmentOf(f Format, m Meta, x *Item) (*itemFrag, error) {
+	if !x.plain() || x.Paper.frags == nil {
+		return encodeFragment(f, m, x)
+	}
+	cache := x.Paper.frags
+	slot := &cache.slots[fragSlot(f)]
+	if fr := slot.Load(); fr != nil && fr.base == m.BaseURL {
+		return fr, nil
+	}
+	fr, err := encodeFragment(f, m, x)
+	if err != nil {
+		return nil, err
+	}
+	slot.Store(fr)
+	return fr, nil
+}
+
+// encodeFragment encodes one item as the whole document would, with
+// the description marked, and splits it there.
+func encodeFragment(f Format, m Meta, x *Item) (*itemFrag, error) {
+	gf := gorillaFeed(m, x.When(), []Item{*x})
+	var buf bytes.Buffer
+	var open string
+	switch f {
+	case RSS:
+		it := rssDoc(gf, m, []Item{*x}).Channel.Items[0]
+		if err := encodeXMLAt(&buf, "    ", it); err != nil {
+			return nil, err
+		}
+		open = "<description>"
+	case Atom:
+		e := atomDoc(gf, m, []Item{*x}).Entries[0]
+		if err := encodeXMLAt(&buf, "  ", e); err != nil {
+			return nil, err
+		}
+		open = `<content type="html">`
+	case JSON:
+		it := jsonDoc(gf, m, []Item{*x}).Items[0]
+		b, err := json.MarshalIndent(it, "    ", "  ")
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(b)
+		open = `"content_html": "`
+	default:
+		return nil, fmt.Errorf("no fragments for format %q", f)
+	}
+	b := buf.Bytes()
+	i := bytes.Index(b, []byte(open+descMarker))
+	if i < 0 {
+		return nil, fmt.Errorf("encode %s item: description not found", f)
+	}
+	i += len(open)
+	fr := &itemFrag{base: m.BaseURL, head: bytes.Clone(b[:i]), tail: bytes.Clone(b[i+len(descMarker):])}
+	if x.plain() {
+		// The description's end, the citation line, depends only on the
+		// paper and the base URL: it goes into the tail.
+		cite := citeHTML(m.BaseURL, x.Paper.ID)
+		if f == JSON {
+			fr.desc = jsonEscape(DescriptionHTML(x.Paper))
+			cite = jsonEscape(cite)
+		} else {
+			cite = escapeXML(cite)
+		}
+		fr.tail = append([]byte(cite), fr.tail...)
+	}
+	return fr, nil
+}
+
+// encodeXMLAt encodes v as an element nested under prefix, as the
+// document's encoder writes it there.
+func encodeXMLAt(w io.Writer, prefix string, v any) error {
+	enc := xml.NewEncoder(w)
+	enc.Indent(prefix, "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encode feed item: %w", err)
+	}
+	return enc.Close()
+}
+
+// frame is the document without its items, split where they go.
+func frame(f Format, m Meta, updated time.Time, empty bool) (open, closing string, err error) {
+	gf := gorillaFeed(m, updated, nil)
+	var buf strings.Builder
+	switch f {
+	case RSS:
+		err = writeXML(&buf, rssDoc(gf, m, nil))
+		open, closing, err = cut(buf.String(), "\n  </channel>\n</rss>\n", err)
+	case Atom:
+		err = writeXML(&buf, atomDoc(gf, m, nil))
+		open, closing, err = cut(buf.String(), "\n</feed>\n", err)
+	case JSON:
+		enc := json.NewEncoder(&buf)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(jsonDoc(gf, m, nil))
+		if empty {
+			return buf.String(), "", err
+		}
+		open, closing, err = cut(buf.String(), "[]\n}\n", err)
+		open, closing = open+"[", "\n  ]\n}\n"
+	}
+	return open, closing, err
+}
+
+// cut splits a document before its ending.
+func cut(doc, ending string, err error) (string, string, error) {
+	if err != nil {
+		return "", "", err
+	}
+	head, ok := strings.CutSuffix(doc, ending)
+	if !ok {
+		return "", "", fmt.Errorf("feed frame does not end as expected")
+	}
+	return head, ending, nil
+}
+
+// jsonEscape is s as encoding/json writes it inside a string's quotes
+// (HTML characters escaped, as its encoder does by default).
+func jsonEscape(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
+}
