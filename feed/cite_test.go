@@ -152,3 +152,26 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s differs; run go test ./feed -update and review the diff", path)
 	}
 }
+
+// A frame made from its template is the frame encoded directly, for any
+// title, description and URLs.
+func TestFrameTemplateMatchesEncoding(t *testing.T) {
+	when := time.Date(2026, 9, 24, 3, 4, 5, 0, time.UTC)
+	for _, m := range []Meta{
+		{Title: nasty, Description: nasty, HomeURL: "http://h/?q=a&b=c\"<>", SelfURL: "http://h/feed.rss?q=a&b=c'"},
+		{Title: "t"},
+		{Title: "", Description: "d \u2028 </script>", HomeURL: "h", SelfURL: ""},
+	} {
+		for _, f := range FeedFormats {
+			for _, empty := range []bool{true, false} {
+				for _, up := range []time.Time{when, {}} {
+					o1, c1, err1 := frame(f, m, up, empty)
+					o2, c2, err2 := encodeFrame(f, m, up, empty)
+					if err1 != nil || err2 != nil || o1 != o2 || c1 != c2 {
+						t.Errorf("%s %+v empty=%v: template\n%q\nencoded\n%q", f, m, empty, o1, o2)
+					}
+				}
+			}
+		}
+	}
+}

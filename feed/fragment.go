@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -216,8 +217,70 @@ func encodeXMLAt(w io.Writer, prefix string, v any) error {
 	return enc.Close()
 }
 
-// frame is the document without its items, split where they go.
+// frame is the document without its items, split where they go. It is
+// made from a template per format and shape (which values are empty),
+// encoded once with markers in place of the values, which are escaped
+// and put in per feed.
 func frame(f Format, m Meta, updated time.Time, empty bool) (open, closing string, err error) {
+	key := frameKey{f: f, title: m.Title == "", desc: m.Description == "", home: m.HomeURL == "", self: m.SelfURL == "",
+		updated: updated.IsZero(), empty: empty}
+	t, ok := frames.Load(key)
+	if !ok {
+		mm := Meta{Title: markTitle, Description: markDesc, HomeURL: markHome, SelfURL: markSelf}
+		if key.title {
+			mm.Title = ""
+		}
+		if key.desc {
+			mm.Description = ""
+		}
+		if key.home {
+			mm.HomeURL = ""
+		}
+		if key.self {
+			mm.SelfURL = ""
+		}
+		mu := markTime
+		if key.updated {
+			mu = time.Time{}
+		}
+		o, c, err := encodeFrame(f, mm, mu, empty)
+		if err != nil {
+			return "", "", err
+		}
+		t, _ = frames.LoadOrStore(key, [2]string{o, c})
+	}
+	oc := t.([2]string)
+	esc := escapeXML
+	if f == JSON {
+		esc = jsonEscape
+	}
+	r := strings.NewReplacer(markTitle, esc(CleanLine(m.Title)), markDesc, esc(CleanLine(m.Description)),
+		markHome, esc(m.HomeURL), markSelf, esc(m.SelfURL),
+		markTime.Format(rfc822), updated.UTC().Format(rfc822), markTime.Format(time.RFC3339), updated.UTC().Format(time.RFC3339))
+	return r.Replace(oc[0]), oc[1], nil
+}
+
+// frameKey is a frame's shape: the format, which values are empty, and
+// whether the feed has items.
+type frameKey struct {
+	f                                       Format
+	title, desc, home, self, updated, empty bool
+}
+
+var frames sync.Map // frameKey -> [2]string{open, closing}
+
+// Markers of a frame template; markTime's formats are as unlikely.
+const (
+	markTitle = "@@paperfeed-title@@"
+	markDesc  = "@@paperfeed-about@@"
+	markHome  = "@@paperfeed-home@@"
+	markSelf  = "@@paperfeed-self@@"
+)
+
+var markTime = time.Date(1111, 11, 11, 11, 11, 11, 0, time.UTC)
+
+// encodeFrame encodes the document without items and splits it.
+func encodeFrame(f Format, m Meta, updated time.Time, empty bool) (open, closing string, err error) {
 	gf := gorillaFeed(m, updated, nil)
 	var buf strings.Builder
 	switch f {
