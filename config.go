@@ -92,7 +92,7 @@ func parseCommandConfig(cmd string, args []string, lookupEnv func(string) (strin
 		{"request-timeout", "PAPERFEED_REQUEST_TIMEOUT", "30s", "timeout of one client request", dur(&c.RequestTimeout, time.Second)},
 		{"startup-wait", "PAPERFEED_STARTUP_WAIT", "10s", "how long a request waits for a source's first load while its first fetch runs (after a failed fetch: a 503 at once)", dur(&c.StartupWait, 0)},
 		{"cache-entries", "PAPERFEED_CACHE_ENTRIES", "2000", "rendered responses kept in memory, at most", intRange(&c.CacheEntries, 1, 1_000_000)},
-		{"cache-mb", "PAPERFEED_CACHE_MB", "32", "megabytes of rendered responses kept in memory, at most", intRange(&c.CacheMB, 1, 1<<16)},
+		{"cache-mb", "PAPERFEED_CACHE_MB", "16", "megabytes of rendered responses kept in memory, at most", intRange(&c.CacheMB, 1, 1<<16)},
 		{"memory-limit", "PAPERFEED_MEMORY_LIMIT", "128MiB", "soft memory limit of the Go runtime (like GOMEMLIMIT; 0: none)", size(&c.MemoryLimit)},
 		{"max-renders", "PAPERFEED_MAX_RENDERS", "4", "feed renders running at once (more wait briefly, then get a 503)", intRange(&c.MaxRenders, 1, 1024)},
 		{"data-dir", "PAPERFEED_DATA_DIR", "paperfeed-data", "directory of the state kept across restarts (papers, history, fetch schedule); empty: memory only", str(&c.DataDir)},

@@ -21,13 +21,14 @@ import (
 // no note, no similarity, not a version event) is the same bytes in
 // every feed that holds it, for one data version, format and base URL:
 // a paper of a store view keeps those bytes (fragCache), split around its
-// description, which is shared with the view (descXML) rather than held
-// again. Assembling such a feed is copying.
+// description, which the paper keeps once for every format (see
+// DescriptionXML) rather than in each. Assembling such a feed is copying.
 
 // fragCache holds a view paper's rendered items, one per feed format.
 // Papers are immutable once in a view; the store hands an unchanged
 // paper's cache to its next view.
 type fragCache struct {
+	desc  atomic.Pointer[string] // the description escaped for XML (DescriptionXML)
 	slots [3]atomic.Pointer[itemFrag]
 }
 

@@ -124,12 +124,18 @@ func paras(s string) []string {
 	return strings.Split(s, "\n\n")
 }
 
-// DescriptionXML is the item HTML of a paper escaped as XML text. Papers
-// of a store view carry it rendered once (it is most of a feed's bytes);
-// others render it here.
+// DescriptionXML is the item HTML of a paper escaped as XML text. A
+// paper of a store view renders it the first time a feed needs it and
+// keeps it (it is most of a feed's bytes; most papers of a large window
+// are never shown); others render it here.
 func DescriptionXML(p *Paper) string {
-	if p.descXML != "" {
-		return p.descXML
+	if c := p.frags; c != nil {
+		if d := c.desc.Load(); d != nil {
+			return *d
+		}
+		d := escapeXML(Description(p))
+		c.desc.Store(&d)
+		return d
 	}
 	return escapeXML(Description(p))
 }
@@ -145,8 +151,8 @@ func escapeXML(s string) string {
 // copy unescaped (the exact inverse, and much cheaper than rendering the
 // template again), else rendered here.
 func DescriptionHTML(p *Paper) string {
-	if p.descXML != "" {
-		return html.UnescapeString(p.descXML)
+	if p.frags != nil {
+		return html.UnescapeString(DescriptionXML(p))
 	}
 	return Description(p)
 }

@@ -76,9 +76,6 @@ type Paper struct {
 	// Changed is when the store last saw this paper's data change.
 	Changed time.Time `json:"-"`
 
-	// descXML caches the item description, escaped for XML, of a paper in
-	// a store view (see DescriptionXML); a merge clears it.
-	descXML string
 	// frags caches its rendered feed items (fragment.go); nil for a paper
 	// outside a view.
 	frags *fragCache
@@ -133,7 +130,7 @@ func (p *Paper) Merge(o *Paper) {
 	if o.ID != p.ID {
 		return
 	}
-	p.descXML, p.frags = "", nil
+	p.frags = nil
 	// Text stays as first seen, so items do not change under readers,
 	// unless a new arXiv version brings a revised title and abstract.
 	newVersion := o.Version > p.Version && p.Version > 0

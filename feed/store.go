@@ -289,17 +289,17 @@ func (s *Store) rebuild() bool {
 			// one the data was saved with.
 			p.Changed = s.seed[id]
 			if same {
-				p.descXML, p.frags = prev.descXML, prev.frags
+				p.frags = prev.frags
 			} else {
-				p.descXML, p.frags = escapeXML(Description(p)), &fragCache{}
+				p.frags = &fragCache{}
 			}
 			if !same || !prev.Changed.Equal(p.Changed) {
 				changed = true
 			}
 		case same:
-			p.Changed, p.descXML, p.frags = prev.Changed, prev.descXML, prev.frags
+			p.Changed, p.frags = prev.Changed, prev.frags
 		default:
-			p.Changed, p.descXML, p.frags = now, escapeXML(Description(p)), &fragCache{}
+			p.Changed, p.frags = now, &fragCache{}
 			changed = true
 		}
 		if p.Changed.After(newest) {
@@ -331,7 +331,6 @@ func (s *Store) rebuild() bool {
 func samePaper(a, b *Paper) bool {
 	x, y := *a, *b
 	x.Changed, y.Changed = time.Time{}, time.Time{}
-	x.descXML, y.descXML = "", ""
 	x.frags, y.frags = nil, nil
 	// A re-count that found the same artifacts changes nothing a reader sees.
 	x.Artifacts.Checked, y.Artifacts.Checked = time.Time{}, time.Time{}

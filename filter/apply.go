@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"paperfeed/feed"
@@ -30,10 +31,29 @@ func (q Query) Apply(ctx context.Context, ix *Index, now time.Time) ([]feed.Item
 		top = q.Limit
 	}
 	items := q.items(ix, k, q.order(ix, k, top))
+	putInts(k.pos)
 	if isTrue(q.Revised) && len(q.Seeds) > 0 {
 		items = q.withRevisedSeeds(ix, items)
 	}
 	return items, nil
+}
+
+// ints reuses the position lists of queries: one per query, as long as
+// the index, garbage right after.
+var ints sync.Pool
+
+func getInts(n int) []int {
+	if p, ok := ints.Get().(*[]int); ok && cap(*p) >= n {
+		return (*p)[:0]
+	}
+	return make([]int, 0, n)
+}
+
+func putInts(s []int) {
+	if cap(s) >= 1024 {
+		s = s[:0]
+		ints.Put(&s)
+	}
 }
 
 // Groups applies the query and groups the papers it keeps by
@@ -170,8 +190,9 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time) ([]int, []tim
 	for i, c := range q.Categories {
 		cats[i] = strings.ToLower(c)
 	}
-	var keep []int
+	keep := getInts(len(ix.papers)) // reused across queries (putInts)
 	changing := q.changing()
+	negative := q.Facts.negative()
 	revised := isTrue(q.Revised)
 	if revised && days.from == math.MinInt64 {
 		days.from = ix.oldestDay() // new versions within the days held
@@ -192,7 +213,7 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time) ([]int, []tim
 			continue
 		}
 		d := &ix.docs[i]
-		if !q.matchSource(p) || d.day < oldest {
+		if !q.matchSource(p, d) || d.day < oldest {
 			continue
 		}
 		var revisedAt time.Time
@@ -206,7 +227,7 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time) ([]int, []tim
 		} else if !days.contains(d.day) {
 			continue
 		}
-		if !q.Facts.matchNow(p) {
+		if negative && !q.Facts.matchNow(p) {
 			continue
 		}
 		if changing {
@@ -252,15 +273,15 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time) ([]int, []tim
 	return keep, at, nil
 }
 
-func (q *Query) matchSource(p *feed.Paper) bool {
+func (q *Query) matchSource(p *feed.Paper, d *doc) bool {
 	switch q.Source {
 	case SourceArxiv:
-		if !p.OnArxiv {
+		if !d.onArxiv {
 			return false
 		}
 	case SourceAll:
 	default:
-		if !p.OnHF {
+		if !d.onHF {
 			return false
 		}
 	}
@@ -325,7 +346,7 @@ func (q *Query) dayRange(ix *Index) dayRange {
 		// The N newest days among the papers of the chosen source.
 		seen := map[int64]bool{}
 		for i, p := range ix.papers {
-			if q.matchSource(p) {
+			if q.matchSource(p, &ix.docs[i]) {
 				seen[ix.docs[i].day] = true
 			}
 		}

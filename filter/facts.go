@@ -116,6 +116,11 @@ func (f *Facts) meets(pt feed.Point) bool {
 	return true
 }
 
+// negative reports whether a condition is one matchNow checks.
+func (f *Facts) negative() bool {
+	return isFalse(f.Accepted) || isFalse(f.HasModel) || isFalse(f.HasDataset) || isFalse(f.HasDemo) || isFalse(f.Revised)
+}
+
 // matchNow checks the conditions that hold of a paper as it is now: the
 // negative ones (=0).
 func (f *Facts) matchNow(p *feed.Paper) bool {

@@ -57,6 +57,8 @@ type doc struct {
 	org        string            // folded name and full name
 	categories []string          // lower case
 	day        int64             // Paper.Day() as Unix seconds
+	onHF       bool              // the paper's sources, read here rather than
+	onArxiv    bool              // through its pointer in the hot loop
 }
 
 // NewIndex folds the papers' searchable text and indexes its words. The
@@ -79,6 +81,7 @@ func NewIndex(papers []*feed.Paper) *Index {
 		d.text[fAuthors] = " " + strings.Join(d.authors, " ") + " "
 		d.org = fold(p.Org.Name + " , " + p.Org.FullName)
 		d.day = p.Day().Unix()
+		d.onHF, d.onArxiv = p.OnHF, p.OnArxiv
 		d.categories = make([]string, len(p.Categories))
 		for j, c := range p.Categories {
 			d.categories[j] = strings.ToLower(c)

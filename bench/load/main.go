@@ -58,6 +58,7 @@ func main() {
 		items    = flag.Int("arxiv-items", 4880, "papers in the replayed arXiv day")
 		distinct = flag.Int("distinct", 20000, "distinct URLs in scenario (c)")
 		out      = flag.String("out", "", "also write the results table (Markdown) to this file")
+		profiles = flag.String("profiles", "", "write paperfeed's heap profile after the start and after the load, and a CPU profile of (c), to this directory")
 		only     = flag.String("only", "abcd", "scenarios to run")
 		month    = flag.Int("state-days", 30, "days of older papers and history in the state store paperfeed starts with (0: no data directory)")
 	)
@@ -86,7 +87,7 @@ func main() {
 		log.Fatal(err)
 	}
 
-	pfAddr := freeAddr()
+	pfAddr, dbgAddr := freeAddr(), freeAddr()
 	dataDir := ""
 	if *month > 0 {
 		dataDir = filepath.Join(tmp, "data")
@@ -100,7 +101,7 @@ func main() {
 			"PAPERFEED_BASE_URL=http://paperfeed.local", "PAPERFEED_DATA_DIR="+dataDir,
 			// The replay has one (large) arXiv day; the state's older arXiv
 			// days stay on disk, as a month-old instance's do.
-			"PAPERFEED_ARXIV_DAYS=1")
+			"PAPERFEED_ARXIV_DAYS=1", "PAPERFEED_DEBUG_ADDR="+dbgAddr)
 		pf.Stderr = os.Stderr
 		if err := pf.Start(); err != nil {
 			log.Fatal(err)
@@ -165,7 +166,16 @@ func main() {
 			after, mb(currentRSS(pid)), mb(procStatus(pid, "RssAnon:")), mb(procStatus(pid, "RssFile:")), mb(peakRSS(pid)), heapInUse(base)/(1<<20))
 		log.Printf("  resident by mapping: %s", mappings(pid))
 	}
+	profile := func(name, path string) {
+		if *profiles == "" {
+			return
+		}
+		must(os.MkdirAll(*profiles, 0o755))
+		b, _ := fetch("http://"+dbgAddr+path, nil)
+		must(os.WriteFile(filepath.Join(*profiles, name), b, 0o644))
+	}
 	memory("the start")
+	profile("heap-start.pprof", "/debug/pprof/heap?gc=1")
 	measure := func(name, pfURL, blURL string, headers []string) {
 		defer memory("(" + name + ")")
 		var p, b []result
@@ -208,6 +218,13 @@ func main() {
 		// paired with the baseline writing bytes of their mean size.
 		var c, cb []result
 		var rs []float64
+		cpu := make(chan struct{})
+		go func() { // the first round's CPU profile
+			defer close(cpu)
+			if *profiles != "" {
+				profile("cpu-c.pprof", fmt.Sprintf("/debug/pprof/profile?seconds=%d", max(1, int(w.duration.Seconds())-1)))
+			}
+		}()
 		for r := 0; r < *rounds; r++ {
 			script := distinctScript(tmp, r*(*distinct), *distinct)
 			var pr, br result
@@ -221,6 +238,7 @@ func main() {
 			c, cb = append(c, pr), append(cb, br)
 			rs = append(rs, pr.rps/br.rps)
 		}
+		<-cpu
 		res["c"], res["c baseline"] = median(c), median(cb)
 		sort.Float64s(rs)
 		ratios["c"] = rs[len(rs)/2]
@@ -228,6 +246,7 @@ func main() {
 	}
 	rss := peakRSS(pf.Process.Pid)
 	memory("the load")
+	profile("heap-load.pprof", "/debug/pprof/heap?gc=1")
 	upstreamDuring := total(site) - hitsBefore
 
 	rf := func(k string) string {

@@ -115,13 +115,17 @@ func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
 	defer b.dbMu.RUnlock()
 	snap = newSnapshot()
 	err = guarded("reading", func() error {
-		return b.handle().View(func(tx *bolt.Tx) error {
+		db := b.handle()
+		m := mapping{base: db.Info().Data}
+		return db.View(func(tx *bolt.Tx) error {
+			m.size = uintptr(tx.Size()) // the file as this transaction sees it: all mapped
 			if v := tx.Bucket(bMeta).Get([]byte("written")); v != nil {
 				_ = snap.Written.UnmarshalText(v)
 			}
 			if err := tx.Bucket(bEntries).ForEach(func(k, v []byte) error {
 				if want == nil || want(string(k)) {
 					snap.decodeEntry(string(k), v)
+					m.dropPages(v) // decoded: its pages need not stay resident
 				}
 				return nil
 			}); err != nil {

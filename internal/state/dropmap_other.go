@@ -1,0 +1,8 @@
+//go:build !linux
+
+package state
+
+// mapping is unused where MADV_DONTNEED is not.
+type mapping struct{ base, size uintptr }
+
+func (mapping) dropPages([]byte) {}
