@@ -120,7 +120,27 @@ func main() {
 	}
 	pf := start()
 	defer pf.Process.Kill()
+	// Where the start's peak is: resident memory sampled until loaded.
+	sampled := make(chan struct{})
+	go func() {
+		var peak, anon, file int64
+		var at time.Duration
+		t0 := time.Now()
+		for {
+			select {
+			case <-sampled:
+				log.Printf("start: resident memory peaked at %.1f MB (anonymous %.1f, file-backed %.1f) %s after start",
+					mb(peak), mb(anon), mb(file), at.Round(10*time.Millisecond))
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			if r := currentRSS(pf.Process.Pid); r > peak {
+				peak, anon, file, at = r, procStatus(pf.Process.Pid, "RssAnon:"), procStatus(pf.Process.Pid, "RssFile:"), time.Since(t0)
+			}
+		}
+	}()
 	papers := waitLoaded(base, *items)
+	close(sampled)
 	quiet(site)
 	hitsBefore := total(site)
 	loadedRSS := currentRSS(pf.Process.Pid)

@@ -119,9 +119,13 @@ func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
 		m := mapping{base: db.Info().Data}
 		return db.View(func(tx *bolt.Tx) error {
 			m.size = uintptr(tx.Size()) // the file as this transaction sees it: all mapped
+			var anchor []byte // a slice inside the mapping, for advice on all of it
 			if v := tx.Bucket(bMeta).Get([]byte("written")); v != nil {
+				anchor = v
+				m.noReadahead(v)
 				_ = snap.Written.UnmarshalText(v)
 			}
+			defer func() { m.dropAll(anchor) }() // everything read is copied out by now
 			if err := tx.Bucket(bEntries).ForEach(func(k, v []byte) error {
 				if want == nil || want(string(k)) {
 					snap.decodeEntry(string(k), v)

@@ -126,7 +126,7 @@ func openBolt(path string, log *slog.Logger, now func() time.Time) (b *Bolt, err
 	papers := 0
 	if err = guarded("counting papers", func() error {
 		return db.View(func(tx *bolt.Tx) error {
-			papers = tx.Bucket(bPapers).Stats().KeyN
+			papers = countKeys(tx, bPapers)
 			return nil
 		})
 	}); err != nil {
@@ -135,6 +135,23 @@ func openBolt(path string, log *slog.Logger, now func() time.Time) (b *Bolt, err
 	b = &Bolt{db: db, path: path, log: log, now: now, stats: Stats{Kind: "bolt", Path: path, Papers: papers}}
 	b.refreshStats()
 	return b, nil
+}
+
+// countKeys counts a bucket's keys with a cursor, which reads its leaf
+// pages only (Bucket.Stats reads every page under it), and drops them
+// from memory after.
+func countKeys(tx *bolt.Tx, name []byte) int {
+	c := tx.Bucket(name).Cursor()
+	n := 0
+	var anchor []byte
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if anchor == nil {
+			anchor = k
+		}
+		n++
+	}
+	mapping{base: tx.DB().Info().Data, size: uintptr(tx.Size())}.dropAll(anchor)
+	return n
 }
 
 // openBoltReadOnly opens a state file for reading only (a read-only file
@@ -170,7 +187,7 @@ func openBoltReadOnly(path string, log *slog.Logger, now func() time.Time) (b *B
 			if n, err := strconv.Atoi(string(tx.Bucket(bMeta).Get([]byte("format")))); err != nil || n > FormatVersion {
 				return fmt.Errorf("%w: %s has format %q", ErrNewerFormat, path, tx.Bucket(bMeta).Get([]byte("format")))
 			}
-			papers = tx.Bucket(bPapers).Stats().KeyN
+			papers = countKeys(tx, bPapers)
 			return nil
 		})
 	})

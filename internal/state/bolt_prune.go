@@ -70,7 +70,9 @@ func (b *Bolt) Prune(now time.Time, keep func(key string, fetched time.Time) boo
 		for _, name := range [][]byte{bPapers, bLast, bCats} {
 			bk := tx.Bucket(name)
 			var del [][]byte
+			total := 0
 			if err := bk.ForEach(func(k, _ []byte) error {
+				total++
 				if !held[string(k)] {
 					del = append(del, append([]byte(nil), k...))
 				}
@@ -79,7 +81,7 @@ func (b *Bolt) Prune(now time.Time, keep func(key string, fetched time.Time) boo
 				return err
 			}
 			if string(name) == string(bPapers) {
-				dropped, kept = len(del), bk.Stats().KeyN-len(del)
+				dropped, kept = len(del), total-len(del)
 			}
 			for _, k := range del {
 				if err := bk.Delete(k); err != nil {

@@ -37,3 +37,26 @@ func (m mapping) dropPages(v []byte) {
 	}
 	_ = unix.Madvise(v[first-start:last-start], unix.MADV_DONTNEED)
 }
+
+// noReadahead turns off the kernel's readahead for the whole mapping
+// (MADV_RANDOM): reading one large record sequentially would otherwise
+// fault in megabytes past it, records a start does not want included.
+// anchor is any slice inside the mapping.
+func (m mapping) noReadahead(anchor []byte) { m.adviseAll(anchor, unix.MADV_RANDOM) }
+
+// dropAll drops every page of the mapping from this process's memory
+// (MADV_DONTNEED), once what was read has been copied out: reading
+// thousands of small records touches most pages of their buckets.
+func (m mapping) dropAll(anchor []byte) { m.adviseAll(anchor, unix.MADV_DONTNEED) }
+
+func (m mapping) adviseAll(anchor []byte, advice int) {
+	if len(anchor) == 0 || m.size == 0 {
+		return
+	}
+	p := unsafe.Pointer(unsafe.SliceData(anchor))
+	if uintptr(p) < m.base || uintptr(p) >= m.base+m.size {
+		return
+	}
+	base := unsafe.Add(p, -int(uintptr(p)-m.base))
+	_ = unix.Madvise(unsafe.Slice((*byte)(base), m.size), advice)
+}

@@ -6,3 +6,7 @@ package state
 type mapping struct{ base, size uintptr }
 
 func (mapping) dropPages([]byte) {}
+
+func (mapping) noReadahead([]byte) {}
+
+func (mapping) dropAll([]byte) {}
