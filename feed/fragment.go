@@ -298,7 +298,7 @@ func encodeFrame(f Format, m Meta, updated time.Time, empty bool) (open, closing
 		if empty {
 			return buf.String(), "", err
 		}
-		open, closing, err = cut(buf.String(), "[]\n}\n", err)
+		open, _, err = cut(buf.String(), "[]\n}\n", err)
 		open, closing = open+"[", "\n  ]\n}\n"
 	}
 	return open, closing, err

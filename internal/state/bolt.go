@@ -119,7 +119,7 @@ func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
 		m := mapping{base: db.Info().Data}
 		return db.View(func(tx *bolt.Tx) error {
 			m.size = uintptr(tx.Size()) // the file as this transaction sees it: all mapped
-			var anchor []byte // a slice inside the mapping, for advice on all of it
+			var anchor []byte           // a slice inside the mapping, for advice on all of it
 			if v := tx.Bucket(bMeta).Get([]byte("written")); v != nil {
 				anchor = v
 				m.noReadahead(v)
