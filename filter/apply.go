@@ -487,17 +487,17 @@ func timeAt(ts []time.Time, n int) time.Time {
 // closest seed's title.
 func (q *Query) similar(ix *Index, pos []int, qual []time.Time) ([]int, []time.Time, []float64, []string) {
 	sv := ix.vectors()
-	seeds, titles := q.seedVectors(ix)
-	sc := newScorer(len(sv.idf), seeds)
+	liked, unliked, titles := q.seedVectors(ix)
+	sc := newScorer(len(sv.idf), liked, unliked)
 	var out []int
 	var at []time.Time
 	var scores []float64
 	var closest []string
 	for n, i := range pos {
-		if slices.Contains(q.Like, ix.papers[i].ID) {
+		if id := ix.papers[i].ID; slices.Contains(q.Like, id) || slices.Contains(q.Unlike, id) {
 			continue
 		}
-		s, which := sc.best(sv.vecs[i])
+		s, which := sc.score(sv.vecs[i])
 		if which < 0 || s < q.MinSimilarity {
 			continue
 		}

@@ -239,6 +239,9 @@ func TestParseErrors(t *testing.T) {
 		{"like=2601.00001&min_similarity=2", "min_similarity=2: must be a number from 0 to 1 (default 0.04"},
 		{"like=2601.00001&min_similarity=NaN", "min_similarity=NaN: must be a number from 0 to 1"},
 		{"min_similarity=0.5", "min_similarity=0.5: needs like=ID,..."},
+		{"unlike=2601.00001", "unlike=2601.00001: needs like=ID,..."},
+		{"like=2601.00001&unlike=2601.00001v2", "2601.00001 is in like= too"},
+		{"like=2601.00001&unlike=nope", `unlike=nope: "nope" is not an arXiv ID`},
 		{"sort=similarity", "sort=similarity: sort=similarity needs like=ID,..."},
 	} {
 		v, err := url.ParseQuery(c.query)

@@ -66,12 +66,12 @@ var Accepted = append(append([]string{
 	rssHubParamNames()...),
 	"filter_case_sensitive", "filter_time",
 	"min_gain", "gain_hours", "date_by", "digest", "digest_size",
-	"like", "min_similarity",
+	"like", "unlike", "min_similarity",
 	"venue", "accepted", "has_model", "has_dataset", "has_demo", "min_models", "revised",
 )
 
 // listParams take comma-separated lists.
-var listParams = map[string]bool{"in": true, "category": true, "author": true, "org": true, "announce": true, "like": true, "venue": true}
+var listParams = map[string]bool{"in": true, "category": true, "author": true, "org": true, "announce": true, "like": true, "unlike": true, "venue": true}
 
 // Options are the facts a query is validated against.
 type Options struct {
@@ -123,6 +123,7 @@ type Query struct {
 	// similar.go). Seeds are the seed papers themselves, which the caller
 	// sets after Parse (they may need fetching).
 	Like          []string // version-free arXiv IDs, sorted
+	Unlike        []string // seeds to push away (unlike=), likewise
 	MinSimilarity float64  // 0..1; DefaultMinSimilarity until set
 	Seeds         []*feed.Paper
 	sortSet       bool
@@ -211,6 +212,14 @@ func Parse(v url.Values, o Options) (Query, error) {
 	}
 	if q.GainHours == 0 {
 		q.GainHours = DefaultGainHours
+	}
+	if len(q.Unlike) > 0 && len(q.Like) == 0 {
+		return q, errf("unlike", strings.Join(q.Unlike, ","), "needs like=ID,... (unlike= pushes papers away from what like= asks for)")
+	}
+	for _, id := range q.Unlike {
+		if slices.Contains(q.Like, id) {
+			return q, errf("unlike", strings.Join(q.Unlike, ","), "%s is in like= too; a paper is liked or unliked, not both", id)
+		}
 	}
 	if len(q.Like) > 0 {
 		if !q.sortSet {
@@ -435,12 +444,16 @@ func (q *Query) set(key, val string, o Options) error {
 		if n != DefaultDigestSize {
 			q.raw.Set(key, strconv.Itoa(n))
 		}
-	case "like":
-		ids, err := parseLike(val)
+	case "like", "unlike":
+		ids, err := parseLike(key, val)
 		if err != nil {
 			return err
 		}
-		q.Like = ids
+		if key == "like" {
+			q.Like = ids
+		} else {
+			q.Unlike = ids
+		}
 		q.raw.Set(key, strings.Join(ids, ","))
 	case "min_similarity":
 		f, err := strconv.ParseFloat(val, 64)

@@ -195,13 +195,21 @@ func (q Query) likePart() string {
 			first = "“" + shorten(s.Title, 60) + "”"
 		}
 	}
+	less := ""
+	switch len(q.Unlike) {
+	case 0:
+	case 1:
+		less = ", less like " + q.Unlike[0]
+	default:
+		less = fmt.Sprintf(", less like %d papers", len(q.Unlike))
+	}
 	if len(q.Like) == 1 {
-		return "more like " + first
+		return "more like " + first + less
 	}
 	if strings.HasPrefix(first, "“") {
-		return fmt.Sprintf("more like %s and %d more", first, len(q.Like)-1)
+		return fmt.Sprintf("more like %s and %d more%s", first, len(q.Like)-1, less)
 	}
-	return "more like " + strings.Join(q.Like, ", ")
+	return "more like " + strings.Join(q.Like, ", ") + less
 }
 
 // shorten cuts s to about n characters at a word boundary.

@@ -27,6 +27,8 @@ func TestTitlesSayWhatTheFeedIs(t *testing.T) {
 		{"sort=upvotes", "Daily Papers", []string{"most upvoted first"}, []string{"newest"}},
 		{"like=2401.01234", "Daily Papers: more like 2401.01234", []string{"most similar first"}, []string{"newest"}},
 		{"like=2401.01234,2312.05678", "Daily Papers: more like 2312.05678, 2401.01234", nil, nil},
+		{"like=2401.01234&unlike=2312.05678", "Daily Papers: more like 2401.01234, less like 2312.05678", nil, nil},
+		{"like=2401.01234&unlike=2312.05678,2312.05679", "Daily Papers: more like 2401.01234, less like 2 papers", nil, nil},
 	} {
 		v, err := url.ParseQuery(c.query)
 		if err != nil {

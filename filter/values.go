@@ -16,9 +16,9 @@ import (
 // weeks and months, each refusing what it cannot read with an *Error
 // that says what is accepted.
 
-// parseLike reads like: arXiv IDs in any common spelling (2501.01234v2,
+// parseLike reads like and unlike: arXiv IDs in any common spelling (2501.01234v2,
 // arxiv.org/abs/..., huggingface.co/papers/...), version-free, sorted.
-func parseLike(val string) ([]string, error) {
+func parseLike(key, val string) ([]string, error) {
 	var out []string
 	for _, s := range strings.Split(val, ",") {
 		s = strings.TrimSpace(s)
@@ -35,17 +35,17 @@ func parseLike(val string) ([]string, error) {
 		}
 		id, _, ok := feed.ParseArxivID(s)
 		if !ok {
-			return nil, errf("like", val, "%q is not an arXiv ID; write IDs like 2501.01234 (or 2501.01234v2, an arxiv.org/abs/ or huggingface.co/papers/ link), comma-separated", raw)
+			return nil, errf(key, val, "%q is not an arXiv ID; write IDs like 2501.01234 (or 2501.01234v2, an arxiv.org/abs/ or huggingface.co/papers/ link), comma-separated", raw)
 		}
 		out = append(out, id)
 	}
 	slices.Sort(out)
 	out = slices.Compact(out)
 	if len(out) == 0 {
-		return nil, errf("like", val, "must name at least one arXiv ID")
+		return nil, errf(key, val, "must name at least one arXiv ID")
 	}
 	if len(out) > MaxLike {
-		return nil, errf("like", val, "names %d papers; at most %d", len(out), MaxLike)
+		return nil, errf(key, val, "names %d papers; at most %d", len(out), MaxLike)
 	}
 	return out, nil
 }

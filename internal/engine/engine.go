@@ -30,6 +30,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -175,7 +176,7 @@ func (e *Engine) Items(ctx context.Context, p *Plan, pageLink func(query string)
 	return items, modified, nil
 }
 
-// resolveSeeds finds the seed papers of like=: held, or looked up on
+// resolveSeeds finds the seed papers of like= and unlike=: held, or looked up on
 // arXiv. An ID arXiv does not have is a *filter.Error (400); arXiv
 // unreachable or the look-up budget spent is an error for a 503.
 func (e *Engine) resolveSeeds(ctx context.Context, q *filter.Query, client string) error {
@@ -183,11 +184,15 @@ func (e *Engine) resolveSeeds(ctx context.Context, q *filter.Query, client strin
 		return nil
 	}
 	ctx = refresh.WithClient(ctx, client) // look-ups a client may cause are bounded
-	seeds, err := e.refresh.Seeds(ctx, q.Like)
+	seeds, err := e.refresh.Seeds(ctx, append(slices.Clip(q.Like), q.Unlike...))
 	var unknown *refresh.ErrUnknownPapers
 	switch {
 	case errors.As(err, &unknown):
-		return &filter.Error{Param: "like", Value: strings.Join(unknown.IDs, ","),
+		param := "like"
+		if slices.Contains(q.Unlike, unknown.IDs[0]) {
+			param = "unlike"
+		}
+		return &filter.Error{Param: param, Value: strings.Join(unknown.IDs, ","),
 			Reason: "arXiv has no paper with this ID; check it, or leave it out"}
 	case err != nil:
 		return fmt.Errorf("could not look up the papers of like= on arXiv: %w", err)
