@@ -45,7 +45,6 @@ const (
 	UnlikeWeight   = 0.5 // of the unliked seeds' mean, taken from the query vector
 )
 
-
 // wterm is a weighted term of a similarity vector.
 type wterm struct {
 	id int32
