@@ -15,6 +15,8 @@ type Memory struct {
 	history map[string][]Point
 	held    map[string]ref // entry key -> its papers, when fetched
 	stats   Stats
+
+	personal personalMem
 }
 
 // NewMemory returns an empty memory store.

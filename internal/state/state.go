@@ -130,6 +130,7 @@ type Backend interface {
 	// aside and a fresh one started.
 	Reset() error
 	Close() error
+	PersonalStore
 }
 
 // Cluster is what replicas that share one state store coordinate with
