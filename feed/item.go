@@ -29,7 +29,13 @@ type Item struct {
 	Version int
 	// Digest, when set, makes the item a digest; Paper is then nil.
 	Digest *Digest
+	// Votes, in a personal feed, are the item's "more / less like this"
+	// links.
+	Votes *VoteLinks
 }
+
+// VoteLinks are a personal feed item's vote links (absolute URLs).
+type VoteLinks struct{ More, Less string }
 
 // guid is the item's permanent identifier.
 func (it *Item) guid() string {
@@ -91,6 +97,9 @@ func (it *Item) extraHTML() string {
 	}
 	if it.CloseTo != "" {
 		s += "<p><em>Close to: " + html.EscapeString(it.CloseTo) + " (similarity " + strconv.FormatFloat(it.Similarity, 'f', 2, 64) + ")</em></p>"
+	}
+	if it.Votes != nil {
+		s += `<p><a href="` + html.EscapeString(it.Votes.More) + `">More like this</a> · <a href="` + html.EscapeString(it.Votes.Less) + `">Less like this</a></p>`
 	}
 	return s
 }

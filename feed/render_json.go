@@ -74,6 +74,13 @@ type jsonExt struct {
 	// Similarity to the seeds of like=, and the closest seed's title.
 	Similarity *float64 `json:"similarity,omitempty"`
 	CloseTo    string   `json:"close_to,omitempty"`
+	// Votes: a personal feed item's "more / less like this" links.
+	Votes *jsonVotes `json:"votes,omitempty"`
+}
+
+type jsonVotes struct {
+	More string `json:"more_like_this"`
+	Less string `json:"less_like_this"`
 }
 
 type jsonCite struct {
@@ -127,6 +134,9 @@ func jsonDoc(gf *feeds.Feed, m Meta, items []Item) *jsonFeed {
 		if x.CloseTo != "" {
 			sim := math.Round(x.Similarity*10000) / 10000
 			ext.Similarity, ext.CloseTo = &sim, x.CloseTo
+		}
+		if x.Votes != nil {
+			ext.Votes = &jsonVotes{More: x.Votes.More, Less: x.Votes.Less}
 		}
 		f.Items[i] = &jsonItem{JSONItem: it, Paperfeed: ext}
 	}

@@ -125,6 +125,9 @@ func (q Query) kept(ctx context.Context, ix *Index, now time.Time) (keptPapers, 
 	if err != nil {
 		return k, err
 	}
+	if len(q.Hide) > 0 {
+		k.pos, k.qualified = q.hidden(ix, k.pos, k.qualified)
+	}
 	if len(q.Like) > 0 {
 		k.pos, k.qualified, k.scores, k.closest = q.similar(ix, k.pos, k.qualified)
 	}
@@ -479,6 +482,18 @@ func timeAt(ts []time.Time, n int) time.Time {
 		return time.Time{}
 	}
 	return ts[n]
+}
+
+// hidden leaves out the papers of Hide.
+func (q *Query) hidden(ix *Index, pos []int, qual []time.Time) ([]int, []time.Time) {
+	var out []int
+	var at []time.Time
+	for n, i := range pos {
+		if !slices.Contains(q.Hide, ix.papers[i].ID) {
+			out, at = append(out, i), append(at, timeAt(qual, n))
+		}
+	}
+	return out, at
 }
 
 // similar scores the kept papers (positions, with their qualification

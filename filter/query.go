@@ -84,6 +84,10 @@ type Options struct {
 	Oldest time.Time
 	// MaxDays bounds days=N (the window held).
 	MaxDays int
+	// SeedsLater: the seeds come from elsewhere than like= (a personal
+	// feed's, set with SetSeeds), so min_similarity and sort=similarity
+	// are accepted without it.
+	SeedsLater bool
 }
 
 // Query is a validated feed filter. The zero value matches every paper
@@ -124,6 +128,7 @@ type Query struct {
 	// sets after Parse (they may need fetching).
 	Like          []string // version-free arXiv IDs, sorted
 	Unlike        []string // seeds to push away (unlike=), likewise
+	Hide          []string // papers never shown (SetSeeds)
 	MinSimilarity float64  // 0..1; DefaultMinSimilarity until set
 	Seeds         []*feed.Paper
 	sortSet       bool
@@ -228,9 +233,9 @@ func Parse(v url.Values, o Options) (Query, error) {
 		if _, set := params["min_similarity"]; !set {
 			q.MinSimilarity = DefaultMinSimilarity
 		}
-	} else if q.Sort == SortSimilarity {
+	} else if q.Sort == SortSimilarity && !o.SeedsLater {
 		return q, errf("sort", q.Sort, "sort=similarity needs like=ID,... (the papers to be similar to)")
-	} else if _, set := params["min_similarity"]; set {
+	} else if _, set := params["min_similarity"]; set && !o.SeedsLater {
 		return q, &Error{Param: "min_similarity", Value: params["min_similarity"], Reason: "needs like=ID,... (the papers to be similar to)"}
 	}
 	return q, nil
@@ -497,6 +502,28 @@ const MaxLike = 50
 // Canonical is the query's one written form: parameters sorted by name,
 // values normalised, defaults left out. format is not part of it.
 func (q Query) Canonical() string { return q.raw.Encode() }
+
+// SetSeeds sets the liked and unliked seeds of a query whose seeds come
+// from elsewhere than its parameters (a personal feed's seeds and votes,
+// which may be more than MaxLike): as like= and unlike= would, sorting by
+// similarity unless sort was given. Unliked seeds without liked ones
+// rank nothing; they are hidden instead.
+func (q *Query) SetSeeds(like, unlike []string) {
+	q.Like, q.Unlike, q.Hide = slices.Clone(like), slices.Clone(unlike), nil
+	if len(like) == 0 {
+		q.Unlike, q.Hide = nil, slices.Clone(unlike)
+		if q.Sort == SortSimilarity {
+			q.Sort = "" // nothing to be similar to yet
+		}
+		return
+	}
+	if !q.sortSet {
+		q.Sort = SortSimilarity
+	}
+	if q.MinSimilarity == 0 && !q.raw.Has("min_similarity") {
+		q.MinSimilarity = DefaultMinSimilarity
+	}
+}
 
 // SetUpvotesFloor applies a minimum upvote count from a path segment
 // (RSSHub's /huggingface/daily-papers/{period}/{min_upvotes}).

@@ -12,6 +12,7 @@ import (
 
 	"paperfeed/feed"
 	"paperfeed/filter"
+	"paperfeed/internal/personal"
 )
 
 // feedRequest is what a route asks of serveFeed.
@@ -24,6 +25,8 @@ type feedRequest struct {
 	topic *Topic
 	// rsshubPath reads RSSHub's path segments (/{period}/{min_upvotes}).
 	rsshubPath bool
+	// personal, when set, is the personal feed asked for (/f/TOKEN.rss).
+	personal *personal.Feed
 }
 
 // feedHandler serves a feed route.
@@ -58,7 +61,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 	if sw, ok := w.(*statusWriter); ok {
 		defer func() { sw.format = string(f) }()
 	}
-	if fr.topic == nil && s.engine.Ready() {
+	if fr.topic == nil && fr.personal == nil && s.engine.Ready() {
 		if rr, ok := s.feeds.aliased(rawKey(fr.format, r, s.baseURL(r)), s.engine.View().Version); ok {
 			f = rr.format
 			serveRendered(w, r, rr, s.feeds.cacheControl)
@@ -101,6 +104,17 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 		job.title = topicTitle(fr.topic.Name, q) // the topic's name first, as in the OPML file
 	}
 	job.key = string(f) + "|" + r.URL.Path + "|" + q.Canonical() + "|" + plan.Key + "|" + self
+	cacheControl := s.feeds.cacheControl
+	if pf := fr.personal; pf != nil {
+		job.title = pf.Name + " (personal feed)"
+		job.home = base + "/f/" + pf.Token
+		job.key += "|" + revision(pf)
+		if job.decorate, err = s.voteLinks(base, pf); err != nil {
+			unavailable(w, f, "the personal feeds' store cannot be read right now", 10*time.Second)
+			return
+		}
+		cacheControl = privateNoCache // a vote re-ranks on the next request
+	}
 	rr, err := s.feeds.render(r.Context(), job)
 	if err != nil {
 		// Always an answer, even to a client that left: never an empty
@@ -121,8 +135,10 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 		// the same way skip parsing (see renderCache).
 		s.feeds.cache.putAlias(rawKey(fr.format, r, base), plan.Version(), job.key)
 	}
-	serveRendered(w, r, rr, s.feeds.cacheControl)
+	serveRendered(w, r, rr, cacheControl)
 }
+
+var privateNoCache = []string{"private, no-cache"}
 
 // planFailed answers a query the engine could not prepare: an invalid
 // seed is a 400, a listing or seed on its way or an upstream that cannot
@@ -140,6 +156,13 @@ func planFailed(w http.ResponseWriter, f feed.Format, err error) {
 // its self link repeats.
 func (s *Server) parseFeedQuery(r *http.Request, fr feedRequest) (q filter.Query, selfQuery string, err error) {
 	opts := s.engine.Options()
+	if fr.personal != nil {
+		if r.URL.RawQuery != "" {
+			return q, "", &filter.Error{Param: "query", Value: r.URL.RawQuery, Reason: "a personal feed takes no parameters; change its filter on its page (/f/TOKEN)"}
+		}
+		q, err = s.personalQuery(fr.personal)
+		return q, "", err
+	}
 	own, err := filter.ParseRawQuery(r.URL.RawQuery)
 	if err != nil {
 		return q, "", err

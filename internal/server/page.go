@@ -18,7 +18,7 @@ import (
 	"paperfeed/filter"
 )
 
-//go:embed web/index.html web/paper.html web/app.js web/style.css web/favicon.svg
+//go:embed web/index.html web/paper.html web/personal.html web/app.js web/style.css web/favicon.svg
 var webFS embed.FS
 
 var pageTmpl = template.Must(template.New("index.html").Funcs(template.FuncMap{
@@ -35,7 +35,7 @@ var pageTmpl = template.Must(template.New("index.html").Funcs(template.FuncMap{
 	// words.
 	"truthy": func(s string) bool { b, ok := feed.ParseBool(s); return ok && b },
 	"falsy":  func(s string) bool { b, ok := feed.ParseBool(s); return ok && !b },
-}).ParseFS(webFS, "web/index.html", "web/paper.html"))
+}).ParseFS(webFS, "web/index.html", "web/paper.html", "web/personal.html"))
 
 // contentSecurityPolicy allows only this server's own scripts and styles;
 // paper thumbnails come from Hugging Face's image hosts.
@@ -46,6 +46,7 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 type pageData struct {
 	Form       url.Values // the values as typed, to fill the form back
 	Canonical  string
+	Personal   bool // offer to make a personal feed (the live page, not an export)
 	Error      string
 	ErrorField string
 	FeedURLs   []feedLink
@@ -139,6 +140,7 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, tmpl string)
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 	defer cancel()
 	d := s.pageData(r.WithContext(ctx))
+	d.Personal = true
 	if d.status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "5")
 	}

@@ -78,7 +78,9 @@ func TestPageShowsFormURLsAndPreview(t *testing.T) {
 	}
 	// The preview endpoint renders the same result part alone.
 	_, frag := f.get(t, "/preview?q=agents&min_upvotes=5")
-	if !strings.Contains(string(frag), "11 papers in this feed now.") || strings.Contains(string(frag), "<form") {
+	// (the builder's form not in it; the personal feed's form is, with the filter)
+	if !strings.Contains(string(frag), "11 papers in this feed now.") || strings.Contains(string(frag), `id="builder"`) ||
+		!strings.Contains(string(frag), `<input type="hidden" name="filter" value="min_upvotes=5&amp;q=agents">`) {
 		t.Errorf("preview fragment: %.300s", frag)
 	}
 }

@@ -37,6 +37,8 @@ type renderJob struct {
 	plan       *engine.Plan
 	base, self string // public base URL and the feed's self link
 	title      string // the feed's title
+	home       string // the feed's page, when not the builder's
+	decorate   func([]feed.Item)
 }
 
 var errBusy = errors.New("server busy rendering feeds; try again in a moment")
@@ -91,6 +93,9 @@ func (rd *renderer) render(ctx context.Context, job renderJob) (*rendered, error
 		if err != nil {
 			return nil, err
 		}
+		if job.decorate != nil {
+			job.decorate(items)
+		}
 		q := job.plan.Query
 		meta := feed.Meta{
 			Title:       job.title,
@@ -99,6 +104,9 @@ func (rd *renderer) render(ctx context.Context, job renderJob) (*rendered, error
 			SelfURL:     job.self,
 			BaseURL:     job.base,
 			Updated:     modified,
+		}
+		if job.home != "" {
+			meta.HomeURL = job.home
 		}
 		body, err := feed.RenderBytes(job.format, meta, items)
 		if err != nil {

@@ -13,23 +13,26 @@ import (
 	"paperfeed/feed"
 	"paperfeed/internal/engine"
 	"paperfeed/internal/refresh"
+	"paperfeed/internal/state"
 )
 
 // Server is the HTTP side of the service: it parses requests, asks the
 // engine, renders and writes; and it says how the service is doing.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	access  *accessLog
-	metrics *metrics
-	engine  *engine.Engine
-	refresh *refresh.Service // what /status, /readyz and /metrics report
-	topics  []Topic
-	feeds   *renderer
+	cfg      Config
+	log      *slog.Logger
+	access   *accessLog
+	metrics  *metrics
+	engine   *engine.Engine
+	refresh  *refresh.Service // what /status, /readyz and /metrics report
+	topics   []Topic
+	feeds    *renderer
+	personal *personalSide
 }
 
-func newHTTPSide(cfg Config, log *slog.Logger, access *accessLog, m *metrics, e *engine.Engine, r *refresh.Service, topics []Topic) *Server {
-	return &Server{cfg: cfg, log: log, access: access, metrics: m, engine: e, refresh: r, topics: topics, feeds: newRenderer(cfg, e, m)}
+func newHTTPSide(cfg Config, log *slog.Logger, access *accessLog, m *metrics, e *engine.Engine, r *refresh.Service, topics []Topic, ps state.PersonalStore) *Server {
+	return &Server{cfg: cfg, log: log, access: access, metrics: m, engine: e, refresh: r, topics: topics, feeds: newRenderer(cfg, e, m),
+		personal: newPersonalSide(ps)}
 }
 
 // routes is the whole route map of the service.
@@ -53,6 +56,14 @@ func (s *Server) routes() http.Handler {
 	// Topics and the page.
 	get("/topics/{file}", "topic", http.HandlerFunc(s.topicHandler))
 	get("/opml", "opml", http.HandlerFunc(s.opml))
+	// Personal feeds (personal.go).
+	post := func(pattern, name string, h http.HandlerFunc) { mux.Handle("POST "+pattern, s.instrument(name, h)) }
+	post("/f", "personal", s.personalCreate)
+	get("/f/{file}", "personal", http.HandlerFunc(s.personalFile))
+	mux.Handle("/f/{token}/vote", s.instrument("vote", http.HandlerFunc(s.personalVote)))
+	post("/f/{token}/edit", "personal", s.personalEdit)
+	post("/f/{token}/delete", "personal", s.personalDelete)
+	get("/f/{token}/export", "personal", http.HandlerFunc(s.personalExport))
 	get("/{$}", "page", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.renderPage(w, r, "index.html") }))
 	get("/preview", "preview", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.renderPage(w, r, "result") }))
 	get("/static/{file}", "static", http.HandlerFunc(serveStatic))

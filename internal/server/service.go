@@ -34,6 +34,9 @@ type Service struct {
 // only); topics are the saved filters served under /topics/.
 func New(cfg Config, logs io.Writer, now func() time.Time, backend state.Backend, topics []Topic) *Service {
 	log := NewLogger(cfg, logs)
+	if backend == nil {
+		backend = state.NewMemory()
+	}
 	store := feed.NewStore(cfg.Days, cfg.ArxivDays, now)
 	client := scrape.NewHTTPClient(cfg.Timeout)
 	ua := scrape.UserAgent(Version, cfg.Contact)
@@ -68,7 +71,7 @@ func New(cfg Config, logs io.Writer, now func() time.Time, backend state.Backend
 	}, store, backend, hf, arxiv, m, log, now, func() { svc.Engine.WarmIndex() })
 	svc.Engine = engine.New(store, svc.Refresh, now, max(cfg.Days, cfg.ArxivDays))
 	m.watchCluster(svc.Refresh)
-	svc.HTTP = newHTTPSide(cfg, log, newAccessLog(cfg, logs), m, svc.Engine, svc.Refresh, topics)
+	svc.HTTP = newHTTPSide(cfg, log, newAccessLog(cfg, logs), m, svc.Engine, svc.Refresh, topics, backend)
 	return svc
 }
 

@@ -1,0 +1,144 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"paperfeed/feed"
+	"paperfeed/filter"
+	"paperfeed/internal/personal"
+)
+
+// personalPageData is what a personal feed's page shows.
+type personalPageData struct {
+	Title      string
+	Prefix     string
+	Alternates []feedLink
+	Meta       []metaTag
+	Feed       *personal.Feed
+	Notes      []string
+	Error      string
+	Filter     string // the filter as the edit form shows it
+	Holds      string // what the filter keeps, in words
+	Like       []seedLine
+	Unlike     []seedLine
+	Votes      []voteLine
+	Page       string // the page's own URL
+	Export     string
+	// The vote asked about (the confirmation page).
+	Vote *voteLine
+}
+
+type seedLine struct{ ID, Title, URL string }
+
+type voteLine struct {
+	ID, Title, URL, Dir, Sig string
+	At                       time.Time
+	Undo                     string // signature of undoing it
+}
+
+// personalPage answers a personal feed's page.
+func (s *Server) personalPage(w http.ResponseWriter, r *http.Request, f *personal.Feed, status int, notes []string) {
+	d := s.personalData(r, f)
+	d.Notes = notes
+	switch {
+	case r.URL.Query().Get("voted") != "":
+		d.Notes = append(d.Notes, "Vote recorded: the feed re-ranks on its next request.")
+	case r.URL.Query().Get("saved") != "":
+		d.Notes = append(d.Notes, "Saved.")
+	}
+	s.writePersonal(w, "personal", d, status)
+}
+
+func (s *Server) personalData(r *http.Request, f *personal.Feed) personalPageData {
+	base := s.baseURL(r)
+	prefix := basePath(base)
+	d := personalPageData{Title: f.Name, Prefix: prefix, Feed: f, Page: base + "/f/" + f.Token, Export: prefix + "/f/" + f.Token + "/export",
+		Meta: []metaTag{{"robots", "noindex, nofollow"}}}
+	for _, ff := range feed.FeedFormats {
+		d.Alternates = append(d.Alternates, feedLink{Label: ff.Label(), URL: base + "/f/" + f.Token + "." + string(ff), Type: ff.MediaType(), Format: ff})
+	}
+	values, _ := url.ParseQuery(f.Filter)
+	d.Filter = values.Encode()
+	opts := s.engine.Options()
+	opts.SeedsLater = true
+	if q, err := filter.Parse(values, opts); err == nil {
+		d.Holds = q.Description()
+	}
+	title := func(id string) string {
+		if p := s.engine.View().ByID[id]; p != nil {
+			return p.Title
+		}
+		return ""
+	}
+	for _, id := range f.Like {
+		d.Like = append(d.Like, seedLine{ID: id, Title: title(id), URL: prefix + "/papers/" + id})
+	}
+	for _, id := range f.Unlike {
+		d.Unlike = append(d.Unlike, seedLine{ID: id, Title: title(id), URL: prefix + "/papers/" + id})
+	}
+	sg, err := s.personal.sign()
+	for id, v := range f.Votes {
+		l := voteLine{ID: id, Title: title(id), URL: prefix + "/papers/" + id, Dir: v.Dir, At: v.At}
+		if err == nil {
+			l.Undo = sg.Sign(f.Token, id, "undo")
+		}
+		d.Votes = append(d.Votes, l)
+	}
+	slices.SortFunc(d.Votes, func(a, b voteLine) int { return b.At.Compare(a.At) })
+	return d
+}
+
+// voteConfirmPage asks to confirm a vote: feed readers and mail scanners
+// fetch links ahead of the reader, so only the page's POST records.
+func (s *Server) voteConfirmPage(w http.ResponseWriter, r *http.Request, f *personal.Feed, id, dir string) {
+	d := s.personalData(r, f)
+	title := ""
+	if p := s.engine.View().ByID[id]; p != nil {
+		title = p.Title
+	}
+	d.Title = "Confirm your vote"
+	d.Vote = &voteLine{ID: id, Title: title, URL: d.Prefix + "/papers/" + id, Dir: dir, Sig: r.Form.Get("sig")}
+	s.writePersonal(w, "vote", d, http.StatusOK)
+}
+
+// personalFormError answers a create or edit form that cannot be used:
+// a 400 that says what was wrong (the feed's page again when editing).
+func (s *Server) personalFormError(w http.ResponseWriter, r *http.Request, f *personal.Feed, err error) {
+	status := http.StatusBadRequest
+	var fe *filter.Error
+	if !errors.As(err, &fe) && strings.Contains(err.Error(), "look up") {
+		status = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "30")
+	}
+	if f == nil {
+		w.Header().Set("Cache-Control", "no-store")
+		http.Error(w, http.StatusText(status)+": "+err.Error(), status)
+		return
+	}
+	d := s.personalData(r, f)
+	d.Error = err.Error()
+	s.writePersonal(w, "personal", d, status)
+}
+
+func (s *Server) writePersonal(w http.ResponseWriter, tmpl string, d personalPageData, status int) {
+	var buf bytes.Buffer
+	if err := pageTmpl.ExecuteTemplate(&buf, tmpl, d); err != nil {
+		s.log.Error("render page", "error", err)
+		http.Error(w, "render page failed", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("Referrer-Policy", "no-referrer") // the token is in the URL
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("X-Robots-Tag", "noindex, nofollow")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
