@@ -42,3 +42,20 @@ func BenchmarkSimilarityScore5k(b *testing.B) {
 		}
 	}
 }
+
+// The same with two unliked seeds (unlike=): the negatives are two more
+// columns of the scorer and a term of the query vector.
+func BenchmarkSimilarityScoreUnlike5k(b *testing.B) {
+	ix := NewIndex(benchPapers(b, 5000))
+	q, err := Parse(url.Values{"like": {"2611.00003,2611.00010,2611.00100,2611.01000,2611.02000"}, "unlike": {"2611.03000,2611.04000"},
+		"limit": {"20"}, "source": {"all"}}, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ix.vectors()
+	for b.Loop() {
+		if _, err := q.Apply(b.Context(), ix, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
