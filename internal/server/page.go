@@ -144,8 +144,14 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, tmpl string)
 	if d.status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "5")
 	}
+	s.writeHTML(w, tmpl, d, d.status, "same-origin", "no-cache")
+}
+
+// writeHTML renders a page template and answers with it, under this
+// server's content security policy.
+func (s *Server) writeHTML(w http.ResponseWriter, tmpl string, data any, status int, referrer, cacheControl string) {
 	var buf bytes.Buffer
-	if err := pageTmpl.ExecuteTemplate(&buf, tmpl, d); err != nil {
+	if err := pageTmpl.ExecuteTemplate(&buf, tmpl, data); err != nil {
 		s.log.Error("render page", "error", err)
 		http.Error(w, "render page failed", http.StatusInternalServerError)
 		return
@@ -154,9 +160,9 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, tmpl string)
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Security-Policy", contentSecurityPolicy)
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Cache-Control", "no-cache")
-	w.WriteHeader(d.status)
+	h.Set("Referrer-Policy", referrer)
+	h.Set("Cache-Control", cacheControl)
+	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
 

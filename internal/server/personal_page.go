@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"errors"
 	"net/http"
 	"net/url"
@@ -127,18 +126,6 @@ func (s *Server) personalFormError(w http.ResponseWriter, r *http.Request, f *pe
 }
 
 func (s *Server) writePersonal(w http.ResponseWriter, tmpl string, d personalPageData, status int) {
-	var buf bytes.Buffer
-	if err := pageTmpl.ExecuteTemplate(&buf, tmpl, d); err != nil {
-		s.log.Error("render page", "error", err)
-		http.Error(w, "render page failed", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", contentSecurityPolicy)
-	h.Set("Referrer-Policy", "no-referrer") // the token is in the URL
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("X-Robots-Tag", "noindex, nofollow")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	w.Header().Set("X-Robots-Tag", "noindex, nofollow")
+	s.writeHTML(w, tmpl, d, status, "no-referrer", "private, no-store") // the token is in the URL
 }

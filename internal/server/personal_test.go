@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,7 +16,6 @@ import (
 
 	"paperfeed/internal/redistest"
 	"paperfeed/internal/state"
-	"paperfeed/internal/upstream"
 )
 
 // post sends a form (urlencoded) or a multipart body to base+path,
@@ -348,26 +346,7 @@ func TestPersonalFeedSurvivesRestart(t *testing.T) {
 // other, a vote through the other re-ranks it on the first, and both
 // sign with one secret.
 func TestPersonalFeedAcrossReplicas(t *testing.T) {
-	srv := redistest.Start(t, "")
-	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	up := newUpstream(t, site)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	replica := func() *app {
-		r, err := state.OpenRedis(ctx, srv.URL(""), "", 2*time.Second, discardLog())
-		if err != nil {
-			t.Fatal(err)
-		}
-		a := testAppWith(t, up, nil, func(c *Config) { c.RedisLease = 2 * time.Second }, r)
-		if _, err := a.refresh.Restore(); err != nil {
-			t.Fatal(err)
-		}
-		a.refresh.Start(ctx)
-		return a
-	}
+	replica := redisReplicas(t, redistest.Start(t, ""))
 	leader := replica()
 	waitFor(t, "the leader to load", func() bool { return leader.Status().Ready })
 	follower := replica()

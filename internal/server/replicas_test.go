@@ -139,25 +139,7 @@ func TestFollowerRestartNeverWipesSharedState(t *testing.T) {
 // the shared state; then both replicas serve the same bytes and ETag.
 func TestReplicasServeTheSameDigest(t *testing.T) {
 	srv := redistest.Start(t, "")
-	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	up := newUpstream(t, site)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	replica := func() *app {
-		r, err := state.OpenRedis(ctx, srv.URL(""), "", 2*time.Second, discardLog())
-		if err != nil {
-			t.Fatal(err)
-		}
-		a := testAppWith(t, up, nil, func(c *Config) { c.RedisLease = 2 * time.Second }, r)
-		if _, err := a.refresh.Restore(); err != nil {
-			t.Fatal(err)
-		}
-		a.refresh.Start(ctx)
-		return a
-	}
+	replica := redisReplicas(t, srv)
 	leader := replica()
 	waitFor(t, "the leader to load", func() bool {
 		st := leader.Status()
@@ -186,5 +168,30 @@ func TestReplicasServeTheSameDigest(t *testing.T) {
 	}
 	if !strings.Contains(fbody, `"week/2026-W33"`) {
 		t.Errorf("the digest lacks the week before: %.300s", fbody)
+	}
+}
+
+// redisReplicas starts replicas sharing srv's Redis, over one replay of
+// the upstreams, each restored and refreshing for the test's life.
+func redisReplicas(t *testing.T, srv *redistest.Server) func() *app {
+	t.Helper()
+	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := newUpstream(t, site)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	return func() *app {
+		r, err := state.OpenRedis(ctx, srv.URL(""), "", 2*time.Second, discardLog())
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := testAppWith(t, up, nil, func(c *Config) { c.RedisLease = 2 * time.Second }, r)
+		if _, err := a.refresh.Restore(); err != nil {
+			t.Fatal(err)
+		}
+		a.refresh.Start(ctx)
+		return a
 	}
 }
