@@ -354,6 +354,9 @@ func (s *Server) personalEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form, err := readPersonalForm(w, r)
+	if err == nil && form.imported != nil {
+		err = &filter.Error{Param: "import_file", Value: "(upload)", Reason: "an export is imported as a new feed from the builder page, not into an existing one"}
+	}
 	if err != nil {
 		s.personalFormError(w, r, f, err)
 		return
