@@ -30,42 +30,22 @@ func TestBrowserOpensTheExportedPage(t *testing.T) {
 	prefixed := httptest.NewServer(http.StripPrefix("/some/deep/prefix/", http.FileServer(http.Dir(dir))))
 	t.Cleanup(prefixed.Close)
 	for _, where := range []string{"file://" + dir + "/index.html", prefixed.URL + "/some/deep/prefix/index.html"} {
-		ctx := browser(t, true)
-		setViewport(ctx, t, 390, 844, true)
+		ctx := testkit.Browser(t, true)
+		testkit.SetViewport(ctx, t, 390, 844, true)
 		if err := chromedp.Do(ctx, chromedp.Navigate(where), chromedp.WaitVisible(chromedp.CSS("#feed-title"))); err != nil {
 			t.Fatal(err)
 		}
 		// The style sheet applied: the papers list has no bullets.
-		if style := eval[string](ctx, t, `getComputedStyle(document.querySelector("ol.papers")).listStyleType`); style != "none" {
+		if style := testkit.Eval[string](ctx, t, `getComputedStyle(document.querySelector("ol.papers")).listStyleType`); style != "none" {
 			t.Errorf("%s: the style sheet did not load (list-style %q)", where, style)
 		}
 		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#summary button.copy"))); err != nil {
 			t.Fatal(err)
 		}
-		waitText(ctx, t, "#summary button.copy", "Copied")
-		count := eval[string](ctx, t, `document.querySelector("#summary-count").textContent`)
+		testkit.WaitText(ctx, t, "#summary button.copy", "Copied")
+		count := testkit.Eval[string](ctx, t, `document.querySelector("#summary-count").textContent`)
 		if !strings.HasPrefix(count, "100 papers") {
 			t.Errorf("%s: the page counts %q", where, count)
 		}
 	}
-}
-
-func browser(t *testing.T, jsEnabled bool) context.Context {
-	t.Helper()
-	return testkit.Browser(t, jsEnabled)
-}
-
-func eval[T any](ctx context.Context, t *testing.T, js string) T {
-	t.Helper()
-	return testkit.Eval[T](ctx, t, js)
-}
-
-func waitText(ctx context.Context, t *testing.T, sel, want string) string {
-	t.Helper()
-	return testkit.WaitText(ctx, t, sel, want)
-}
-
-func setViewport(ctx context.Context, t *testing.T, w, h int64, mobile bool) {
-	t.Helper()
-	testkit.SetViewport(ctx, t, w, h, mobile)
 }

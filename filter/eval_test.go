@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"math/rand"
@@ -26,17 +27,24 @@ type evalQuery struct {
 	Relevant []string `json:"relevant"`
 }
 
-func loadEval(t testing.TB) ([]*feed.Paper, []evalQuery) {
+// openEval reads a gzipped file of testdata/eval, closed with the test.
+func openEval(t testing.TB, name string) io.Reader {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "eval", "papers.jsonl.gz"))
+	f, err := os.Open(filepath.Join("testdata", "eval", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
 	zr, err := gzip.NewReader(f)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return zr
+}
+
+func loadEval(t testing.TB) ([]*feed.Paper, []evalQuery) {
+	t.Helper()
+	zr := openEval(t, "papers.jsonl.gz")
 	var papers []*feed.Paper
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -310,17 +318,8 @@ type csfQuery struct {
 // how it fares against BM25 on expert judgments of a different field
 // (ACL papers), where pools were made by TF-IDF and SPECTER.
 func TestRankingQualityCSFCube(t *testing.T) {
-	f, err := os.Open(filepath.Join("testdata", "eval", "csfcube-dev.jsonl.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var qs []csfQuery
-	dec := json.NewDecoder(zr)
+	dec := json.NewDecoder(openEval(t, "csfcube-dev.jsonl.gz"))
 	for dec.More() {
 		var q csfQuery
 		if err := dec.Decode(&q); err != nil {

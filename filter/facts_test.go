@@ -141,33 +141,3 @@ func TestRevisedItems(t *testing.T) {
 		}
 	}
 }
-
-func TestFactTitlesAndErrors(t *testing.T) {
-	for raw, want := range map[string]string{
-		"venue=neurips,iclr&has_model=1":     "Daily Papers: accepted at ICLR or NeurIPS, with a model",
-		"accepted=1&has_demo=0&min_models=3": "Daily Papers: accepted, without a demo, 3+ models",
-		"revised=1":                          "Daily Papers: new versions",
-	} {
-		v, _ := url.ParseQuery(raw)
-		q, err := Parse(v, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := q.Title(); got != want {
-			t.Errorf("%s: title %q, want %q", raw, got, want)
-		}
-	}
-	for raw, want := range map[string]string{
-		"venue=neurps":     `venue=neurps: "neurps" is not accepted; use a comma-separated list of neurips, icml, iclr`,
-		"accepted=maybe":   "accepted=maybe: must be 1, true, yes or on",
-		"has_model=2":      "has_model=2: must be",
-		"min_models=-1":    "min_models=-1: must be a whole number of linked models",
-		"revised=sometime": "revised=sometime: must be",
-	} {
-		v, _ := url.ParseQuery(raw)
-		_, err := Parse(v, opts)
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v, want %q", raw, err, want)
-		}
-	}
-}

@@ -240,6 +240,11 @@ func TestParseErrors(t *testing.T) {
 		{"like=2601.00001&min_similarity=NaN", "min_similarity=NaN: must be a number from 0 to 1"},
 		{"min_similarity=0.5", "min_similarity=0.5: needs like=ID,..."},
 		{"unlike=2601.00001", "unlike=2601.00001: needs like=ID,..."},
+		{"venue=neurps", `venue=neurps: "neurps" is not accepted; use a comma-separated list of neurips, icml, iclr`},
+		{"accepted=maybe", "accepted=maybe: must be 1, true, yes or on"},
+		{"has_model=2", "has_model=2: must be"},
+		{"min_models=-1", "min_models=-1: must be a whole number of linked models"},
+		{"revised=sometime", "revised=sometime: must be"},
 		{"like=2601.00001&unlike=2601.00001v2", "2601.00001 is in like= too"},
 		{"like=2601.00001&unlike=nope", `unlike=nope: "nope" is not an arXiv ID`},
 		{"sort=similarity", "sort=similarity: sort=similarity needs like=ID,..."},
@@ -296,6 +301,9 @@ func TestTitle(t *testing.T) {
 		"source=arxiv&category=cs.CL":         "arXiv papers: cs.CL",
 		"source=all&org=google&week=2026-W47": "Daily Papers + arXiv: from google, week 2026-W47",
 		"has_code=0&author=ann":               "Daily Papers: without code, by ann",
+		"venue=neurips,iclr&has_model=1":      "Daily Papers: accepted at ICLR or NeurIPS, with a model",
+		"accepted=1&has_demo=0&min_models=3":  "Daily Papers: accepted, without a demo, 3+ models",
+		"revised=1":                           "Daily Papers: new versions",
 	} {
 		v, _ := url.ParseQuery(raw)
 		q, err := Parse(v, opts)

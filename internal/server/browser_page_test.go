@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"testing"
 
+	"paperfeed/internal/testkit"
+
 	"github.com/chromedp/chromedp"
 )
 
@@ -35,27 +37,27 @@ func TestBrowserShowsTheResultOfTyping(t *testing.T) {
 		{"desktop", 1280, 900, false, "#count"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			ctx := browser(t, true)
-			setViewport(ctx, t, c.w, c.h, c.mobile)
+			ctx := testkit.Browser(t, true)
+			testkit.SetViewport(ctx, t, c.w, c.h, c.mobile)
 			if err := chromedp.Do(ctx,
 				chromedp.Navigate(s.URL+"/"),
 				chromedp.WaitVisible(chromedp.CSS("#f-q")),
 			); err != nil {
 				t.Fatal(err)
 			}
-			before := eval[string](ctx, t, `document.querySelector(`+fmt.Sprintf("%q", c.shown)+`).textContent`)
+			before := testkit.Eval[string](ctx, t, `document.querySelector(`+fmt.Sprintf("%q", c.shown)+`).textContent`)
 			if err := chromedp.Do(ctx,
 				chromedp.Click(chromedp.CSS("#f-q")),
 				chromedp.SendKeys(chromedp.CSS("#f-q"), "agents"),
 			); err != nil {
 				t.Fatal(err)
 			}
-			after := waitText(ctx, t, c.shown, "15 papers")
+			after := testkit.WaitText(ctx, t, c.shown, "15 papers")
 			if after == before {
 				t.Errorf("%s did not change after typing", c.shown)
 			}
 			// In view: no scrolling needed to see it.
-			inView := eval[bool](ctx, t, `(() => { const r = document.querySelector(`+fmt.Sprintf("%q", c.shown)+`).getBoundingClientRect();
+			inView := testkit.Eval[bool](ctx, t, `(() => { const r = document.querySelector(`+fmt.Sprintf("%q", c.shown)+`).getBoundingClientRect();
 				return r.width > 0 && r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth; })()`)
 			if !inView {
 				t.Errorf("%s is not in view after typing at the top of the form", c.shown)
@@ -65,15 +67,15 @@ func TestBrowserShowsTheResultOfTyping(t *testing.T) {
 				if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#summary button.copy"))); err != nil {
 					t.Fatal(err)
 				}
-				waitText(ctx, t, "#summary button.copy", "Copied")
+				testkit.WaitText(ctx, t, "#summary button.copy", "Copied")
 			}
-			if clipped := eval[[]string](ctx, t, clippedSelects); len(clipped) > 0 {
+			if clipped := testkit.Eval[[]string](ctx, t, clippedSelects); len(clipped) > 0 {
 				t.Errorf("select labels cut off at %d px: %v", c.w, clipped)
 			}
-			if overflow := eval[int](ctx, t, fmt.Sprintf(`Math.max(document.documentElement.scrollWidth, window.innerWidth) - %d`, c.w)); overflow > 0 {
+			if overflow := testkit.Eval[int](ctx, t, fmt.Sprintf(`Math.max(document.documentElement.scrollWidth, window.innerWidth) - %d`, c.w)); overflow > 0 {
 				t.Errorf("the page is %d px wider than the screen", overflow)
 			}
-			icon := eval[string](ctx, t, `(document.querySelector('link[rel="icon"]') || {}).href || ""`)
+			icon := testkit.Eval[string](ctx, t, `(document.querySelector('link[rel="icon"]') || {}).href || ""`)
 			if resp, err := http.Get(icon); err != nil || resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" {
 				t.Errorf("icon %q: %v %v", icon, err, resp)
 			}

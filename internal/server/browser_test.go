@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -11,31 +10,11 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-func browser(t *testing.T, jsEnabled bool) context.Context {
-	t.Helper()
-	return testkit.Browser(t, jsEnabled)
-}
-
-func eval[T any](ctx context.Context, t *testing.T, js string) T {
-	t.Helper()
-	return testkit.Eval[T](ctx, t, js)
-}
-
-func waitText(ctx context.Context, t *testing.T, sel, want string) string {
-	t.Helper()
-	return testkit.WaitText(ctx, t, sel, want)
-}
-
-func setViewport(ctx context.Context, t *testing.T, w, h int64, mobile bool) {
-	t.Helper()
-	testkit.SetViewport(ctx, t, w, h, mobile)
-}
-
 // With JavaScript: typing updates the feed URL, the preview and the
 // address bar; the URL shown serves a feed with the expected papers.
 func TestBrowserBuildsFeedLive(t *testing.T) {
 	s := loadedServer(t, map[string]string{"PAPERFEED_BASE_URL": ""})
-	ctx := browser(t, true)
+	ctx := testkit.Browser(t, true)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(s.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS("#f-q")),
@@ -44,10 +23,10 @@ func TestBrowserBuildsFeedLive(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	waitText(ctx, t, "#count", "11 papers in this feed now")
-	waitText(ctx, t, "#feed-title", "Daily Papers: agents, 5+ upvotes")
-	rssURL := eval[string](ctx, t, `document.querySelector("#url-0").value`)
-	search := eval[string](ctx, t, `location.search`)
+	testkit.WaitText(ctx, t, "#count", "11 papers in this feed now")
+	testkit.WaitText(ctx, t, "#feed-title", "Daily Papers: agents, 5+ upvotes")
+	rssURL := testkit.Eval[string](ctx, t, `document.querySelector("#url-0").value`)
+	search := testkit.Eval[string](ctx, t, `location.search`)
 	if want := s.URL + "/feed.rss?min_upvotes=5&q=agents"; rssURL != want {
 		t.Errorf("feed URL shown %q, want %q", rssURL, want)
 	}
@@ -55,7 +34,7 @@ func TestBrowserBuildsFeedLive(t *testing.T) {
 		t.Errorf("address bar shows %q, want the canonical filter", search)
 	}
 	// The autodiscovery links follow the filter.
-	alternates := eval[int](ctx, t, `document.querySelectorAll('link[rel=alternate][href*="q=agents"]').length`)
+	alternates := testkit.Eval[int](ctx, t, `document.querySelectorAll('link[rel=alternate][href*="q=agents"]').length`)
 	if alternates != 3 {
 		t.Errorf("%d autodiscovery links for the filter, want 3", alternates)
 	}
@@ -69,14 +48,14 @@ func TestBrowserBuildsFeedLive(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`input[name="limit"]`), "999")); err != nil {
 		t.Fatal(err)
 	}
-	waitText(ctx, t, "#error", "limit=999: must be between 1 and 500")
+	testkit.WaitText(ctx, t, "#error", "limit=999: must be between 1 and 500")
 }
 
 // Without JavaScript the GET form still works: submit, get the page for
 // that filter with its preview and feed URLs.
 func TestBrowserBuildsFeedWithoutJavaScript(t *testing.T) {
 	s := loadedServer(t, map[string]string{"PAPERFEED_BASE_URL": ""})
-	ctx := browser(t, false)
+	ctx := testkit.Browser(t, false)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(s.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS("#f-q")),
@@ -87,10 +66,10 @@ func TestBrowserBuildsFeedWithoutJavaScript(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	waitText(ctx, t, "#count", "11 papers in this feed now")
-	rssURL := eval[string](ctx, t, `document.querySelector("#url-0").value`)
+	testkit.WaitText(ctx, t, "#count", "11 papers in this feed now")
+	rssURL := testkit.Eval[string](ctx, t, `document.querySelector("#url-0").value`)
 	// Scripts really were off: the page's script never ran.
-	if eval[bool](ctx, t, `document.documentElement.classList.contains("js")`) {
+	if testkit.Eval[bool](ctx, t, `document.documentElement.classList.contains("js")`) {
 		t.Error("JavaScript ran in the no-JavaScript test")
 	}
 	if want := s.URL + "/feed.rss?min_upvotes=5&q=agents"; rssURL != want {
@@ -107,7 +86,7 @@ func TestBrowserBuildsFeedWithoutJavaScript(t *testing.T) {
 // lie within the screen; the new fields drive the preview.
 func TestBrowserFitsAPhone(t *testing.T) {
 	s := loadedServer(t, map[string]string{"PAPERFEED_BASE_URL": ""})
-	ctx := browser(t, true)
+	ctx := testkit.Browser(t, true)
 	if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride,
 		emulation.SetDeviceMetricsOverrideParams{Width: 390, Height: 844, DeviceScaleFactor: 3, Mobile: true}); err != nil {
 		t.Fatal(err)
@@ -118,20 +97,20 @@ func TestBrowserFitsAPhone(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	waitText(ctx, t, "#feed-title", "Daily Papers: trending (most upvotes gained in 24 h), agents, daily digest, top 10")
+	testkit.WaitText(ctx, t, "#feed-title", "Daily Papers: trending (most upvotes gained in 24 h), agents, daily digest, top 10")
 	// A page wider than the screen widens a mobile layout viewport, so
 	// compare with the screen's 390 pixels, not innerWidth.
-	overflow := eval[int](ctx, t, `Math.max(document.documentElement.scrollWidth, window.innerWidth) - 390`)
+	overflow := testkit.Eval[int](ctx, t, `Math.max(document.documentElement.scrollWidth, window.innerWidth) - 390`)
 	if overflow > 0 {
 		t.Errorf("the page is %d px wider than a 390-px phone", overflow)
 	}
-	out := eval[[]string](ctx, t, `Array.from(document.querySelectorAll("fieldset, .urls .url, .urls button, .urls a, .urls input, select, input"))
+	out := testkit.Eval[[]string](ctx, t, `Array.from(document.querySelectorAll("fieldset, .urls .url, .urls button, .urls a, .urls input, select, input"))
 		.filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && (r.right > 390.5 || r.left < -0.5); })
 		.map(e => (e.name || e.className || e.tagName) + " " + Math.round(e.getBoundingClientRect().right))`)
 	if len(out) > 0 {
 		t.Errorf("cut off on a phone: %v", out)
 	}
-	if sel := eval[string](ctx, t, `document.querySelector('select[name="digest"]').value`); sel != "day" {
+	if sel := testkit.Eval[string](ctx, t, `document.querySelector('select[name="digest"]').value`); sel != "day" {
 		t.Errorf("the digest field shows %q", sel)
 	}
 }
