@@ -490,7 +490,10 @@ func (q *Query) hidden(ix *Index, pos []int, qual []time.Time) ([]int, []time.Ti
 	var at []time.Time
 	for n, i := range pos {
 		if !slices.Contains(q.Hide, ix.papers[i].ID) {
-			out, at = append(out, i), append(at, timeAt(qual, n))
+			out = append(out, i)
+			if qual != nil {
+				at = append(at, qual[n])
+			}
 		}
 	}
 	return out, at

@@ -450,7 +450,7 @@ func (q *Query) set(key, val string, o Options) error {
 			q.raw.Set(key, strconv.Itoa(n))
 		}
 	case "like", "unlike":
-		ids, err := parseLike(key, val)
+		ids, err := ParseIDList(key, val)
 		if err != nil {
 			return err
 		}

@@ -16,9 +16,11 @@ import (
 // weeks and months, each refusing what it cannot read with an *Error
 // that says what is accepted.
 
-// parseLike reads like and unlike: arXiv IDs in any common spelling (2501.01234v2,
-// arxiv.org/abs/..., huggingface.co/papers/...), version-free, sorted.
-func parseLike(key, val string) ([]string, error) {
+// ParseIDList reads like and unlike, and seed lists written elsewhere
+// (key names them in errors): arXiv IDs in any common spelling
+// (2501.01234v2, arxiv.org/abs/..., huggingface.co/papers/...),
+// version-free, sorted, at most MaxLike.
+func ParseIDList(key, val string) ([]string, error) {
 	var out []string
 	for _, s := range strings.Split(val, ",") {
 		s = strings.TrimSpace(s)

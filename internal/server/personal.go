@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"golang.org/x/time/rate"
 
@@ -562,20 +563,12 @@ func first(s []string, n int) []string {
 	return s
 }
 
-// idList reads arXiv IDs separated by commas, spaces or lines.
+// idList reads arXiv IDs separated by commas, spaces or lines, as
+// like= reads them; none is an empty list.
 func idList(param, text string) ([]string, error) {
-	var out []string
-	for _, f := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }) {
-		s := f
-		for _, p := range []string{"https://", "http://", "www.", "huggingface.co/papers/", "hf.co/papers/"} {
-			s = strings.TrimPrefix(s, p)
-		}
-		id, _, ok := feed.ParseArxivID(strings.TrimSuffix(s, "/"))
-		if !ok {
-			return nil, &filter.Error{Param: param, Value: f, Reason: "is not an arXiv ID; write IDs like 2501.01234 or arxiv.org/abs/ links, separated by commas or lines"}
-		}
-		out = append(out, id)
+	ids := strings.FieldsFunc(text, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	if len(ids) == 0 {
+		return nil, nil
 	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
+	return filter.ParseIDList(param, strings.Join(ids, ","))
 }

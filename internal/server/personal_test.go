@@ -247,7 +247,7 @@ func TestPersonalFeedBadInput(t *testing.T) {
 		files map[string]string
 		want  string
 	}{
-		{url.Values{"like": {"notanid"}}, nil, "like=notanid: is not an arXiv ID"},
+		{url.Values{"like": {"notanid"}}, nil, `like=notanid: "notanid" is not an arXiv ID`},
 		{url.Values{"filter": {"limit=0"}}, nil, "limit=0"},
 		{url.Values{"filter": {"q=agents&bogus=1"}}, nil, "bogus"},
 		{url.Values{"like": {strings.Join(many, ",")}}, nil, "at most 50"},
