@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -113,4 +114,51 @@ func TestBrowserFitsAPhone(t *testing.T) {
 	if sel := testkit.Eval[string](ctx, t, `document.querySelector('select[name="digest"]').value`); sel != "day" {
 		t.Errorf("the digest field shows %q", sel)
 	}
+}
+
+// Making a personal feed from the builder page in a real browser: the
+// page that answers shows the feed's own address in the address bar (the
+// one to bookmark), and reloading it reads the page, not a second
+// creation; a vote link's GET asks, its button records.
+func TestBrowserMakesPersonalFeed(t *testing.T) {
+	s := loadedServer(t, map[string]string{"PAPERFEED_BASE_URL": ""})
+	ctx := testkit.Browser(t, true)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(s.URL+"/?q=agents"),
+		chromedp.WaitVisible(chromedp.CSS("#personal summary")),
+		chromedp.Click(chromedp.CSS("#personal summary")),
+		chromedp.SendKeys(chromedp.CSS(`#personal input[name="name"]`), "Browser feed"),
+		chromedp.Click(chromedp.CSS(`#personal button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("main.personal")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	path := testkit.Eval[string](ctx, t, `location.pathname`)
+	if !strings.HasPrefix(path, "/f/") || len(path) != len("/f/")+26 {
+		t.Fatalf("after making the feed the address bar shows %q, want /f/TOKEN", path)
+	}
+	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("main.personal"))); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.svc.HTTP.personal.store.PersonalCount(); n != 1 || err != nil {
+		t.Errorf("after a reload %d personal feeds (%v), want 1", n, err)
+	}
+	_, _, body := s.get(t, path+".json")
+	var doc struct {
+		Items []personalItem
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil || len(doc.Items) == 0 {
+		t.Fatalf("the personal feed: %v, %d items", err, len(doc.Items))
+	}
+	less := doc.Items[0].Ext.Votes.Less
+	if err := chromedp.Do(ctx, chromedp.Navigate(less), chromedp.WaitVisible(chromedp.CSS(`form button[type="submit"]`))); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := s.svc.HTTP.personal.store.PersonalGet(strings.TrimPrefix(path, "/f/")); len(r.Votes) != 0 {
+		t.Fatalf("opening a vote link recorded a vote: %v", r.Votes)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("#votes li"))); err != nil {
+		t.Fatal(err)
+	}
+	testkit.WaitText(ctx, t, "#votes", "less like this")
 }

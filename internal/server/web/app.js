@@ -18,6 +18,14 @@
     }
   });
 
+  // A personal feed's page answered to the form that made it: the address
+  // bar shows the feed's own address (its key, to bookmark), and a reload
+  // reads the page instead of making another feed.
+  var own = document.querySelector("main[data-own-url]");
+  if (own && window.history && location.pathname !== own.dataset.ownUrl) {
+    history.replaceState(null, "", own.dataset.ownUrl);
+  }
+
   var form = document.getElementById("builder");
   var result = document.getElementById("result");
   if (!form || !result || !window.fetch) return;
