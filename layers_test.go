@@ -24,6 +24,7 @@ func TestImportsRunOneWay(t *testing.T) {
 		".":                  {"feed", "internal/server", "internal/swapdir"},
 		"internal/server":    {"feed", "filter", "scrape", "internal/engine", "internal/refresh", "internal/state", "internal/personal"},
 		"internal/personal":  {"feed"},
+		"internal/notify":    {"feed"},
 		"internal/engine":    {"feed", "filter", "internal/refresh"},
 		"internal/refresh":   {"feed", "scrape", "internal/state"},
 		"internal/state":     {"feed"},

@@ -28,7 +28,7 @@ var (
 	bLast    = []byte("last")    // paper ID -> newest Point with its time
 	bCats    = []byte("cats")    // paper ID -> Lookup (JSON)
 	bFetch   = []byte("fetch")   // name -> refresh-side state (opaque)
-	buckets  = [][]byte{bMeta, bEntries, bRefs, bPapers, bHistory, bLast, bCats, bFetch, bPersonal}
+	buckets  = [][]byte{bMeta, bEntries, bRefs, bPapers, bHistory, bLast, bCats, bFetch, bPersonal, bRecords}
 )
 
 // B+tree whose transactions are fsync'd), safe for concurrent use.

@@ -181,7 +181,7 @@ func openBoltReadOnly(path string, log *slog.Logger, now func() time.Time) (b *B
 	err = guarded("reading", func() error {
 		return db.View(func(tx *bolt.Tx) error {
 			for _, name := range buckets {
-				if tx.Bucket(name) == nil && !bytes.Equal(name, bPersonal) { // personal: added later, made on the first writable open
+				if tx.Bucket(name) == nil && !bytes.Equal(name, bPersonal) && !bytes.Equal(name, bRecords) { // added later, made on the first writable open
 					return errCorrupt{fmt.Errorf("no %s bucket", name)}
 				}
 			}

@@ -17,6 +17,7 @@ type Memory struct {
 	stats   Stats
 
 	personal personalMem
+	records  map[string][]byte
 }
 
 // NewMemory returns an empty memory store.

@@ -131,6 +131,7 @@ type Backend interface {
 	Reset() error
 	Close() error
 	PersonalStore
+	RecordStore
 }
 
 // Cluster is what replicas that share one state store coordinate with

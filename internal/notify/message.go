@@ -1,0 +1,145 @@
+package notify
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MaxPerMessage papers are listed in one message; the rest are counted
+// ("and N more") and linked through the feed.
+const MaxPerMessage = 10
+
+// Paper is one paper as a message lists it.
+type Paper struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	URL     string `json:"url"`
+	Authors string `json:"authors,omitempty"`
+	Upvotes int    `json:"upvotes,omitempty"`
+	Code    string `json:"code,omitempty"`
+	Note    string `json:"note,omitempty"` // what the feed adds: "▲ 42 in 24 h", a venue
+}
+
+// Message is one delivery: what it carries, in the channel-neutral form
+// every channel renders from. It is saved before it is sent, so a retry
+// (after a failure or a restart) sends the same message with the same
+// delivery ID.
+type Message struct {
+	DeliveryID   string    `json:"delivery_id"`
+	Subscription string    `json:"subscription"`
+	Title        string    `json:"title"`
+	FeedURL      string    `json:"feed_url"`
+	Papers       []Paper   `json:"papers"`
+	More         int       `json:"more,omitempty"` // papers not listed
+	Digest       string    `json:"digest,omitempty"`
+	Keys         []string  `json:"keys"` // what it delivers: paper IDs, version GUIDs, digest periods
+	Made         time.Time `json:"made"`
+	// JSONFeed is the JSON Feed document of its items (the webhook's
+	// payload carries it).
+	JSONFeed []byte `json:"json_feed,omitempty"`
+	// Stop says how to stop these messages.
+	Stop string `json:"stop"`
+}
+
+// deliveryID is the idempotency key of a message: the same subscription
+// and keys give the same ID.
+func deliveryID(sub string, keys []string) string {
+	h := sha256.Sum256([]byte(sub + "\x00" + strings.Join(keys, "\x00")))
+	return hex.EncodeToString(h[:12])
+}
+
+// Text is the message as plain text (e-mail's text part, Discord).
+func (m *Message) Text() string {
+	var b strings.Builder
+	b.WriteString(m.Title + "\n\n")
+	if m.Digest != "" {
+		b.WriteString(m.Digest + "\n")
+	}
+	for _, p := range m.Papers {
+		fmt.Fprintf(&b, "- %s\n  %s\n", p.Title, p.URL)
+		if line := p.facts(); line != "" {
+			b.WriteString("  " + line + "\n")
+		}
+	}
+	if m.More > 0 {
+		fmt.Fprintf(&b, "\n... and %d more: %s\n", m.More, m.FeedURL)
+	}
+	fmt.Fprintf(&b, "\nThe feed: %s\n%s\n", m.FeedURL, m.Stop)
+	return b.String()
+}
+
+// HTML is the message as HTML (e-mail's HTML part).
+func (m *Message) HTML() string {
+	e := html.EscapeString
+	var b strings.Builder
+	b.WriteString("<!doctype html><html><body style=\"font-family:sans-serif\">")
+	fmt.Fprintf(&b, "<h2>%s</h2>", e(m.Title))
+	if m.Digest != "" {
+		b.WriteString(m.Digest) // the digest's list, escaped when it was made
+	}
+	if len(m.Papers) > 0 {
+		b.WriteString("<ul>")
+		for _, p := range m.Papers {
+			fmt.Fprintf(&b, `<li><a href="%s">%s</a>`, e(p.URL), e(p.Title))
+			if line := p.facts(); line != "" {
+				fmt.Fprintf(&b, "<br><small>%s</small>", e(line))
+			}
+			b.WriteString("</li>")
+		}
+		b.WriteString("</ul>")
+	}
+	if m.More > 0 {
+		fmt.Fprintf(&b, `<p>… and <a href="%s">%d more</a>.</p>`, e(m.FeedURL), m.More)
+	}
+	fmt.Fprintf(&b, `<p><a href="%s">The feed</a></p><p><small>%s</small></p></body></html>`, e(m.FeedURL), e(m.Stop))
+	return b.String()
+}
+
+// facts is a paper's line of facts: authors, upvotes, code, note.
+func (p Paper) facts() string {
+	var parts []string
+	if p.Authors != "" {
+		parts = append(parts, p.Authors)
+	}
+	if p.Upvotes > 0 {
+		parts = append(parts, "▲ "+strconv.Itoa(p.Upvotes))
+	}
+	if p.Note != "" {
+		parts = append(parts, p.Note)
+	}
+	if p.Code != "" {
+		parts = append(parts, "code: "+p.Code)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// chat is the message in a chat's markup (link renders a link, esc
+// escapes text), within limit bytes: papers that do not fit are counted
+// with the rest.
+func (m *Message) chat(link func(text, url string) string, esc func(string) string, limit int) string {
+	var b strings.Builder
+	b.WriteString(esc(m.Title) + "\n")
+	more := m.More
+	for i, p := range m.Papers {
+		line := "• " + link(p.Title, p.URL)
+		if f := p.facts(); f != "" {
+			line += " — " + esc(f)
+		}
+		if b.Len()+len(line)+300 > limit {
+			more += len(m.Papers) - i
+			break
+		}
+		b.WriteString(line + "\n")
+	}
+	if more > 0 {
+		b.WriteString(esc(fmt.Sprintf("… and %d more: ", more)) + link("the feed", m.FeedURL) + "\n")
+	} else {
+		b.WriteString(link("The feed", m.FeedURL) + "\n")
+	}
+	return b.String()
+}
