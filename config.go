@@ -39,9 +39,18 @@ var usageHeads = map[string]string{
   paperfeed [flags]                     serve the feeds and the feed builder page
   paperfeed export -o DIR [flags]       write every feed once into DIR, a static site (paperfeed export -h)
   paperfeed healthcheck [-url URL]      exit 0 when the local instance is ready, 1 with the cause
+  paperfeed notify test NAME [flags]    send one sample message to a subscription of the -notify file
 
 Serves Hugging Face Daily Papers and arXiv as RSS, Atom and JSON feeds.
 Every flag can also be set by the environment variable named with it.
+
+Flags:`,
+	"notify": `Usage: paperfeed notify test NAME [flags]
+
+Sends one sample message to the subscription NAME of the -notify file
+and prints the channel's answer (or why it failed). The server's flags
+and environment apply: -notify, the SMTP settings, -telegram-api, and
+PAPERFEED_WEBHOOK_SECRET / PAPERFEED_SMTP_PASSWORD.
 
 Flags:`,
 	"export": `Usage: paperfeed export -o DIR -base-url URL [flags]
@@ -101,6 +110,14 @@ func parseCommandConfig(cmd string, args []string, lookupEnv func(string) (strin
 		{"redis-lease", "PAPERFEED_REDIS_LEASE", "15s", "how long the fetching replica's lease lasts without renewal (a takeover happens within it)", dur(&c.RedisLease, time.Second)},
 		{"retention", "PAPERFEED_RETENTION", "720h", "how long the state keeps papers and their history after they left the window", dur(&c.Retention, 24*time.Hour)},
 		{"topics", "PAPERFEED_TOPICS", "", "topics file (default: the built-in topics)", str(&c.TopicsFile)},
+		{"notify", "PAPERFEED_NOTIFY", "", "notify file: subscriptions that push papers to e-mail, Slack, Discord, Telegram or webhooks, one \"name: channel target filter\" per line (default: none)", str(&c.NotifyFile)},
+		{"smtp-host", "PAPERFEED_SMTP_HOST", "", "SMTP server for e-mail subscriptions", str(&c.SMTP.Host)},
+		{"smtp-port", "PAPERFEED_SMTP_PORT", "", "SMTP port (default: 587 with starttls, 465 with tls, 25 with none)", intRangeOrEmpty(&c.SMTP.Port, 1, 65535)},
+		{"smtp-user", "PAPERFEED_SMTP_USER", "", "SMTP user name (the password: PAPERFEED_SMTP_PASSWORD)", str(&c.SMTP.User)},
+		{"smtp-from", "PAPERFEED_SMTP_FROM", "", "sender address of e-mail subscriptions", str(&c.SMTP.From)},
+		{"smtp-tls", "PAPERFEED_SMTP_TLS", "starttls", "SMTP encryption: starttls, tls, or none (loopback and tests only)", oneOf(&c.SMTP.TLS, "starttls", "tls", "none")},
+		{"telegram-api", "PAPERFEED_TELEGRAM_API", "https://api.telegram.org", "Telegram Bot API base URL", absURL(&c.TelegramAPI)},
+		{"websub-hub", "PAPERFEED_WEBSUB_HUB", "", "WebSub hub URL: feeds advertise it and the hub is pinged when a feed readers asked for changes (default: off)", optionalURL(&c.WebSubHub)},
 		{"debug-addr", "PAPERFEED_DEBUG_ADDR", "", "address for Go's pprof profiles (/debug/pprof/); keep it private (default: off)", addrOrEmpty(&c.DebugAddr)},
 		{"log-level", "PAPERFEED_LOG_LEVEL", "info", "log level: debug, info, warn or error", str(&level)},
 		{"log-format", "PAPERFEED_LOG_FORMAT", "text", "log format: text or json", oneOf(&c.LogFormat, "text", "json")},
@@ -121,7 +138,7 @@ func parseCommandConfig(cmd string, args []string, lookupEnv func(string) (strin
 	fs.Usage = func() {
 		fmt.Fprintln(out, usageHeads[cmd])
 		fs.PrintDefaults()
-		fmt.Fprintln(out, "\nEnvironment only (a secret has no flag, so it never shows in a process list):\n  PAPERFEED_HF_TOKEN\n    \ta Hugging Face access token, sent as \"Authorization: Bearer\" to Hugging Face only, for an account's higher rate limits\n  PAPERFEED_REDIS_PASSWORD\n    \tthe Redis password (any characters; it wins over one in -redis's URL)")
+		fmt.Fprintln(out, "\nEnvironment only (a secret has no flag, so it never shows in a process list):\n  PAPERFEED_HF_TOKEN\n    \ta Hugging Face access token, sent as \"Authorization: Bearer\" to Hugging Face only, for an account's higher rate limits\n  PAPERFEED_REDIS_PASSWORD\n    \tthe Redis password (any characters; it wins over one in -redis's URL)\n  PAPERFEED_SMTP_PASSWORD\n    \tthe SMTP password of -smtp-user\n  PAPERFEED_WEBHOOK_SECRET\n    \tthe key webhook subscriptions are signed with (HMAC-SHA256, X-Paperfeed-Signature)")
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -159,6 +176,17 @@ func parseCommandConfig(cmd string, args []string, lookupEnv func(string) (strin
 			return c, errors.New("invalid PAPERFEED_REDIS_PASSWORD: must be one line without NUL characters (the value is not shown)")
 		}
 		c.RedisPassword = pw
+	}
+	for _, sec := range []struct {
+		env string
+		dst *string
+	}{{"PAPERFEED_SMTP_PASSWORD", &c.SMTP.Password}, {"PAPERFEED_WEBHOOK_SECRET", &c.WebhookSecret}} {
+		if v, ok := lookupEnv(sec.env); ok && v != "" {
+			if strings.ContainsAny(v, "\r\n\x00") {
+				return c, fmt.Errorf("invalid %s: must be one line without NUL characters (the value is not shown)", sec.env)
+			}
+			*sec.dst = v
+		}
 	}
 	return c, nil
 }
@@ -251,6 +279,17 @@ func absURL(p *string) func(string) error {
 		}
 		*p = strings.TrimRight(s, "/")
 		return nil
+	}
+}
+
+// optionalURL is absURL or empty.
+func optionalURL(p *string) func(string) error {
+	return func(s string) error {
+		if s == "" {
+			*p = ""
+			return nil
+		}
+		return absURL(p)(s)
 	}
 }
 

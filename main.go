@@ -27,13 +27,15 @@ func main() {
 	defer stop()
 	args := os.Args[1:]
 	cmd, failed := "", 2
-	if len(args) > 0 && (args[0] == "export" || args[0] == "healthcheck") {
+	if len(args) > 0 && (args[0] == "export" || args[0] == "healthcheck" || args[0] == "notify") {
 		cmd, args = args[0], args[1:]
 	}
 	var err error
 	switch cmd {
 	case "export":
 		err = export(ctx, args, os.LookupEnv, os.Stderr)
+	case "notify":
+		err = notifyCommand(ctx, args, os.LookupEnv, os.Stdout, os.Stderr)
 	case "healthcheck":
 		err, failed = healthcheck(ctx, args, os.LookupEnv, os.Stdout), 1 // unhealthy, as a container runtime reads it
 	default:

@@ -11,9 +11,10 @@
 //     at most MaxPerMessage papers and "and N more" with the feed's link.
 //     A digest filter (digest=day|week|month) sends one message per closed
 //     period.
-//   - A new subscription starts from the moment it is first seen: papers
-//     that qualified before are not sent, unless its line asks for
-//     backfill=1 (then what the feed holds is sent once).
+//   - A new subscription starts from the moment it is first seen: what
+//     its feed holds then is recorded as not to send (no flood of old
+//     papers), unless its line asks for backfill=1 (then it is sent once);
+//     from then on every paper (or digest) the feed gains is sent.
 //   - Delivery is at least once, with an idempotency key: a message's
 //     delivery ID is derived from the subscription and what it carries, so
 //     a message sent again after a crash carries the same ID. What was

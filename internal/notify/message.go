@@ -3,6 +3,7 @@ package notify
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"html"
 	"strconv"
@@ -142,4 +143,17 @@ func (m *Message) chat(link func(text, url string) string, esc func(string) stri
 		b.WriteString(link("The feed", m.FeedURL) + "\n")
 	}
 	return b.String()
+}
+
+// Sample is the message `paperfeed notify test` sends: one sample paper,
+// marked as a test.
+func Sample(s Subscription, feedURL string) *Message {
+	m := &Message{Subscription: s.Name, Title: "paperfeed · " + s.Name + ": test message", FeedURL: feedURL, Made: time.Now().UTC(),
+		Papers: []Paper{{ID: "1706.03762", Title: "Attention Is All You Need (a sample paper: this is a test message)",
+			URL: "https://arxiv.org/abs/1706.03762", Authors: "Ashish Vaswani et al."}},
+		Keys: []string{"test/" + time.Now().UTC().Format(time.RFC3339Nano)},
+		Stop: "This is a test sent by `paperfeed notify test " + s.Name + "`; real messages say how to stop them."}
+	m.DeliveryID = deliveryID(s.Name, m.Keys)
+	m.JSONFeed, _ = json.Marshal(map[string]any{"version": "https://jsonfeed.org/version/1.1", "title": m.Title, "items": []any{}})
+	return m
 }

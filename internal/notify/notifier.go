@@ -49,7 +49,7 @@ type Status struct {
 	Name        string    `json:"name"`
 	Channel     string    `json:"channel"`
 	Target      string    `json:"target"`
-	Since       time.Time `json:"since,omitzero"` // what qualified from then on is sent
+	Since       time.Time `json:"since,omitzero"` // when the subscription began: what its feed gains from then on is sent
 	Delivered   int       `json:"delivered"`      // keys delivered (remembered 60 days)
 	Pending     int       `json:"pending"`        // keys in a message waiting to be sent (again)
 	Failed      int       `json:"failed"`
@@ -65,6 +65,7 @@ type Status struct {
 type subState struct {
 	Query       string               `json:"query"`
 	Start       time.Time            `json:"start"`
+	Baselined   bool                 `json:"baselined"` // what the feed held at the start is recorded as not to send
 	Delivered   map[string]time.Time `json:"delivered"`
 	Failed      map[string]time.Time `json:"failed,omitempty"`
 	Pending     *Message             `json:"pending,omitempty"`
@@ -222,9 +223,6 @@ func (n *Notifier) runOne(ctx context.Context, s Subscription) error {
 		if st != nil {
 			fresh.Delivered, fresh.Failed = st.Delivered, st.Failed
 		}
-		if s.Backfill && st == nil {
-			fresh.Start = time.Time{}
-		}
 		st = fresh
 		if err := n.save(s, st); err != nil {
 			return err
@@ -239,6 +237,21 @@ func (n *Notifier) runOne(ctx context.Context, s Subscription) error {
 	items, err := n.src.Items(ctx, s.Query)
 	if err != nil {
 		return err
+	}
+	if !st.Baselined {
+		// The subscription begins: what its feed holds now is old news
+		// (it would be a flood), unless it asked for a backfill. Recorded
+		// by key, not by date: a paper the listing gains later today is
+		// dated by its listing day, yet new to the subscription.
+		st.Baselined = true
+		if !s.Backfill {
+			for i := range items {
+				if items[i].Paper != nil || items[i].Digest != nil {
+					st.Delivered[key(&items[i])] = now
+				}
+			}
+			return n.save(s, st)
+		}
 	}
 	m := n.compose(s, st, items)
 	if m == nil {
@@ -264,8 +277,8 @@ func key(it *feed.Item) string {
 	}
 }
 
-// compose makes the next message of what qualified since the start and
-// was not delivered: one per digest period, else every such paper (the
+// compose makes the next message of what the feed holds and was neither
+// delivered nor held when the subscription began: one per digest period, else every such paper (the
 // first MaxPerMessage listed).
 func (n *Notifier) compose(s Subscription, st *subState, items []feed.Item) *Message {
 	var due []feed.Item
@@ -279,9 +292,6 @@ func (n *Notifier) compose(s Subscription, st *subState, items []feed.Item) *Mes
 			continue
 		}
 		if _, failed := st.Failed[k]; failed {
-			continue
-		}
-		if !st.Start.IsZero() && it.When().Before(st.Start) {
 			continue
 		}
 		due = append(due, *it)

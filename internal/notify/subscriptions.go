@@ -106,14 +106,15 @@ func ParseSubscriptions(r io.Reader, src string, env Env, validate func(query st
 	return out, nil
 }
 
-// LoadSubscriptions reads the notify file at path.
-func LoadSubscriptions(path string, validate func(string) error) ([]Subscription, error) {
+// LoadSubscriptions reads the notify file at path, its references
+// resolved in env.
+func LoadSubscriptions(path string, env Env, validate func(string) error) ([]Subscription, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("notify file: %w", err)
 	}
 	defer f.Close()
-	return ParseSubscriptions(f, path, os.LookupEnv, validate)
+	return ParseSubscriptions(f, path, env, validate)
 }
 
 // resolve reads a $NAME reference from the environment; other text is

@@ -3,6 +3,8 @@ package server
 import (
 	"log/slog"
 	"time"
+
+	"paperfeed/internal/notify"
 )
 
 // Config is every setting of the service. The command reads each from a
@@ -47,6 +49,14 @@ type Config struct {
 
 	LogLevel  slog.Level
 	LogFormat string
+
+	// Push (notify.go): the notify file, e-mail and Telegram settings,
+	// the webhook signing key (from the environment only), a WebSub hub.
+	NotifyFile    string
+	SMTP          notify.SMTP
+	WebhookSecret string
+	TelegramAPI   string
+	WebSubHub     string
 
 	// PastWait is how long a request waits for a past listing being
 	// fetched; not a setting (zero: the refresh package's default), tests

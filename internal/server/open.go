@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"paperfeed/internal/state"
@@ -16,6 +17,10 @@ import (
 // Settings that cannot work stop here, naming themselves.
 func Open(ctx context.Context, cfg Config, logs io.Writer) (*Service, error) {
 	topics, err := LoadTopics(cfg.TopicsFile)
+	if err != nil {
+		return nil, err
+	}
+	subs, err := LoadSubscriptions(cfg, os.LookupEnv)
 	if err != nil {
 		return nil, err
 	}
@@ -39,6 +44,7 @@ func Open(ctx context.Context, cfg Config, logs io.Writer) (*Service, error) {
 		backend = b
 	}
 	svc := New(cfg, logs, time.Now, backend, topics)
+	svc.setNotify(subs, backend)
 	start := time.Now()
 	n, err := svc.Refresh.Restore()
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"paperfeed/internal/notify"
 	"paperfeed/internal/refresh"
 	"paperfeed/internal/state"
 )
@@ -33,6 +34,9 @@ type Status struct {
 		Entries int `json:"entries"`
 		Bytes   int `json:"bytes"`
 	} `json:"render_cache"`
+	// Notifications are the notify file's subscriptions: target (no
+	// secret), last success and error, pending and failed counts.
+	Notifications []notify.Status `json:"notifications,omitempty"`
 }
 
 func (s *Server) Status() Status {
@@ -45,6 +49,9 @@ func (s *Server) Status() Status {
 		d.Cluster = &c
 	}
 	d.RenderCache.Entries, d.RenderCache.Bytes = s.feeds.cache.stats()
+	if s.notifyStatus != nil {
+		d.Notifications = s.notifyStatus()
+	}
 	return d
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"paperfeed/feed"
 	"paperfeed/internal/engine"
+	"paperfeed/internal/notify"
 	"paperfeed/internal/refresh"
 	"paperfeed/internal/state"
 )
@@ -28,6 +29,8 @@ type Server struct {
 	topics   []Topic
 	feeds    *renderer
 	personal *personalSide
+
+	notifyStatus func() []notify.Status // nil without notifications
 }
 
 func newHTTPSide(cfg Config, log *slog.Logger, access *accessLog, m *metrics, e *engine.Engine, r *refresh.Service, topics []Topic, ps state.PersonalStore) *Server {

@@ -12,6 +12,7 @@ import (
 
 	"paperfeed/feed"
 	"paperfeed/internal/engine"
+	"paperfeed/internal/notify"
 	"paperfeed/internal/refresh"
 	"paperfeed/internal/state"
 	"paperfeed/scrape"
@@ -27,6 +28,9 @@ type Service struct {
 	Refresh *refresh.Service
 	Engine  *engine.Engine
 	HTTP    *Server
+	// Notify sends the notify file's subscriptions (nil without one).
+	Notify *notify.Notifier
+	wake   chan struct{} // a data change, for the notifier
 }
 
 // New wires the service: logs go to logs in the configured format; now
@@ -62,13 +66,19 @@ func New(cfg Config, logs io.Writer, now func() time.Time, backend state.Backend
 		Client: client, UserAgent: ua, Timeout: cfg.Timeout,
 		Limiter: limiter(cfg.ArxivInterval), // one limiter for all arXiv hosts
 	}}
-	svc := &Service{Config: cfg, Log: log, Store: store}
+	svc := &Service{Config: cfg, Log: log, Store: store, wake: make(chan struct{}, 1)}
 	m := newMetrics()
 	svc.Refresh = refresh.New(refresh.Config{
 		Refresh: cfg.Refresh, RefreshPast: cfg.RefreshPast, Days: cfg.Days, ArxivDays: cfg.ArxivDays,
 		ArxivCategories: cfg.ArxivCategories, ArxivRefresh: cfg.ArxivRefresh, Timeout: cfg.Timeout,
 		PastWait: cfg.PastWait, Retention: cfg.Retention, Lease: cfg.RedisLease, FallbackLocal: cfg.RedisFallback == "local",
-	}, store, backend, hf, arxiv, m, log, now, func() { svc.Engine.WarmIndex() })
+	}, store, backend, hf, arxiv, m, log, now, func() {
+		svc.Engine.WarmIndex()
+		select {
+		case svc.wake <- struct{}{}:
+		default:
+		}
+	})
 	svc.Engine = engine.New(store, svc.Refresh, now, max(cfg.Days, cfg.ArxivDays))
 	m.watchCluster(svc.Refresh)
 	svc.HTTP = newHTTPSide(cfg, log, newAccessLog(cfg, logs), m, svc.Engine, svc.Refresh, topics, backend)
@@ -79,7 +89,12 @@ func New(cfg Config, logs io.Writer, now func() time.Time, backend state.Backend
 func (s *Service) Handler() http.Handler { return s.HTTP.routes() }
 
 // Start launches the refresh side; it stops when ctx ends.
-func (s *Service) Start(ctx context.Context) { s.Refresh.Start(ctx) }
+func (s *Service) Start(ctx context.Context) {
+	s.Refresh.Start(ctx)
+	if s.Notify != nil {
+		go s.Notify.Loop(ctx, s.wake, 15*time.Second)
+	}
+}
 
 // Close writes what the state lacks and closes it, and flushes the
 // access log. Stop serving first.

@@ -1,0 +1,203 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"paperfeed/feed"
+	"paperfeed/filter"
+	"paperfeed/internal/notify"
+	"paperfeed/internal/state"
+	"paperfeed/scrape"
+)
+
+// Push (package notify has the rules): the notify file is read at start,
+// every filter validated like a topic's, and the settings its channels
+// need checked then; the notifier runs after every data change and every
+// 15 seconds (for retries), on the leading replica only, and reads each
+// subscription's feed through the engine as a reader's request would.
+
+// LoadSubscriptions reads the notify file (its $references resolved in
+// env) and checks that its channels can work with cfg (e-mail needs SMTP
+// settings, webhooks a signing key).
+func LoadSubscriptions(cfg Config, env notify.Env) ([]notify.Subscription, error) {
+	if cfg.NotifyFile == "" {
+		return nil, nil
+	}
+	opts := filter.Options{Today: feed.DayOf(time.Now()), Earliest: feed.FirstListing, MaxDays: feed.MaxDays}
+	subs, err := notify.LoadSubscriptions(cfg.NotifyFile, env, func(q string) error {
+		v, err := url.ParseQuery(q)
+		if err != nil {
+			return err
+		}
+		if v.Has("since") || v.Has("until") || v.Has("format") {
+			return errors.New("since, until and format have no meaning in a subscription; use days")
+		}
+		_, err = filter.Parse(v, opts)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("invalid -notify / PAPERFEED_NOTIFY: %w", err)
+	}
+	for _, s := range subs {
+		switch {
+		case s.Channel == notify.Email:
+			if err := cfg.SMTP.Validate(); err != nil {
+				return nil, fmt.Errorf("notify subscription %s: %w", s.Name, err)
+			}
+		case s.Channel == notify.Webhook && cfg.WebhookSecret == "":
+			return nil, fmt.Errorf("notify subscription %s: webhooks are signed: set PAPERFEED_WEBHOOK_SECRET", s.Name)
+		}
+	}
+	return subs, nil
+}
+
+// NotifySettings are the channels' settings of cfg.
+func NotifySettings(cfg Config) notify.Settings {
+	return notify.Settings{HTTP: scrape.NewHTTPClient(20 * time.Second), UserAgent: scrape.UserAgent(Version, cfg.Contact),
+		WebhookSecret: cfg.WebhookSecret, TelegramAPI: cfg.TelegramAPI, SMTP: cfg.SMTP}
+}
+
+// notifySource is the feed side as the notifier reads it.
+type notifySource struct{ s *Server }
+
+// base is the public URL messages link to.
+func (ns notifySource) base() string {
+	if b := ns.s.cfg.BaseURL; b != "" {
+		return b
+	}
+	host := ns.s.cfg.Addr
+	if strings.HasPrefix(host, ":") {
+		host = "localhost" + host
+	}
+	return "http://" + host
+}
+
+func (ns notifySource) query(raw string) (filter.Query, error) {
+	v, err := url.ParseQuery(raw)
+	if err != nil {
+		return filter.Query{}, err
+	}
+	if !v.Has("digest") && !v.Has("date_by") {
+		v.Set("date_by", "qualified") // a paper is sent when it qualifies, as the feed dates it
+	}
+	return filter.Parse(v, ns.s.engine.Options())
+}
+
+// Items are the subscription's feed items now.
+func (ns notifySource) Items(ctx context.Context, raw string) ([]feed.Item, error) {
+	q, err := ns.query(raw)
+	if err != nil {
+		return nil, err
+	}
+	if ok, _ := ns.s.engine.WaitLoaded(ctx, q.Source, 0); !ok {
+		return nil, errors.New("its source has not loaded yet")
+	}
+	plan, err := ns.s.engine.Plan(ctx, q, "notify")
+	if err != nil {
+		return nil, err
+	}
+	base := ns.base()
+	items, _, err := ns.s.engine.Items(ctx, plan, func(q string) string { return pageURL(base, q) })
+	return items, err
+}
+
+// FeedURL is the subscription's feed, as a reader would subscribe to it.
+func (ns notifySource) FeedURL(raw string) string {
+	v, _ := url.ParseQuery(raw)
+	q, err := filter.Parse(v, ns.s.engine.Options())
+	if err != nil {
+		return feedURL(ns.base(), feed.RSS, raw)
+	}
+	return feedURL(ns.base(), feed.RSS, q.Canonical())
+}
+
+// JSONFeed is a JSON Feed document of some of its items.
+func (ns notifySource) JSONFeed(title, raw string, items []feed.Item) []byte {
+	base := ns.base()
+	b, err := feed.RenderBytes(feed.JSON, feed.Meta{Title: title, HomeURL: pageURL(base, raw), SelfURL: ns.FeedURL(raw), BaseURL: base, Updated: ns.s.engine.Now()}, items)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// leads reports whether this replica sends: always alone, the leader
+// among replicas.
+func (s *Server) leads() bool {
+	c, shared := s.refresh.Cluster()
+	return !shared || c.Role == "leader"
+}
+
+// setNotify makes the service's notifier for subs.
+func (svc *Service) setNotify(subs []notify.Subscription, backend state.RecordStore) {
+	if len(subs) == 0 {
+		return
+	}
+	s := svc.HTTP
+	set := NotifySettings(svc.Config)
+	m := s.metrics
+	sent := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "paperfeed_notifications_total", Help: "Notification sends by subscription and result (sent, retry, failed).",
+	}, []string{"subscription", "result"})
+	m.reg.MustRegister(sent)
+	svc.Notify = notify.New(notify.Config{Subscriptions: subs, Source: notifySource{s}, Records: backend, Leads: s.leads,
+		Now: s.engine.Now, Log: svc.Log, File: svc.Config.NotifyFile,
+		Observe: func(sub, result string) { sent.WithLabelValues(sub, result).Inc() },
+		Send: func(ctx context.Context, sub notify.Subscription, msg *notify.Message) (string, error) {
+			return notify.Send(ctx, set, sub, msg)
+		}})
+	for _, sub := range subs {
+		name := sub.Name
+		status := func() notify.Status {
+			for _, st := range svc.Notify.Statuses() {
+				if st.Name == name {
+					return st
+				}
+			}
+			return notify.Status{}
+		}
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "paperfeed_notification_pending",
+			Help: "Papers or digests in a message waiting to be sent (again).", ConstLabels: prometheus.Labels{"subscription": name}},
+			func() float64 { return float64(status().Pending) }))
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "paperfeed_notification_last_success_timestamp_seconds",
+			Help: "When the subscription's last message was delivered (0: never).", ConstLabels: prometheus.Labels{"subscription": name}},
+			func() float64 {
+				if t := status().LastSuccess; !t.IsZero() {
+					return float64(t.Unix())
+				}
+				return 0
+			}))
+	}
+	s.notifyStatus = svc.Notify.Statuses
+	svc.Log.Info("notifications on", "subscriptions", len(subs), "base_url", notifySource{s}.base())
+}
+
+// TestNotify sends one sample message to a subscription and returns the
+// channel's answer (paperfeed notify test NAME).
+func TestNotify(ctx context.Context, cfg Config, env notify.Env, name string) (string, error) {
+	subs, err := LoadSubscriptions(cfg, env)
+	if err != nil {
+		return "", err
+	}
+	if cfg.NotifyFile == "" {
+		return "", errors.New("no notify file: set -notify / PAPERFEED_NOTIFY")
+	}
+	i := slices.IndexFunc(subs, func(s notify.Subscription) bool { return s.Name == name })
+	if i < 0 {
+		names := make([]string, len(subs))
+		for j, s := range subs {
+			names[j] = s.Name
+		}
+		return "", fmt.Errorf("no subscription %q in %s; it has %s", name, cfg.NotifyFile, strings.Join(names, ", "))
+	}
+	msg := notify.Sample(subs[i], feedURL(cfg.BaseURL, feed.RSS, subs[i].Query))
+	return notify.Send(ctx, NotifySettings(cfg), subs[i], msg)
+}
