@@ -40,7 +40,7 @@ func TestImportsRunOneWay(t *testing.T) {
 		"bench/replay":       {"internal/upstream"},
 	}
 	testSupport := []string{"internal/testkit", "internal/upstream", "internal/recorded", "internal/redistest"}
-	httpSide := []string{".", "internal/server", "scrape", "bench/load", "bench/replay", "internal/testkit", "internal/upstream", "internal/redistest"}
+	httpSide := []string{".", "internal/server", "scrape", "internal/notify", "bench/load", "bench/replay", "internal/testkit", "internal/upstream", "internal/redistest"}
 	serverOnly := []string{"net/http/httptest", "net/http/pprof", "github.com/prometheus/client_golang/prometheus/promhttp"}
 	found := map[string]bool{}
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {

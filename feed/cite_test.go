@@ -159,6 +159,7 @@ func TestFrameTemplateMatchesEncoding(t *testing.T) {
 	when := time.Date(2026, 9, 24, 3, 4, 5, 0, time.UTC)
 	for _, m := range []Meta{
 		{Title: nasty, Description: nasty, HomeURL: "http://h/?q=a&b=c\"<>", SelfURL: "http://h/feed.rss?q=a&b=c'"},
+		{Title: "t", SelfURL: "http://h/feed.rss", Hub: "https://hub.example/?a=1&b=\"<>"},
 		{Title: "t"},
 		{Title: "", Description: "d \u2028 </script>", HomeURL: "h", SelfURL: ""},
 	} {

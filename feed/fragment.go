@@ -224,10 +224,10 @@ func encodeXMLAt(w io.Writer, prefix string, v any) error {
 // and put in per feed.
 func frame(f Format, m Meta, updated time.Time, empty bool) (open, closing string, err error) {
 	key := frameKey{f: f, title: m.Title == "", desc: m.Description == "", home: m.HomeURL == "", self: m.SelfURL == "",
-		updated: updated.IsZero(), empty: empty}
+		hub: m.Hub == "", updated: updated.IsZero(), empty: empty}
 	t, ok := frames.Load(key)
 	if !ok {
-		mm := Meta{Title: markTitle, Description: markDesc, HomeURL: markHome, SelfURL: markSelf}
+		mm := Meta{Title: markTitle, Description: markDesc, HomeURL: markHome, SelfURL: markSelf, Hub: markHub}
 		if key.title {
 			mm.Title = ""
 		}
@@ -239,6 +239,9 @@ func frame(f Format, m Meta, updated time.Time, empty bool) (open, closing strin
 		}
 		if key.self {
 			mm.SelfURL = ""
+		}
+		if key.hub {
+			mm.Hub = ""
 		}
 		mu := markTime
 		if key.updated {
@@ -256,7 +259,7 @@ func frame(f Format, m Meta, updated time.Time, empty bool) (open, closing strin
 		esc = jsonEscape
 	}
 	r := strings.NewReplacer(markTitle, esc(CleanLine(m.Title)), markDesc, esc(CleanLine(m.Description)),
-		markHome, esc(m.HomeURL), markSelf, esc(m.SelfURL),
+		markHome, esc(m.HomeURL), markSelf, esc(m.SelfURL), markHub, esc(m.Hub),
 		markTime.Format(rfc822), updated.UTC().Format(rfc822), markTime.Format(time.RFC3339), updated.UTC().Format(time.RFC3339))
 	return r.Replace(oc[0]), oc[1], nil
 }
@@ -264,8 +267,8 @@ func frame(f Format, m Meta, updated time.Time, empty bool) (open, closing strin
 // frameKey is a frame's shape: the format, which values are empty, and
 // whether the feed has items.
 type frameKey struct {
-	f                                       Format
-	title, desc, home, self, updated, empty bool
+	f                                            Format
+	title, desc, home, self, hub, updated, empty bool
 }
 
 var frames sync.Map // frameKey -> [2]string{open, closing}
@@ -276,6 +279,7 @@ const (
 	markDesc  = "@@paperfeed-about@@"
 	markHome  = "@@paperfeed-home@@"
 	markSelf  = "@@paperfeed-self@@"
+	markHub   = "@@paperfeed-hub@@"
 )
 
 var markTime = time.Date(1111, 11, 11, 11, 11, 11, 0, time.UTC)

@@ -88,6 +88,9 @@ type Meta struct {
 	// Updated is used as the feed's date when it has no item (the newest
 	// change of the data it was filtered from).
 	Updated time.Time
+	// Hub is a WebSub hub the feed advertises (rel="hub"; JSON Feed's
+	// hubs), "" for none.
+	Hub string
 }
 
 // Render writes items as a feed in format f. It reads no clock: the

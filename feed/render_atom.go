@@ -48,6 +48,9 @@ func atomDoc(gf *feeds.Feed, m Meta, items []Item) *atomFeed {
 	if m.SelfURL != "" {
 		f.Links = append(f.Links, feeds.AtomLink{Href: m.SelfURL, Rel: "self", Type: Atom.MediaType()})
 	}
+	if m.Hub != "" {
+		f.Links = append(f.Links, feeds.AtomLink{Href: m.Hub, Rel: "hub"})
+	}
 	if m.HomeURL != "" {
 		f.Links = append(f.Links, feeds.AtomLink{Href: m.HomeURL, Rel: "alternate", Type: "text/html"})
 	}

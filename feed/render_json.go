@@ -100,6 +100,9 @@ func jsonDoc(gf *feeds.Feed, m Meta, items []Item) *jsonFeed {
 	jf := (&feeds.JSON{Feed: gf}).JSONFeed()
 	jf.Version = jsonFeedVersion
 	jf.FeedUrl = m.SelfURL
+	if m.Hub != "" {
+		jf.Hubs = []*feeds.JSONHub{{Type: "WebSub", Url: m.Hub}}
+	}
 	f := &jsonFeed{JSONFeed: jf, Items: make([]*jsonItem, len(jf.Items))}
 	for i, it := range jf.Items {
 		x := &items[i]

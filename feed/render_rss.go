@@ -17,18 +17,19 @@ type rssRoot struct {
 	Channel   *rssChannel
 }
 
-// rssChannel extends gorilla's channel with atom:link rel="self" and
+// rssChannel extends gorilla's channel with atom:link rel="self" (and
+// "hub") and
 // items that carry several categories and authors.
 type rssChannel struct {
 	*feeds.RssFeed
-	SelfLink *rssSelfLink `xml:"atom:link,omitempty"`
-	Items    []*rssItem   `xml:"item"`
+	Links []rssAtomLink `xml:"atom:link"` // rel="self", and rel="hub" (WebSub)
+	Items []*rssItem    `xml:"item"`
 }
 
-type rssSelfLink struct {
+type rssAtomLink struct {
 	Href string `xml:"href,attr"`
 	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
+	Type string `xml:"type,attr,omitempty"`
 }
 
 type rssItem struct {
@@ -57,7 +58,10 @@ func rssDoc(gf *feeds.Feed, m Meta, items []Item) *rssRoot {
 	ch.Docs = "https://www.rssboard.org/rss-specification"
 	c := &rssChannel{RssFeed: ch, Items: make([]*rssItem, len(ch.Items))}
 	if m.SelfURL != "" {
-		c.SelfLink = &rssSelfLink{Href: m.SelfURL, Rel: "self", Type: RSS.MediaType()}
+		c.Links = append(c.Links, rssAtomLink{Href: m.SelfURL, Rel: "self", Type: RSS.MediaType()})
+	}
+	if m.Hub != "" {
+		c.Links = append(c.Links, rssAtomLink{Href: m.Hub, Rel: "hub"})
 	}
 	for i, it := range ch.Items {
 		x := &items[i]

@@ -64,6 +64,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 	if fr.topic == nil && fr.personal == nil && s.engine.Ready() {
 		if rr, ok := s.feeds.aliased(rawKey(fr.format, r, s.baseURL(r)), s.engine.View().Version); ok {
 			f = rr.format
+			s.watch(rr)
 			serveRendered(w, r, rr, s.feeds.cacheControl)
 			return
 		}
@@ -99,7 +100,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 		planFailed(w, f, err)
 		return
 	}
-	job := renderJob{format: f, plan: plan, base: base, self: self, title: q.Title()}
+	job := renderJob{format: f, plan: plan, base: base, self: self, title: q.Title(), hub: s.websub}
 	if fr.topic != nil {
 		job.title = topicTitle(fr.topic.Name, q) // the topic's name first, as in the OPML file
 	}
@@ -114,6 +115,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 			return
 		}
 		cacheControl = privateNoCache // a vote re-ranks on the next request
+		job.hub = nil                 // never announced: its address is its key
 	}
 	rr, err := s.feeds.render(r.Context(), job)
 	if err != nil {
@@ -135,7 +137,17 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 		// the same way skip parsing (see renderCache).
 		s.feeds.cache.putAlias(rawKey(fr.format, r, base), plan.Version(), job.key)
 	}
+	if fr.personal == nil {
+		s.watch(rr)
+	}
 	serveRendered(w, r, rr, cacheControl)
+}
+
+// watch tells WebSub a reader asked for a feed (when a hub is set).
+func (s *Server) watch(rr *rendered) {
+	if s.websub != nil && rr.self != "" && rr.format.IsFeed() {
+		s.websub.note(rr.self, rr.etag, s.engine.Now())
+	}
 }
 
 var privateNoCache = []string{"private, no-cache"}

@@ -35,9 +35,10 @@ type renderJob struct {
 	key        string // render cache key
 	format     feed.Format
 	plan       *engine.Plan
-	base, self string // public base URL and the feed's self link
-	title      string // the feed's title
-	home       string // the feed's page, when not the builder's
+	base, self string  // public base URL and the feed's self link
+	title      string  // the feed's title
+	home       string  // the feed's page, when not the builder's
+	hub        *websub // advertised when set
 	decorate   func([]feed.Item)
 }
 
@@ -108,11 +109,17 @@ func (rd *renderer) render(ctx context.Context, job renderJob) (*rendered, error
 		if job.home != "" {
 			meta.HomeURL = job.home
 		}
+		if job.hub != nil {
+			meta.Hub = job.hub.hub
+		}
 		body, err := feed.RenderBytes(job.format, meta, items)
 		if err != nil {
 			return nil, fmt.Errorf("render feed: %w", err)
 		}
 		rr := newRendered(body, job.format, modified)
+		if job.hub != nil {
+			rr.self, rr.hdrLink = job.self, job.hub.links(job.self)
+		}
 		rd.cache.put(job.key, rr)
 		entries, size := rd.cache.stats()
 		rd.metrics.cacheSize.WithLabelValues("entries").Set(float64(entries))

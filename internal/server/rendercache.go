@@ -25,6 +25,10 @@ type rendered struct {
 
 	hdrETag, hdrGzETag, hdrType, hdrLength, hdrModified []string
 	hdrGzLength                                         []string // set by gzipped
+	// self and hdrLink: the feed's self link and its Link header (WebSub's
+	// hub and self), when a hub is set.
+	self    string
+	hdrLink []string
 }
 
 // size is what the entry costs the cache. A gzip body made after the

@@ -84,6 +84,9 @@ func serveRendered(w http.ResponseWriter, r *http.Request, rr *rendered, cacheCo
 	if rr.hdrModified != nil {
 		h["Last-Modified"] = rr.hdrModified
 	}
+	if rr.hdrLink != nil {
+		h["Link"] = rr.hdrLink
+	}
 	if notModified(r, rr) {
 		w.WriteHeader(http.StatusNotModified)
 		return 0

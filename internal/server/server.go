@@ -31,11 +31,16 @@ type Server struct {
 	personal *personalSide
 
 	notifyStatus func() []notify.Status // nil without notifications
+	websub       *websub                // nil without -websub-hub
 }
 
 func newHTTPSide(cfg Config, log *slog.Logger, access *accessLog, m *metrics, e *engine.Engine, r *refresh.Service, topics []Topic, ps state.PersonalStore) *Server {
-	return &Server{cfg: cfg, log: log, access: access, metrics: m, engine: e, refresh: r, topics: topics, feeds: newRenderer(cfg, e, m),
+	s := &Server{cfg: cfg, log: log, access: access, metrics: m, engine: e, refresh: r, topics: topics, feeds: newRenderer(cfg, e, m),
 		personal: newPersonalSide(ps)}
+	if cfg.WebSubHub != "" {
+		s.websub = newWebSub(cfg.WebSubHub, log, m)
+	}
+	return s
 }
 
 // routes is the whole route map of the service.

@@ -31,6 +31,7 @@ type Service struct {
 	// Notify sends the notify file's subscriptions (nil without one).
 	Notify *notify.Notifier
 	wake   chan struct{} // a data change, for the notifier
+	pub    chan struct{} // a data change, for WebSub
 }
 
 // New wires the service: logs go to logs in the configured format; now
@@ -66,7 +67,7 @@ func New(cfg Config, logs io.Writer, now func() time.Time, backend state.Backend
 		Client: client, UserAgent: ua, Timeout: cfg.Timeout,
 		Limiter: limiter(cfg.ArxivInterval), // one limiter for all arXiv hosts
 	}}
-	svc := &Service{Config: cfg, Log: log, Store: store, wake: make(chan struct{}, 1)}
+	svc := &Service{Config: cfg, Log: log, Store: store, wake: make(chan struct{}, 1), pub: make(chan struct{}, 1)}
 	m := newMetrics()
 	svc.Refresh = refresh.New(refresh.Config{
 		Refresh: cfg.Refresh, RefreshPast: cfg.RefreshPast, Days: cfg.Days, ArxivDays: cfg.ArxivDays,
@@ -74,9 +75,11 @@ func New(cfg Config, logs io.Writer, now func() time.Time, backend state.Backend
 		PastWait: cfg.PastWait, Retention: cfg.Retention, Lease: cfg.RedisLease, FallbackLocal: cfg.RedisFallback == "local",
 	}, store, backend, hf, arxiv, m, log, now, func() {
 		svc.Engine.WarmIndex()
-		select {
-		case svc.wake <- struct{}{}:
-		default:
+		for _, c := range []chan struct{}{svc.wake, svc.pub} {
+			select {
+			case c <- struct{}{}:
+			default:
+			}
 		}
 	})
 	svc.Engine = engine.New(store, svc.Refresh, now, max(cfg.Days, cfg.ArxivDays))
@@ -93,6 +96,9 @@ func (s *Service) Start(ctx context.Context) {
 	s.Refresh.Start(ctx)
 	if s.Notify != nil {
 		go s.Notify.Loop(ctx, s.wake, 15*time.Second)
+	}
+	if w := s.HTTP.websub; w != nil {
+		go w.loop(ctx, s.pub, s.Handler(), s.Engine.Now)
 	}
 }
 
