@@ -80,7 +80,8 @@ func TestPageShowsFormURLsAndPreview(t *testing.T) {
 	_, frag := f.get(t, "/preview?q=agents&min_upvotes=5")
 	// (the builder's form not in it; the personal feed's form is, with the filter)
 	if !strings.Contains(string(frag), "11 papers in this feed now.") || strings.Contains(string(frag), `id="builder"`) ||
-		!strings.Contains(string(frag), `<input type="hidden" name="filter" value="min_upvotes=5&amp;q=agents">`) {
+		!strings.Contains(string(frag), `<input type="hidden" name="filter" value="min_upvotes=5&amp;q=agents">`) ||
+		!strings.Contains(string(frag), `<code>mine: email you@example.org min_upvotes=5&amp;q=agents</code>`) {
 		t.Errorf("preview fragment: %.300s", frag)
 	}
 }
