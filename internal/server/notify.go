@@ -169,12 +169,13 @@ func (svc *Service) setNotify(subs []notify.Subscription, backend state.RecordSt
 			func() float64 { return float64(status().Pending) }))
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "paperfeed_notification_last_success_timestamp_seconds",
 			Help: "When the subscription's last message was delivered (0: never).", ConstLabels: prometheus.Labels{"subscription": name}},
-			func() float64 {
-				if t := status().LastSuccess; !t.IsZero() {
-					return float64(t.Unix())
-				}
-				return 0
-			}))
+			func() float64 { return unixOrZero(status().LastSuccess) }))
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "paperfeed_notification_last_error_timestamp_seconds",
+			Help: "When a send of the subscription last failed (0: never); the error is in /status.", ConstLabels: prometheus.Labels{"subscription": name}},
+			func() float64 { return unixOrZero(status().LastErrorAt) }))
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "paperfeed_notification_failed",
+			Help: "Papers or digests whose message was given up after its last send.", ConstLabels: prometheus.Labels{"subscription": name}},
+			func() float64 { return float64(status().Failed) }))
 	}
 	s.notifyStatus = svc.Notify.Statuses
 	svc.Log.Info("notifications on", "subscriptions", len(subs), "base_url", notifySource{s}.base())
@@ -200,4 +201,11 @@ func TestNotify(ctx context.Context, cfg Config, env notify.Env, name string) (s
 	}
 	msg := notify.Sample(subs[i], feedURL(cfg.BaseURL, feed.RSS, subs[i].Query))
 	return notify.Send(ctx, NotifySettings(cfg), subs[i], msg)
+}
+
+func unixOrZero(t time.Time) float64 {
+	if t.IsZero() {
+		return 0
+	}
+	return float64(t.Unix())
 }
