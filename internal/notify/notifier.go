@@ -20,12 +20,17 @@ const (
 	firstBackoff = 30 * time.Second    // doubling per failure ...
 	maxBackoff   = time.Hour           // ... up to this
 	keepKeys     = 60 * 24 * time.Hour // delivered keys are remembered this long
+	recheckEvery = 10 * time.Minute    // a subscription's feed is read again at least this often
 )
 
 // Source is the feed side the notifier reads: a subscription's items
 // now (dated as its feed dates them), its feed's URL, and the JSON Feed
 // document of some of its items.
 type Source interface {
+	// Version names the data the items are read from: while it stays
+	// the same, a subscription with nothing pending is not read again
+	// (for at most recheckEvery: filters on gains move with the clock).
+	Version() uint64
 	Items(ctx context.Context, query string) ([]feed.Item, error)
 	FeedURL(query string) string
 	JSONFeed(title, query string, items []feed.Item) []byte
@@ -93,6 +98,12 @@ type Notifier struct {
 	run    sync.Mutex // one run at a time
 	mu     sync.Mutex
 	status map[string]Status
+	read   map[string]readMark // by subscription: the data last read, and when
+}
+
+type readMark struct {
+	version uint64
+	at      time.Time
 }
 
 // Config is a notifier's wiring.
@@ -111,7 +122,7 @@ type Config struct {
 // New makes a notifier.
 func New(c Config) *Notifier {
 	n := &Notifier{subs: c.Subscriptions, src: c.Source, records: c.Records, send: c.Send, leads: c.Leads, now: c.Now,
-		log: c.Log, observe: c.Observe, status: map[string]Status{}}
+		log: c.Log, observe: c.Observe, status: map[string]Status{}, read: map[string]readMark{}}
 	if n.leads == nil {
 		n.leads = func() bool { return true }
 	}
@@ -234,10 +245,15 @@ func (n *Notifier) runOne(ctx context.Context, s Subscription) error {
 		}
 		return n.deliver(ctx, s, st)
 	}
+	version := n.src.Version()
+	if mk, ok := n.read[s.Name]; ok && st.Baselined && mk.version == version && now.Sub(mk.at) < recheckEvery {
+		return nil // nothing new to read
+	}
 	items, err := n.src.Items(ctx, s.Query)
 	if err != nil {
 		return err
 	}
+	n.read[s.Name] = readMark{version, now}
 	if !st.Baselined {
 		// The subscription begins: what its feed holds now is old news
 		// (it would be a flood), unless it asked for a backfill. Recorded

@@ -183,14 +183,23 @@ func TestHTTPChannels(t *testing.T) {
 
 // fakeSource is a feed whose items the test sets.
 type fakeSource struct {
-	mu    sync.Mutex
-	items []feed.Item
+	mu      sync.Mutex
+	items   []feed.Item
+	version uint64
+	reads   int
 }
 
-func (f *fakeSource) set(items ...feed.Item) { f.mu.Lock(); f.items = items; f.mu.Unlock() }
+func (f *fakeSource) set(items ...feed.Item) {
+	f.mu.Lock()
+	f.items = items
+	f.version++
+	f.mu.Unlock()
+}
+func (f *fakeSource) Version() uint64 { f.mu.Lock(); defer f.mu.Unlock(); return f.version }
 func (f *fakeSource) Items(context.Context, string) ([]feed.Item, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.reads++
 	return slices.Clone(f.items), nil
 }
 func (f *fakeSource) FeedURL(q string) string { return "https://pf.example/feed.rss?" + q }
@@ -280,10 +289,14 @@ func TestNotifierSendsEachPaperOnce(t *testing.T) {
 		batch = append(batch, item(fmt.Sprintf("2612.%05d", 100+i), fmt.Sprintf("New %d", i), c.t))
 	}
 	src.set(append([]feed.Item{old}, batch...)...)
+	reads := src.reads
 	n.Run(t.Context())
 	n.Run(t.Context())
 	if rc.count() != 1 {
 		t.Fatalf("%d messages for one refresh's 13 papers, want 1", rc.count())
+	}
+	if src.reads != reads+1 {
+		t.Errorf("two runs on one data version read the feed %d times, want once", src.reads-reads)
 	}
 	if d := rc.delivery(t, 0); d.Title != "paperfeed · agents: 13 new papers" || d.More != 3 {
 		t.Errorf("message %+v, want 13 new papers with 3 more", d)

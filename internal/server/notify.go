@@ -91,6 +91,9 @@ func (ns notifySource) query(raw string) (filter.Query, error) {
 	return filter.Parse(v, ns.s.engine.Options())
 }
 
+// Version is the data version the engine reads.
+func (ns notifySource) Version() uint64 { return ns.s.engine.View().Version }
+
 // Items are the subscription's feed items now.
 func (ns notifySource) Items(ctx context.Context, raw string) ([]feed.Item, error) {
 	q, err := ns.query(raw)
