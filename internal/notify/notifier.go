@@ -36,6 +36,10 @@ type Source interface {
 	JSONFeed(title, query string, items []feed.Item) []byte
 }
 
+// ErrNotReady is a Source's answer while the data a feed needs has not
+// loaded: the run is skipped quietly and tried again.
+var ErrNotReady = errors.New("its source has not loaded yet")
+
 // Records is where delivery state is kept (the state store).
 type Records interface {
 	Record(key string) ([]byte, error)
@@ -181,7 +185,9 @@ func (n *Notifier) Run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		if err := n.runOne(ctx, s); err != nil {
+		if err := n.runOne(ctx, s); errors.Is(err, ErrNotReady) {
+			n.log.Debug("notification waits for data", "subscription", s.Name)
+		} else if err != nil {
 			n.log.Warn("notification not prepared", "subscription", s.Name, "error", err)
 		}
 	}

@@ -69,11 +69,15 @@ func NotifySettings(cfg Config) notify.Settings {
 type notifySource struct{ s *Server }
 
 // base is the public URL messages link to.
-func (ns notifySource) base() string {
-	if b := ns.s.cfg.BaseURL; b != "" {
-		return b
+func (ns notifySource) base() string { return messageBase(ns.s.cfg) }
+
+// messageBase is the public URL messages link to: -base-url, else this
+// machine's listening address.
+func messageBase(cfg Config) string {
+	if cfg.BaseURL != "" {
+		return cfg.BaseURL
 	}
-	host := ns.s.cfg.Addr
+	host := cfg.Addr
 	if strings.HasPrefix(host, ":") {
 		host = "localhost" + host
 	}
@@ -101,7 +105,7 @@ func (ns notifySource) Items(ctx context.Context, raw string) ([]feed.Item, erro
 		return nil, err
 	}
 	if ok, _ := ns.s.engine.WaitLoaded(ctx, q.Source, 0); !ok {
-		return nil, errors.New("its source has not loaded yet")
+		return nil, notify.ErrNotReady
 	}
 	plan, err := ns.s.engine.Plan(ctx, q, "notify")
 	if err != nil {
@@ -202,7 +206,7 @@ func TestNotify(ctx context.Context, cfg Config, env notify.Env, name string) (s
 		}
 		return "", fmt.Errorf("no subscription %q in %s; it has %s", name, cfg.NotifyFile, strings.Join(names, ", "))
 	}
-	msg := notify.Sample(subs[i], feedURL(cfg.BaseURL, feed.RSS, subs[i].Query))
+	msg := notify.Sample(subs[i], feedURL(messageBase(cfg), feed.RSS, subs[i].Query))
 	return notify.Send(ctx, NotifySettings(cfg), subs[i], msg)
 }
 
