@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -56,7 +57,8 @@ var ErrNotLeader = errors.New("not the leader: the lease is held by another repl
 // credentials are errors; Redis being down is not (replicas keep serving
 // and reconnect).
 func OpenRedis(ctx context.Context, rawURL, password string, lease time.Duration, log *slog.Logger) (*Redis, error) {
-	redis.SetLogger(driverLog{log})
+	driverLogger.Store(log)
+	setDriverLog.Do(func() { redis.SetLogger(driverLog{}) }) // the driver's logger is global: set once, before any client dials
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
 		// The driver's message may quote the URL: only the redacted one
@@ -100,10 +102,17 @@ func OpenRedis(ctx context.Context, rawURL, password string, lease time.Duration
 // many a second while Redis is down) into the service's log, at debug
 // level: what an operator needs is the replica's one line per change of
 // state.
-type driverLog struct{ log *slog.Logger }
+type driverLog struct{}
 
-func (d driverLog) Printf(ctx context.Context, format string, v ...any) {
-	d.log.Log(ctx, slog.LevelDebug, "redis driver: "+feed.RedactURL(fmt.Sprintf(format, v...)))
+// driverLogger is where driverLog writes: the logger of the newest
+// OpenRedis (one per process outside tests).
+var (
+	driverLogger atomic.Pointer[slog.Logger]
+	setDriverLog sync.Once
+)
+
+func (driverLog) Printf(ctx context.Context, format string, v ...any) {
+	driverLogger.Load().Log(ctx, slog.LevelDebug, "redis driver: "+feed.RedactURL(fmt.Sprintf(format, v...)))
 }
 
 func (r *Redis) k(name string) string { return r.prefix + name }
