@@ -40,6 +40,11 @@ func (p *poller) run(ctx context.Context) {
 	}
 	for {
 		start := p.now()
+		backoff := p.backoff
+		p.status.onFailure(func(err error) time.Time {
+			d, _ := p.delay(err, 0, backoff, false)
+			return p.now().Add(d)
+		})
 		later, err := p.refresh(ctx)
 		if ctx.Err() != nil {
 			return
@@ -69,23 +74,34 @@ func (p *poller) run(ctx context.Context) {
 
 // next is the delay before the following refresh.
 func (p *poller) next(err error, later time.Duration) time.Duration {
+	delay, backoff := p.delay(err, later, p.backoff, true)
+	p.backoff = backoff
+	return delay
+}
+
+// delay is the wait after a refresh that ended with err (nil: success),
+// given the current backoff, and the backoff after it; warn logs an
+// upstream's too long Retry-After.
+func (p *poller) delay(err error, later, backoff time.Duration, warn bool) (time.Duration, time.Duration) {
 	delay := p.interval
 	if err != nil {
-		if p.backoff == 0 {
-			p.backoff = p.minBackoff
+		if backoff == 0 {
+			backoff = p.minBackoff
 		}
-		delay = p.backoff
-		p.backoff = min(p.backoff*2, p.interval)
+		delay = backoff
+		backoff = min(backoff*2, p.interval)
 		if ra := scrape.RetryAfter(err, p.now()); ra > delay {
 			delay = ra
 			if p.maxWait > 0 && delay > p.maxWait {
-				p.log.Warn("upstream asked to wait longer than allowed; waiting the longest allowed instead",
-					"source", p.name, "retry_after", ra, "waiting", p.maxWait)
+				if warn {
+					p.log.Warn("upstream asked to wait longer than allowed; waiting the longest allowed instead",
+						"source", p.name, "retry_after", ra, "waiting", p.maxWait)
+				}
 				delay = p.maxWait
 			}
 		}
 	} else {
-		p.backoff = 0
+		backoff = 0
 	}
-	return max(delay, later)
+	return max(delay, later), backoff
 }

@@ -15,6 +15,10 @@ type Status struct {
 	s  SourceState
 	// changed is closed, and replaced, when a fetch starts or ends.
 	changed chan struct{}
+	// retryAt, set by the poller before each fetch, is when it will try
+	// again if the fetch fails: a failure is recorded with its next
+	// attempt at once, never as an error without a retry time.
+	retryAt func(err error) time.Time
 }
 
 // SourceState is a snapshot of a source's Status, as /status shows it.
@@ -53,14 +57,21 @@ func (st *Status) attempt(now time.Time) {
 	st.mu.Unlock()
 }
 
-// finish records the end of a refresh: a success, or err.
+// finish records the end of a refresh, a success or err, in one step:
+// a reader never sees a fetch ended without its outcome.
 func (st *Status) finish(now time.Time, err error) {
-	if err != nil {
-		st.failure(now, err)
-	} else {
-		st.success(now)
-	}
 	st.mu.Lock()
+	if err != nil {
+		st.s.LastError = err.Error()
+		st.s.LastErrorAt = now
+		st.s.Failures++
+		if st.retryAt != nil {
+			st.s.NextFetch = st.retryAt(err)
+		}
+	} else {
+		st.s.LastSuccess = now
+		st.s.Failures = 0
+	}
 	st.s.Fetching = false
 	st.signal()
 	st.mu.Unlock()
@@ -74,18 +85,10 @@ func (st *Status) watch() (SourceState, <-chan struct{}) {
 	return st.s, st.changed
 }
 
-func (st *Status) success(now time.Time) {
+// onFailure sets how a failure's next attempt is known (see retryAt).
+func (st *Status) onFailure(retryAt func(err error) time.Time) {
 	st.mu.Lock()
-	st.s.LastSuccess = now
-	st.s.Failures = 0
-	st.mu.Unlock()
-}
-
-func (st *Status) failure(now time.Time, err error) {
-	st.mu.Lock()
-	st.s.LastError = err.Error()
-	st.s.LastErrorAt = now
-	st.s.Failures++
+	st.retryAt = retryAt
 	st.mu.Unlock()
 }
 
