@@ -119,17 +119,17 @@ func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
 		m := mapping{base: db.Info().Data}
 		return db.View(func(tx *bolt.Tx) error {
 			m.size = uintptr(tx.Size()) // the file as this transaction sees it: all mapped
-			var anchor []byte           // a slice inside the mapping, for advice on all of it
+			d := &readDropper{m: m}
 			if v := tx.Bucket(bMeta).Get([]byte("written")); v != nil {
-				anchor = v
-				m.noReadahead(v)
 				_ = snap.Written.UnmarshalText(v)
 			}
-			defer func() { m.dropAll(anchor) }() // everything read is copied out by now
+			first, _ := tx.Bucket(bEntries).Cursor().First()
+			d.start(first)
+			defer d.finish() // everything read is copied out by now
 			if err := tx.Bucket(bEntries).ForEach(func(k, v []byte) error {
 				if want == nil || want(string(k)) {
 					snap.decodeEntry(string(k), v)
-					m.dropPages(v) // decoded: its pages need not stay resident
+					d.done(v) // decoded: its pages need not stay resident
 				}
 				return nil
 			}); err != nil {
@@ -140,11 +140,12 @@ func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
 			each := func(name []byte, f func(id string, v []byte)) error {
 				bk := tx.Bucket(name)
 				if want == nil {
-					return bk.ForEach(func(k, v []byte) error { f(string(k), v); return nil })
+					return bk.ForEach(func(k, v []byte) error { f(string(k), v); d.done(v); return nil })
 				}
 				for _, id := range snap.paperIDs() {
 					if v := bk.Get([]byte(id)); v != nil {
 						f(id, v)
+						d.done(v)
 					}
 				}
 				return nil

@@ -49,6 +49,13 @@ func (m mapping) noReadahead(anchor []byte) { m.adviseAll(anchor, unix.MADV_RAND
 // thousands of small records touches most pages of their buckets.
 func (m mapping) dropAll(anchor []byte) { m.adviseAll(anchor, unix.MADV_DONTNEED) }
 
+// holds reports whether v lies inside the mapping (a value of an inline
+// bucket, or one bbolt copied, does not).
+func (m mapping) holds(v []byte) bool {
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(v)))
+	return len(v) > 0 && m.size > 0 && p >= m.base && p < m.base+m.size
+}
+
 func (m mapping) adviseAll(anchor []byte, advice int) {
 	if len(anchor) == 0 || m.size == 0 {
 		return

@@ -10,3 +10,5 @@ func (mapping) dropPages([]byte) {}
 func (mapping) noReadahead([]byte) {}
 
 func (mapping) dropAll([]byte) {}
+
+func (mapping) holds([]byte) bool { return false }
