@@ -174,6 +174,23 @@ func (b *Bolt) Load(want func(key string) bool) (snap *Snapshot, err error) {
 	return snap, nil
 }
 
+// dropResident lets go of the file's pages a write read through the
+// mapping (the B-tree's pages on the way to what it changed): the state
+// is read at start and written by refreshes, never read by requests, so
+// keeping them resident only costs memory. Called with dbMu held.
+func (b *Bolt) dropResident() {
+	_ = guarded("reading", func() error {
+		db := b.handle()
+		return db.View(func(tx *bolt.Tx) error {
+			m := mapping{base: db.Info().Data, size: uintptr(tx.Size())}
+			if k, _ := tx.Bucket(bEntries).Cursor().First(); m.holds(k) {
+				m.dropAll(k)
+			}
+			return nil
+		})
+	})
+}
+
 // Save writes one change in one transaction.
 func (b *Bolt) Save(c *Change) (err error) {
 	b.dbMu.RLock()
@@ -190,6 +207,7 @@ func (b *Bolt) Save(c *Change) (err error) {
 			b.mu.Lock()
 			b.stats.Papers += added
 			b.mu.Unlock()
+			b.dropResident()
 		}
 		b.noteWrite(c.At, time.Since(start), err)
 	}()
