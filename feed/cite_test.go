@@ -168,8 +168,8 @@ func TestFrameTemplateMatchesEncoding(t *testing.T) {
 				for _, up := range []time.Time{when, {}} {
 					o1, c1, err1 := frame(f, m, up, empty)
 					o2, c2, err2 := encodeFrame(f, m, up, empty)
-					if err1 != nil || err2 != nil || o1 != o2 || c1 != c2 {
-						t.Errorf("%s %+v empty=%v: template\n%q\nencoded\n%q", f, m, empty, o1, o2)
+					if err1 != nil || err2 != nil || strings.Join(o1, "") != o2 || c1 != c2 {
+						t.Errorf("%s %+v empty=%v: template\n%q\nencoded\n%q", f, m, empty, strings.Join(o1, ""), o2)
 					}
 				}
 			}

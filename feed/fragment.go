@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -63,7 +64,7 @@ func (it *Item) plain() bool {
 // renderFeed writes an RSS, Atom or JSON feed from its frame and its
 // items' fragments.
 func renderFeed(w io.Writer, f Format, m Meta, items []Item) error {
-	b, err := assemble(f, m, items)
+	b, err := assemble(nil, f, m, items)
 	if err != nil {
 		return err
 	}
@@ -71,8 +72,9 @@ func renderFeed(w io.Writer, f Format, m Meta, items []Item) error {
 	return err
 }
 
-// assemble is the feed's bytes, allocated once at their exact size.
-func assemble(f Format, m Meta, items []Item) ([]byte, error) {
+// assemble appends the feed's bytes to dst, growing it once to their
+// exact size when it is too small.
+func assemble(dst []byte, f Format, m Meta, items []Item) ([]byte, error) {
 	updated := feedUpdated(m, items)
 	open, closing, err := frame(f, m, updated, len(items) == 0)
 	if err != nil {
@@ -83,7 +85,10 @@ func assemble(f Format, m Meta, items []Item) ([]byte, error) {
 		descs [3]string
 	}
 	pieces := make([]piece, len(items))
-	size := len(open) + len(closing)
+	size := len(closing)
+	for _, o := range open {
+		size += len(o)
+	}
 	for i := range items {
 		x := &items[i]
 		fr, err := fragmentOf(f, m, x)
@@ -94,8 +99,10 @@ func assemble(f Format, m Meta, items []Item) ([]byte, error) {
 		size += len(fr.head) + len(fr.tail) + len(pc.descs[0]) + len(pc.descs[1]) + len(pc.descs[2]) + len(itemSep(f, i))
 		pieces[i] = pc
 	}
-	b := make([]byte, 0, size)
-	b = append(b, open...)
+	b := slices.Grow(dst, size)
+	for _, o := range open {
+		b = append(b, o...)
+	}
 	for i := range pieces {
 		pc := &pieces[i]
 		b = append(b, itemSep(f, i)...)
@@ -218,11 +225,12 @@ func encodeXMLAt(w io.Writer, prefix string, v any) error {
 	return enc.Close()
 }
 
-// frame is the document without its items, split where they go. It is
-// made from a template per format and shape (which values are empty),
-// encoded once with markers in place of the values, which are escaped
-// and put in per feed.
-func frame(f Format, m Meta, updated time.Time, empty bool) (open, closing string, err error) {
+// frame is the document without its items, split where they go: the
+// opening in pieces, to be written one after another, and the closing.
+// It is made from a template per format and shape (which values are
+// empty), encoded once with markers in place of the values and cut at
+// them; the values are escaped and put in per feed.
+func frame(f Format, m Meta, updated time.Time, empty bool) (open []string, closing string, err error) {
 	key := frameKey{f: f, title: m.Title == "", desc: m.Description == "", home: m.HomeURL == "", self: m.SelfURL == "",
 		hub: m.Hub == "", updated: updated.IsZero(), empty: empty}
 	t, ok := frames.Load(key)
@@ -249,19 +257,84 @@ func frame(f Format, m Meta, updated time.Time, empty bool) (open, closing strin
 		}
 		o, c, err := encodeFrame(f, mm, mu, empty)
 		if err != nil {
-			return "", "", err
+			return nil, "", err
 		}
-		t, _ = frames.LoadOrStore(key, [2]string{o, c})
+		t, _ = frames.LoadOrStore(key, newFrameTemplate(o, c))
 	}
-	oc := t.([2]string)
+	ft := t.(*frameTemplate)
 	esc := escapeXML
 	if f == JSON {
 		esc = jsonEscape
 	}
-	r := strings.NewReplacer(markTitle, esc(CleanLine(m.Title)), markDesc, esc(CleanLine(m.Description)),
-		markHome, esc(m.HomeURL), markSelf, esc(m.SelfURL), markHub, esc(m.Hub),
-		markTime.Format(rfc822), updated.UTC().Format(rfc822), markTime.Format(time.RFC3339), updated.UTC().Format(time.RFC3339))
-	return r.Replace(oc[0]), oc[1], nil
+	var values [markCount]string
+	for _, mk := range ft.marks {
+		switch mk {
+		case markTitleID:
+			values[mk] = esc(CleanLine(m.Title))
+		case markDescID:
+			values[mk] = esc(CleanLine(m.Description))
+		case markHomeID:
+			values[mk] = esc(m.HomeURL)
+		case markSelfID:
+			values[mk] = esc(m.SelfURL)
+		case markHubID:
+			values[mk] = esc(m.Hub)
+		case markRFC822ID:
+			values[mk] = updated.UTC().Format(rfc822)
+		case markRFC3339ID:
+			values[mk] = updated.UTC().Format(time.RFC3339)
+		}
+	}
+	open = make([]string, 0, 2*len(ft.marks)+1)
+	for i, text := range ft.texts {
+		open = append(open, text)
+		if i < len(ft.marks) {
+			open = append(open, values[ft.marks[i]])
+		}
+	}
+	return open, ft.closing, nil
+}
+
+// frameTemplate is a frame's opening cut at its markers: texts[i], then
+// the value of marks[i], and so on, ending with the last text.
+type frameTemplate struct {
+	texts   []string
+	marks   []int
+	closing string
+}
+
+// The markers a frame's template holds, in the order of their IDs.
+var frameMarkers = [...]string{markTitle, markDesc, markHome, markSelf, markHub, markTime.Format(rfc822), markTime.Format(time.RFC3339)}
+
+const (
+	markTitleID = iota
+	markDescID
+	markHomeID
+	markSelfID
+	markHubID
+	markRFC822ID
+	markRFC3339ID
+	markCount
+)
+
+// newFrameTemplate cuts an opening at its markers, leftmost first.
+func newFrameTemplate(open, closing string) *frameTemplate {
+	ft := &frameTemplate{closing: closing}
+	for {
+		at, mark := -1, 0
+		for id, mk := range frameMarkers {
+			if i := strings.Index(open, mk); i >= 0 && (at < 0 || i < at) {
+				at, mark = i, id
+			}
+		}
+		if at < 0 {
+			ft.texts = append(ft.texts, open)
+			return ft
+		}
+		ft.texts = append(ft.texts, open[:at])
+		ft.marks = append(ft.marks, mark)
+		open = open[at+len(frameMarkers[mark]):]
+	}
 }
 
 // frameKey is a frame's shape: the format, which values are empty, and
@@ -271,7 +344,7 @@ type frameKey struct {
 	title, desc, home, self, hub, updated, empty bool
 }
 
-var frames sync.Map // frameKey -> [2]string{open, closing}
+var frames sync.Map // frameKey -> *frameTemplate
 
 // Markers of a frame template; markTime's formats are as unlikely.
 const (

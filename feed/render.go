@@ -124,12 +124,18 @@ func feedUpdated(m Meta, items []Item) time.Time {
 // RenderBytes is Render into a new slice of the exact size (what a cache
 // keeps).
 func RenderBytes(f Format, m Meta, items []Item) ([]byte, error) {
+	return AppendRender(nil, f, m, items)
+}
+
+// AppendRender appends the document RenderBytes makes to dst: a caller
+// that reuses its buffers renders a feed without allocating its size.
+func AppendRender(dst []byte, f Format, m Meta, items []Item) ([]byte, error) {
 	switch f {
 	case RSS, Atom, JSON:
-		return assemble(f, m, items)
+		return assemble(dst, f, m, items)
 	}
-	var buf bytes.Buffer
-	err := Render(&buf, f, m, items)
+	buf := bytes.NewBuffer(dst)
+	err := Render(buf, f, m, items)
 	return buf.Bytes(), err
 }
 

@@ -204,6 +204,7 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time) ([]int, []tim
 	if changing {
 		qualAt = map[int]time.Time{}
 	}
+	source := q.sourceTest()
 	within := q.within
 	if within != nil && within.ix != ix {
 		within = nil // a mask of another index restricts nothing here
@@ -216,7 +217,7 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time) ([]int, []tim
 			continue
 		}
 		d := &ix.docs[i]
-		if !q.matchSource(p, d) || d.day < oldest {
+		if !source.match(p, d) || d.day < oldest {
 			continue
 		}
 		var revisedAt time.Time
@@ -276,22 +277,30 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time) ([]int, []tim
 	return keep, at, nil
 }
 
-func (q *Query) matchSource(p *feed.Paper, d *doc) bool {
+// sourceTest is what the query's source and announce asks of a paper,
+// decided once per query rather than per paper.
+func (q *Query) sourceTest() sourceTest {
+	st := sourceTest{announce: q.Announce}
 	switch q.Source {
 	case SourceArxiv:
-		if !d.onArxiv {
-			return false
-		}
+		st.arxiv = true
 	case SourceAll:
 	default:
-		if !d.onHF {
-			return false
-		}
+		st.hf = true
 	}
-	if len(q.Announce) > 0 && !slices.Contains(q.Announce, p.AnnounceType) {
+	return st
+}
+
+type sourceTest struct {
+	arxiv, hf bool // must be on arXiv's list, on Hugging Face's
+	announce  []string
+}
+
+func (st *sourceTest) match(p *feed.Paper, d *doc) bool {
+	if st.arxiv && !d.onArxiv || st.hf && !d.onHF {
 		return false
 	}
-	return true
+	return len(st.announce) == 0 || slices.Contains(st.announce, p.AnnounceType)
 }
 
 // fieldIDs are the fields q searches, per the in parameter.
@@ -348,8 +357,9 @@ func (q *Query) dayRange(ix *Index) dayRange {
 	if q.Days > 0 {
 		// The N newest days among the papers of the chosen source.
 		seen := map[int64]bool{}
+		source := q.sourceTest()
 		for i, p := range ix.papers {
-			if q.matchSource(p, &ix.docs[i]) {
+			if source.match(p, &ix.docs[i]) {
 				seen[ix.docs[i].day] = true
 			}
 		}

@@ -22,6 +22,7 @@ type row struct {
 type result struct {
 	rps      float64
 	p50, p99 string
+	requests int
 	non2xx   int
 	errors   int
 }
@@ -58,6 +59,7 @@ type wrkRunner struct {
 
 var (
 	rpsRe    = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	countRe  = regexp.MustCompile(`(\d+) requests in`)
 	pctRe    = regexp.MustCompile(`(?m)^\s+(50|99)%\s+(\S+)`)
 	non2xxRe = regexp.MustCompile(`Non-2xx or 3xx responses:\s+(\d+)`)
 	sockRe   = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
@@ -88,6 +90,9 @@ func (w wrkRunner) run(url string, headers []string, script string) result {
 			r.p99 = m[2]
 		}
 	}
+	if m := countRe.FindStringSubmatch(out); m != nil {
+		r.requests, _ = strconv.Atoi(m[1])
+	}
 	if m := non2xxRe.FindStringSubmatch(out); m != nil {
 		r.non2xx, _ = strconv.Atoi(m[1])
 	}
@@ -100,10 +105,11 @@ func (w wrkRunner) run(url string, headers []string, script string) result {
 	return r
 }
 
-// distinctScript writes a wrk Lua script whose requests walk through n
-// distinct filter URLs (a word no paper has, so every feed is full; a
-// varying limit and source), starting at offset.
-func distinctScript(dir string, offset, n int) string {
+// distinctScript writes a wrk Lua script whose every request is a URL
+// not asked for before (a word no paper has, so every feed is full; a
+// varying limit and source): thread t of n asks for offset+t,
+// offset+t+n, offset+t+2n, ... and never wraps around.
+func distinctScript(dir string, offset, threads int) string {
 	path := filepath.Join(dir, fmt.Sprintf("distinct%d.lua", offset))
 	src := fmt.Sprintf(`
 local counter = 0
@@ -117,12 +123,12 @@ function init(args)
 end
 local sources = {"hf", "all", "arxiv"}
 request = function()
-  local k = %d + (counter * %d + id) %% %d
+  local k = %d + counter * %d + id
   counter = counter + 1
   local path = "/feed.rss?q=-zz" .. k .. "&limit=" .. (10 + k %% 40) .. "&source=" .. sources[(k %% 3) + 1]
   return wrk.format("GET", path)
 end
-`, offset, 64, n)
+`, offset, threads)
 	must(os.WriteFile(path, []byte(src), 0o644))
 	return path
 }

@@ -117,7 +117,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 		cacheControl = privateNoCache // a vote re-ranks on the next request
 		job.hub = nil                 // never announced: its address is its key
 	}
-	rr, err := s.feeds.render(r.Context(), job)
+	rr, release, err := s.feeds.render(r.Context(), job)
 	if err != nil {
 		// Always an answer, even to a client that left: never an empty
 		// 200.
@@ -132,7 +132,9 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 		}
 		return
 	}
-	if fr.topic == nil && plan.Aliasable {
+	if release != nil {
+		defer release() // a response made once, not kept
+	} else if fr.topic == nil && plan.Aliasable {
 		// The window's data is the view alone: later requests written
 		// the same way skip parsing (see renderCache).
 		s.feeds.cache.putAlias(rawKey(fr.format, r, base), plan.Version(), job.key)

@@ -18,16 +18,17 @@ import (
 // metrics are the Prometheus series of one server, on their own registry
 // so tests can run servers side by side.
 type metrics struct {
-	reg       *prometheus.Registry
-	requests  *prometheus.CounterVec
-	latency   *prometheus.HistogramVec
-	bytes     *prometheus.CounterVec
-	upstream  *prometheus.CounterVec
-	cache     *prometheus.CounterVec
-	cacheHit  prometheus.Counter
-	cacheMiss prometheus.Counter
-	items     *prometheus.GaugeVec
-	cacheSize *prometheus.GaugeVec
+	reg        *prometheus.Registry
+	requests   *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
+	bytes      *prometheus.CounterVec
+	upstream   *prometheus.CounterVec
+	cache      *prometheus.CounterVec
+	cacheHit   prometheus.Counter
+	cacheMiss  prometheus.Counter
+	cacheFirst prometheus.Counter
+	items      *prometheus.GaugeVec
+	cacheSize  *prometheus.GaugeVec
 
 	listings    *prometheus.CounterVec
 	stateWrite  prometheus.Histogram
@@ -56,7 +57,7 @@ func newMetrics() *metrics {
 			Name: "paperfeed_upstream_fetches_total", Help: "Upstream fetches by source and outcome.",
 		}, []string{"source", "outcome"}),
 		cache: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "paperfeed_render_cache_requests_total", Help: "Rendered-feed cache lookups by result (hit, miss).",
+			Name: "paperfeed_render_cache_requests_total", Help: "Rendered-feed cache lookups by result: hit; miss (rendered and kept: its key was asked for before); first (rendered and not kept: its key's first request in this data version).",
 		}, []string{"result"}),
 		items: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "paperfeed_items", Help: "Papers held per source.",
@@ -77,7 +78,7 @@ func newMetrics() *metrics {
 		Name: "paperfeed_hf_listings_total",
 		Help: "Hugging Face periods fetched, by the view that served them: page+api, page (API failed), api (page failed), none.",
 	}, []string{"view"})
-	m.cacheHit, m.cacheMiss = m.cache.WithLabelValues("hit"), m.cache.WithLabelValues("miss")
+	m.cacheHit, m.cacheMiss, m.cacheFirst = m.cache.WithLabelValues("hit"), m.cache.WithLabelValues("miss"), m.cache.WithLabelValues("first")
 	m.reg.MustRegister(m.stateWrite, m.stateSize, m.stateErrors, m.listings)
 	m.reg.MustRegister(m.requests, m.latency, m.bytes, m.upstream, m.cache, m.items, m.cacheSize,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

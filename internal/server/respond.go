@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cespare/xxhash/v2"
@@ -47,14 +48,24 @@ func (r *rendered) gzipped() []byte {
 	r.gzOnce.Do(func() {
 		var gz bytes.Buffer
 		gz.Grow(len(r.body) / 4)
-		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&gz)
 		_, _ = zw.Write(r.body)
 		_ = zw.Close()
+		zw.Reset(nil)
+		gzipWriters.Put(zw)
 		r.gz = gz.Bytes()
 		r.hdrGzLength = []string{strconv.Itoa(len(r.gz))}
 	})
 	return r.gz
 }
+
+// gzipWriters holds compressors between bodies: one at the best level
+// holds about a megabyte of tables, too much to make per response.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestCompression)
+	return zw
+}}
 
 // etagOf fingerprints a body: its xxHash64 and length. Equal bytes give
 // equal tags, across restarts too.

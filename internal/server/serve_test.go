@@ -293,11 +293,14 @@ func TestRenderCacheStaysBounded(t *testing.T) {
 	}
 	h := f.app.routes()
 	for i := range 20000 {
-		req := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/feed.json?min_upvotes=%d&limit=%d", 40+i, 1+i%3), nil)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != 200 {
-			t.Fatalf("request %d: %d", i, rec.Code)
+		// Each URL twice: a render is kept the second time it is asked for.
+		for range 2 {
+			req := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/feed.json?min_upvotes=%d&limit=%d", 40+i, 1+i%3), nil)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != 200 {
+				t.Fatalf("request %d: %d", i, rec.Code)
+			}
 		}
 	}
 	entries, size := f.app.cache.stats()
@@ -321,13 +324,16 @@ func TestPanicIsRecovered(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	f := newFixture(t, nil).loaded(t)
-	f.get(t, "/feed.rss")
-	f.get(t, "/feed.rss")
+	for range 4 {
+		f.get(t, "/feed.rss")
+	}
 	wants := []string{
-		`paperfeed_http_requests_total{format="rss",route="feed",status="200"} 2`,
+		`paperfeed_http_requests_total{format="rss",route="feed",status="200"} 4`,
 		`paperfeed_upstream_fetches_total{outcome="ok",source="hf"} 7`,
-		`paperfeed_render_cache_requests_total{result="hit"} 1`,
+		// Made once, made and kept, then (the third by its alias) hits.
+		`paperfeed_render_cache_requests_total{result="first"} 1`,
 		`paperfeed_render_cache_requests_total{result="miss"} 1`,
+		`paperfeed_render_cache_requests_total{result="hit"} 2`,
 		`paperfeed_items{source="hf"}`,
 		`paperfeed_http_request_duration_seconds_bucket{route="feed"`,
 		`paperfeed_http_response_bytes_total{route="feed"}`,
