@@ -20,16 +20,16 @@ import (
 // cost more than allowed (see regex.go), or wraps ctx's error when ctx
 // ended while matching.
 func (q Query) Apply(ctx context.Context, ix *Index, now time.Time) ([]feed.Item, error) {
-	k, err := q.kept(ctx, ix, now)
+	top := 0
+	if q.Limit > 0 && q.Digest == "" {
+		top = q.Limit
+	}
+	k, err := q.kept(ctx, ix, now, q.enough(top))
 	if err != nil {
 		return nil, err
 	}
 	// Order (and cut to the limit) by positions, then make only the items
 	// the feed shows.
-	top := 0
-	if q.Limit > 0 && q.Digest == "" {
-		top = q.Limit
-	}
 	items := q.items(ix, k, q.order(ix, k, top))
 	putInts(k.pos)
 	if isTrue(q.Revised) && len(q.Seeds) > 0 {
@@ -61,7 +61,7 @@ func putInts(s []int) {
 // n in a digest's order (the feed's sort; most upvoted first for the
 // default, date) as items, and how many the group holds.
 func (q Query) Groups(ctx context.Context, ix *Index, now time.Time, group func(day time.Time) string, n int) (map[string][]feed.Item, map[string]int, error) {
-	k, err := q.kept(ctx, ix, now)
+	k, err := q.kept(ctx, ix, now, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -118,10 +118,10 @@ func (k keptPapers) subset(js []int) keptPapers {
 	return s
 }
 
-func (q Query) kept(ctx context.Context, ix *Index, now time.Time) (keptPapers, error) {
+func (q Query) kept(ctx context.Context, ix *Index, now time.Time, enough int) (keptPapers, error) {
 	var k keptPapers
 	var err error
-	k.pos, k.qualified, err = q.keep(ctx, ix, now)
+	k.pos, k.qualified, err = q.keep(ctx, ix, now, enough)
 	if err != nil {
 		return k, err
 	}
@@ -139,6 +139,20 @@ func (q Query) kept(ctx context.Context, ix *Index, now time.Time) (keptPapers, 
 		}
 	}
 	return k, nil
+}
+
+// enough is how many papers keep may stop at for a feed of top items:
+// top when the feed is the first top papers keep finds in the index's
+// order (newest day first, then upvotes) and nothing after keep drops or
+// reorders them (hide, like, rising, regular expressions); else 0, all.
+// Most feeds are newest first with a limit: they read a few dozen papers
+// of the index, not all of it.
+func (q *Query) enough(top int) int {
+	if top <= 0 || (q.Sort != SortDate && q.Sort != "") || q.ItemDates() || len(q.Hide) > 0 || len(q.Like) > 0 ||
+		q.Rising() || len(q.RSSHub.rules()) > 0 {
+		return 0
+	}
+	return top
 }
 
 // items makes the items of the kept papers order picks.
@@ -179,7 +193,9 @@ func (q *Query) items(ix *Index, k keptPapers, order []int) []feed.Item {
 // keep returns the positions of the papers that pass every condition,
 // in index order, with when each qualified (zero: on its listing day, or
 // no condition on a changing value).
-func (q Query) keep(ctx context.Context, ix *Index, now time.Time) ([]int, []time.Time, error) {
+//
+// With enough > 0 it stops once it has kept that many: see enough.
+func (q Query) keep(ctx context.Context, ix *Index, now time.Time, enough int) ([]int, []time.Time, error) {
 	days := q.dayRange(ix)
 	oldest := int64(math.MinInt64)
 	if q.FilterTime > 0 {
@@ -262,6 +278,9 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time) ([]int, []tim
 			continue
 		}
 		keep = append(keep, i)
+		if len(keep) == enough {
+			break
+		}
 	}
 	keep, err := ix.regexFilter(ctx, &q.RSSHub, keep)
 	if err != nil {
