@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"sync"
 
 	"paperfeed/feed"
 )
@@ -20,6 +21,13 @@ type Index struct {
 	rx     rxState        // regex filters' texts and results, made on demand
 	hist   [][]feed.Point // recorded counts by position (see rising.go)
 	sim    simState       // similarity vectors, made on demand (similar.go)
+	// abstracts are the folded abstracts, made on demand: only a phrase
+	// searched in abstracts reads them (its words narrow the papers
+	// first), and they are the largest text an index would hold.
+	abstracts struct {
+		once sync.Once
+		text []string
+	}
 }
 
 // Searchable fields, as named by the in parameter.
@@ -52,7 +60,7 @@ func (fi *fieldIndex) lookup(w string) []uint32 {
 }
 
 type doc struct {
-	text       [numFields]string // folded, space-padded
+	text       [numFields]string // folded, space-padded; fAbstract's is not kept (see Index.text)
 	authors    []string          // folded, each author
 	org        string            // folded name and full name
 	categories []string          // lower case
@@ -72,7 +80,6 @@ func NewIndex(papers []*feed.Paper) *Index {
 	for i, p := range papers {
 		d := &ix.docs[i]
 		d.text[fTitle] = fold(p.Title)
-		d.text[fAbstract] = fold(p.Abstract + "\n\n" + p.AISummary)
 		d.text[fKeywords] = fold(strings.Join(p.AIKeywords, " , "))
 		d.authors = make([]string, len(p.Authors))
 		for j, a := range p.Authors {
@@ -87,9 +94,16 @@ func NewIndex(papers []*feed.Paper) *Index {
 			d.categories[j] = strings.ToLower(c)
 		}
 		for f := range numFields {
+			text := d.text[f]
+			if f == fAbstract {
+				text = foldAbstract(p) // indexed, then let go
+			}
 			post := postings[f]
-			for _, w := range strings.Fields(d.text[f]) {
-				l := post[w]
+			for w := range strings.FieldsSeq(text) {
+				l, seen := post[w]
+				if !seen {
+					w = strings.Clone(w) // not a window on the whole text
+				}
 				if n := len(l); n == 0 || l[n-1] != uint32(i) {
 					post[w] = append(l, uint32(i))
 				}
@@ -114,6 +128,25 @@ func NewIndex(papers []*feed.Paper) *Index {
 		fi.offs = append(fi.offs, uint32(len(fi.post)))
 	}
 	return ix
+}
+
+// foldAbstract is the text searched as a paper's abstract: its abstract
+// and AI summary, folded.
+func foldAbstract(p *feed.Paper) string { return fold(p.Abstract + "\n\n" + p.AISummary) }
+
+// text is paper i's folded text of field f.
+func (ix *Index) text(i, f int) string {
+	if f != fAbstract {
+		return ix.docs[i].text[f]
+	}
+	a := &ix.abstracts
+	a.once.Do(func() {
+		a.text = make([]string, len(ix.papers))
+		for j, p := range ix.papers {
+			a.text[j] = foldAbstract(p)
+		}
+	})
+	return a.text[i]
 }
 
 // Mask is a part of an index's papers, for a query to keep to (Within):
@@ -218,7 +251,7 @@ func (ix *Index) termSet(t term, fields []int) bitset {
 			i := wi*64 + b
 			ok := false
 			for _, f := range fields {
-				if t.match(ix.docs[i].text[f]) {
+				if t.match(ix.text(i, f)) {
 					ok = true
 					break
 				}

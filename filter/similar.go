@@ -66,10 +66,11 @@ type simState struct {
 
 func (ix *Index) vectors() *simVectors {
 	ix.sim.once.Do(func() {
-		// The index folded each paper's title, abstract and keywords.
+		// The index folded each paper's title and keywords; the abstract
+		// is folded again here, once a version, rather than kept.
 		ix.sim.v = buildVectorsFrom(ix.papers, func(i int) []string {
 			d := &ix.docs[i]
-			return []string{d.text[fTitle], d.text[fAbstract], d.text[fKeywords]}
+			return []string{d.text[fTitle], foldAbstract(ix.papers[i]), d.text[fKeywords]}
 		}, useBigrams)
 	})
 	return ix.sim.v

@@ -123,18 +123,20 @@ func main() {
 	sampled := make(chan struct{})
 	go func() {
 		var peak, anon, file int64
+		where := ""
 		var at time.Duration
 		t0 := time.Now()
 		for {
 			select {
 			case <-sampled:
-				log.Printf("start: resident memory peaked at %.1f MB (anonymous %.1f, file-backed %.1f) %s after start",
-					mb(peak), mb(anon), mb(file), at.Round(10*time.Millisecond))
+				log.Printf("start: resident memory peaked at %.1f MB (anonymous %.1f, file-backed %.1f) %s after start; by mapping then: %s",
+					mb(peak), mb(anon), mb(file), at.Round(10*time.Millisecond), where)
 				return
 			case <-time.After(20 * time.Millisecond):
 			}
 			if r := currentRSS(pf.Process.Pid); r > peak {
 				peak, anon, file, at = r, procStatus(pf.Process.Pid, "RssAnon:"), procStatus(pf.Process.Pid, "RssFile:"), time.Since(t0)
+				where = mappings(pf.Process.Pid)
 			}
 		}
 	}()
@@ -215,14 +217,14 @@ func main() {
 		for r := 0; r < *rounds; r++ {
 			var pr, br result
 			if r%2 == 1 && blURL != "" {
-				br = w.run(blURL, headers, "")
+				br = w.run(bl.Process.Pid, blURL, headers, "")
 			}
 			if r == 0 {
 				defer cpuProfile(name)()
 			}
-			pr = w.run(pfURL, headers, "")
+			pr = w.run(pf.Process.Pid, pfURL, headers, "")
 			if r%2 == 0 && blURL != "" {
-				br = w.run(blURL, headers, "")
+				br = w.run(bl.Process.Pid, blURL, headers, "")
 			}
 			p = append(p, pr)
 			if blURL != "" {
@@ -258,11 +260,11 @@ func main() {
 			script := distinctScript(tmp, r*100_000_000, *threads)
 			var pr, br result
 			if r%2 == 1 {
-				br = w.run("http://"+blAddr+"/distinct", nil, "")
+				br = w.run(bl.Process.Pid, "http://"+blAddr+"/distinct", nil, "")
 			}
-			pr = w.run(base+"/", nil, script)
+			pr = w.run(pf.Process.Pid, base+"/", nil, script)
 			if r%2 == 0 {
-				br = w.run("http://"+blAddr+"/distinct", nil, "")
+				br = w.run(bl.Process.Pid, "http://"+blAddr+"/distinct", nil, "")
 			}
 			c, cb = append(c, pr), append(cb, br)
 			rs = append(rs, pr.rps/br.rps)
@@ -296,13 +298,13 @@ func main() {
 	if *month > 0 {
 		stateNote = fmt.Sprintf("a state store holding %d older days of papers and history", *month)
 	}
-	fmt.Fprintf(&buf, "Machine: %s, %d CPUs, %s; wrk -t%d -c%d -d%s, %d rounds: req/s and latency are medians, ratios the median of the rounds' paired ratios; %d papers loaded (%d HF days + %d arXiv), %s.\n\n",
+	fmt.Fprintf(&buf, "Machine: %s, %d CPUs, %s; wrk -t%d -c%d -d%s, %d rounds: req/s, latency and CPU time per request (the server process's user and system time over the requests wrk counted) are the median round's, ratios the median of the rounds' paired ratios; %d papers loaded (%d HF days + %d arXiv), %s.\n\n",
 		cpuModel(), runtime.NumCPU(), runtime.Version(), *threads, *conns, *duration, *rounds, papers, 7, *items, stateNote)
-	fmt.Fprintln(&buf, "| scenario | paperfeed req/s | p50 | p99 | baseline req/s | p50 | p99 | ratio (rounds' range) | target |")
-	fmt.Fprintln(&buf, "|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(&buf, "| scenario | paperfeed req/s | p50 | p99 | CPU µs/req | baseline req/s | p50 | p99 | CPU µs/req | ratio (rounds' range) | target |")
+	fmt.Fprintln(&buf, "|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
-		fmt.Fprintf(&buf, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %s |\n", r.name, r.pf.rps, r.pf.p50, r.pf.p99,
-			orDash(r.bl.rps), orDashS(r.bl.p50), orDashS(r.bl.p99), orDashS(r.ratio), r.target)
+		fmt.Fprintf(&buf, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.name, r.pf.rps, r.pf.p50, r.pf.p99, cpuUS(r.pf),
+			orDash(r.bl.rps), orDashS(r.bl.p50), orDashS(r.bl.p99), cpuUS(r.bl), orDashS(r.ratio), r.target)
 	}
 	fmt.Fprintf(&buf, "\n(c): %d non-2xx/3xx responses, %d socket errors, %d distinct URLs in its median round, each asked for once. Mean answer of (c): %d bytes. Peak RSS of paperfeed after (c): %.1f MB (target <= 100 MB). Upstream requests during the load: %d (target 0).\n",
 		res["c"].non2xx, res["c"].errors, res["c"].requests, meanSize, float64(rss)/(1<<20), upstreamDuring)

@@ -9,7 +9,26 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
+
+// cpuTime reads a process's user and system time from /proc (in clock
+// ticks of 10 ms, the kernel's USER_HZ on Linux).
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	_, rest, _ := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
 
 // currentRSS reads a process's resident set (VmRSS).
 func currentRSS(pid int) int64 { return procStatus(pid, "VmRSS:") }

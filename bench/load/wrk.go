@@ -23,8 +23,17 @@ type result struct {
 	rps      float64
 	p50, p99 string
 	requests int
+	cpu      time.Duration // the server's CPU time during the run
 	non2xx   int
 	errors   int
+}
+
+// cpuUS is a run's CPU time per request in µs.
+func cpuUS(r result) string {
+	if r.requests == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", float64(r.cpu.Microseconds())/float64(r.requests))
 }
 
 func orDash(v float64) string {
@@ -65,7 +74,9 @@ var (
 	sockRe   = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
 )
 
-func (w wrkRunner) run(url string, headers []string, script string) result {
+// run drives url with wrk, measuring the CPU time of the server pid.
+func (w wrkRunner) run(pid int, url string, headers []string, script string) result {
+	before := cpuTime(pid)
 	args := []string{"-t", strconv.Itoa(w.threads), "-c", strconv.Itoa(w.conns), "-d", w.duration.String(), "--latency"}
 	for _, h := range headers {
 		args = append(args, "-H", h)
@@ -79,7 +90,7 @@ func (w wrkRunner) run(url string, headers []string, script string) result {
 		log.Fatalf("wrk %v: %v\n%s", args, err, outb)
 	}
 	out := string(outb)
-	var r result
+	r := result{cpu: cpuTime(pid) - before}
 	if m := rpsRe.FindStringSubmatch(out); m != nil {
 		r.rps, _ = strconv.ParseFloat(m[1], 64)
 	}
