@@ -69,4 +69,3 @@ func TestLimitedFeedIsThePrefixOfTheWholeOne(t *testing.T) {
 		t.Error("no query stopped early: the test does not exercise enough")
 	}
 }
-
