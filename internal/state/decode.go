@@ -5,6 +5,7 @@ import (
 	"encoding/gob"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -29,9 +30,9 @@ func (s *Snapshot) damaged(bucket, key string, err error) {
 }
 
 // decodeEntry reads an entry's gob encoding.
-func (s *Snapshot) decodeEntry(key string, v []byte) {
+func (s *Snapshot) decodeEntry(key string, r io.Reader) {
 	var e Entry
-	if err := gob.NewDecoder(bytes.NewReader(v)).Decode(&e); err != nil {
+	if err := gob.NewDecoder(r).Decode(&e); err != nil {
 		s.damaged("entries", key, err)
 		return
 	}
@@ -97,7 +98,7 @@ func Decodable(bucket, key string, v []byte) bool {
 	s := newSnapshot()
 	switch bucket {
 	case "entries":
-		s.decodeEntry(key, v)
+		s.decodeEntry(key, bytes.NewReader(v))
 	case "papers":
 		s.decodeMeta(key, v)
 	case "cats":

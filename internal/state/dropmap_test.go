@@ -116,3 +116,35 @@ func TestLoadLeavesTheFileMostlyUnmapped(t *testing.T) {
 		t.Errorf("%d KB of the state file resident after three writes", w>>10)
 	}
 }
+
+// A start reads the window's entries out of a month of them: the ones
+// it does not want are never mapped, however the page cache holds the
+// file (a fault maps a large folio whole, so visiting an entry's key
+// alone mapped megabytes of its value).
+func TestLoadMapsNotTheEntriesItSkips(t *testing.T) {
+	dir := t.TempDir()
+	b := open(t, dir)
+	papers := realPapers(t, 1000)
+	for d := range 12 {
+		if err := b.Save(&Change{At: t0, Put: map[string]Entry{fmt.Sprintf("hf/2026-08-%02d", 10+d): {Papers: papers}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.Close()
+	path := filepath.Join(dir, "paperfeed.db")
+	b = open(t, dir)
+	defer b.Close()
+	peak := 0
+	s, err := b.Load(func(key string) bool {
+		peak = max(peak, mappedRSS(t, path))
+		return key == "hf/2026-08-21"
+	})
+	if err != nil || len(s.Entries) != 1 {
+		t.Fatalf("load: %v, %d entries", err, len(s.Entries))
+	}
+	fi, _ := os.Stat(path)
+	t.Logf("state file %d MB; resident while choosing and reading 1 of 12 entries at most %d KB", fi.Size()>>20, peak>>10)
+	if peak > 2*dropEvery {
+		t.Errorf("%d KB of the state file resident while reading one entry of twelve, want at most about %d MB", peak>>10, 2*dropEvery>>20)
+	}
+}

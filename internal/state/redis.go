@@ -180,7 +180,7 @@ func (r *Redis) Load(want func(key string) bool) (*Snapshot, error) {
 		}
 		for i, v := range vals {
 			if s, ok := v.(string); ok {
-				snap.decodeEntry(keys[i], []byte(s))
+				snap.decodeEntry(keys[i], strings.NewReader(s))
 			}
 		}
 	}
