@@ -30,6 +30,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -163,9 +164,9 @@ func main() {
 	distinctFile := filepath.Join(tmp, "distinct")
 	must(os.WriteFile(distinctFile, distinctBody, 0o644))
 	log.Printf("(c): mean answer %d bytes; the baseline writes %d", meanSize, len(distinctBody))
-	blAddr := freeAddr()
+	blAddr, blDbg := freeAddr(), freeAddr()
 	bl := exec.Command(self, "baseline", "-addr", blAddr, "-body", plainFile, "-gz", gzFile, "-ctype", hdr.Get("Content-Type"), "-etag", hdr.Get("ETag"),
-		"-distinct", distinctFile)
+		"-distinct", distinctFile, "-debug", blDbg)
 	bl.Stderr = os.Stderr
 	if err := bl.Start(); err != nil {
 		log.Fatal(err)
@@ -187,26 +188,25 @@ func main() {
 			after, mb(currentRSS(pid)), mb(procStatus(pid, "RssAnon:")), mb(procStatus(pid, "RssFile:")), mb(peakRSS(pid)), heapInUse(base)/(1<<20))
 		log.Printf("  resident by mapping: %s", mappings(pid))
 	}
-	profile := func(name, path string) {
+	profileOf := func(addr, name, path string) {
 		if *profiles == "" {
 			return
 		}
 		must(os.MkdirAll(*profiles, 0o755))
-		b, _ := fetch("http://"+dbgAddr+path, nil)
+		b, _ := fetch("http://"+addr+path, nil)
 		must(os.WriteFile(filepath.Join(*profiles, name), b, 0o644))
 	}
+	profile := func(name, path string) { profileOf(dbgAddr, name, path) }
 	memory("the start")
 	profile("heap-start.pprof", "/debug/pprof/heap?gc=1")
-	// cpuProfile profiles paperfeed through the wrk run that starts now
-	// (the first round's, which runs paperfeed first); wait for it with
-	// the returned function.
-	cpuProfile := func(name string) (wait func()) {
+	// cpuProfile profiles a server (paperfeed's debug address or the
+	// baseline's) through the wrk run that starts now, the first round's;
+	// wait for it with the returned function.
+	cpuProfile := func(addr, name string) (wait func()) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			if *profiles != "" {
-				profile("cpu-"+name+".pprof", fmt.Sprintf("/debug/pprof/profile?seconds=%d", max(1, int(w.duration.Seconds())-1)))
-			}
+			profileOf(addr, "cpu-"+name+".pprof", fmt.Sprintf("/debug/pprof/profile?seconds=%d", max(1, int(w.duration.Seconds())-1)))
 		}()
 		return func() { <-done }
 	}
@@ -219,12 +219,18 @@ func main() {
 			if r%2 == 1 && blURL != "" {
 				br = w.run(bl.Process.Pid, blURL, headers, "")
 			}
+			wait := func() {}
 			if r == 0 {
-				defer cpuProfile(name)()
+				wait = cpuProfile(dbgAddr, name)
 			}
 			pr = w.run(pf.Process.Pid, pfURL, headers, "")
+			wait()
 			if r%2 == 0 && blURL != "" {
+				if r == 0 {
+					wait = cpuProfile(blDbg, name+"-baseline")
+				}
 				br = w.run(bl.Process.Pid, blURL, headers, "")
+				wait()
 			}
 			p = append(p, pr)
 			if blURL != "" {
@@ -255,7 +261,7 @@ func main() {
 		// paired with the baseline writing bytes of their mean size.
 		var c, cb []result
 		var rs []float64
-		cpuWait := cpuProfile("c")
+		cpuWait := cpuProfile(dbgAddr, "c")
 		for r := 0; r < *rounds; r++ {
 			script := distinctScript(tmp, r*100_000_000, *threads)
 			var pr, br result
@@ -321,7 +327,11 @@ func baseline(args []string) {
 	ctype := fs.String("ctype", "", "")
 	etag := fs.String("etag", "", "")
 	distinctFile := fs.String("distinct", "", "")
+	debug := fs.String("debug", "", "serve net/http/pprof here (its CPU profiles, to set beside paperfeed's)")
 	_ = fs.Parse(args)
+	if *debug != "" {
+		go func() { log.Print(http.ListenAndServe(*debug, nil)) }() // pprof's handlers are on the default mux
+	}
 	distinct, err := os.ReadFile(*distinctFile)
 	must(err)
 	dlen := strconv.Itoa(len(distinct))
