@@ -199,6 +199,15 @@ func main() {
 	profile := func(name, path string) { profileOf(dbgAddr, name, path) }
 	memory("the start")
 	profile("heap-start.pprof", "/debug/pprof/heap?gc=1")
+	// Measure the steady state: first until paperfeed's own work after
+	// the start (indexes, the collector and scavenger giving back the
+	// start's memory) is done, then a short unmeasured run of each
+	// server on the popular feed.
+	settled := settle(pf.Process.Pid, time.Minute)
+	log.Printf("settled %s after loading (CPU under 5%% over a second)", settled.Round(100*time.Millisecond))
+	warm := wrkRunner{duration: 2 * time.Second, conns: *conns, threads: *threads}
+	warm.run(pf.Process.Pid, base+popular, nil, "")
+	warm.run(bl.Process.Pid, "http://"+blAddr+popular, nil, "")
 	// cpuProfile profiles a server (paperfeed's debug address or the
 	// baseline's) through the wrk run that starts now, the first round's;
 	// wait for it with the returned function.

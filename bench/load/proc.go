@@ -30,6 +30,20 @@ func cpuTime(pid int) time.Duration {
 	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
+// settle waits until the process pid used under 5% of a CPU over a
+// second, at most max; it returns how long it waited.
+func settle(pid int, max time.Duration) time.Duration {
+	t0 := time.Now()
+	for time.Since(t0) < max {
+		before := cpuTime(pid)
+		time.Sleep(time.Second)
+		if cpuTime(pid)-before < 50*time.Millisecond {
+			break
+		}
+	}
+	return time.Since(t0)
+}
+
 // currentRSS reads a process's resident set (VmRSS).
 func currentRSS(pid int) int64 { return procStatus(pid, "VmRSS:") }
 

@@ -15,7 +15,14 @@ import (
 // benchHandler is the real handler over the replayed 7 HF days.
 func benchHandler(b *testing.B) http.Handler {
 	b.Helper()
-	a := testApp(b, newUpstream(b, replayHF(b)), nil, func(c *Config) { c.CacheEntries, c.CacheMB = 100000, 256 })
+	return benchHandlerCache(b, 100000, 256)
+}
+
+// benchHandlerCache is benchHandler with a render cache of the given
+// bounds.
+func benchHandlerCache(b *testing.B, entries, mb int) http.Handler {
+	b.Helper()
+	a := testApp(b, newUpstream(b, replayHF(b)), nil, func(c *Config) { c.CacheEntries, c.CacheMB = entries, mb })
 	if _, err := a.refresh.RefreshHF(b.Context()); err != nil {
 		b.Fatal(err)
 	}
@@ -78,6 +85,7 @@ func BenchmarkHandlerNotModified(b *testing.B) {
 
 // Every request a new filter (excluding a word no paper has, so each
 // feed holds 20 papers): parse, filter, render, cache.
+// (A URL's first request: rendered into a reused buffer, not kept.)
 func BenchmarkHandlerRenderMiss(b *testing.B) {
 	h := benchHandler(b)
 	n := 0
@@ -85,6 +93,23 @@ func BenchmarkHandlerRenderMiss(b *testing.B) {
 	for b.Loop() {
 		n++
 		serve(b, h, httptest.NewRequest(http.MethodGet, fmt.Sprintf("/feed.rss?q=-zz%d&limit=20", n), nil), 200)
+	}
+}
+
+// A new URL asked for twice: its first request (not kept) and its
+// second (rendered again and kept), per operation; the render cache at
+// its default bounds, so kept bodies are evicted and their memory
+// reused, as in a long-running service (an unbounded cache would
+// measure the kernel handing out fresh pages).
+func BenchmarkHandlerRenderMissThenKept(b *testing.B) {
+	h := benchHandlerCache(b, 2000, 16)
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		n++
+		for range 2 {
+			serve(b, h, httptest.NewRequest(http.MethodGet, fmt.Sprintf("/feed.rss?q=-zz%d&limit=20", n), nil), 200)
+		}
 	}
 }
 
