@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"paperfeed/feed"
 )
 
 // dropPages acts only on whole pages inside its mapping: a slice of the
@@ -75,15 +77,9 @@ func mappedRSS(t *testing.T, path string) int {
 // of the file: the meta bucket's value used then is not in it.)
 func TestLoadLeavesTheFileMostlyUnmapped(t *testing.T) {
 	dir := t.TempDir()
-	b := open(t, dir)
 	papers := realPapers(t, 2000)
-	for d := range 6 {
-		if err := b.Save(&Change{At: t0, Put: map[string]Entry{fmt.Sprintf("hf/2026-08-%02d", 10+d): {Papers: papers}}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b.Close()
-	b = open(t, dir) // a start: nothing of the file read by this process yet
+	writeDays(t, dir, 6, papers)
+	b := open(t, dir) // a start: nothing of the file read by this process yet
 	defer b.Close()
 	path := filepath.Join(dir, "paperfeed.db")
 	fi, err := os.Stat(path)
@@ -123,16 +119,9 @@ func TestLoadLeavesTheFileMostlyUnmapped(t *testing.T) {
 // alone mapped megabytes of its value).
 func TestLoadMapsNotTheEntriesItSkips(t *testing.T) {
 	dir := t.TempDir()
-	b := open(t, dir)
-	papers := realPapers(t, 1000)
-	for d := range 12 {
-		if err := b.Save(&Change{At: t0, Put: map[string]Entry{fmt.Sprintf("hf/2026-08-%02d", 10+d): {Papers: papers}}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b.Close()
+	writeDays(t, dir, 12, realPapers(t, 1000))
 	path := filepath.Join(dir, "paperfeed.db")
-	b = open(t, dir)
+	b := open(t, dir)
 	defer b.Close()
 	peak := 0
 	s, err := b.Load(func(key string) bool {
@@ -144,7 +133,20 @@ func TestLoadMapsNotTheEntriesItSkips(t *testing.T) {
 	}
 	fi, _ := os.Stat(path)
 	t.Logf("state file %d MB; resident while choosing and reading 1 of 12 entries at most %d KB", fi.Size()>>20, peak>>10)
-	if peak > 2*dropEvery {
-		t.Errorf("%d KB of the state file resident while reading one entry of twelve, want at most about %d MB", peak>>10, 2*dropEvery>>20)
+	if peak > 3*dropEvery {
+		t.Errorf("%d KB of the state file resident while reading one entry of twelve, want at most about %d MB (17.8 MB when every entry's key was visited)", peak>>10, 3*dropEvery>>20)
+	}
+}
+
+// writeDays writes a state file in dir holding days HF entries of the
+// papers, from 2026-08-10 on, and closes it.
+func writeDays(t *testing.T, dir string, days int, papers []feed.Paper) {
+	t.Helper()
+	b := open(t, dir)
+	defer b.Close()
+	for d := range days {
+		if err := b.Save(&Change{At: t0, Put: map[string]Entry{fmt.Sprintf("hf/2026-08-%02d", 10+d): {Papers: papers}}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
