@@ -6,17 +6,22 @@
 //
 // It builds paperfeed, starts a replay of the upstreams holding 7 HF
 // listing days and one large arXiv day (4 categories), starts paperfeed
-// and a baseline server, then drives both with wrk in alternation for
-// several rounds:
+// and a baseline server, waits for paperfeed to settle after its start,
+// warms both, then drives both with wrk in alternation for several
+// rounds:
 //
 //	(a) one popular filtered feed, identity encoding
 //	(b) the same with Accept-Encoding: gzip (baseline: the same
 //	    pre-compressed bytes)
-//	(c) a stream of distinct filter URLs (render-cache misses)
+//	(c) a stream of filter URLs, each asked for once (render-cache
+//	    misses)
 //	(d) conditional requests answered 304
 //
-// and reports requests/s, p50 and p99, the ratios, the peak RSS of
-// paperfeed after (c), and the upstream requests seen during the load.
+// and reports requests/s, p50 and p99, each server's CPU time per
+// request, the ratios, the peak RSS of paperfeed after (c), and the
+// upstream requests seen during the load. With -profiles it also writes
+// CPU profiles of both servers (each scenario's first round) and
+// paperfeed's heap profiles.
 package main
 
 import (
