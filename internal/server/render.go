@@ -117,8 +117,10 @@ func (rd *renderer) render(ctx context.Context, job renderJob) (rr *rendered, re
 
 // renderOnce makes a response that is not kept, into a reused buffer.
 func (rd *renderer) renderOnce(ctx context.Context, job renderJob) (*rendered, func(), error) {
-	rr, err := rd.make(ctx, job, rd.bodies.get())
+	buf := rd.bodies.get()
+	rr, err := rd.make(ctx, job, buf)
 	if err != nil {
+		rd.bodies.put(buf)
 		return nil, nil, err
 	}
 	return rr, func() { rd.bodies.put(rr.body) }, nil
