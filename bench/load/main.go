@@ -66,6 +66,7 @@ func main() {
 		profiles = flag.String("profiles", "", "write paperfeed's heap profile after the start and after the load, and a CPU profile of each scenario's first round, to this directory")
 		only     = flag.String("only", "abcd", "scenarios to run")
 		month    = flag.Int("state-days", 30, "days of older papers and history in the state store paperfeed starts with (0: no data directory)")
+		logLevel = flag.String("log-level", "warn", "paperfeed's log level (info: an access log line per request, written to this command's standard error)")
 	)
 	flag.Parse()
 	if _, err := exec.LookPath("wrk"); err != nil {
@@ -102,7 +103,7 @@ func main() {
 		pf.Env = append(os.Environ(),
 			"PAPERFEED_ADDR="+pfAddr, "PAPERFEED_HF_URL="+upURL, "PAPERFEED_HF_INTERVAL=0s",
 			"PAPERFEED_ARXIV_RSS_URL="+upURL, "PAPERFEED_ARXIV_API_URL="+upURL+"/api/query", "PAPERFEED_ARXIV_INTERVAL=0s",
-			"PAPERFEED_REFRESH=1h", "PAPERFEED_REFRESH_PAST=6h", "PAPERFEED_ARXIV_REFRESH=6h", "PAPERFEED_LOG_LEVEL=warn",
+			"PAPERFEED_REFRESH=1h", "PAPERFEED_REFRESH_PAST=6h", "PAPERFEED_ARXIV_REFRESH=6h", "PAPERFEED_LOG_LEVEL="+*logLevel,
 			"PAPERFEED_BASE_URL=http://paperfeed.local", "PAPERFEED_DATA_DIR="+dataDir,
 			// The replay has one (large) arXiv day; the state's older arXiv
 			// days stay on disk, as a month-old instance's do.
