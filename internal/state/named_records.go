@@ -36,21 +36,31 @@ func (b *Bolt) PutRecord(key string, val []byte) error {
 	return b.recordsTx(true, func(bk *bolt.Bucket) error { return bk.Put([]byte(key), val) })
 }
 
+// recordsTx runs f over the records' bucket (see bucketTx); a file
+// without it holds no record.
 func (b *Bolt) recordsTx(update bool, f func(bk *bolt.Bucket) error) error {
+	return b.bucketTx(bRecords, "reading records", update, nil, f)
+}
+
+// bucketTx runs f over one bucket in a transaction (update or not),
+// guarded against faults on damaged pages like every other access. A
+// bucket added in a later version is missing from an older file opened
+// read-only: a read then returns missing, a write an error.
+func (b *Bolt) bucketTx(name []byte, what string, update bool, missing error, f func(bk *bolt.Bucket) error) error {
 	b.dbMu.RLock()
 	defer b.dbMu.RUnlock()
-	return damagedContent(guarded("reading records", func() error {
+	return damagedContent(guarded(what, func() error {
 		run := b.handle().View
 		if update {
 			run = b.handle().Update
 		}
 		return run(func(tx *bolt.Tx) error {
-			bk := tx.Bucket(bRecords)
-			if bk == nil { // a file of an older version opened read-only
+			bk := tx.Bucket(name)
+			if bk == nil {
 				if update {
 					return errors.New("the state file is open read-only")
 				}
-				return nil
+				return missing
 			}
 			return f(bk)
 		})

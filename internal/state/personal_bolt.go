@@ -19,27 +19,10 @@ var secretKey = []byte("\x00secret")
 func defKey(token string) []byte      { return []byte(token + "/def") }
 func voteKey(token, id string) []byte { return []byte(token + "/v/" + id) }
 
-// personalTx runs f in a transaction (update or not), guarded against
-// faults on damaged pages like every other access.
+// personalTx runs f over the personal feeds' bucket (see bucketTx); a
+// file without it holds no feed.
 func (b *Bolt) personalTx(update bool, f func(bk *bolt.Bucket) error) error {
-	b.dbMu.RLock()
-	defer b.dbMu.RUnlock()
-	return damagedContent(guarded("reading personal feeds", func() error {
-		run := b.handle().View
-		if update {
-			run = b.handle().Update
-		}
-		return run(func(tx *bolt.Tx) error {
-			bk := tx.Bucket(bPersonal)
-			if bk == nil { // a file of an older version opened read-only
-				if update {
-					return errors.New("the state file is open read-only")
-				}
-				return ErrNoPersonal
-			}
-			return f(bk)
-		})
-	}))
+	return b.bucketTx(bPersonal, "reading personal feeds", update, ErrNoPersonal, f)
 }
 
 // PersonalGet reads a feed.
