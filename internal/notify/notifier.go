@@ -55,14 +55,20 @@ type Observer func(sub, result string)
 // Status is what /status and /metrics show of a subscription; never a
 // secret.
 type Status struct {
-	Name        string    `json:"name"`
-	Channel     string    `json:"channel"`
-	Target      string    `json:"target"`
-	Since       time.Time `json:"since,omitzero"` // when the subscription began: what its feed gains from then on is sent
-	Delivered   int       `json:"delivered"`      // keys delivered (remembered 60 days)
-	Pending     int       `json:"pending"`        // keys in a message waiting to be sent (again)
-	Failed      int       `json:"failed"`
-	Attempts    int       `json:"attempts,omitempty"`
+	Name      string    `json:"name"`
+	Channel   string    `json:"channel"`
+	Target    string    `json:"target"`
+	Since     time.Time `json:"since,omitzero"` // when the subscription began: what its feed gains from then on is sent
+	Delivered int       `json:"delivered"`      // keys delivered (remembered 60 days)
+	Pending   int       `json:"pending"`        // keys in a message waiting to be sent (again)
+	Failed    int       `json:"failed"`
+	Sending
+}
+
+// Sending is how a subscription's sending goes: saved with its delivery
+// state and shown as it is.
+type Sending struct {
+	Attempts    int       `json:"attempts,omitempty"` // of the pending message
 	NextTry     time.Time `json:"next_try,omitzero"`
 	LastSuccess time.Time `json:"last_success,omitzero"`
 	LastError   string    `json:"last_error,omitempty"`
@@ -72,17 +78,13 @@ type Status struct {
 // subState is a subscription's delivery state, saved under
 // "notify/NAME".
 type subState struct {
-	Query       string               `json:"query"`
-	Start       time.Time            `json:"start"`
-	Baselined   bool                 `json:"baselined"` // what the feed held at the start is recorded as not to send
-	Delivered   map[string]time.Time `json:"delivered"`
-	Failed      map[string]time.Time `json:"failed,omitempty"`
-	Pending     *Message             `json:"pending,omitempty"`
-	Attempts    int                  `json:"attempts,omitempty"`
-	NextTry     time.Time            `json:"next_try,omitzero"`
-	LastSuccess time.Time            `json:"last_success,omitzero"`
-	LastError   string               `json:"last_error,omitempty"`
-	LastErrorAt time.Time            `json:"last_error_at,omitzero"`
+	Query     string               `json:"query"`
+	Start     time.Time            `json:"start"`
+	Baselined bool                 `json:"baselined"` // what the feed held at the start is recorded as not to send
+	Delivered map[string]time.Time `json:"delivered"`
+	Failed    map[string]time.Time `json:"failed,omitempty"`
+	Pending   *Message             `json:"pending,omitempty"`
+	Sending
 }
 
 // Notifier sends what subscriptions newly hold. Run is called after every
@@ -213,8 +215,7 @@ func (n *Notifier) save(s Subscription, st *subState) error {
 	err := n.records.PutRecord("notify/"+s.Name, b)
 	n.mu.Lock()
 	n.status[s.Name] = Status{Name: s.Name, Channel: s.Channel, Target: s.Shown, Since: st.Start, Delivered: len(st.Delivered),
-		Pending: pendingKeys(st), Failed: len(st.Failed), Attempts: st.Attempts, NextTry: st.NextTry,
-		LastSuccess: st.LastSuccess, LastError: st.LastError, LastErrorAt: st.LastErrorAt}
+		Pending: pendingKeys(st), Failed: len(st.Failed), Sending: st.Sending}
 	n.mu.Unlock()
 	return err
 }
