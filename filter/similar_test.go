@@ -30,25 +30,21 @@ func BenchmarkSimilarityVectors5k(b *testing.B) {
 
 // Scoring ~5,000 papers against five seeds, the vectors built.
 func BenchmarkSimilarityScore5k(b *testing.B) {
-	ix := NewIndex(benchPapers(b, 5000))
-	q, err := Parse(url.Values{"like": {"2611.00003,2611.00010,2611.00100,2611.01000,2611.02000"}, "limit": {"20"}, "source": {"all"}}, opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ix.vectors()
-	for b.Loop() {
-		if _, err := q.Apply(b.Context(), ix, time.Now()); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchSimilarity(b, url.Values{"like": {"2611.00003,2611.00010,2611.00100,2611.01000,2611.02000"}, "limit": {"20"}, "source": {"all"}})
 }
 
 // The same with two unliked seeds (unlike=): the negatives are two more
 // columns of the scorer and a term of the query vector.
 func BenchmarkSimilarityScoreUnlike5k(b *testing.B) {
+	benchSimilarity(b, url.Values{"like": {"2611.00003,2611.00010,2611.00100,2611.01000,2611.02000"}, "unlike": {"2611.03000,2611.04000"},
+		"limit": {"20"}, "source": {"all"}})
+}
+
+// benchSimilarity applies a query over ~5,000 papers, their vectors
+// built beforehand.
+func benchSimilarity(b *testing.B, values url.Values) {
 	ix := NewIndex(benchPapers(b, 5000))
-	q, err := Parse(url.Values{"like": {"2611.00003,2611.00010,2611.00100,2611.01000,2611.02000"}, "unlike": {"2611.03000,2611.04000"},
-		"limit": {"20"}, "source": {"all"}}, opts)
+	q, err := Parse(values, opts)
 	if err != nil {
 		b.Fatal(err)
 	}
