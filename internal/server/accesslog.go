@@ -18,6 +18,7 @@ import (
 // idle, each line is written at once. When the channel is full (a burst
 // faster than the log is written) records are dropped and counted, and
 // the next line written says how many; a request never waits for the log.
+// Paths and queries are logged without their keys (logsafe.go).
 type accessLog struct {
 	log     *slog.Logger // formats into buf
 	buf     *lineBuffer
@@ -68,7 +69,7 @@ func (l *accessLog) record(r *http.Request, status, bytes int, d time.Duration) 
 	if !l.log.Enabled(context.Background(), level) {
 		return
 	}
-	rec := accessRecord{level: level, method: r.Method, path: r.URL.Path, query: r.URL.RawQuery, remote: r.RemoteAddr,
+	rec := accessRecord{level: level, method: r.Method, path: logPath(r.URL.Path), query: logQuery(r.URL.RawQuery), remote: r.RemoteAddr,
 		status: status, bytes: bytes, duration: d, gone: gone}
 	select {
 	case l.ch <- rec:
