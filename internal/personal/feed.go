@@ -84,7 +84,7 @@ func DecodeVote(s string) (Vote, bool) {
 func Decode(token string, def []byte, votes map[string]string) (*Feed, error) {
 	f := &Feed{Token: token, Votes: map[string]Vote{}}
 	if err := json.Unmarshal(def, &f.Def); err != nil {
-		return nil, fmt.Errorf("personal feed %s: definition unreadable: %w", token, err)
+		return nil, fmt.Errorf("personal feed definition unreadable: %w", err) // no token: errors are logged
 	}
 	for id, s := range votes {
 		if v, ok := DecodeVote(s); ok {
@@ -135,38 +135,4 @@ func (f *Feed) Oldest() string {
 		}
 	}
 	return id
-}
-
-// Export is a personal feed written out whole (its page's export, read
-// back by import): everything but the token.
-type Export struct {
-	Format string          `json:"format"` // ExportFormat
-	Def    Def             `json:"feed"`
-	Votes  map[string]Vote `json:"votes,omitempty"`
-}
-
-// ExportFormat names the export's layout.
-const ExportFormat = "paperfeed-personal-feed/1"
-
-// Export writes the feed out.
-func (f *Feed) Export() Export { return Export{Format: ExportFormat, Def: f.Def, Votes: f.Votes} }
-
-// ReadExport reads an export back, refusing any other layout.
-func ReadExport(b []byte) (Export, error) {
-	var e Export
-	if err := json.Unmarshal(b, &e); err != nil {
-		return e, fmt.Errorf("not a personal feed export (JSON): %w", err)
-	}
-	if e.Format != ExportFormat {
-		return e, fmt.Errorf("not a personal feed export: format %q, want %q", e.Format, ExportFormat)
-	}
-	for id, v := range e.Votes {
-		if v.Dir != More && v.Dir != Less {
-			return e, fmt.Errorf("vote on %s: direction %q, want %q or %q", id, v.Dir, More, Less)
-		}
-	}
-	if len(e.Votes) > MaxVotes {
-		return e, fmt.Errorf("%d votes; a feed keeps at most %d", len(e.Votes), MaxVotes)
-	}
-	return e, nil
 }

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"paperfeed/feed"
 )
 
 func TestToken(t *testing.T) {
@@ -65,8 +67,36 @@ func TestReadExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, bad := range []string{`{`, `{"format":"other"}`, `{"format":"paperfeed-personal-feed/1","votes":{"2501.00001":{"dir":"sideways"}}}`} {
-		if _, err := ReadExport([]byte(bad)); err == nil {
+		if _, err := ReadExport([]byte(bad), time.Now()); err == nil {
 			t.Errorf("export %s read", bad)
 		}
 	}
+}
+
+// Whatever an uploaded export holds, what ReadExport accepts is within
+// every bound the form keeps: version-free arXiv IDs, directions, dates
+// before now, the seed and vote caps, MaxStoredBytes.
+func FuzzReadExport(f *testing.F) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	f.Add([]byte(`{"format":"paperfeed-personal-feed/1","feed":{"name":"n","filter":"q=agents","like":["2501.00001v2"],"unlike":["hep-th/9711200"]},"votes":{"2501.00002":{"dir":"less","at":"2026-11-01T00:00:00Z"}}}`))
+	f.Add([]byte(`{"format":"paperfeed-personal-feed/1","feed":{"name":"<script>"},"votes":{"../../x":{"dir":"more","at":"2026-11-01T00:00:00Z"}}}`))
+	f.Add([]byte(`{"format":"paperfeed-personal-feed/1","feed":{"like":["2501.00001,junk"]},"votes":{"arxiv.org/abs/2501.00003v1":{"dir":"more","at":"2026-11-01T00:00:00Z"},"2501.00003":{"dir":"less","at":"2026-11-02T00:00:00Z"}}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := ReadExport(b, now)
+		if err != nil {
+			return
+		}
+		fd := &Feed{Def: e.Def, Votes: e.Votes}
+		if err := fd.Check(); err != nil {
+			t.Fatalf("accepted an export that breaks a bound: %v", err)
+		}
+		for id, v := range e.Votes {
+			if canon, _, ok := feed.ParseArxivID(id); !ok || canon != id || v.At.After(now.Add(time.Minute)) {
+				t.Fatalf("accepted vote %q %+v", id, v)
+			}
+		}
+		if fd.Size() > MaxStoredBytes {
+			t.Fatalf("accepted %d bytes", fd.Size())
+		}
+	})
 }

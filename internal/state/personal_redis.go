@@ -2,19 +2,31 @@ package state
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
 // In Redis, a personal feed is one hash, paperfeed:personal:TOKEN, with
 // the field "def" and a field "v/ID" per vote (HSET writes a vote on its
-// own); the set paperfeed:personal counts them; the secret is made with
-// SETNX so that replicas racing to make it agree on one. Any replica
-// writes them: they are the readers', not the refreshed data the leader
-// alone writes.
+// own); the set paperfeed:personal counts them; a client's creation time
+// is paperfeed:personal-creates:CLIENT (milliseconds, expiring when its
+// budget is whole again). Every write with its bounds is one script, so
+// it is one atomic step whichever replica runs it. Any replica writes
+// them: they are the readers', not the refreshed data the leader alone
+// writes.
 
 func (r *Redis) personalKey(token string) string { return r.k("personal:" + token) }
+
+// personalRedis is what a Redis handle remembers of personal feeds: the
+// last secret it read, to write back if the store lost it.
+type personalRedis struct {
+	mu     sync.Mutex
+	secret []byte
+}
 
 // PersonalGet reads a feed.
 func (r *Redis) PersonalGet(token string) (PersonalRecord, error) {
@@ -37,30 +49,94 @@ func (r *Redis) PersonalGet(token string) (PersonalRecord, error) {
 	return rec, nil
 }
 
-// PersonalPut creates or redefines a feed.
+// createScript makes a feed within its bounds. KEYS: the feed's hash,
+// the set of tokens, the client's creation time. ARGV: token, feeds at
+// most, now, interval and tolerance (ms), the definition, then vote
+// fields and values. It answers {1}, {0} (the token is taken), {-1}
+// (full) or {-2, wait ms}.
+var createScript = redis.NewScript(`
+if redis.call("EXISTS", KEYS[1]) == 1 then return {0} end
+if redis.call("SCARD", KEYS[2]) >= tonumber(ARGV[2]) then return {-1} end
+local now, every, tol = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local tat = tonumber(redis.call("GET", KEYS[3]) or "0") or 0
+if tat < now then tat = now end
+if tat - now > tol then return {-2, tat - now - tol} end
+redis.call("SET", KEYS[3], tostring(tat + every), "PX", tat + every - now)
+redis.call("HSET", KEYS[1], "def", ARGV[6])
+for i = 7, #ARGV, 2 do redis.call("HSET", KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call("SADD", KEYS[2], ARGV[1])
+return {1}`)
+
+// PersonalCreate writes a new feed, its count and its client's budget
+// checked in the same script.
+func (r *Redis) PersonalCreate(token string, rec PersonalRecord, client string, lim Limits) error {
+	ctx, cancel := ctxT()
+	defer cancel()
+	args := []any{token, lim.Feeds, lim.Now.UnixMilli(), lim.Every.Milliseconds(), lim.tolerance().Milliseconds(), rec.Def}
+	for id, v := range rec.Votes {
+		args = append(args, "v/"+id, v)
+	}
+	res, err := createScript.Run(ctx, r.c, []string{r.personalKey(token), r.k("personal"), r.k("personal-creates:" + client)}, args...).Int64Slice()
+	switch {
+	case err != nil:
+		return err
+	case len(res) == 0:
+		return errors.New("personal feed create: an empty answer")
+	case res[0] == 0:
+		return fmt.Errorf("personal feed %s exists already", token)
+	case res[0] == -1:
+		return ErrPersonalFull
+	case res[0] == -2 && len(res) == 2:
+		return &CreateLimitError{Retry: msDuration(res[1])}
+	}
+	return nil
+}
+
+// putScript redefines a feed that exists.
+var putScript = redis.NewScript(`
+if redis.call("HEXISTS", KEYS[1], "def") == 0 then return 0 end
+redis.call("HSET", KEYS[1], "def", ARGV[1])
+return 1`)
+
+// PersonalPut redefines an existing feed.
 func (r *Redis) PersonalPut(token string, def []byte) error {
 	ctx, cancel := ctxT()
 	defer cancel()
-	_, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, r.personalKey(token), "def", def)
-		p.SAdd(ctx, r.k("personal"), token)
-		return nil
-	})
+	n, err := putScript.Run(ctx, r.c, []string{r.personalKey(token)}, def).Int()
+	if err == nil && n == 0 {
+		err = ErrNoPersonal
+	}
 	return err
 }
 
-// votePut sets a vote field only while the hash has its definition (a
-// deleted feed takes no votes).
-var votePut = redis.NewScript(`
+// voteScript sets a vote field only while the hash has its definition
+// (a deleted feed takes no votes); a new vote on a feed holding ARGV[3]
+// votes first removes the oldest (see voteAge) until it fits.
+var voteScript = redis.NewScript(`
 if redis.call("HEXISTS", KEYS[1], "def") == 0 then return 0 end
-if ARGV[2] == "" then redis.call("HDEL", KEYS[1], ARGV[1]) else redis.call("HSET", KEYS[1], ARGV[1], ARGV[2]) end
+if ARGV[2] == "" then redis.call("HDEL", KEYS[1], ARGV[1]) return 1 end
+local max = tonumber(ARGV[3])
+if max > 0 and redis.call("HEXISTS", KEYS[1], ARGV[1]) == 0 then
+  local all, votes = redis.call("HGETALL", KEYS[1]), {}
+  for i = 1, #all, 2 do
+    if string.sub(all[i], 1, 2) == "v/" then
+      local at = string.match(all[i + 1], "^[^ ]* (.*)$") or ""
+      votes[#votes + 1] = {at, all[i]}
+    end
+  end
+  if #votes >= max then
+    table.sort(votes, function(a, b) if a[1] ~= b[1] then return a[1] < b[1] end return a[2] < b[2] end)
+    for i = 1, #votes - max + 1 do redis.call("HDEL", KEYS[1], votes[i][2]) end
+  end
+end
+redis.call("HSET", KEYS[1], ARGV[1], ARGV[2])
 return 1`)
 
 // PersonalVote records or removes a vote of an existing feed.
-func (r *Redis) PersonalVote(token, id, vote string) error {
+func (r *Redis) PersonalVote(token, id, vote string, maxVotes int) error {
 	ctx, cancel := ctxT()
 	defer cancel()
-	n, err := votePut.Run(ctx, r.c, []string{r.personalKey(token)}, "v/"+id, vote).Int()
+	n, err := voteScript.Run(ctx, r.c, []string{r.personalKey(token)}, "v/"+id, vote, maxVotes).Int()
 	if err != nil {
 		return err
 	}
@@ -97,26 +173,41 @@ func (r *Redis) PersonalCount() (int, error) {
 	return int(n), err
 }
 
-// PersonalSecret reads the shared secret, making it on first use.
+// PersonalSecret reads the shared secret. When Redis holds none (first
+// use, or its data was lost under running replicas) it writes, unless
+// another replica wrote one first, the one this handle last read, else a
+// fresh one, and reads back the one that won: every replica signs with
+// what Redis holds.
 func (r *Redis) PersonalSecret() ([]byte, error) {
 	ctx, cancel := ctxT()
 	defer cancel()
 	key := r.k("personal-secret")
 	s, err := r.c.Get(ctx, key).Bytes()
-	if err == nil && len(s) > 0 {
-		return s, nil
-	}
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, err
 	}
-	fresh, err := newSecret()
-	if err != nil {
-		return nil, err
+	if len(s) == 0 {
+		r.personal.mu.Lock()
+		known := r.personal.secret
+		r.personal.mu.Unlock()
+		if known == nil {
+			if known, err = newSecret(); err != nil {
+				return nil, err
+			}
+		}
+		if err := r.c.SetNX(ctx, key, known, 0).Err(); err != nil {
+			return nil, err
+		}
+		if s, err = r.c.Get(ctx, key).Bytes(); err != nil {
+			return nil, err
+		}
 	}
-	if err := r.c.SetNX(ctx, key, fresh, 0).Err(); err != nil {
-		return nil, err
-	}
-	return r.c.Get(ctx, key).Bytes() // ours, or the one another replica set first
+	r.personal.mu.Lock()
+	r.personal.secret = s
+	r.personal.mu.Unlock()
+	return s, nil
 }
+
+func msDuration(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }
 
 var _ Backend = (*Redis)(nil)

@@ -17,22 +17,28 @@ func checkPersonal(t *testing.T, a, b PersonalStore, reopen func() PersonalStore
 	if _, err := a.PersonalGet("t1"); !errors.Is(err, ErrNoPersonal) {
 		t.Fatalf("get of an unknown token: %v", err)
 	}
-	if err := a.PersonalVote("t1", "2501.00001", "up"); !errors.Is(err, ErrNoPersonal) {
+	if err := a.PersonalVote("t1", "2501.00001", "up", 0); !errors.Is(err, ErrNoPersonal) {
 		t.Fatalf("a vote on no feed: %v", err)
 	}
-	if err := a.PersonalPut("t1", []byte(`{"name":"one"}`)); err != nil {
+	if err := a.PersonalPut("t1", []byte(`{"name":"one"}`)); !errors.Is(err, ErrNoPersonal) {
+		t.Fatalf("a redefinition of no feed: %v", err)
+	}
+	if err := a.PersonalCreate("t1", PersonalRecord{Def: []byte(`{"name":"one"}`)}, "c", roomy()); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.PersonalPut("t2", []byte(`{"name":"two"}`)); err != nil {
+	if err := a.PersonalCreate("t2", PersonalRecord{Def: []byte(`{"name":"two"}`)}, "c", roomy()); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.PersonalVote("t1", "2501.00001", "up"); err != nil {
+	if err := b.PersonalCreate("t2", PersonalRecord{Def: []byte(`{"name":"again"}`)}, "c", roomy()); err == nil {
+		t.Fatal("a feed created over an existing one")
+	}
+	if err := a.PersonalVote("t1", "2501.00001", "up", 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.PersonalVote("t1", "2501.00002", "down"); err != nil { // the other handle: another replica
+	if err := b.PersonalVote("t1", "2501.00002", "down", 0); err != nil { // the other handle: another replica
 		t.Fatal(err)
 	}
-	if err := a.PersonalVote("t2", "2501.00003", "up"); err != nil {
+	if err := a.PersonalVote("t2", "2501.00003", "up", 0); err != nil {
 		t.Fatal(err)
 	}
 	if reopen != nil {
@@ -51,7 +57,7 @@ func checkPersonal(t *testing.T, a, b PersonalStore, reopen func() PersonalStore
 	if err := a.PersonalPut("t1", []byte(`{"name":"uno"}`)); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.PersonalVote("t1", "2501.00002", ""); err != nil {
+	if err := a.PersonalVote("t1", "2501.00002", "", 0); err != nil {
 		t.Fatal(err)
 	}
 	r, _ = b.PersonalGet("t1")
@@ -68,7 +74,7 @@ func checkPersonal(t *testing.T, a, b PersonalStore, reopen func() PersonalStore
 	if _, err := a.PersonalGet("t1"); !errors.Is(err, ErrNoPersonal) {
 		t.Errorf("t1 after delete: %v", err)
 	}
-	if err := a.PersonalPut("t1", []byte(`{}`)); err != nil {
+	if err := a.PersonalCreate("t1", PersonalRecord{Def: []byte(`{}`)}, "c", roomy()); err != nil {
 		t.Fatal(err)
 	}
 	if r, _ := a.PersonalGet("t1"); len(r.Votes) != 0 {
@@ -90,6 +96,9 @@ func checkPersonal(t *testing.T, a, b PersonalStore, reopen func() PersonalStore
 		t.Error("two handles on one store have different secrets")
 	}
 }
+
+// roomy are limits no test of the contract reaches.
+func roomy() Limits { return Limits{Feeds: 100, Burst: 100, Every: time.Second, Now: time.Now()} }
 
 func TestPersonalMemory(t *testing.T) {
 	m := NewMemory()

@@ -43,9 +43,10 @@ type Redis struct {
 	lease  time.Duration
 	url    string // without the password, for /status
 
-	mu      sync.Mutex
-	stats   Stats
-	leading bool
+	mu       sync.Mutex
+	stats    Stats
+	leading  bool
+	personal personalRedis
 }
 
 // ErrNotLeader means a write was refused because this replica does not
