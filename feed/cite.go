@@ -98,8 +98,12 @@ func isParticle(w string) bool {
 	return false
 }
 
-// bibEscape writes text for a BibTeX field: TeX's special characters
-// escaped, braces balanced, one line.
+// bibEscape writes text for a BibTeX field: one line, TeX's special
+// characters escaped, and no brace of the text left a brace. BibTeX
+// counts every brace in a braced field, escaped or not (\} closes it
+// like }), so a brace of the text is written \textbraceleft{} or
+// \textbraceright{}: the only braces are the empty pairs the commands
+// end with.
 func bibEscape(s string) string {
 	s = CleanLine(s)
 	var b strings.Builder
@@ -107,7 +111,11 @@ func bibEscape(s string) string {
 		switch r {
 		case '\\':
 			b.WriteString(`\textbackslash{}`)
-		case '{', '}', '&', '%', '$', '#', '_':
+		case '{':
+			b.WriteString(`\textbraceleft{}`)
+		case '}':
+			b.WriteString(`\textbraceright{}`)
+		case '&', '%', '$', '#', '_':
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		case '~':
@@ -121,10 +129,22 @@ func bibEscape(s string) string {
 	return b.String()
 }
 
+// bibNamePart is one part of a name written "Last, First": braced when
+// it holds a comma, which would split the name once more.
+func bibNamePart(s string) string {
+	if strings.Contains(s, ",") {
+		return "{" + bibEscape(s) + "}"
+	}
+	return bibEscape(s)
+}
+
 // BibTeXOf is the paper's BibTeX entry.
-func BibTeXOf(p *Paper) string {
+func BibTeXOf(p *Paper) string { return bibTeXEntry(p, CiteKey(p)) }
+
+// bibTeXEntry is the paper's entry under key.
+func bibTeXEntry(p *Paper, key string) string {
 	var b strings.Builder
-	b.WriteString("@misc{" + CiteKey(p) + ",\n")
+	b.WriteString("@misc{" + key + ",\n")
 	field := func(name, value string) {
 		if value != "" {
 			b.WriteString("  " + name + strings.Repeat(" ", max(1, 14-len(name))) + "= {" + value + "},\n")
@@ -134,14 +154,15 @@ func BibTeXOf(p *Paper) string {
 	authors := make([]string, 0, len(p.Authors))
 	for _, a := range p.Authors {
 		last, first := splitName(a)
-		if strings.Contains(strings.ToLower(" "+a+" "), " and ") {
+		switch {
+		case strings.Contains(strings.ToLower(" "+CleanLine(a)+" "), " and "):
 			// "and" separates authors in BibTeX: a name holding the word
 			// (an organisation) is kept whole.
 			authors = append(authors, "{"+bibEscape(a)+"}")
-		} else if first != "" {
-			authors = append(authors, bibEscape(last)+", "+bibEscape(first))
-		} else {
-			authors = append(authors, "{"+bibEscape(last)+"}") // one name: kept whole
+		case first != "" && last != "":
+			authors = append(authors, bibNamePart(last)+", "+bibNamePart(first))
+		case last+first != "":
+			authors = append(authors, "{"+bibEscape(last+first)+"}") // one name: kept whole
 		}
 	}
 	field("author", strings.Join(authors, " and "))

@@ -49,8 +49,8 @@ func TestBibTeXEscapesAndFields(t *testing.T) {
 	b := BibTeXOf(p)
 	for _, want := range []string{
 		"@misc{oneil2024agents,\n",
-		`  title         = {50\% of \{Agents\} \& \$\textbackslash{}alpha\$\_1 \textasciitilde{} \#1 \textasciicircum{} ok},`,
-		"  author        = {O'Neil, Ann and {Bob\\}} and {Research and Development Team}},",
+		`  title         = {50\% of \textbraceleft{}Agents\textbraceright{} \& \$\textbackslash{}alpha\$\_1 \textasciitilde{} \#1 \textasciicircum{} ok},`,
+		"  author        = {O'Neil, Ann and {Bob\\textbraceright{}} and {Research and Development Team}},",
 		"  year          = {2024},", "  eprint        = {2401.00001},", "  archivePrefix = {arXiv},", "  primaryClass  = {cs.CL},",
 		"  doi           = {10.1/x\\_y},", "  url           = {https://arxiv.org/abs/2401.00001},",
 		"  note          = {Accepted at ICLR 2026; v2},",
@@ -74,7 +74,8 @@ func TestRISRecord(t *testing.T) {
 }
 
 // Whatever upstream text a paper holds, its BibTeX has balanced braces
-// and one line per field, so a BibTeX parser reads it whole.
+// (counted as BibTeX counts them: every one) and one line per field, so
+// a BibTeX parser reads it whole; its RIS is one tag line per value.
 func FuzzBibTeX(f *testing.F) {
 	f.Add("Attention {Is} All", "Ann Lee", "10.1/x", "Accepted at NeurIPS 2025")
 	f.Add("}}{{\\", "{", "}", "\n\r")
@@ -87,14 +88,12 @@ func FuzzBibTeX(f *testing.F) {
 			t.Fatalf("entry shape:\n%s", b)
 		}
 		for _, l := range lines[1 : len(lines)-1] {
-			depth := 0
+			depth := 0 // BibTeX counts every brace, escaped or not
 			for i := 0; i < len(l); i++ {
-				switch {
-				case l[i] == '\\':
-					i++ // an escaped character
-				case l[i] == '{':
+				switch l[i] {
+				case '{':
 					depth++
-				case l[i] == '}':
+				case '}':
 					depth--
 					if depth < 0 {
 						t.Fatalf("unbalanced field %q", l)
@@ -105,8 +104,17 @@ func FuzzBibTeX(f *testing.F) {
 				t.Fatalf("unbalanced field %q", l)
 			}
 		}
-		if r := RIS(p); strings.Count(r, "\n") != strings.Count(r, "\r\n") || !strings.HasSuffix(r, "ER  - \r\n") {
+		r := RIS(p)
+		if strings.Count(r, "\n") != strings.Count(r, "\r\n") || !strings.HasSuffix(r, "ER  - \r\n") {
 			t.Fatalf("RIS lines: %q", r)
+		}
+		for line := range strings.SplitSeq(strings.TrimSuffix(r, "\r\n"), "\r\n") {
+			if len(line) < 6 || line[2:6] != "  - " || strings.ContainsAny(line, "\r\n\u2028\u2029\u0085") {
+				t.Fatalf("not one tag line: %q", line)
+			}
+		}
+		if strings.Count(r, "TY  - ") != 1 || strings.Count(r, "\r\nER  - ") != 1 {
+			t.Fatalf("RIS record forged: %q", r)
 		}
 	})
 }
