@@ -188,11 +188,25 @@ func addLibrary(def *personal.Def, lib []byte) ([]string, error) {
 		}
 	}
 	slices.Sort(def.Like)
-	notes := []string{fmt.Sprintf("From your library (%s, %d entries): %d arXiv papers became seeds.", l.Format, len(l.Entries), len(found))}
+	became := "became seeds"
+	if len(found) == 1 {
+		became = "became a seed"
+	}
+	notes := []string{fmt.Sprintf("From your library (%s, %s): %s %s.", l.Format, count(len(l.Entries), "entry", "entries"),
+		count(len(found), "arXiv paper", "arXiv papers"), became)}
 	if without := l.Without(); len(without) > 0 {
-		notes = append(notes, fmt.Sprintf("%d entries had no arXiv ID and were left out: %s.", len(without), strings.Join(first(without, 20), "; ")))
+		notes = append(notes, fmt.Sprintf("%s without an arXiv ID left out: %s.", count(len(without), "entry", "entries"),
+			strings.Join(first(without, 20), "; ")))
 	}
 	return notes, nil
+}
+
+// count is n and the noun for it: "1 entry", "3 entries".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func first(s []string, n int) []string {

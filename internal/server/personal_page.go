@@ -18,6 +18,7 @@ type personalPageData struct {
 	Title      string
 	Prefix     string
 	Alternates []feedLink
+	Citations  []feedLink // the feed as BibTeX and RIS
 	Meta       []metaTag
 	Feed       *personal.Feed
 	Notes      []string
@@ -59,15 +60,20 @@ func (s *Server) personalData(r *http.Request, f *personal.Feed) personalPageDat
 	prefix := basePath(base)
 	d := personalPageData{Title: f.Name, Prefix: prefix, Feed: f, Page: base + "/f/" + f.Token, Export: prefix + "/f/" + f.Token + "/export",
 		Meta: []metaTag{{"robots", "noindex, nofollow"}}}
-	for _, ff := range feed.FeedFormats {
-		d.Alternates = append(d.Alternates, feedLink{Label: ff.Label(), URL: base + "/f/" + f.Token + "." + string(ff), Type: ff.MediaType(), Format: ff})
+	for _, ff := range feed.Formats {
+		l := feedLink{Label: ff.Label(), URL: base + "/f/" + f.Token + "." + string(ff), Type: ff.MediaType(), Format: ff}
+		if ff.IsFeed() {
+			d.Alternates = append(d.Alternates, l)
+		} else {
+			d.Citations = append(d.Citations, l)
+		}
 	}
 	values, _ := url.ParseQuery(f.Filter)
 	d.Filter = values.Encode()
 	opts := s.engine.Options()
 	opts.SeedsLater = true
 	if q, err := filter.Parse(values, opts); err == nil {
-		d.Holds = q.Description()
+		d.Holds = strings.TrimSuffix(q.Description(), ".") // the page's sentence ends it
 	}
 	title := func(id string) string {
 		if p := s.engine.View().ByID[id]; p != nil {

@@ -290,7 +290,7 @@ func TestPersonalFeedFromLibrary(t *testing.T) {
 	lib := string(bib) + "\n@book{goodfellow2016deep, title={Deep Learning}, publisher={MIT Press}, year={2016}}\n"
 	for name, text := range map[string]string{"bibtex": lib, "ris": string(ris)} {
 		resp, page := post(t, f.srv.URL, "/f", url.Values{"filter": {"q=agents"}}, map[string]string{"library_file": text})
-		if resp.StatusCode != 201 || !strings.Contains(string(page), "1 arXiv papers became seeds") {
+		if resp.StatusCode != 201 || !strings.Contains(string(page), "1 arXiv paper became a seed") {
 			t.Fatalf("%s library: %d %.400s", name, resp.StatusCode, page)
 		}
 		if name == "bibtex" && !strings.Contains(string(page), "goodfellow2016deep “Deep Learning”") {
