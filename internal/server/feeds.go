@@ -116,6 +116,8 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 		}
 		cacheControl = privateNoCache // a vote re-ranks on the next request
 		job.hub = nil                 // never announced: its address is its key
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		w.Header().Set("X-Robots-Tag", "noindex, nofollow")
 	}
 	rr, release, err := s.feeds.render(r.Context(), job)
 	if err != nil {

@@ -25,7 +25,10 @@ func TestPersonalSecretsStayOutOfLogs(t *testing.T) {
 		if _, err := a.refresh.RefreshHF(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		items, _ := personalItems(t, base, token)
+		items, h := personalItems(t, base, token)
+		if h.Get("Referrer-Policy") != "no-referrer" || h.Get("X-Robots-Tag") == "" {
+			t.Errorf("a personal feed served with Referrer-Policy %q, X-Robots-Tag %q", h.Get("Referrer-Policy"), h.Get("X-Robots-Tag"))
+		}
 		link, _ := url.Parse(items[0].Ext.Votes.More)
 		sig := link.Query().Get("sig")
 		for _, p := range []string{"/f/" + token + ".atom", "/f/" + token, "/f/" + token + "/export", link.RequestURI(),
