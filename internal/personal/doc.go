@@ -17,6 +17,11 @@
 //     A GET on it only shows a confirmation page (feed readers and mail
 //     scanners fetch links ahead of the reader); the page's POST records.
 //   - Bounds: at most MaxSeeds liked and MaxSeeds unliked seeds, MaxVotes
-//     votes per feed (the oldest give way), definitions of at most
-//     MaxFilter bytes of filter.
+//     votes per feed (the oldest give way), a name of MaxName characters
+//     on one line, MaxFilter bytes of filter, seeds and votes on
+//     version-free arXiv IDs, MaxStoredBytes in all (Feed.Check holds
+//     them all, for the form and an import alike).
+//   - An export read back (ReadExport) is as hostile as a form: every
+//     seed and vote key must be one arXiv ID, every vote more or less and
+//     dated before now.
 package personal
