@@ -27,7 +27,7 @@ func DigestHTML(entries []DigestEntry, from string) string {
 		if p.OnHF {
 			up := "▲ " + itoa(p.Upvotes)
 			if e.GainHours > 0 {
-				up += " (" + signed(e.Gain) + " in " + itoa(e.GainHours) + " h)"
+				up += ", " + GainWords(p.Upvotes, e.Gain, e.GainHours)
 			}
 			meta = append(meta, up)
 		}

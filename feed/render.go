@@ -227,21 +227,34 @@ func citeHTML(base, id string) string {
 		html.EscapeString(u) + `">paper page</a></small></p>`
 }
 
-// withGain puts the item's gain next to the paper's upvote count in its
-// description ("▲ 163 (+42 in 24 h) upvotes"), so the count is shown
-// once; closing is how the description writes </strong>, escaped or
-// not.
+// withGain puts the item's gain after the paper's upvote count in its
+// description ("▲ 163 upvotes, +42 in 24 h"), so a reader sees one count
+// and what it gained; closing is how the description writes </strong>,
+// escaped or not.
 func (it *Item) withGain(desc, closing string) string {
 	if it.GainHours == 0 || !it.Paper.OnHF {
 		return desc
 	}
-	count := "▲ " + itoa(it.Paper.Upvotes) + closing
+	count := "▲ " + itoa(it.Paper.Upvotes) + closing + " upvote"
 	i := strings.Index(desc, count)
 	if i < 0 {
 		return desc
 	}
 	i += len(count)
-	return desc[:i] + " (" + signed(it.Gain) + " in " + itoa(it.GainHours) + " h)" + desc[i:]
+	if i < len(desc) && desc[i] == 's' {
+		i++
+	}
+	return desc[:i] + ", " + GainWords(it.Paper.Upvotes, it.Gain, it.GainHours) + desc[i:]
+}
+
+// GainWords say what a count gained in a span: "+42 in 24 h", or "all in
+// 24 h" when every upvote came in it (a paper listed inside the span),
+// rather than the same number twice.
+func GainWords(upvotes, gain, hours int) string {
+	if gain > 0 && gain == upvotes {
+		return "all in " + itoa(hours) + " h"
+	}
+	return signed(gain) + " in " + itoa(hours) + " h"
 }
 
 // itemHTML is an item's description as HTML.

@@ -6,35 +6,80 @@ import (
 	"time"
 )
 
-// A feed's title and description say what it is, so a reader's
-// subscription list explains itself: the source, every condition
-// (keywords, thresholds, gains, seeds, periods), what the items are
-// (papers, or digests of periods), and, in the description, the order
-// of the items and the dates they take.
+// A feed's title and description say what it is. The title is what a
+// reader's list shows, so it is short and human: the source, then at most
+// titleParts conditions in their short form (a topic's name, a seed's
+// title, one count each), and "and N more" past that. The description
+// keeps the whole story: the source, every condition, what the items are
+// (papers, or digests of periods), the order of the items and the dates
+// they take.
+
+// titleParts bounds the conditions a title names.
+const titleParts = 4
 
 // Title names the feed after its filter, e.g. "Daily Papers: agents,
-// 20+ upvotes, with code" or "Daily Papers: trending (most upvotes gained
-// in 24 h), daily digest, top 10".
+// 20+ upvotes, with code" or "Daily Papers: trending, daily digest, top
+// 10".
 func (q Query) Title() string {
-	return q.title(q.digestPart())
+	return q.titled(q.shortParts(true))
 }
 
 // PeriodTitle is the title of one digest item's period: the feed's title
 // without its digest part ("Daily Papers: agents").
-func (q Query) PeriodTitle() string { return q.title("") }
+func (q Query) PeriodTitle() string { return q.titled(q.shortParts(false)) }
 
-func (q Query) title(digest string) string {
-	parts := q.describeParts()
-	if q.Sort == SortTrending {
-		parts = append([]string{fmt.Sprintf("trending (most upvotes gained in %s)", hours(q.gainHours()))}, parts...)
-	}
-	if digest != "" {
-		parts = append(parts, digest)
-	}
+// NamedTitle is the title of a saved filter served under a name (a
+// topic): the source, the name in place of the saved conditions, then
+// what own, the request's own parameters, adds ("Daily Papers: agents,
+// 20+ upvotes").
+func (q Query) NamedTitle(name string, own Query) string {
+	own.Seeds = q.Seeds // own's like= names its seeds as the whole query does
+	return q.titled(append([]string{name}, own.shortParts(true)...))
+}
+
+func (q Query) titled(parts []string) string {
 	if len(parts) == 0 {
 		return q.sourceName()
 	}
+	if len(parts) > titleParts {
+		more := len(parts) - (titleParts - 1)
+		parts = append(parts[:titleParts-1:titleParts-1], fmt.Sprintf("and %d more", more))
+	}
 	return q.sourceName() + ": " + strings.Join(parts, ", ")
+}
+
+// shortParts are the title's conditions, most telling first; digest
+// adds the digest part.
+func (q Query) shortParts(digest bool) []string {
+	var p []string
+	if q.Sort == SortTrending {
+		if h := q.gainHours(); h != DefaultGainHours {
+			p = append(p, "trending over "+hours(h))
+		} else {
+			p = append(p, "trending")
+		}
+	}
+	if len(q.Like) > 0 {
+		p = append(p, q.likePart())
+	}
+	if !q.Keywords.Empty() {
+		p = append(p, shorten(q.Keywords.String(), 40))
+	}
+	if q.MinGain > 0 {
+		if q.Sort == SortTrending {
+			p = append(p, fmt.Sprintf("gained %d+ in %s", q.MinGain, hours(q.gainHours())))
+		} else {
+			p = append(p, fmt.Sprintf("gained %d+ upvotes in %s", q.MinGain, hours(q.gainHours())))
+		}
+	}
+	// The rest as the description says them, minus what is said above.
+	p = append(p, q.conditionParts()...)
+	if digest {
+		if d := q.digestPart(); d != "" {
+			p = append(p, d)
+		}
+	}
+	return p
 }
 
 func (q Query) sourceName() string {
@@ -132,11 +177,18 @@ func (q Query) describeParts() []string {
 	if !q.Keywords.Empty() {
 		p = append(p, q.Keywords.String())
 	}
-	if q.MinUpvotes > 0 {
-		p = append(p, fmt.Sprintf("%d+ upvotes", q.MinUpvotes))
-	}
 	if q.MinGain > 0 {
 		p = append(p, fmt.Sprintf("gained %d+ upvotes in %s", q.MinGain, hours(q.gainHours())))
+	}
+	return append(p, q.conditionParts()...)
+}
+
+// conditionParts say every condition but the seeds, the keywords and
+// the gain, which title and description say each their own way.
+func (q Query) conditionParts() []string {
+	var p []string
+	if q.MinUpvotes > 0 {
+		p = append(p, fmt.Sprintf("%d+ upvotes", q.MinUpvotes))
 	}
 	if q.MinStars > 0 {
 		p = append(p, fmt.Sprintf("%d+ stars", q.MinStars))
@@ -171,6 +223,8 @@ func (q Query) describeParts() []string {
 		p = append(p, "week "+q.Week)
 	case q.Month != "":
 		p = append(p, "month "+q.Month)
+	case q.Days == 1:
+		p = append(p, "last day")
 	case q.Days > 0:
 		p = append(p, fmt.Sprintf("last %d days", q.Days))
 	}
@@ -186,30 +240,33 @@ func (q Query) describeParts() []string {
 	return p
 }
 
-// likePart names the seeds of like=: the first by its title when it is
-// known, "more like “Title” and 2 more", else by IDs.
+// likePart names the seeds of like=: by title when it is known ("more
+// like “Title” and 2 more"), else by ID; unliked seeds likewise.
 func (q Query) likePart() string {
-	first := q.Like[0]
-	for _, s := range q.Seeds {
-		if s != nil && s.ID == first && s.Title != "" {
-			first = "“" + shorten(s.Title, 60) + "”"
+	name := func(id string) string {
+		for _, s := range q.Seeds {
+			if s != nil && s.ID == id && s.Title != "" {
+				return "“" + shorten(s.Title, 60) + "”"
+			}
 		}
+		return id
 	}
-	less := ""
+	first := name(q.Like[0])
+	more := "more like " + first
+	switch {
+	case len(q.Like) == 2 && first == q.Like[0]:
+		more += ", " + name(q.Like[1])
+	case len(q.Like) > 1:
+		more += fmt.Sprintf(" and %d more", len(q.Like)-1)
+	}
 	switch len(q.Unlike) {
 	case 0:
 	case 1:
-		less = ", less like " + q.Unlike[0]
+		more += ", less like " + name(q.Unlike[0])
 	default:
-		less = fmt.Sprintf(", less like %d papers", len(q.Unlike))
+		more += fmt.Sprintf(", less like %d papers", len(q.Unlike))
 	}
-	if len(q.Like) == 1 {
-		return "more like " + first + less
-	}
-	if strings.HasPrefix(first, "“") {
-		return fmt.Sprintf("more like %s and %d more%s", first, len(q.Like)-1, less)
-	}
-	return "more like " + strings.Join(q.Like, ", ") + less
+	return more
 }
 
 // shorten cuts s to about n characters at a word boundary.

@@ -98,7 +98,7 @@ func TestBrowserFitsAPhone(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	testkit.WaitText(ctx, t, "#feed-title", "Daily Papers: trending (most upvotes gained in 24 h), agents, daily digest, top 10")
+	testkit.WaitText(ctx, t, "#feed-title", "Daily Papers: trending, agents, daily digest, top 10")
 	// A page wider than the screen widens a mobile layout viewport, so
 	// compare with the screen's 390 pixels, not innerWidth.
 	overflow := testkit.Eval[int](ctx, t, `Math.max(document.documentElement.scrollWidth, window.innerWidth) - 390`)

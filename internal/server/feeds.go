@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -74,7 +73,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 	defer cancel()
 	r = r.WithContext(ctx)
-	q, selfQuery, err := s.parseFeedQuery(r, fr)
+	q, own, selfQuery, err := s.parseFeedQuery(r, fr)
 	if err == nil {
 		f, err = chooseFormat(fr.format, q.Format)
 	}
@@ -100,9 +99,10 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 		planFailed(w, f, err)
 		return
 	}
-	job := renderJob{format: f, plan: plan, base: base, self: self, title: q.Title(), hub: s.websub}
+	// Titled after the plan's query, which knows its seeds' titles.
+	job := renderJob{format: f, plan: plan, base: base, self: self, title: plan.Query.Title(), hub: s.websub}
 	if fr.topic != nil {
-		job.title = topicTitle(fr.topic.Name, q) // the topic's name first, as in the OPML file
+		job.title = plan.Query.NamedTitle(fr.topic.Name, own) // as the OPML file names it
 	}
 	job.key = string(f) + "|" + r.URL.Path + "|" + q.Canonical() + "|" + plan.Key + "|" + self
 	cacheControl := s.feeds.cacheControl
@@ -168,45 +168,37 @@ func planFailed(w http.ResponseWriter, f feed.Format, err error) {
 	unavailable(w, f, err.Error(), retryAfterFor(err))
 }
 
-// parseFeedQuery reads a feed request's filter and the canonical query
-// its self link repeats.
-func (s *Server) parseFeedQuery(r *http.Request, fr feedRequest) (q filter.Query, selfQuery string, err error) {
+// parseFeedQuery reads a feed request's filter, the canonical query its
+// self link repeats, and for a topic's feed, which adds the request's
+// parameters to the topic's filter, those parameters alone (own).
+func (s *Server) parseFeedQuery(r *http.Request, fr feedRequest) (q, own filter.Query, selfQuery string, err error) {
 	opts := s.engine.Options()
 	if fr.personal != nil {
 		if r.URL.RawQuery != "" {
-			return q, "", &filter.Error{Param: "query", Value: r.URL.RawQuery, Reason: "a personal feed takes no parameters; change its filter on its page (/f/TOKEN)"}
+			return q, own, "", &filter.Error{Param: "query", Value: r.URL.RawQuery, Reason: "a personal feed takes no parameters; change its filter on its page (/f/TOKEN)"}
 		}
 		q, err = s.personalQuery(fr.personal)
-		return q, "", err
+		return q, own, "", err
 	}
-	own, err := filter.ParseRawQuery(r.URL.RawQuery)
+	values, err := filter.ParseRawQuery(r.URL.RawQuery)
 	if err != nil {
-		return q, "", err
+		return q, own, "", err
 	}
-	values := own
 	if fr.topic != nil {
-		values, _ = url.ParseQuery(fr.topic.Query) // validated when the topics were loaded
-		for k, vs := range own {
-			for tk := range values { // names are case-insensitive: replace, not repeat
-				if strings.EqualFold(tk, k) {
-					delete(values, tk)
-				}
-			}
-			values[k] = vs
+		if q, err = filter.Parse(fr.topic.with(values), opts); err != nil {
+			return q, own, "", err
 		}
+		own, _ = filter.Parse(values, opts) // they passed above, with the topic's
+		return q, own, own.Canonical(), nil
 	}
 	if q, err = filter.Parse(values, opts); err != nil {
-		return q, "", err
+		return q, own, "", err
 	}
 	selfQuery = q.Canonical()
-	if fr.topic != nil {
-		sq, _ := filter.Parse(own, opts) // own parameters passed above, inside values
-		selfQuery = sq.Canonical()
-	}
 	if fr.rsshubPath {
 		err = rsshubPath(r, &q, s.engine.Today())
 	}
-	return q, selfQuery, err
+	return q, own, selfQuery, err
 }
 
 func chooseFormat(route feed.Format, param string) (feed.Format, error) {

@@ -29,7 +29,7 @@ func TestTopicFeedsThroughHandler(t *testing.T) {
 		{"/feed.rss?date=2026-08-20&min_comments=1", "Daily Papers: 1+ comments, 2026-08-20", func(id string) bool {
 			return want[id].ListedOn.Format("2006-01-02") == "2026-08-20" && want[id].Comments >= 1
 		}, 1},
-		{"/huggingface/daily-papers/date/50", "Daily Papers: 50+ upvotes, last 1 days", func(id string) bool {
+		{"/huggingface/daily-papers/date/50", "Daily Papers: 50+ upvotes, last day", func(id string) bool {
 			return want[id].Upvotes >= 50 && want[id].ListedOn.Format("2006-01-02") == "2026-08-21"
 		}, 1},
 	} {

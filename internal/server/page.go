@@ -31,6 +31,7 @@ var pageTmpl = template.Must(template.New("index.html").Funcs(template.FuncMap{
 	"list":        func(s ...string) []string { return s },
 	"venueLine":   feed.VenueLine,
 	"revisedLine": feed.RevisedLine,
+	"gain":        feed.GainWords,
 	// The has_code field shows a value written in any of the accepted
 	// words.
 	"truthy": func(s string) bool { b, ok := feed.ParseBool(s); return ok && b },
@@ -179,7 +180,7 @@ func (s *Server) pageData(r *http.Request) pageData {
 		d.NewestArxiv = v.ArxivDays[0]
 	}
 	for _, t := range s.topics {
-		d.Topics = append(d.Topics, topicLink{Name: t.Name, Title: t.Holds(), RSS: topicURL(d.Prefix, t.Name, feed.RSS),
+		d.Topics = append(d.Topics, topicLink{Name: t.Name, Title: t.Holds, RSS: topicURL(d.Prefix, t.Name, feed.RSS),
 			Atom: topicURL(d.Prefix, t.Name, feed.Atom), JSON: topicURL(d.Prefix, t.Name, feed.JSON)})
 	}
 	fail := func(status int, err error) pageData {
@@ -234,6 +235,7 @@ func (s *Server) pageData(r *http.Request) pageData {
 		}
 		return fail(http.StatusServiceUnavailable, err)
 	}
+	d.Title = plan.Query.Title() // its seeds known by their titles
 	// The preview filters like a feed render: in a render slot, within
 	// the request's deadline.
 	var items []feed.Item

@@ -268,11 +268,11 @@ func TestTopicFeedsAndOPML(t *testing.T) {
 	}
 	// Topic feeds take extra parameters on top of their filter.
 	_, b := f.get(t, "/topics/popular.json?limit=2")
-	if feed := parseFeed(t, string(b)); len(feed.Items) != 2 || feed.Title != "popular: Daily Papers: 50+ upvotes" {
+	if feed := parseFeed(t, string(b)); len(feed.Items) != 2 || feed.Title != "Daily Papers: popular" {
 		t.Errorf("topic with limit: %d items, title %q", len(feed.Items), feed.Title)
 	}
 	_, b = f.get(t, "/topics/popular.json?MIN_UPVOTES=100")
-	if feed := parseFeed(t, string(b)); feed.Title != "popular: Daily Papers: 100+ upvotes" {
+	if feed := parseFeed(t, string(b)); feed.Title != "Daily Papers: popular, 100+ upvotes" {
 		t.Errorf("a request parameter did not replace the topic's: %q", feed.Title)
 	}
 	if r, b := f.get(t, "/topics/nope.rss"); r.StatusCode != 404 || !strings.Contains(string(b), "topics are agents") {

@@ -198,12 +198,12 @@ func TestTrendingOrderAndGain(t *testing.T) {
 			t.Errorf("%s gained %d without changing", it.Ext.ArxivID, *it.Ext.Gain)
 		}
 	}
-	if !strings.Contains(items[0].ContentHTML, "▲ 230</strong> (+67 in 24 h) upvotes") || strings.Count(items[0].ContentHTML, "▲") != 1 {
+	if !strings.Contains(items[0].ContentHTML, "▲ 230</strong> upvotes, +67 in 24 h") || strings.Count(items[0].ContentHTML, "▲") != 1 {
 		t.Errorf("the item does not show its count once, with its gain: %.300s", items[0].ContentHTML)
 	}
 	for _, f := range []string{"rss", "atom"} {
 		_, body := r.get(t, "/feed."+f+"?sort=trending&limit=1")
-		if !strings.Contains(string(body), "▲ 230&lt;/strong&gt; (+67 in 24 h) upvotes") || strings.Count(string(body), "▲") != 1 {
+		if !strings.Contains(string(body), "▲ 230&lt;/strong&gt; upvotes, +67 in 24 h") || strings.Count(string(body), "▲") != 1 {
 			t.Errorf("%s: the count with its gain, once: %.600s", f, body)
 		}
 	}

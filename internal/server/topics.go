@@ -26,11 +26,24 @@ var defaultTopics string
 type Topic struct {
 	Name  string
 	Query string // canonical query string
-	Title string // the topic feed's title, its name first (topicTitle)
+	Title string // the topic feed's title: its source and name ("Daily Papers: agents")
+	Holds string // what its filter holds, said in full ("Daily Papers: agent OR agents OR agentic")
 }
 
-// Holds is what the topic holds, its title without its name.
-func (t Topic) Holds() string { return strings.TrimPrefix(t.Title, t.Name+": ") }
+// with is the topic's filter with the parameters of a request on top:
+// a parameter the request names (in any case) replaces the topic's.
+func (t Topic) with(own url.Values) url.Values {
+	values, _ := url.ParseQuery(t.Query) // validated when the topics were loaded
+	for k, vs := range own {
+		for tk := range values {
+			if strings.EqualFold(tk, k) {
+				delete(values, tk)
+			}
+		}
+		values[k] = vs
+	}
+	return values
+}
 
 var topicName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
 
@@ -81,17 +94,13 @@ func parseTopics(r io.Reader, src string) ([]Topic, error) {
 			return nil, fmt.Errorf("%s line %d (%s): %w", src, n, name, err)
 		}
 		seen[name] = true
-		out = append(out, Topic{Name: name, Query: q.Canonical(), Title: topicTitle(name, q)})
+		out = append(out, Topic{Name: name, Query: q.Canonical(), Title: q.NamedTitle(name, filter.Query{}), Holds: q.Title()})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", src, err)
 	}
 	return out, nil
 }
-
-// topicTitle is a topic feed's title: its name, then what it holds
-// ("agents: Daily Papers: agent OR agents OR agentic").
-func topicTitle(name string, q filter.Query) string { return name + ": " + q.Title() }
 
 // findTopic is the topic of that name.
 func findTopic(topics []Topic, name string) (Topic, bool) {
