@@ -89,6 +89,7 @@ func parseCommandConfig(cmd string, args []string, lookupEnv func(string) (strin
 		{"hf-url", "PAPERFEED_HF_URL", "https://huggingface.co", "Hugging Face base URL (a mirror or a test server may stand in)", absURL(&c.HFURL)},
 		{"hf-api", "PAPERFEED_HF_API", "true", "also ask Hugging Face's JSON API for every listing (AI summaries and keywords, and a fallback when the page changes); false: pages only", boolean(&c.HFAPI)},
 		{"hf-artifacts", "PAPERFEED_HF_ARTIFACTS", "true", "count the models, datasets and Spaces Hugging Face links to each window paper (its per-paper API: at most 30 requests per 10 minutes, each paper every 6 to 24 hours); false: no counts", boolean(&c.HFArtifacts)},
+		{"thumbnails", "PAPERFEED_THUMBNAILS", "on", "show the papers' thumbnails in feed items and on the pages (images from Hugging Face's servers: a request to them per reader); off: nothing loads from another site", boolean(&c.Thumbnails)},
 		{"hf-interval", "PAPERFEED_HF_INTERVAL", "3s", "minimum spacing of requests to Hugging Face (anonymous limit: 100 pages per 5 minutes)", dur(&c.HFInterval, 0)},
 		{"arxiv-categories", "PAPERFEED_ARXIV_CATEGORIES", "cs.AI,cs.CL,cs.CV,cs.LG", "arXiv categories to follow, comma-separated (empty: arXiv off)", str(&cats)},
 		{"arxiv-rss-url", "PAPERFEED_ARXIV_RSS_URL", "https://rss.arxiv.org", "arXiv RSS base URL", absURL(&c.ArxivRSSURL)},

@@ -156,3 +156,24 @@ func TestHFTokenSetting(t *testing.T) {
 		t.Errorf("-hf-api=false: %v %v", c.HFAPI, err)
 	}
 }
+
+// -thumbnails=off (PAPERFEED_THUMBNAILS) leaves the papers' thumbnails
+// out; on by default; a bad value names the setting.
+func TestThumbnailsSetting(t *testing.T) {
+	c, err := parseConfig(nil, env(nil), io.Discard)
+	if err != nil || !c.Thumbnails {
+		t.Fatalf("default: thumbnails %v, %v", c.Thumbnails, err)
+	}
+	for _, args := range [][]string{{"-thumbnails=off"}, {"-thumbnails", "0"}} {
+		if c, err := parseConfig(args, env(nil), io.Discard); err != nil || c.Thumbnails {
+			t.Errorf("%v: thumbnails %v, %v", args, c.Thumbnails, err)
+		}
+	}
+	if c, err := parseConfig(nil, env(map[string]string{"PAPERFEED_THUMBNAILS": "OFF"}), io.Discard); err != nil || c.Thumbnails {
+		t.Errorf("PAPERFEED_THUMBNAILS=OFF: thumbnails %v, %v", c.Thumbnails, err)
+	}
+	_, err = parseConfig(nil, env(map[string]string{"PAPERFEED_THUMBNAILS": "hidden"}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-thumbnails / PAPERFEED_THUMBNAILS=\"hidden\"") {
+		t.Errorf("a bad value: %v", err)
+	}
+}

@@ -93,6 +93,13 @@ func TestExportIsDeterministicAndValid(t *testing.T) {
 	if papers == 0 || len(linked) != papers {
 		t.Errorf("%d paper files exported, %d linked", papers, len(linked))
 	}
+	// "More like this" needs the server (its builder page and like=
+	// feeds): no exported file links it.
+	for name, body := range a {
+		if bytes.Contains(body, []byte("?like=")) || bytes.Contains(body, []byte("More like this")) || bytes.Contains(body, []byte("more_like")) {
+			t.Errorf("%s links a like= feed, which a static host cannot serve", name)
+		}
+	}
 	for name, body := range a {
 		if !bytes.Equal(body, b[name]) {
 			t.Errorf("%s differs between two exports of the same data", name)

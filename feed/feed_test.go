@@ -277,11 +277,13 @@ func TestDescriptionEscapeRoundTrip(t *testing.T) {
 	s.PutHFDay(day("2026-09-24"), []Paper{*ps[0]})
 	s.PutArxivDay(day("2026-09-23"), []Paper{*ps[1]})
 	for _, p := range s.View().Papers {
-		if p.frags == nil || DescriptionXML(p) == "" || p.frags.desc.Load() == nil {
-			t.Fatalf("%s: the view keeps no escaped description", p.ID)
-		}
-		if got, want := DescriptionHTML(p), Description(p); got != want {
-			t.Errorf("%s: unescaped description differs from the rendered one:\n%s\n%s", p.ID, got, want)
+		for _, thumbs := range []bool{true, false} {
+			if p.frags == nil || DescriptionXML(p, thumbs) == "" || p.frags.desc[descSlot(thumbs)].Load() == nil {
+				t.Fatalf("%s: the view keeps no escaped description", p.ID)
+			}
+			if got, want := DescriptionHTML(p, thumbs), Description(p, thumbs); got != want {
+				t.Errorf("%s: unescaped description differs from the rendered one:\n%s\n%s", p.ID, got, want)
+			}
 		}
 	}
 }

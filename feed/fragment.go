@@ -29,7 +29,7 @@ import (
 // Papers are immutable once in a view; the store hands an unchanged
 // paper's cache to its next view.
 type fragCache struct {
-	desc  atomic.Pointer[string] // the description escaped for XML (DescriptionXML)
+	desc  [2]atomic.Pointer[string] // the description escaped for XML (DescriptionXML), with and without thumbnail
 	slots [3]atomic.Pointer[itemFrag]
 }
 
@@ -37,9 +37,19 @@ type fragCache struct {
 // description's content, tail. For JSON, desc holds the description
 // escaped as a JSON string (without quotes) of a plain item.
 type itemFrag struct {
-	base       string // the base URL it was made for
+	made       fragFor // the feed settings it was made for
 	head, tail []byte
 	desc       string
+}
+
+// fragFor are the feed settings a plain item's bytes depend on.
+type fragFor struct {
+	base             string // the base URL
+	moreLike, thumbs bool
+}
+
+func fragForOf(m Meta) fragFor {
+	return fragFor{base: m.BaseURL, moreLike: m.MoreLike, thumbs: !m.NoThumbnails}
 }
 
 func fragSlot(f Format) int {
@@ -95,7 +105,7 @@ func assemble(dst []byte, f Format, m Meta, items []Item) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		pc := piece{frag: fr, descs: descriptionOf(f, m.BaseURL, x, fr)}
+		pc := piece{frag: fr, descs: descriptionOf(f, m, x, fr)}
 		size += len(fr.head) + len(fr.tail) + len(pc.descs[0]) + len(pc.descs[1]) + len(pc.descs[2]) + len(itemSep(f, i))
 		pieces[i] = pc
 	}
@@ -129,29 +139,31 @@ func itemSep(f Format, i int) string {
 
 // descriptionOf is the item's description as it goes between a
 // fragment's head and tail, in up to three pieces.
-func descriptionOf(f Format, base string, x *Item, fr *itemFrag) [3]string {
-	// A plain item's citation line is in its fragment's tail.
+func descriptionOf(f Format, m Meta, x *Item, fr *itemFrag) [3]string {
+	// A plain item's links line is in its fragment's tail.
 	if f == JSON {
 		if x.plain() {
 			return [3]string{fr.desc}
 		}
-		return [3]string{jsonEscape(x.itemHTML(base))}
+		return [3]string{jsonEscape(x.itemHTML(m))}
 	}
 	if x.plain() {
-		return [3]string{DescriptionXML(x.Paper)}
+		return [3]string{DescriptionXML(x.Paper, !m.NoThumbnails)}
 	}
-	return [3]string{x.itemXML(base)}
+	return [3]string{x.itemXML(m)}
 }
 
 // fragmentOf is the item's fragment: a view paper's cached one for a
-// plain item, else encoded now (and cached when it can be).
+// plain item, else encoded now (and cached when it can be). An item
+// whose GUID is the feed's own (guid=feed) is the same bytes in that
+// feed only: it is encoded each time.
 func fragmentOf(f Format, m Meta, x *Item) (*itemFrag, error) {
-	if !x.plain() || x.Paper.frags == nil {
+	if !x.plain() || x.Paper.frags == nil || m.GUIDScope != "" {
 		return encodeFragment(f, m, x)
 	}
 	cache := x.Paper.frags
 	slot := &cache.slots[fragSlot(f)]
-	if fr := slot.Load(); fr != nil && fr.base == m.BaseURL {
+	if fr := slot.Load(); fr != nil && fr.made == fragForOf(m) {
 		return fr, nil
 	}
 	fr, err := encodeFragment(f, m, x)
@@ -198,18 +210,18 @@ func encodeFragment(f Format, m Meta, x *Item) (*itemFrag, error) {
 		return nil, fmt.Errorf("encode %s item: description not found", f)
 	}
 	i += len(open)
-	fr := &itemFrag{base: m.BaseURL, head: bytes.Clone(b[:i]), tail: bytes.Clone(b[i+len(descMarker):])}
+	fr := &itemFrag{made: fragForOf(m), head: bytes.Clone(b[:i]), tail: bytes.Clone(b[i+len(descMarker):])}
 	if x.plain() {
-		// The description's end, the citation line, depends only on the
-		// paper and the base URL: it goes into the tail.
-		cite := citeHTML(m.BaseURL, x.Paper.ID)
+		// The description's end, the links line, depends only on the
+		// paper and the feed's settings: it goes into the tail.
+		links := x.linksHTML(m)
 		if f == JSON {
-			fr.desc = jsonEscape(DescriptionHTML(x.Paper))
-			cite = jsonEscape(cite)
+			fr.desc = jsonEscape(DescriptionHTML(x.Paper, !m.NoThumbnails))
+			links = jsonEscape(links)
 		} else {
-			cite = escapeXML(cite)
+			links = escapeXML(links)
 		}
-		fr.tail = append([]byte(cite), fr.tail...)
+		fr.tail = append([]byte(links), fr.tail...)
 	}
 	return fr, nil
 }

@@ -3,6 +3,7 @@ package feed
 import (
 	"html"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -37,12 +38,17 @@ type Item struct {
 // VoteLinks are a personal feed item's vote links (absolute URLs).
 type VoteLinks struct{ More, Less string }
 
-// guid is the item's permanent identifier.
-func (it *Item) guid() string {
+// guid is the item's permanent identifier: the paper's (or its
+// version's), or, in a feed with a GUID scope, the feed's own for it.
+func (it *Item) guid(scope string) string {
+	g := GUID(it.Paper.ID)
 	if it.Version > 1 {
-		return VersionGUID(it.Paper.ID, it.Version)
+		g = VersionGUID(it.Paper.ID, it.Version)
 	}
-	return GUID(it.Paper.ID)
+	if scope != "" {
+		return "urn:paperfeed:feed:" + scope + ":" + strings.TrimPrefix(g, GUID(""))
+	}
+	return g
 }
 
 // title is the item's title: a version event names its version.

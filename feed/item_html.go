@@ -18,13 +18,13 @@ var itemHTML = template.Must(template.New("item").Funcs(template.FuncMap{
 	"revised":   RevisedLine,
 	"artifacts": artifactGroups,
 }).Parse(strings.Join([]string{
-	`{{if .Thumbnail}}<p><a href="{{.Link}}"><img src="{{.Thumbnail}}" alt="" style="max-width:100%"></a></p>{{end}}`,
+	`{{if and .Thumbs .Thumbnail}}<p><a href="{{.Link}}"><img src="{{.Thumbnail}}" alt="" style="max-width:100%"></a></p>{{end}}`,
 	`<p>`,
 	`{{if .OnHF}}<strong>▲ {{.Upvotes}}</strong> upvote{{if ne .Upvotes 1}}s{{end}} · {{.Comments}} comment{{if ne .Comments 1}}s{{end}}{{end}}`,
 	`{{if .Org.Display}}{{if .OnHF}} · {{end}}<a href="{{.Org.URL}}">{{.Org.Display}}</a>{{end}}`,
 	`{{if .Categories}}{{if or .OnHF .Org.Display}} · {{end}}{{range $i, $c := .Categories}}{{if $i}}, {{end}}{{$c}}{{end}}{{end}}`,
 	`{{if .AnnounceType}} · arXiv {{.AnnounceType}}{{end}}`,
-	`{{with revised .}} · {{.}}{{end}}`,
+	`{{with revised .Paper}} · {{.}}{{end}}`,
 	`</p>`,
 	`{{with venue .Venue}}<p><strong>{{.}}</strong></p>{{end}}`,
 	`{{if .Authors}}<p><em>{{authors .Authors}}</em></p>{{end}}`,
@@ -124,20 +124,31 @@ func paras(s string) []string {
 	return strings.Split(s, "\n\n")
 }
 
-// DescriptionXML is the item HTML of a paper escaped as XML text. A
-// paper of a store view renders it the first time a feed needs it and
-// keeps it (it is most of a feed's bytes; most papers of a large window
-// are never shown); others render it here.
-func DescriptionXML(p *Paper) string {
+// DescriptionXML is the item HTML of a paper escaped as XML text, with
+// its thumbnail or without (thumbs). A paper of a store view renders it
+// the first time a feed needs it and keeps it (it is most of a feed's
+// bytes; most papers of a large window are never shown); others render
+// it here.
+func DescriptionXML(p *Paper, thumbs bool) string {
 	if c := p.frags; c != nil {
-		if d := c.desc.Load(); d != nil {
+		slot := &c.desc[descSlot(thumbs)]
+		if d := slot.Load(); d != nil {
 			return *d
 		}
-		d := escapeXML(Description(p))
-		c.desc.Store(&d)
+		d := escapeXML(Description(p, thumbs))
+		slot.Store(&d)
 		return d
 	}
-	return escapeXML(Description(p))
+	return escapeXML(Description(p, thumbs))
+}
+
+// descSlot is where a fragment cache keeps the description with or
+// without its thumbnail.
+func descSlot(thumbs bool) int {
+	if thumbs {
+		return 0
+	}
+	return 1
 }
 
 func escapeXML(s string) string {
@@ -150,18 +161,26 @@ func escapeXML(s string) string {
 // DescriptionHTML is the item HTML of a paper: the store view's escaped
 // copy unescaped (the exact inverse, and much cheaper than rendering the
 // template again), else rendered here.
-func DescriptionHTML(p *Paper) string {
+func DescriptionHTML(p *Paper, thumbs bool) string {
 	if p.frags != nil {
-		return html.UnescapeString(DescriptionXML(p))
+		return html.UnescapeString(DescriptionXML(p, thumbs))
 	}
-	return Description(p)
+	return Description(p, thumbs)
 }
 
-// Description renders the item HTML for a paper.
-func Description(p *Paper) string {
+// descData is what the item template reads: the paper, and whether its
+// thumbnail is shown.
+type descData struct {
+	*Paper
+	Thumbs bool
+}
+
+// Description renders the item HTML for a paper; thumbs shows its
+// thumbnail (an image from Hugging Face's servers), when it has one.
+func Description(p *Paper, thumbs bool) string {
 	var b strings.Builder
 	b.Grow(1024 + len(p.Abstract))
-	if err := itemHTML.Execute(&b, p); err != nil {
+	if err := itemHTML.Execute(&b, descData{Paper: p, Thumbs: thumbs}); err != nil {
 		// Only a template bug can fail here; show the abstract rather than nothing.
 		return template.HTMLEscapeString(p.Abstract)
 	}

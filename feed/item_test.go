@@ -4,6 +4,8 @@ import (
 	"html"
 	"strings"
 	"testing"
+
+	"github.com/mmcdole/gofeed"
 )
 
 // renderAll renders items in the three feed formats, each description
@@ -54,6 +56,118 @@ func TestGainSaysOneCount(t *testing.T) {
 		}
 		if strings.Contains(doc, "(+") {
 			t.Errorf("%s: a count in brackets is left", f)
+		}
+	}
+}
+
+// viewPapers are papers of a store view: they keep their rendered items
+// (fragment.go), so a test sees what the cache gives a second feed.
+func viewPapers(t *testing.T) []Item {
+	t.Helper()
+	s := NewStore(7, 7, nil)
+	s.PutHFDay(day("2026-08-20"), []Paper{
+		{ID: "2608.00001", Title: "One", OnHF: true, Upvotes: 5, ListedOn: day("2026-08-20"), Thumbnail: "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2608.00001.png"},
+		{ID: "hep-th/9901001", Title: "Old", OnHF: true, Upvotes: 2, ListedOn: day("2026-08-20"), Thumbnail: "https://cdn-thumbnails.huggingface.co/x.png"},
+	})
+	var items []Item
+	for _, p := range s.View().Papers {
+		items = append(items, Item{Paper: p})
+	}
+	if len(items) != 2 {
+		t.Fatalf("%d papers in the view", len(items))
+	}
+	return items
+}
+
+func itemIDs(t *testing.T, f Format, doc string) []string {
+	t.Helper()
+	parsed, err := gofeed.NewParser().ParseString(doc)
+	if err != nil {
+		t.Fatalf("%s: %v", f, err)
+	}
+	var out []string
+	for _, it := range parsed.Items {
+		out = append(out, it.GUID)
+	}
+	return out
+}
+
+// With a GUID scope (guid=feed) every format's items take the feed's own
+// GUIDs; without, the paper's, also after a scoped feed rendered the same
+// papers (the items' cache keeps them apart).
+func TestOwnGUIDsInEveryFormat(t *testing.T) {
+	items := viewPapers(t)
+	m := Meta{Title: "t", HomeURL: "http://h/", SelfURL: "http://h/feed", BaseURL: "http://h"}
+	for round := range 2 {
+		for _, scope := range []string{"", "k3x", ""} {
+			m.GUIDScope = scope
+			for _, f := range FeedFormats {
+				doc, err := RenderBytes(f, m, items)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids := itemIDs(t, f, string(doc))
+				want := []string{"https://arxiv.org/abs/2608.00001", "https://arxiv.org/abs/hep-th/9901001"}
+				if scope != "" {
+					want = []string{"urn:paperfeed:feed:k3x:2608.00001", "urn:paperfeed:feed:k3x:hep-th/9901001"}
+				}
+				if strings.Join(ids, " ") != strings.Join(want, " ") {
+					t.Errorf("round %d, scope %q, %s: GUIDs %v, want %v", round, scope, f, ids, want)
+				}
+			}
+		}
+	}
+	// A version event keeps its version in its own GUID.
+	v := Item{Paper: items[0].Paper, Version: 2}
+	if g := v.guid("k3x"); g != "urn:paperfeed:feed:k3x:2608.00001v2" {
+		t.Errorf("version GUID in a scope: %q", g)
+	}
+}
+
+// Each public item links its like= feed ("More like this"), in every
+// format, and JSON Feed says where; a personal feed's item, which has
+// its own vote links, does not; a feed made without it (the static
+// export) does not either.
+func TestItemsLinkMoreLikeThis(t *testing.T) {
+	items := viewPapers(t)
+	voted := Item{Paper: items[0].Paper, Votes: &VoteLinks{More: "http://h/f/x/vote?more", Less: "http://h/f/x/vote?less"}}
+	m := Meta{Title: "t", HomeURL: "http://h/", SelfURL: "http://h/feed", BaseURL: "http://h/", MoreLike: true}
+	for f, doc := range renderAll(t, m, items) {
+		for _, want := range []string{`<a href="http://h/?like=2608.00001">More like this</a>`, `<a href="http://h/?like=hep-th%2F9901001">More like this</a>`} {
+			if !strings.Contains(doc, want) {
+				t.Errorf("%s: no %s", f, want)
+			}
+		}
+		if f == JSON && !strings.Contains(doc, `"more_like": {`) || f == JSON && !strings.Contains(doc, `"feed": "http://h/feed.json?like=2608.00001"`) {
+			t.Errorf("json: no more_like in _paperfeed: %s", doc)
+		}
+	}
+	for f, doc := range renderAll(t, m, []Item{voted}) {
+		if strings.Count(doc, "More like this") != 1 || strings.Contains(doc, "?like=") {
+			t.Errorf("%s: a personal item links more like this twice: %s", f, doc)
+		}
+	}
+	m.MoreLike = false
+	for f, doc := range renderAll(t, m, items) {
+		if strings.Contains(doc, "More like this") || strings.Contains(doc, "more_like") {
+			t.Errorf("%s: links more like this where it was not asked for", f)
+		}
+	}
+}
+
+// With thumbnails off no item carries an image (a request to Hugging
+// Face's servers per reader), in any format, whichever was rendered
+// before.
+func TestItemsWithoutThumbnails(t *testing.T) {
+	items := viewPapers(t)
+	m := Meta{Title: "t", HomeURL: "http://h/", SelfURL: "http://h/feed", BaseURL: "http://h"}
+	for _, off := range []bool{false, true, false, true} {
+		m.NoThumbnails = off
+		for f, doc := range renderAll(t, m, items) {
+			has := strings.Contains(doc, "<img") || strings.Contains(doc, `"image"`)
+			if has == off || off && strings.Contains(doc, "huggingface.co/social-thumbnails") {
+				t.Errorf("thumbnails off %v, %s: has an image %v", off, f, has)
+			}
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
-	"html"
 	"io"
 	"slices"
 	"strings"
@@ -91,6 +90,17 @@ type Meta struct {
 	// Hub is a WebSub hub the feed advertises (rel="hub"; JSON Feed's
 	// hubs), "" for none.
 	Hub string
+	// GUIDScope, when set, gives the feed's paper items GUIDs of their
+	// own (guid=feed): "urn:paperfeed:feed:SCOPE:ID" rather than the
+	// paper's, which every feed shares (GUID).
+	GUIDScope string
+	// MoreLike links each paper item's like= feed ("More like this", the
+	// builder page of like=ID under BaseURL); a personal feed's items
+	// have their own vote links instead.
+	MoreLike bool
+	// NoThumbnails leaves the papers' thumbnails (images on Hugging
+	// Face's servers) out of the items.
+	NoThumbnails bool
 }
 
 // Render writes items as a feed in format f. It reads no clock: the
@@ -165,7 +175,7 @@ func gorillaFeed(m Meta, updated time.Time, items []Item) *feeds.Feed {
 			Source: &feeds.Link{Href: p.AbsURL()},
 			// The description goes in pre-escaped (see rawXML); JSON
 			// renders its own.
-			Id:          it.guid(),
+			Id:          it.guid(m.GUIDScope),
 			IsPermaLink: "false",
 			Created:     day,
 			Updated:     day,
@@ -202,29 +212,18 @@ func (p *Paper) FeedCategories() []string {
 }
 
 // itemXML is an item's description escaped for XML.
-func (it *Item) itemXML(base string) string {
+func (it *Item) itemXML(m Meta) string {
 	if it.Digest != nil {
 		return escapeXML(it.Digest.HTML)
 	}
-	desc := it.withGain(DescriptionXML(it.Paper), "&lt;/strong&gt;")
+	desc := it.withGain(DescriptionXML(it.Paper, !m.NoThumbnails), "&lt;/strong&gt;")
 	if x := it.extraHTML(); x != "" {
 		desc = escapeXML(x) + desc
 	}
-	if c := citeHTML(base, it.Paper.ID); c != "" {
-		desc += escapeXML(c)
+	if l := it.linksHTML(m); l != "" {
+		desc += escapeXML(l)
 	}
 	return desc
-}
-
-// citeHTML is an item's citation line: the paper's BibTeX and RIS, and
-// its page, under the service's base URL.
-func citeHTML(base, id string) string {
-	if base == "" {
-		return ""
-	}
-	u := strings.TrimRight(base, "/") + CitePath(id)
-	return `<p><small>Cite: <a href="` + html.EscapeString(u) + `.bib">BibTeX</a> · <a href="` + html.EscapeString(u) + `.ris">RIS</a> · <a href="` +
-		html.EscapeString(u) + `">paper page</a></small></p>`
 }
 
 // withGain puts the item's gain after the paper's upvote count in its
@@ -258,11 +257,11 @@ func GainWords(upvotes, gain, hours int) string {
 }
 
 // itemHTML is an item's description as HTML.
-func (it *Item) itemHTML(base string) string {
+func (it *Item) itemHTML(m Meta) string {
 	if it.Digest != nil {
 		return it.Digest.HTML
 	}
-	return it.extraHTML() + it.withGain(DescriptionHTML(it.Paper), "</strong>") + citeHTML(base, it.Paper.ID)
+	return it.extraHTML() + it.withGain(DescriptionHTML(it.Paper, !m.NoThumbnails), "</strong>") + it.linksHTML(m)
 }
 
 // categories are an item's categories (none for a digest).

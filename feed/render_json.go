@@ -76,6 +76,8 @@ type jsonExt struct {
 	CloseTo    string   `json:"close_to,omitempty"`
 	// Votes: a personal feed item's "more / less like this" links.
 	Votes *jsonVotes `json:"votes,omitempty"`
+	// MoreLike: the paper's like= feed and its builder page.
+	MoreLike *jsonMoreLike `json:"more_like,omitempty"`
 }
 
 type jsonVotes struct {
@@ -114,7 +116,9 @@ func jsonDoc(gf *feeds.Feed, m Meta, items []Item) *jsonFeed {
 		}
 		p := x.Paper
 		it.Summary = p.AISummary
-		it.Image = p.Thumbnail
+		if !m.NoThumbnails {
+			it.Image = p.Thumbnail
+		}
 		for _, a := range p.Authors {
 			it.Authors = append(it.Authors, &feeds.JSONAuthor{Name: a})
 		}
@@ -124,6 +128,7 @@ func jsonDoc(gf *feeds.Feed, m Meta, items []Item) *jsonFeed {
 			u := strings.TrimRight(m.BaseURL, "/") + CitePath(p.ID)
 			ext.Cite = &jsonCite{BibTeX: u + ".bib", RIS: u + ".ris", Page: u}
 		}
+		ext.MoreLike = x.jsonMoreLike(m)
 		if x.Version > 1 {
 			ext.Event = "version"
 		}

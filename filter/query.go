@@ -67,7 +67,7 @@ var Accepted = append(append([]string{
 	"filter_case_sensitive", "filter_time",
 	"min_gain", "gain_hours", "date_by", "digest", "digest_size",
 	"like", "unlike", "min_similarity",
-	"venue", "accepted", "has_model", "has_dataset", "has_demo", "min_models", "revised",
+	"venue", "accepted", "has_model", "has_dataset", "has_demo", "min_models", "revised", "guid",
 )
 
 // listParams take comma-separated lists.
@@ -139,6 +139,10 @@ type Query struct {
 	// RSSHub compatibility.
 	RSSHub     RSSHubFilters
 	FilterTime time.Duration
+
+	// GUID is how items are identified: "" or GUIDPaper, or GUIDFeed
+	// (reader.go).
+	GUID string
 
 	// raw keeps the canonical written values, for Canonical.
 	raw url.Values
@@ -483,8 +487,11 @@ func (q *Query) set(key, val string, o Options) error {
 		}
 		q.FilterTime = time.Duration(n) * time.Second
 		q.raw.Set(key, strconv.FormatInt(n, 10))
-	default: // paper facts, then the RSSHub regex filters
+	default: // paper facts, reader options, then the RSSHub regex filters
 		if ok, err := q.setFact(key, val); ok {
+			return err
+		}
+		if ok, err := q.setReader(key, val); ok {
 			return err
 		}
 		if err := checkRegex(key, val); err != nil {

@@ -134,6 +134,9 @@ func (q Query) Description() string {
 	case q.changing():
 		b.WriteString("; each paper dated by its listing day")
 	}
+	if q.OwnGUIDs() {
+		b.WriteString("; item GUIDs are this feed's own")
+	}
 	return b.String() + "."
 }
 

@@ -21,6 +21,7 @@ type Config struct {
 	HFAPI       bool   // also ask HF's JSON API for every listing
 	HFArtifacts bool   // count each window paper's linked models, datasets, Spaces
 	HFToken     string // sent to Hugging Face only; from the environment only
+	Thumbnails  bool   // show papers' thumbnails (images from Hugging Face's servers)
 
 	ArxivCategories []string
 	ArxivRSSURL     string

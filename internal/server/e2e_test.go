@@ -74,6 +74,12 @@ func setEnv(cfg *Config, k, v string) error {
 		cfg.HFURL = v
 	case "PAPERFEED_DATA_DIR":
 		cfg.DataDir = v
+	case "PAPERFEED_THUMBNAILS":
+		b, ok := feed.ParseBool(v)
+		if !ok {
+			return errNamed("not a yes-or-no word")
+		}
+		cfg.Thumbnails = b
 	case "PAPERFEED_MAX_RENDERS":
 		cfg.MaxRenders, err = strconv.Atoi(v)
 	case "PAPERFEED_LOG_LEVEL":

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -23,7 +24,7 @@ func (s *Server) ExportFiles() (map[string][]byte, error) {
 		return nil, err
 	}
 	get := func(path string) ([]byte, error) {
-		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req := httptest.NewRequestWithContext(withExport(context.Background()), http.MethodGet, path, nil)
 		req.Host = base.Host
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
@@ -118,7 +119,7 @@ func exportedPapers(files map[string][]byte) ([]string, error) {
 // relative, so it works opened from disk and under any path; the feed
 // URLs to copy are the public ones (-base-url).
 func (s *Server) staticPage() ([]byte, error) {
-	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req := httptest.NewRequestWithContext(withExport(context.Background()), http.MethodGet, "/", nil)
 	d := s.pageData(req)
 	if d.Error != "" {
 		return nil, fmt.Errorf("static page: %s", d.Error)
@@ -136,3 +137,14 @@ func (s *Server) staticPage() ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// A request of the static export is marked in its context: what it
+// renders links nothing a static host cannot serve (no "More like
+// this", which needs the server's builder page and feeds).
+type exportKey struct{}
+
+func withExport(ctx context.Context) context.Context {
+	return context.WithValue(ctx, exportKey{}, true)
+}
+
+func isExport(ctx context.Context) bool { b, _ := ctx.Value(exportKey{}).(bool); return b }

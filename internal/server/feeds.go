@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
+
 	"paperfeed/feed"
 	"paperfeed/filter"
 	"paperfeed/internal/personal"
@@ -60,7 +62,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 	if sw, ok := w.(*statusWriter); ok {
 		defer func() { sw.format = string(f) }()
 	}
-	if fr.topic == nil && fr.personal == nil && s.engine.Ready() {
+	if fr.topic == nil && fr.personal == nil && s.engine.Ready() && !isExport(r.Context()) {
 		if rr, ok := s.feeds.aliased(rawKey(fr.format, r, s.baseURL(r)), s.engine.View().Version); ok {
 			f = rr.format
 			s.watch(rr)
@@ -104,7 +106,14 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 	if fr.topic != nil {
 		job.title = plan.Query.NamedTitle(fr.topic.Name, own) // as the OPML file names it
 	}
+	if q.OwnGUIDs() {
+		job.guidScope = guidScope(q.Canonical(), r.PathValue("period"))
+	}
+	job.static = isExport(r.Context())
 	job.key = string(f) + "|" + r.URL.Path + "|" + q.Canonical() + "|" + plan.Key + "|" + self
+	if job.static {
+		job.key += "|static"
+	}
 	cacheControl := s.feeds.cacheControl
 	if pf := fr.personal; pf != nil {
 		job.title = pf.Name + " (personal feed)"
@@ -136,7 +145,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 	}
 	if release != nil {
 		defer release() // a response made once, not kept
-	} else if fr.topic == nil && plan.Aliasable {
+	} else if fr.topic == nil && plan.Aliasable && !job.static {
 		// The window's data is the view alone: later requests written
 		// the same way skip parsing (see renderCache).
 		s.feeds.cache.putAlias(rawKey(fr.format, r, base), plan.Version(), job.key)
@@ -145,6 +154,21 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 		s.watch(rr)
 	}
 	serveRendered(w, r, rr, cacheControl)
+}
+
+// guidScope names a feed in its items' own GUIDs (guid=feed): its
+// canonical filter, so any spelling of its URL and any format give the
+// same GUIDs, and the period an RSSHub route's path names, which the
+// filter does not hold (/huggingface/daily-papers alone is the window,
+// as /feed.rss is).
+func guidScope(canonical, period string) string {
+	if period == "day" {
+		period = "date" // the same route
+	}
+	if period != "" {
+		canonical = "rsshub/" + period + "?" + canonical
+	}
+	return strconv.FormatUint(xxhash.Sum64String(canonical), 36)
 }
 
 // watch tells WebSub a reader asked for a feed (when a hub is set).

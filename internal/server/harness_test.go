@@ -107,7 +107,7 @@ func testConfig(hfURL string) Config {
 	return Config{
 		Addr: "127.0.0.1:0", BaseURL: "http://paperfeed.test", Days: 7, ArxivDays: 7, Refresh: 15 * time.Minute,
 		RefreshPast: 3 * time.Hour, HFURL: hfURL, Timeout: 2 * time.Second, RequestTimeout: 5 * time.Second,
-		StartupWait: 200 * time.Millisecond, CacheEntries: 100, CacheMB: 16, MaxRenders: 4, HFAPI: true, HFArtifacts: true,
+		StartupWait: 200 * time.Millisecond, CacheEntries: 100, CacheMB: 16, MaxRenders: 4, HFAPI: true, HFArtifacts: true, Thumbnails: true,
 	}
 }
 

@@ -38,10 +38,17 @@ var pageTmpl = template.Must(template.New("index.html").Funcs(template.FuncMap{
 	"falsy":  func(s string) bool { b, ok := feed.ParseBool(s); return ok && !b },
 }).ParseFS(webFS, "web/index.html", "web/paper.html", "web/personal.html"))
 
-// contentSecurityPolicy allows only this server's own scripts and styles;
-// paper thumbnails come from Hugging Face's image hosts.
-const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https://cdn-thumbnails.huggingface.co https://huggingface.co; " +
-	"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+// contentSecurityPolicy allows only this server's own scripts, styles
+// and images, and with thumbnails on, images from Hugging Face's image
+// hosts: with -thumbnails=off a page loads nothing from another site.
+func (s *Server) contentSecurityPolicy() string {
+	img := "img-src 'self'; "
+	if s.cfg.Thumbnails {
+		img = "img-src 'self' https://cdn-thumbnails.huggingface.co https://huggingface.co; "
+	}
+	return "default-src 'none'; script-src 'self'; style-src 'self'; " + img +
+		"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+}
 
 // pageData is what the builder page shows for one filter.
 type pageData struct {
@@ -76,6 +83,10 @@ type pageData struct {
 	// Meta are <meta> elements of the head (a paper page's citation
 	// tags).
 	Meta []metaTag
+	// Thumbnails shows the papers' thumbnails (from Hugging Face's
+	// servers); MoreLike links each paper's like= feed (not in the static
+	// export, which has no builder page).
+	Thumbnails, MoreLike bool
 	// status is the HTTP status of the answer.
 	status int
 }
@@ -159,7 +170,7 @@ func (s *Server) writeHTML(w http.ResponseWriter, tmpl string, data any, status 
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("Content-Security-Policy", s.contentSecurityPolicy())
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", referrer)
 	h.Set("Cache-Control", cacheControl)
@@ -172,7 +183,7 @@ func (s *Server) pageData(r *http.Request) pageData {
 	base := s.baseURL(r)
 	d := pageData{Ready: s.engine.Ready(), Categories: s.cfg.ArxivCategories, Days: max(s.cfg.Days, s.cfg.ArxivDays),
 		Announce: filter.AnnounceTypes, OPML: base + "/opml", Prefix: basePath(base), status: http.StatusOK,
-		Venues: venueOptions, FactLabels: factLabels}
+		Venues: venueOptions, FactLabels: factLabels, Thumbnails: s.cfg.Thumbnails, MoreLike: !isExport(r.Context())}
 	if len(v.HFDays) > 0 {
 		d.NewestHF = v.HFDays[0]
 	}

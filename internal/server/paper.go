@@ -39,6 +39,9 @@ type paperPage struct {
 	BibTeX      string
 	BibURL      string
 	RISURL      string
+	// MoreLike is the builder page of the paper's like= feed, and
+	// MoreLikeFeed the feed ("" in the static export, which has neither).
+	MoreLike, MoreLikeFeed string
 }
 
 func (s *Server) paperHandler(w http.ResponseWriter, r *http.Request) {
@@ -80,14 +83,17 @@ func (s *Server) paperHandler(w http.ResponseWriter, r *http.Request) {
 	default:
 		var buf bytes.Buffer
 		d := paperPage{Title: p.Title, Prefix: basePath(base), Meta: citationMeta(p), Paper: p,
-			Description: template.HTML(feed.Description(p)), BibTeX: feed.BibTeXOf(p), BibURL: self + ".bib", RISURL: self + ".ris"}
+			Description: template.HTML(feed.Description(p, s.cfg.Thumbnails)), BibTeX: feed.BibTeXOf(p), BibURL: self + ".bib", RISURL: self + ".ris"}
+		if !isExport(r.Context()) {
+			d.MoreLike, d.MoreLikeFeed = base+feed.MoreLikePath(id), base+feed.MoreLikeFeedPath(feed.RSS, id)
+		}
 		if err := pageTmpl.ExecuteTemplate(&buf, "paper", d); err != nil {
 			s.log.Error("render paper page", "error", err)
 			http.Error(w, "render page failed", http.StatusInternalServerError)
 			return
 		}
 		body, ctype = buf.Bytes(), "text/html; charset=utf-8"
-		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
+		w.Header().Set("Content-Security-Policy", s.contentSecurityPolicy())
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Cache-Control", "public, max-age=3600")

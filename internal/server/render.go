@@ -25,12 +25,13 @@ type renderer struct {
 	bodies  *bufferList // buffers of responses made once
 	// cacheControl is the feeds' Cache-Control header value.
 	cacheControl []string
+	thumbs       bool // items show the papers' thumbnails (-thumbnails)
 }
 
 func newRenderer(cfg Config, e *engine.Engine, m *metrics) *renderer {
 	return &renderer{engine: e, metrics: m, cache: newRenderCache(cfg.CacheEntries, cfg.CacheMB<<20),
 		slots: make(chan struct{}, cfg.MaxRenders), door: newDoorkeeper(doorSlots),
-		bodies: newBufferList(2 * cfg.MaxRenders), cacheControl: feedCacheControl(cfg.Refresh)}
+		bodies: newBufferList(2 * cfg.MaxRenders), cacheControl: feedCacheControl(cfg.Refresh), thumbs: cfg.Thumbnails}
 }
 
 // renderJob is one feed to render.
@@ -43,6 +44,11 @@ type renderJob struct {
 	home       string  // the feed's page, when not the builder's
 	hub        *websub // advertised when set
 	decorate   func([]feed.Item)
+	// guidScope, when set, gives the items GUIDs of the feed's own
+	// (guid=feed); static marks a file of the static export, whose items
+	// link nothing a static host cannot serve.
+	guidScope string
+	static    bool
 }
 
 var errBusy = errors.New("server busy rendering feeds; try again in a moment")
@@ -175,12 +181,15 @@ func (rd *renderer) make(ctx context.Context, job renderJob, dst []byte) (*rende
 	}
 	q := job.plan.Query
 	meta := feed.Meta{
-		Title:       job.title,
-		Description: q.Description(),
-		HomeURL:     pageURL(job.base, q.Canonical()),
-		SelfURL:     job.self,
-		BaseURL:     job.base,
-		Updated:     modified,
+		Title:        job.title,
+		Description:  q.Description(),
+		HomeURL:      pageURL(job.base, q.Canonical()),
+		SelfURL:      job.self,
+		BaseURL:      job.base,
+		Updated:      modified,
+		GUIDScope:    job.guidScope,
+		MoreLike:     !job.static,
+		NoThumbnails: !rd.thumbs,
 	}
 	if job.home != "" {
 		meta.HomeURL = job.home
