@@ -65,7 +65,8 @@ type pageData struct {
 	Total      int
 	Shown      int
 	Ready      bool
-	NotLoaded  string // why the preview is empty: the source has not loaded
+	NotLoaded  string   // why the preview is empty: the source has not loaded
+	Outage     []string // the sources the filter reads whose last fetch failed (outage.go)
 	Topics     []topicLink
 	OPML       string
 	Categories []string
@@ -234,6 +235,7 @@ func (s *Server) pageData(r *http.Request) pageData {
 	if d.Canonical != "" {
 		d.OPML = base + "/opml?feed=" + url.QueryEscape(d.Canonical)
 	}
+	d.Outage = outageLines(q.Source, s.refresh.States(), s.engine.Now())
 	if ok, st := s.refresh.WaitLoaded(r.Context(), q.Source, 0); !ok {
 		d.NotLoaded, _ = notLoaded(q.Source, st, s.shared(), s.engine.Now())
 		return d
