@@ -142,12 +142,12 @@ func itemSep(f Format, i int) string {
 func descriptionOf(f Format, m Meta, x *Item, fr *itemFrag) [3]string {
 	// A plain item's links line is in its fragment's tail.
 	if f == JSON {
-		if x.plain() {
+		if x.plainIn(m) {
 			return [3]string{fr.desc}
 		}
 		return [3]string{jsonEscape(x.itemHTML(m))}
 	}
-	if x.plain() {
+	if x.plainIn(m) {
 		return [3]string{DescriptionXML(x.Paper, !m.NoThumbnails)}
 	}
 	return [3]string{x.itemXML(m)}
@@ -155,10 +155,10 @@ func descriptionOf(f Format, m Meta, x *Item, fr *itemFrag) [3]string {
 
 // fragmentOf is the item's fragment: a view paper's cached one for a
 // plain item, else encoded now (and cached when it can be). An item
-// whose GUID is the feed's own (guid=feed) is the same bytes in that
-// feed only: it is encoded each time.
+// whose bytes are its feed's alone (its own GUID, a brief, a link
+// through Telegram: Meta.perFeed) is encoded each time.
 func fragmentOf(f Format, m Meta, x *Item) (*itemFrag, error) {
-	if !x.plain() || x.Paper.frags == nil || m.GUIDScope != "" {
+	if !x.plain() || x.Paper.frags == nil || m.perFeed() {
 		return encodeFragment(f, m, x)
 	}
 	cache := x.Paper.frags
@@ -211,7 +211,7 @@ func encodeFragment(f Format, m Meta, x *Item) (*itemFrag, error) {
 	}
 	i += len(open)
 	fr := &itemFrag{made: fragForOf(m), head: bytes.Clone(b[:i]), tail: bytes.Clone(b[i+len(descMarker):])}
-	if x.plain() {
+	if x.plainIn(m) {
 		// The description's end, the links line, depends only on the
 		// paper and the feed's settings: it goes into the tail.
 		links := x.linksHTML(m)

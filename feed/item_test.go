@@ -171,3 +171,17 @@ func TestItemsWithoutThumbnails(t *testing.T) {
 		}
 	}
 }
+
+// brief=N: the text alone, entities read and escaped again, cut at N
+// characters (not bytes), "…" only after a cut.
+func TestBrief(t *testing.T) {
+	for in, want := range map[string]string{
+		`<p><strong>▲ 5</strong> upvotes</p><p>A &amp; B <a href="x">é</a></p>`: "<p>▲ 5 upvotes A &amp; B é</p>",
+		`<p>` + strings.Repeat("é", 150) + `</p>`:                               "<p>" + strings.Repeat("é", 100) + "…</p>",
+		`<script>x</script><p>&lt;b&gt;</p>`:                                    "<p>x &lt;b&gt;</p>",
+	} {
+		if got := Brief(in, 100); got != want {
+			t.Errorf("Brief(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

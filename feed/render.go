@@ -101,6 +101,11 @@ type Meta struct {
 	// NoThumbnails leaves the papers' thumbnails (images on Hugging
 	// Face's servers) out of the items.
 	NoThumbnails bool
+	// RSSHub's brief=N and tgiv=HASH (brief.go): each description cut to
+	// its text, at Brief characters; each link through Telegram's Instant
+	// View template TGIV.
+	Brief int
+	TGIV  string
 }
 
 // Render writes items as a feed in format f. It reads no clock: the
@@ -164,14 +169,14 @@ func gorillaFeed(m Meta, updated time.Time, items []Item) *feeds.Feed {
 		it := &items[i]
 		day := it.When().UTC()
 		if d := it.Digest; d != nil {
-			gf.Items = append(gf.Items, &feeds.Item{Title: d.Title, Link: &feeds.Link{Href: d.Link}, Id: d.GUID,
+			gf.Items = append(gf.Items, &feeds.Item{Title: d.Title, Link: &feeds.Link{Href: m.link(d.Link)}, Id: d.GUID,
 				IsPermaLink: "false", Created: day, Updated: day})
 			continue
 		}
 		p := it.Paper
 		gf.Items = append(gf.Items, &feeds.Item{
 			Title:  it.title(),
-			Link:   &feeds.Link{Href: p.Link()},
+			Link:   &feeds.Link{Href: m.link(p.Link())},
 			Source: &feeds.Link{Href: p.AbsURL()},
 			// The description goes in pre-escaped (see rawXML); JSON
 			// renders its own.
@@ -182,6 +187,15 @@ func gorillaFeed(m Meta, updated time.Time, items []Item) *feeds.Feed {
 		})
 	}
 	return gf
+}
+
+// link is an item's link in the feed: through Telegram's Instant View
+// with tgiv=.
+func (m Meta) link(l string) string {
+	if m.TGIV != "" {
+		return TGIVLink(l, m.TGIV)
+	}
+	return l
 }
 
 // rawXML is element content written as is: text escaped once, when the
@@ -213,6 +227,9 @@ func (p *Paper) FeedCategories() []string {
 
 // itemXML is an item's description escaped for XML.
 func (it *Item) itemXML(m Meta) string {
+	if m.Brief > 0 {
+		return escapeXML(it.itemHTML(m))
+	}
 	if it.Digest != nil {
 		return escapeXML(it.Digest.HTML)
 	}
@@ -258,10 +275,16 @@ func GainWords(upvotes, gain, hours int) string {
 
 // itemHTML is an item's description as HTML.
 func (it *Item) itemHTML(m Meta) string {
+	var d string
 	if it.Digest != nil {
-		return it.Digest.HTML
+		d = it.Digest.HTML
+	} else {
+		d = it.extraHTML() + it.withGain(DescriptionHTML(it.Paper, !m.NoThumbnails), "</strong>") + it.linksHTML(m)
 	}
-	return it.extraHTML() + it.withGain(DescriptionHTML(it.Paper, !m.NoThumbnails), "</strong>") + it.linksHTML(m)
+	if m.Brief > 0 {
+		return Brief(d, m.Brief)
+	}
+	return d
 }
 
 // categories are an item's categories (none for a digest).

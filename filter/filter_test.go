@@ -346,45 +346,57 @@ func TestWeekStart(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"q=agents&min_upvotes=20&has_code=1", `q="world model" -gan OR diffus*`, "category=cs,stat.ML&author=José",
-		"week=2026-W48", "filter=(a|b)&filter_case_sensitive=false", "q=a OR b c -d", "limit=5&sort=stars", "q=%FF"} {
+		"week=2026-W48", "filter=(a|b)&filter_case_sensitive=false", "q=a OR b c -d", "limit=5&sort=stars", "q=%FF",
+		"sorted=false&brief=150&tgiv=ab12&guid=feed", "mode=fulltext&sort=upvotes&sorted=0", "key=x&scihub=1"} {
 		f.Add(s)
 	}
+	route := opts
+	route.RSSHubRoute = true // RSSHub's routes take more (rsshub_params.go)
 	f.Fuzz(func(t *testing.T, raw string) {
-		v, err := url.ParseQuery(raw)
-		if err != nil {
-			return
-		}
-		q, err := Parse(v, opts)
-		if err != nil {
-			var fe *Error
-			if !errors.As(err, &fe) || fe.Param == "" || fe.Reason == "" {
-				t.Fatalf("error without parameter or reason: %v", err)
-			}
-			return
-		}
-		canon := q.Canonical()
-		v2, err := url.ParseQuery(canon)
-		if err != nil {
-			t.Fatalf("canonical %q does not parse as a query: %v", canon, err)
-		}
-		q2, err := Parse(v2, opts)
-		if err != nil {
-			t.Fatalf("canonical %q of %q is rejected: %v", canon, raw, err)
-		}
-		if q2.Canonical() != canon {
-			t.Fatalf("canonical form is not stable: %q -> %q", canon, q2.Canonical())
-		}
-		if _, err := q.Apply(context.Background(), NewIndex(papers()), time.Now()); err != nil {
-			var fe *Error
-			if !errors.As(err, &fe) || fe.Param == "" || fe.Reason == "" {
-				t.Fatalf("Apply: error without parameter or reason: %v", err)
-			}
-		}
-		_ = q.Title()
-		if !slices.Contains([]string{SourceHF, SourceArxiv, SourceAll}, q.Source) {
-			t.Fatalf("source %q", q.Source)
+		for _, o := range []Options{opts, route} {
+			fuzzParse(t, raw, o)
 		}
 	})
+}
+
+// fuzzParse checks one parse: an error names its parameter and reason;
+// a query's canonical form parses to itself; Apply never fails without
+// saying why.
+func fuzzParse(t *testing.T, raw string, o Options) {
+	v, err := url.ParseQuery(raw)
+	if err != nil {
+		return
+	}
+	q, err := Parse(v, o)
+	if err != nil {
+		var fe *Error
+		if !errors.As(err, &fe) || fe.Param == "" || fe.Reason == "" {
+			t.Fatalf("error without parameter or reason: %v", err)
+		}
+		return
+	}
+	canon := q.Canonical()
+	v2, err := url.ParseQuery(canon)
+	if err != nil {
+		t.Fatalf("canonical %q does not parse as a query: %v", canon, err)
+	}
+	q2, err := Parse(v2, o)
+	if err != nil {
+		t.Fatalf("canonical %q of %q is rejected: %v", canon, raw, err)
+	}
+	if q2.Canonical() != canon {
+		t.Fatalf("canonical form is not stable: %q -> %q", canon, q2.Canonical())
+	}
+	if _, err := q.Apply(context.Background(), NewIndex(papers()), time.Now()); err != nil {
+		var fe *Error
+		if !errors.As(err, &fe) || fe.Param == "" || fe.Reason == "" {
+			t.Fatalf("Apply: error without parameter or reason: %v", err)
+		}
+	}
+	_ = q.Title()
+	if !slices.Contains([]string{SourceHF, SourceArxiv, SourceAll}, q.Source) {
+		t.Fatalf("source %q", q.Source)
+	}
 }
 
 func TestParseRawQuery(t *testing.T) {

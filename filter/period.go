@@ -5,6 +5,7 @@ package filter
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -72,4 +73,49 @@ func (q Query) PeriodRange() (from, to time.Time) {
 		return t, t.AddDate(0, 1, -1)
 	}
 	return time.Time{}, time.Time{}
+}
+
+// setTime parses one time parameter: days, since, until, date, week or
+// month.
+func (q *Query) setTime(key, val string, o Options) error {
+	var err error
+	switch key {
+	case "days":
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 1 || n > max(1, o.MaxDays) {
+			return errf(key, val, "must be a whole number from 1 to %d (the listing days this service holds)", max(1, o.MaxDays))
+		}
+		q.Days = n
+		q.raw.Set(key, strconv.Itoa(n))
+	case "since", "until", "date":
+		d, err := time.Parse(time.DateOnly, val)
+		if err != nil {
+			return errf(key, val, "must be a date written YYYY-MM-DD, e.g. %s", o.Today.Format(time.DateOnly))
+		}
+		if d.Before(o.Earliest) {
+			// Also keeps 0001-01-01, the zero time, from passing as absent.
+			return errf(key, val, "is before the first Hugging Face Daily Papers listing (%s); give a date from then to %s",
+				o.Earliest.Format(time.DateOnly), o.Today.Format(time.DateOnly))
+		}
+		switch key {
+		case "since":
+			q.Since = d
+		case "until":
+			q.Until = d
+		default:
+			q.Date = d
+		}
+		q.raw.Set(key, d.Format(time.DateOnly))
+	case "week":
+		if q.Week, err = parseWeek(val, o); err != nil {
+			return err
+		}
+		q.raw.Set(key, q.Week)
+	case "month":
+		if q.Month, err = parseMonth(val, o); err != nil {
+			return err
+		}
+		q.raw.Set(key, q.Month)
+	}
+	return nil
 }

@@ -88,6 +88,9 @@ type Options struct {
 	// feed's, set with SetSeeds), so min_similarity and sort=similarity
 	// are accepted without it.
 	SeedsLater bool
+	// RSSHubRoute: the query is an RSSHub route's, which takes RSSHub's
+	// parameters for every route (rsshub_params.go).
+	RSSHubRoute bool
 }
 
 // Query is a validated feed filter. The zero value matches every paper
@@ -143,6 +146,12 @@ type Query struct {
 	// GUID is how items are identified: "" or GUIDPaper, or GUIDFeed
 	// (reader.go).
 	GUID string
+	// RSSHub's route parameters (rsshub_params.go): each item's text cut
+	// at Brief characters, its link through Telegram's Instant View
+	// template TGIV.
+	Brief       int
+	TGIV        string
+	sortedFalse bool
 
 	// raw keeps the canonical written values, for Canonical.
 	raw url.Values
@@ -168,7 +177,10 @@ func Parse(v url.Values, o Options) (Query, error) {
 			}
 			return q, errf("(no name)", strings.Join(vals, ","), "a value was given without a parameter name; write name=value")
 		}
-		if !slices.Contains(Accepted, key) {
+		if err := checkRSSHubRoute(key, o); err != nil {
+			return q, err
+		}
+		if !slices.Contains(Accepted, key) && !slices.Contains(rssHubRouteParams, key) {
 			return q, unknownParam(name, Accepted)
 		}
 		var nonEmpty []string
@@ -199,7 +211,7 @@ func Parse(v url.Values, o Options) (Query, error) {
 			params[key] = strings.TrimSpace(nonEmpty[0])
 		}
 	}
-	for _, key := range Accepted { // fixed order: deterministic errors
+	for _, key := range append(Accepted[:len(Accepted):len(Accepted)], rssHubRouteParams...) { // fixed order: deterministic errors
 		val, ok := params[key]
 		if !ok {
 			continue
@@ -207,6 +219,9 @@ func Parse(v url.Values, o Options) (Query, error) {
 		if err := q.set(key, val, o); err != nil {
 			return q, err
 		}
+	}
+	if err := q.applySorted(); err != nil {
+		return q, err
 	}
 	if err := q.checkTime(o); err != nil {
 		return q, err
@@ -352,42 +367,8 @@ func (q *Query) set(key, val string, o Options) error {
 			return err
 		}
 		q.raw.Set(key, strings.Join(q.Announce, ","))
-	case "days":
-		n, err := strconv.Atoi(val)
-		if err != nil || n < 1 || n > max(1, o.MaxDays) {
-			return errf(key, val, "must be a whole number from 1 to %d (the listing days this service holds)", max(1, o.MaxDays))
-		}
-		q.Days = n
-		q.raw.Set(key, strconv.Itoa(n))
-	case "since", "until", "date":
-		d, err := time.Parse(time.DateOnly, val)
-		if err != nil {
-			return errf(key, val, "must be a date written YYYY-MM-DD, e.g. %s", o.Today.Format(time.DateOnly))
-		}
-		if d.Before(o.Earliest) {
-			// Also keeps 0001-01-01, the zero time, from passing as absent.
-			return errf(key, val, "is before the first Hugging Face Daily Papers listing (%s); give a date from then to %s",
-				o.Earliest.Format(time.DateOnly), o.Today.Format(time.DateOnly))
-		}
-		switch key {
-		case "since":
-			q.Since = d
-		case "until":
-			q.Until = d
-		default:
-			q.Date = d
-		}
-		q.raw.Set(key, d.Format(time.DateOnly))
-	case "week":
-		if q.Week, err = parseWeek(val, o); err != nil {
-			return err
-		}
-		q.raw.Set(key, q.Week)
-	case "month":
-		if q.Month, err = parseMonth(val, o); err != nil {
-			return err
-		}
-		q.raw.Set(key, q.Month)
+	case "days", "since", "until", "date", "week", "month":
+		return q.setTime(key, val, o) // period.go
 	case "sort":
 		s := strings.ToLower(val)
 		if !slices.Contains(sorts, s) {
@@ -471,28 +452,11 @@ func (q *Query) set(key, val string, o Options) error {
 		}
 		q.MinSimilarity = f
 		q.raw.Set(key, strconv.FormatFloat(f, 'f', -1, 64))
-	case "filter_case_sensitive":
-		b, ok := parseBool(val)
-		if !ok {
-			return errf(key, val, "must be %s (default true, as in RSSHub)", feed.BoolWords)
-		}
-		q.RSSHub.CaseInsensitive = !b
-		if !b {
-			q.raw.Set(key, "false")
-		}
-	case "filter_time":
-		n, err := strconv.ParseInt(val, 10, 64)
-		if err != nil || n < 1 || n > 100*365*86400 {
-			return errf(key, val, "must be a number of seconds greater than 0 (items newer than that)")
-		}
-		q.FilterTime = time.Duration(n) * time.Second
-		q.raw.Set(key, strconv.FormatInt(n, 10))
-	default: // paper facts, reader options, then the RSSHub regex filters
-		if ok, err := q.setFact(key, val); ok {
-			return err
-		}
-		if ok, err := q.setReader(key, val); ok {
-			return err
+	default: // paper facts, reader options, RSSHub's other parameters, then its regex filters
+		for _, set := range []func(k, v string) (bool, error){q.setFact, q.setReader, q.setRSSHub} {
+			if ok, err := set(key, val); ok {
+				return err
+			}
 		}
 		if err := checkRegex(key, val); err != nil {
 			return err
@@ -529,14 +493,5 @@ func (q *Query) SetSeeds(like, unlike []string) {
 	}
 	if q.MinSimilarity == 0 && !q.raw.Has("min_similarity") {
 		q.MinSimilarity = DefaultMinSimilarity
-	}
-}
-
-// SetUpvotesFloor applies a minimum upvote count from a path segment
-// (RSSHub's /huggingface/daily-papers/{period}/{min_upvotes}).
-func (q *Query) SetUpvotesFloor(n int) {
-	if n > q.MinUpvotes {
-		q.MinUpvotes = n
-		q.raw.Set("min_upvotes", strconv.Itoa(n))
 	}
 }

@@ -197,6 +197,7 @@ func planFailed(w http.ResponseWriter, f feed.Format, err error) {
 // parameters to the topic's filter, those parameters alone (own).
 func (s *Server) parseFeedQuery(r *http.Request, fr feedRequest) (q, own filter.Query, selfQuery string, err error) {
 	opts := s.engine.Options()
+	opts.RSSHubRoute = fr.rsshubPath // RSSHub's parameters for every route
 	if fr.personal != nil {
 		if r.URL.RawQuery != "" {
 			return q, own, "", &filter.Error{Param: "query", Value: r.URL.RawQuery, Reason: "a personal feed takes no parameters; change its filter on its page (/f/TOKEN)"}

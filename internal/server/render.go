@@ -190,6 +190,8 @@ func (rd *renderer) make(ctx context.Context, job renderJob, dst []byte) (*rende
 		GUIDScope:    job.guidScope,
 		MoreLike:     !job.static,
 		NoThumbnails: !rd.thumbs,
+		Brief:        q.Brief,
+		TGIV:         q.TGIV,
 	}
 	if job.home != "" {
 		meta.HomeURL = job.home
