@@ -77,6 +77,25 @@ mail: email $TO
 	}
 }
 
+// A notify line's filter is the rest of the line, as a topics line's is:
+// it may hold spaces (q=model OR models), and is read the same with or
+// without a leading "?".
+func TestParseSubscriptionFilterWithSpaces(t *testing.T) {
+	file := "reader: email a@b.org q=model OR models\n" +
+		"spaced:   webhook   https://h.example/in    ?q=\"world model\" -survey&min_upvotes=5  \n" +
+		"bare: slack https://h.example/x\n"
+	subs, err := ParseSubscriptions(strings.NewReader(file), "f", env(nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"q=model+OR+models", "min_upvotes=5&q=%22world+model%22+-survey", ""}
+	for i, s := range subs {
+		if s.Query != want[i] {
+			t.Errorf("%s: query %q, want %q", s.Name, s.Query, want[i])
+		}
+	}
+}
+
 // receiver stands in for Slack, Discord, Telegram and webhook endpoints:
 // it records each request and answers from a script of status codes.
 type receiver struct {

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net/mail"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // Channels by name.
@@ -45,11 +47,39 @@ var subName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
 type Env func(string) (string, bool)
 
 // ParseSubscriptions reads a notify file: one "name: channel target
-// filter-query" per line, blank lines and # comments ignored. Targets may
-// name environment variables ($SLACK_AGENTS_URL, or for Telegram
-// $BOT_TOKEN:chat_id); validate checks each filter.
+// filter" per line, blank lines and # comments ignored, the filter being
+// the rest of the line (a feed URL's query string, which may hold spaces
+// as a topics line's does). Targets may name environment variables
+// ($SLACK_AGENTS_URL, or for Telegram $BOT_TOKEN:chat_id); validate
+// checks each filter. The first line that cannot work is the error.
 func ParseSubscriptions(r io.Reader, src string, env Env, validate func(query string) error) ([]Subscription, error) {
-	var out []Subscription
+	lines, err := ReadLines(r, src, env, validate)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Subscription, 0, len(lines))
+	for _, l := range lines {
+		if l.Err != nil {
+			return nil, l.Err
+		}
+		out = append(out, l.Sub)
+	}
+	return out, nil
+}
+
+// Line is one subscription line of a notify file, read on its own.
+type Line struct {
+	N    int    // its line number
+	Name string // "" when the line names none
+	Sub  Subscription
+	Err  error // what keeps the line from working, naming the file and line
+}
+
+// ReadLines reads every subscription line of a notify file, each on its
+// own: one line's fault does not hide the others (paperfeed notify test
+// tries the line it names). The error is the file's, not a line's.
+func ReadLines(r io.Reader, src string, env Env, validate func(query string) error) ([]Line, error) {
+	var out []Line
 	seen := map[string]bool{}
 	sc := bufio.NewScanner(r)
 	for n := 1; sc.Scan(); n++ {
@@ -57,53 +87,74 @@ func ParseSubscriptions(r io.Reader, src string, env Env, validate func(query st
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		fail := func(format string, a ...any) error {
-			return fmt.Errorf("%s line %d: %s", src, n, fmt.Sprintf(format, a...))
-		}
+		l := Line{N: n}
 		name, rest, ok := strings.Cut(line, ":")
 		name = strings.TrimSpace(name)
-		if !ok || !subName.MatchString(name) {
-			return nil, fail(`want "name: channel target filter", with a name of lower-case letters, digits and dashes`)
-		}
-		if seen[name] {
-			return nil, fail("subscription %q is defined twice", name)
-		}
-		seen[name] = true
-		fields := strings.Fields(rest)
-		if len(fields) < 2 || len(fields) > 3 {
-			return nil, fail("%s: want \"channel target filter\" (the filter may be empty), e.g. agents: webhook https://hooks.example.org/in q=agents&min_upvotes=20", name)
-		}
-		s := Subscription{Name: name, Channel: fields[0]}
-		query := ""
-		if len(fields) == 3 {
-			query = strings.TrimPrefix(fields[2], "?")
-		}
-		v, err := url.ParseQuery(query)
-		if err != nil {
-			return nil, fail("%s: the filter is not a query string: %v", name, err)
-		}
-		if b := v.Get("backfill"); v.Has("backfill") {
-			if b != "1" && b != "0" {
-				return nil, fail("%s: backfill=%s: must be 1 (send what the feed holds now, once) or 0", name, b)
-			}
-			s.Backfill = b == "1"
-			v.Del("backfill")
-		}
-		s.Query = v.Encode()
-		if validate != nil {
-			if err := validate(s.Query); err != nil {
-				return nil, fail("%s: %v", name, err)
+		switch {
+		case !ok || !subName.MatchString(name):
+			l.Err = errors.New(`want "name: channel target filter", with a name of lower-case letters, digits and dashes`)
+		case seen[name]:
+			l.Name, l.Err = name, fmt.Errorf("subscription %q is defined twice", name)
+		default:
+			seen[name] = true
+			l.Name = name
+			l.Sub, l.Err = parseLine(name, rest, env, validate)
+			if l.Err != nil {
+				l.Err = fmt.Errorf("%s: %w", name, l.Err)
 			}
 		}
-		if err := s.setTarget(fields[1], env); err != nil {
-			return nil, fail("%s: %v", name, err)
+		if l.Err != nil {
+			l.Err = fmt.Errorf("%s line %d: %w", src, n, l.Err)
 		}
-		out = append(out, s)
+		out = append(out, l)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", src, err)
 	}
 	return out, nil
+}
+
+// parseLine reads what follows a line's name: the channel, the target,
+// and the rest of the line as the filter.
+func parseLine(name, rest string, env Env, validate func(string) error) (Subscription, error) {
+	channel, rest := cutField(rest)
+	target, query := cutField(rest)
+	if channel == "" || target == "" {
+		return Subscription{}, errors.New(`want "channel target filter" (the filter may be empty), e.g. agents: webhook https://hooks.example.org/in q=agents&min_upvotes=20`)
+	}
+	s := Subscription{Name: name, Channel: channel}
+	v, err := url.ParseQuery(strings.TrimPrefix(query, "?"))
+	if err != nil {
+		return s, fmt.Errorf("the filter is not a query string: %w", err)
+	}
+	if b := v.Get("backfill"); v.Has("backfill") {
+		if b != "1" && b != "0" {
+			return s, fmt.Errorf("backfill=%s: must be 1 (send what the feed holds now, once) or 0", b)
+		}
+		s.Backfill = b == "1"
+		v.Del("backfill")
+	}
+	s.Query = v.Encode()
+	if validate != nil {
+		if err := validate(s.Query); err != nil {
+			return s, err
+		}
+	}
+	if err := s.setTarget(target, env); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// cutField cuts the first space-separated field off s; the rest is
+// trimmed.
+func cutField(s string) (field, rest string) {
+	s = strings.TrimSpace(s)
+	i := strings.IndexFunc(s, unicode.IsSpace)
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], strings.TrimSpace(s[i:])
 }
 
 // LoadSubscriptions reads the notify file at path, its references
