@@ -36,11 +36,12 @@ func TestImportsRunOneWay(t *testing.T) {
 		"internal/upstream":  {},
 		"internal/recorded":  {"feed", "scrape"},
 		"internal/redistest": {},
+		"internal/smtptest":  {},
 		"bench/load":         {"feed", "internal/recorded", "internal/state", "internal/upstream"},
 		"bench/replay":       {"internal/upstream"},
 	}
-	testSupport := []string{"internal/testkit", "internal/upstream", "internal/recorded", "internal/redistest"}
-	httpSide := []string{".", "internal/server", "scrape", "internal/notify", "bench/load", "bench/replay", "internal/testkit", "internal/upstream", "internal/redistest"}
+	testSupport := []string{"internal/testkit", "internal/upstream", "internal/recorded", "internal/redistest", "internal/smtptest"}
+	httpSide := []string{".", "internal/server", "scrape", "internal/notify", "bench/load", "bench/replay", "internal/testkit", "internal/upstream", "internal/redistest", "internal/smtptest"}
 	serverOnly := []string{"net/http/httptest", "net/http/pprof", "github.com/prometheus/client_golang/prometheus/promhttp"}
 	found := map[string]bool{}
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
