@@ -3,12 +3,13 @@ package notify
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"html"
 	"strconv"
 	"strings"
 	"time"
+
+	"paperfeed/feed"
 )
 
 // MaxPerMessage papers are listed in one message; the rest are counted
@@ -146,14 +147,17 @@ func (m *Message) chat(link func(text, url string) string, esc func(string) stri
 }
 
 // Sample is the message `paperfeed notify test` sends: one sample paper,
-// marked as a test.
+// marked as a test, in every part a real message has (the webhook's JSON
+// Feed carries it as an item).
 func Sample(s Subscription, feedURL string) *Message {
-	m := &Message{Subscription: s.Name, Title: "paperfeed · " + s.Name + ": test message", FeedURL: feedURL, Made: time.Now().UTC(),
-		Papers: []Paper{{ID: "1706.03762", Title: "Attention Is All You Need (a sample paper: this is a test message)",
-			URL: "https://arxiv.org/abs/1706.03762", Authors: "Ashish Vaswani et al."}},
-		Keys: []string{"test/" + time.Now().UTC().Format(time.RFC3339Nano)},
+	now := time.Now().UTC()
+	it := feed.Item{Paper: &feed.Paper{ID: "1706.03762", Title: "Attention Is All You Need (a sample paper: this is a test message)",
+		Authors: []string{"Ashish Vaswani", "Noam Shazeer"}, Published: time.Date(2017, 6, 12, 0, 0, 0, 0, time.UTC),
+		Abstract: "A sample item: real messages carry the papers that joined the feed."}, Date: now}
+	m := &Message{Subscription: s.Name, Title: "paperfeed · " + s.Name + ": test message", FeedURL: feedURL, Made: now,
+		Papers: []Paper{paperOf(&it)}, Keys: []string{"test/" + now.Format(time.RFC3339Nano)},
 		Stop: "This is a test sent by `paperfeed notify test " + s.Name + "`; real messages say how to stop them."}
 	m.DeliveryID = deliveryID(s.Name, m.Keys)
-	m.JSONFeed, _ = json.Marshal(map[string]any{"version": "https://jsonfeed.org/version/1.1", "title": m.Title, "items": []any{}})
+	m.JSONFeed, _ = feed.RenderBytes(feed.JSON, feed.Meta{Title: m.Title, SelfURL: feedURL, Updated: now}, []feed.Item{it})
 	return m
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -26,37 +27,76 @@ import (
 
 // LoadSubscriptions reads the notify file (its $references resolved in
 // env) and checks that its channels can work with cfg (e-mail needs SMTP
-// settings, webhooks a signing key).
+// settings, webhooks a signing key). The first line that cannot work is
+// the error.
 func LoadSubscriptions(cfg Config, env notify.Env) ([]notify.Subscription, error) {
+	lines, err := notifyLines(cfg, env)
+	if err != nil {
+		return nil, err
+	}
+	subs := make([]notify.Subscription, 0, len(lines))
+	for _, l := range lines {
+		if l.Err != nil {
+			return nil, l.Err
+		}
+		subs = append(subs, l.Sub)
+	}
+	return subs, nil
+}
+
+// notifyLines reads every line of the notify file on its own: a line's
+// Err says what keeps it from working, its filter or its channel.
+func notifyLines(cfg Config, env notify.Env) ([]notify.Line, error) {
 	if cfg.NotifyFile == "" {
 		return nil, nil
 	}
 	opts := filter.Options{Today: feed.DayOf(time.Now()), Earliest: feed.FirstListing, MaxDays: feed.MaxDays}
-	subs, err := notify.LoadSubscriptions(cfg.NotifyFile, env, func(q string) error {
-		v, err := url.ParseQuery(q)
-		if err != nil {
-			return err
-		}
-		if v.Has("since") || v.Has("until") || v.Has("format") {
-			return errors.New("since, until and format have no meaning in a subscription; use days")
-		}
-		_, err = filter.Parse(v, opts)
-		return err
-	})
+	f, err := os.Open(cfg.NotifyFile)
+	if err != nil {
+		return nil, fmt.Errorf("invalid -notify / PAPERFEED_NOTIFY: notify file: %w", err)
+	}
+	defer f.Close()
+	lines, err := notify.ReadLines(f, cfg.NotifyFile, env, func(q string) error { return validSubscriptionFilter(q, opts) })
 	if err != nil {
 		return nil, fmt.Errorf("invalid -notify / PAPERFEED_NOTIFY: %w", err)
 	}
-	for _, s := range subs {
-		switch {
-		case s.Channel == notify.Email:
-			if err := cfg.SMTP.Validate(); err != nil {
-				return nil, fmt.Errorf("notify subscription %s: %w", s.Name, err)
-			}
-		case s.Channel == notify.Webhook && cfg.WebhookSecret == "":
-			return nil, fmt.Errorf("notify subscription %s: webhooks are signed: set PAPERFEED_WEBHOOK_SECRET", s.Name)
+	for i := range lines {
+		l := &lines[i]
+		if l.Err == nil {
+			l.Err = channelReady(cfg, l.Sub)
+		}
+		if l.Err != nil {
+			l.Err = fmt.Errorf("invalid -notify / PAPERFEED_NOTIFY: %w", l.Err)
 		}
 	}
-	return subs, nil
+	return lines, nil
+}
+
+// validSubscriptionFilter checks a subscription's filter as a feed's.
+func validSubscriptionFilter(q string, opts filter.Options) error {
+	v, err := url.ParseQuery(q)
+	if err != nil {
+		return err
+	}
+	if v.Has("since") || v.Has("until") || v.Has("format") {
+		return errors.New("since, until and format have no meaning in a subscription; use days")
+	}
+	_, err = filter.Parse(v, opts)
+	return err
+}
+
+// channelReady checks that the settings a subscription's channel needs
+// are set.
+func channelReady(cfg Config, s notify.Subscription) error {
+	switch {
+	case s.Channel == notify.Email:
+		if err := cfg.SMTP.Validate(); err != nil {
+			return fmt.Errorf("notify subscription %s: %w", s.Name, err)
+		}
+	case s.Channel == notify.Webhook && cfg.WebhookSecret == "":
+		return fmt.Errorf("notify subscription %s: webhooks are signed: set PAPERFEED_WEBHOOK_SECRET", s.Name)
+	}
+	return nil
 }
 
 // NotifySettings are the channels' settings of cfg.
@@ -189,25 +229,32 @@ func (svc *Service) setNotify(subs []notify.Subscription, backend state.RecordSt
 }
 
 // TestNotify sends one sample message to a subscription and returns the
-// channel's answer (paperfeed notify test NAME).
+// channel's answer (paperfeed notify test NAME). Only the named line is
+// tried: another line's fault does not stop it.
 func TestNotify(ctx context.Context, cfg Config, env notify.Env, name string) (string, error) {
-	subs, err := LoadSubscriptions(cfg, env)
-	if err != nil {
-		return "", err
-	}
 	if cfg.NotifyFile == "" {
 		return "", errors.New("no notify file: set -notify / PAPERFEED_NOTIFY")
 	}
-	i := slices.IndexFunc(subs, func(s notify.Subscription) bool { return s.Name == name })
+	lines, err := notifyLines(cfg, env)
+	if err != nil {
+		return "", err
+	}
+	i := slices.IndexFunc(lines, func(l notify.Line) bool { return l.Name == name })
 	if i < 0 {
-		names := make([]string, len(subs))
-		for j, s := range subs {
-			names[j] = s.Name
+		var names []string
+		for _, l := range lines {
+			if l.Name != "" {
+				names = append(names, l.Name)
+			}
 		}
 		return "", fmt.Errorf("no subscription %q in %s; it has %s", name, cfg.NotifyFile, strings.Join(names, ", "))
 	}
-	msg := notify.Sample(subs[i], feedURL(messageBase(cfg), feed.RSS, subs[i].Query))
-	return notify.Send(ctx, NotifySettings(cfg), subs[i], msg)
+	if lines[i].Err != nil {
+		return "", lines[i].Err
+	}
+	sub := lines[i].Sub
+	msg := notify.Sample(sub, feedURL(messageBase(cfg), feed.RSS, sub.Query))
+	return notify.Send(ctx, NotifySettings(cfg), sub, msg)
 }
 
 func unixOrZero(t time.Time) float64 {
