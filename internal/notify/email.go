@@ -5,13 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	mail "github.com/wneessen/go-mail"
 )
 
 // SMTP is how e-mail leaves: PAPERFEED_SMTP_HOST, _PORT, _USER,
-// _PASSWORD, _FROM and _TLS (starttls, the default; tls; none, for
-// loopback and tests only).
+// _PASSWORD, _FROM and _TLS (starttls, the default, which refuses a
+// server that offers no STARTTLS; tls, implicit TLS; none, for a server
+// on this machine or a trusted network).
 type SMTP struct {
 	Host, User, Password, From, TLS string
 	Port                            int
@@ -76,7 +78,13 @@ func sendEmail(ctx context.Context, c SMTP, s Subscription, m *Message) (string,
 		return "", &SendError{Err: fmt.Errorf("email via %s: %v", c.Host, err), Permanent: true}
 	}
 	if err := cl.DialAndSendWithContext(ctx, msg); err != nil {
-		return "", &SendError{Err: fmt.Errorf("email to %s via %s:%d: %v", s.Shown, c.Host, port, err)}
+		err = fmt.Errorf("email to %s via %s:%d: %w", s.Shown, c.Host, port, err)
+		if (c.TLS == "" || c.TLS == "starttls") && strings.Contains(err.Error(), "not support STARTTLS") {
+			err = fmt.Errorf("%w; the server offers no STARTTLS and paperfeed does not send mail in the clear unless told: "+
+				"for a server on this machine or a network you trust set PAPERFEED_SMTP_TLS=none (-smtp-tls none); "+
+				"for implicit TLS (port 465) set PAPERFEED_SMTP_TLS=tls", err)
+		}
+		return "", &SendError{Err: err}
 	}
 	return "email " + s.Shown + ": accepted by " + c.Host + ":" + strconv.Itoa(port), nil
 }

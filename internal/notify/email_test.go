@@ -49,3 +49,23 @@ func TestEmail(t *testing.T) {
 		t.Errorf("a refused login: %v", err)
 	}
 }
+
+// A server that offers no STARTTLS (a local relay, a test server) with
+// the default starttls: the error says what to set, and that it is for
+// a server on this machine or a trusted network only.
+func TestEmailWithoutSTARTTLSSaysWhatToSet(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{})
+	cfg := smtpSettings(srv)
+	cfg.User, cfg.Password, cfg.TLS = "", "", ""
+	subs, err := ParseSubscriptions(strings.NewReader("mail: email ann@example.org"), "f", env(nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Send(context.Background(), Settings{SMTP: cfg}, subs[0], sample())
+	if err == nil || !strings.Contains(err.Error(), "STARTTLS") || !strings.Contains(err.Error(), "PAPERFEED_SMTP_TLS=none") {
+		t.Errorf("a server without STARTTLS: %v", err)
+	}
+	if n := len(srv.Mails()); n != 0 {
+		t.Errorf("%d mails sent in the clear while STARTTLS was asked for", n)
+	}
+}
