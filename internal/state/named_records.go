@@ -8,15 +8,33 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// RecordStore keeps small named records the refresh side's helpers own
-// (the delivery state of notifications): a read of one, a write of one.
-// In a shared store every replica sees them; the notifier writes only
-// while this replica leads.
+// RecordStore keeps small named records (the delivery state of
+// notifications): a read of one, a write of one. In a shared store every
+// replica sees them.
 type RecordStore interface {
 	// Record reads one (nil, nil when there is none).
 	Record(key string) ([]byte, error)
-	// PutRecord writes one whole.
+	// PutRecord writes one whole, whoever leads.
 	PutRecord(key string, val []byte) error
+	// SwapRecord writes one whole only if it still holds old (nil: it
+	// must not exist) and, in a shared store, only while this replica
+	// holds the leader lease, checked in the same atomic step as the data
+	// writes are: ErrNotLeader or ErrRecordChanged otherwise, and nothing
+	// is written.
+	SwapRecord(key string, old, val []byte) error
+}
+
+// ErrRecordChanged means a record was written by someone else since it
+// was read.
+var ErrRecordChanged = errors.New("the record changed since it was read")
+
+// swapOK reports whether a record that holds cur may be swapped for one
+// read as old (nil: none).
+func swapOK(cur, old []byte) bool {
+	if old == nil {
+		return cur == nil
+	}
+	return cur != nil && bytes.Equal(cur, old)
 }
 
 var bRecords = []byte("records")
@@ -34,6 +52,17 @@ func (b *Bolt) Record(key string) ([]byte, error) {
 // PutRecord writes a record to the file.
 func (b *Bolt) PutRecord(key string, val []byte) error {
 	return b.recordsTx(true, func(bk *bolt.Bucket) error { return bk.Put([]byte(key), val) })
+}
+
+// SwapRecord writes a record to the file if it still holds old (one
+// process holds the file: it always leads).
+func (b *Bolt) SwapRecord(key string, old, val []byte) error {
+	return b.recordsTx(true, func(bk *bolt.Bucket) error {
+		if !swapOK(bk.Get([]byte(key)), old) {
+			return ErrRecordChanged
+		}
+		return bk.Put([]byte(key), val)
+	})
 }
 
 // recordsTx runs f over the records' bucket (see bucketTx); a file
@@ -85,6 +114,42 @@ func (r *Redis) PutRecord(key string, val []byte) error {
 	return r.c.Set(ctx, r.k("record:"+key), val, 0).Err()
 }
 
+// swapScript sets KEYS[2] to ARGV[4] while KEYS[1] (the lease) holds
+// ARGV[1] and KEYS[2] holds ARGV[3] (ARGV[2] "0": KEYS[2] must not
+// exist): one atomic step, as the data writes' WATCH of the lease is.
+var swapScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) ~= ARGV[1] then return -1 end
+local cur = redis.call("GET", KEYS[2])
+if ARGV[2] == "0" then
+  if cur then return -2 end
+elseif cur ~= ARGV[3] then
+  return -2
+end
+redis.call("SET", KEYS[2], ARGV[4])
+return 1`)
+
+// SwapRecord writes a record to Redis if it still holds old, only while
+// this replica holds the lease.
+func (r *Redis) SwapRecord(key string, old, val []byte) error {
+	ctx, cancel := ctxT()
+	defer cancel()
+	exists := "1"
+	if old == nil {
+		exists = "0"
+	}
+	n, err := swapScript.Run(ctx, r.c, []string{r.k("leader"), r.k("record:" + key)}, r.token, exists, old, val).Int64()
+	switch {
+	case err != nil:
+		r.fail(err)
+		return err
+	case n == -1:
+		return ErrNotLeader
+	case n == -2:
+		return ErrRecordChanged
+	}
+	return nil
+}
+
 // Record reads a record kept in memory.
 func (m *Memory) Record(key string) ([]byte, error) {
 	m.mu.Lock()
@@ -96,6 +161,24 @@ func (m *Memory) Record(key string) ([]byte, error) {
 func (m *Memory) PutRecord(key string, val []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.records == nil {
+		m.records = map[string][]byte{}
+	}
+	m.records[key] = bytes.Clone(val)
+	return nil
+}
+
+// SwapRecord keeps a record in memory if it still holds old.
+func (m *Memory) SwapRecord(key string, old, val []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur, ok := m.records[key]
+	if !ok {
+		cur = nil
+	}
+	if !swapOK(cur, old) {
+		return ErrRecordChanged
+	}
 	if m.records == nil {
 		m.records = map[string][]byte{}
 	}

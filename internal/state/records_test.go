@@ -2,6 +2,7 @@ package state
 
 import (
 	"encoding/binary"
+	"errors"
 	"testing"
 	"time"
 )
@@ -51,4 +52,45 @@ func FuzzParsePoint(f *testing.F) {
 			t.Fatalf("%+v does not survive a round trip: %+v, %v", p, q, err)
 		}
 	})
+}
+
+// swapper is what every store does with a record: swap it for another
+// only if it still holds what was read.
+type swapper interface {
+	Record(string) ([]byte, error)
+	SwapRecord(key string, old, val []byte) error
+}
+
+// A record is swapped only if it holds what was read: a write made in
+// between is never lost to a stale one, in every store.
+func testSwapRecord(t *testing.T, s swapper) {
+	t.Helper()
+	if err := s.SwapRecord("notify/x", []byte("v0"), []byte("v1")); !errors.Is(err, ErrRecordChanged) {
+		t.Errorf("a swap of a record that does not exist: %v", err)
+	}
+	if err := s.SwapRecord("notify/x", nil, []byte("v1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SwapRecord("notify/x", nil, []byte("v1'")); !errors.Is(err, ErrRecordChanged) {
+		t.Errorf("a second create: %v", err)
+	}
+	if err := s.SwapRecord("notify/x", []byte("v1"), []byte("v2")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SwapRecord("notify/x", []byte("v1"), []byte("stale")); !errors.Is(err, ErrRecordChanged) {
+		t.Errorf("a stale swap: %v", err)
+	}
+	if b, err := s.Record("notify/x"); string(b) != "v2" || err != nil {
+		t.Errorf("the record holds %q %v, want v2", b, err)
+	}
+}
+
+func TestSwapRecordFileAndMemory(t *testing.T) {
+	b, err := OpenBolt(t.TempDir(), quiet(), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	testSwapRecord(t, b)
+	testSwapRecord(t, NewMemory())
 }

@@ -105,6 +105,42 @@ func TestRedisStateAndLease(t *testing.T) {
 	}
 }
 
+// Delivery records in Redis are swapped as in the file, and only under
+// the lease: a replica that lost it (stopped, cut off) cannot write its
+// stale record over its successor's.
+func TestRedisSwapRecordIsFenced(t *testing.T) {
+	srv := redistest.Start(t, "")
+	ctx := context.Background()
+	a := openRedis(t, srv.URL(""), 500*time.Millisecond)
+	b := openRedis(t, srv.URL(""), 500*time.Millisecond)
+	if err := a.SwapRecord("notify/x", nil, []byte("v1")); !errors.Is(err, ErrNotLeader) {
+		t.Errorf("a write without the lease: %v", err)
+	}
+	if lead, err := a.Campaign(ctx); !lead || err != nil {
+		t.Fatalf("a campaigns: %v %v", lead, err)
+	}
+	testSwapRecord(t, a)
+	if err := b.SwapRecord("notify/x", []byte("v2"), []byte("b's")); !errors.Is(err, ErrNotLeader) {
+		t.Errorf("a follower's write: %v", err)
+	}
+	time.Sleep(700 * time.Millisecond) // a stops renewing
+	if lead, _ := b.Campaign(ctx); !lead {
+		t.Fatal("b did not take the expired lease")
+	}
+	if err := b.SwapRecord("notify/x", []byte("v2"), []byte("v3")); err != nil {
+		t.Fatal(err)
+	}
+	// a read v3 before it lost the lease... or v2: either way refused.
+	for _, old := range []string{"v2", "v3"} {
+		if err := a.SwapRecord("notify/x", []byte(old), []byte("a's stale")); !errors.Is(err, ErrNotLeader) {
+			t.Errorf("the old leader's write over %s: %v, want ErrNotLeader", old, err)
+		}
+	}
+	if v, err := b.Record("notify/x"); string(v) != "v3" || err != nil {
+		t.Errorf("the record holds %q %v, want the new leader's v3", v, err)
+	}
+}
+
 // A wrong password or URL is a clear error at start; Redis down is not.
 func TestRedisConnectionErrors(t *testing.T) {
 	srv := redistest.Start(t, "s3cret")
