@@ -43,6 +43,11 @@ type enricher struct {
 	// seeds lists the seed papers of like= in use: rechecked like the
 	// window's Hugging Face papers, so revised=1 sees their new versions.
 	seeds func() []string
+	// listingsSettled reports whether the listing sources completed their
+	// first load; settled is closed when a run that began after that
+	// ended (or the restored state held look-ups).
+	listingsSettled func() bool
+	settled         *Loaded
 
 	mu    sync.Mutex
 	tried map[string]time.Time // IDs the API answered without, and when
@@ -64,7 +69,8 @@ const (
 )
 
 func newEnricher(c *scrape.ArxivClient, s *feed.Store, obs Observer, log *slog.Logger, now func() time.Time) *enricher {
-	return &enricher{client: c, store: s, obs: obs, log: log, kick: make(chan struct{}, 1), tried: map[string]time.Time{}, now: now}
+	return &enricher{client: c, store: s, obs: obs, log: log, kick: make(chan struct{}, 1), tried: map[string]time.Time{}, now: now,
+		settled: newLoaded()}
 }
 
 // poke asks for a run without blocking.
@@ -125,6 +131,16 @@ func (e *enricher) due() []string {
 }
 
 func (e *enricher) enrich(ctx context.Context) error {
+	if e.listingsSettled != nil && e.listingsSettled() && !e.settled.Done() {
+		defer func() {
+			if ctx.Err() == nil {
+				e.settled.mark()
+				if e.onChange != nil {
+					e.onChange() // who waits for the start to settle is told
+				}
+			}
+		}()
+	}
 	ids := e.due()
 	var errs []error
 	for n := 0; len(ids) > 0 && n < maxLookupsPerRun; n++ {

@@ -113,7 +113,8 @@ func (k *keeper) apply(snap *state.Snapshot, replace bool) int {
 	}
 	v := k.store.View()
 	for _, p := range k.sources {
-		p.resume(decodeSchedule(snap.Fetch[p.src.Name()]))
+		sc := decodeSchedule(snap.Fetch[p.src.Name()])
+		p.resume(sc)
 		days := v.HFDays
 		if p.src.Name() == feed.SourceArxiv {
 			days = v.ArxivDays
@@ -121,7 +122,13 @@ func (k *keeper) apply(snap *state.Snapshot, replace bool) int {
 		if len(days) > 0 {
 			p.loaded.mark()
 			p.src.Publish()
+			if !sc.LastSuccess.IsZero() {
+				p.settled.mark() // a load completed before: what is held is whole
+			}
 		}
+	}
+	if len(snap.Lookups) > 0 {
+		k.enricher.settled.mark()
 	}
 	k.onChange()
 	return len(v.Papers)

@@ -82,17 +82,17 @@ func New(cfg Config, store *feed.Store, backend state.Backend, hf *scrape.HFClie
 	s := &Service{cfg: cfg, store: store, log: log, now: now}
 	hfStatus := newStatus(feed.SourceHF, true)
 	views := &hfViews{status: hfStatus, obs: obs, log: log, now: now, api: hf.API != nil}
-	s.hf = &polled{enabled: true, interval: cfg.Refresh, minBackoff: min(5*time.Second, cfg.Refresh), status: hfStatus, loaded: newLoaded()}
+	s.hf = &polled{enabled: true, interval: cfg.Refresh, minBackoff: min(5*time.Second, cfg.Refresh), status: hfStatus, loaded: newLoaded(), settled: newLoaded()}
 	s.hf.src = &hfSource{client: hf, store: store, days: cfg.Days, refreshPast: cfg.RefreshPast,
 		status: hfStatus, obs: obs, views: views, log: log, now: now, onLoad: s.hf.loaded.mark}
 	arxivStatus := newStatus(feed.SourceArxiv, len(cfg.ArxivCategories) > 0)
 	s.arxiv = &polled{enabled: len(cfg.ArxivCategories) > 0, interval: cfg.ArxivRefresh, minBackoff: min(30*time.Second, cfg.ArxivRefresh),
-		status: arxivStatus, loaded: newLoaded()}
+		status: arxivStatus, loaded: newLoaded(), settled: newLoaded()}
 	s.arxiv.src = &arxivSource{client: arxiv, store: store, categories: cfg.ArxivCategories, status: arxivStatus,
 		obs: obs, log: log, now: now, onLoad: s.arxiv.loaded.mark}
 
 	artStatus := newStatus(SourceArtifacts, hf.PaperAPI != nil)
-	s.artifacts = &polled{enabled: hf.PaperAPI != nil, interval: ArtifactsInterval, minBackoff: time.Minute, status: artStatus, loaded: newLoaded()}
+	s.artifacts = &polled{enabled: hf.PaperAPI != nil, interval: ArtifactsInterval, minBackoff: time.Minute, status: artStatus, loaded: newLoaded(), settled: newLoaded()}
 	s.artifacts.src = &artifactsSource{client: hf, store: store, status: artStatus, obs: obs, log: log, now: now}
 
 	s.seeds = newSeeds(arxiv, store, backend, obs, log, now)
@@ -110,6 +110,7 @@ func New(cfg Config, store *feed.Store, backend state.Backend, hf *scrape.HFClie
 	s.enricher.onUnknown = k.persist.unknown
 	k.persist.hooks.unknownOf = s.enricher.unknownSince
 	s.enricher.seeds = func() []string { return s.seeds.inUse(7 * 24 * time.Hour) }
+	s.enricher.listingsSettled = s.listingsSettled
 	s.past.onLoad = k.save
 	s.past.onEvict = func(key string) { k.persist.drop(feed.KeyPeriod + key) }
 
@@ -250,6 +251,18 @@ func (s *Service) Loaded(source string) *Loaded {
 		return s.arxiv.loaded
 	}
 	return s.hf.loaded
+}
+
+// Settled reports whether every listing source has completed its first
+// load (Hugging Face, and arXiv when it is followed), and arXiv's records
+// of what they hold have been looked up once after it: what the store
+// holds then is what a start holds, not a part of it still filling.
+func (s *Service) Settled() bool {
+	return s.listingsSettled() && (!s.arxiv.enabled || s.enricher.settled.Done())
+}
+
+func (s *Service) listingsSettled() bool {
+	return s.hf.settled.Done() && (!s.arxiv.enabled || s.arxiv.settled.Done())
 }
 
 // Past is the loader of listings outside the window.

@@ -64,6 +64,10 @@ type polled struct {
 	minBackoff time.Duration
 	status     *Status
 	loaded     *Loaded
+	// settled is closed once the source's first load is complete: its
+	// first refresh ended (whatever came of it), or the state restored
+	// says one succeeded.
+	settled *Loaded
 
 	mu    sync.Mutex
 	sched Schedule
@@ -122,6 +126,7 @@ func (p *polled) refresh(ctx context.Context, store *feed.Store, log *slog.Logge
 	start, before, wasLoaded := now(), store.View().Version, p.loaded.Done()
 	p.status.attempt(start)
 	later, err := p.src.Refresh(ctx)
+	p.settled.mark()
 	p.status.finish(now(), err)
 	p.scheduled(now(), err, max(later, p.interval))
 	if p.src.Name() == SourceArtifacts {
