@@ -62,14 +62,17 @@ func (it *Item) title() string {
 // Digest is an item that lists the top papers of one closed listing
 // period.
 type Digest struct {
-	GUID   string
-	Title  string
-	Link   string
-	HTML   string // the list, ready to show (escaped)
-	Period string // "day/2026-11-26", "week/2026-W48", "month/2026-11"
-	Shown  int    // papers listed
-	Total  int    // papers of the period that passed the filter
-	From   string // what held the period: "days held" or "Hugging Face's week listing"
+	GUID  string
+	Title string
+	Link  string
+	HTML  string // the list, ready to show (escaped)
+	// Entries are the papers listed, for those who render it themselves
+	// (a message's plain text).
+	Entries []DigestEntry
+	Period  string // "day/2026-11-26", "week/2026-W48", "month/2026-11"
+	Shown   int    // papers listed
+	Total   int    // papers of the period that passed the filter
+	From    string // what held the period: "days held" or "Hugging Face's week listing"
 }
 
 // Items wraps papers as items that add nothing.

@@ -78,7 +78,7 @@ func (e *Engine) digests(ctx context.Context, p *Plan, pageLink func(string) str
 			GUID:   "urn:paperfeed:digest:" + per.Key() + ":" + hash,
 			Title:  fmt.Sprintf("%s, %s: top %d of %d", q.PeriodTitle(), label(per.Period), len(entries), total),
 			Link:   pageLink(joinQuery(withoutDigest(q.Canonical()), periodParam(per.Period))),
-			Period: per.Key(), Shown: len(entries), Total: total, From: from,
+			Period: per.Key(), Shown: len(entries), Total: total, From: from, Entries: entries,
 		}
 		d.HTML = feed.DigestHTML(entries, "From "+from+".")
 		out = append(out, feed.Item{Digest: d, Date: per.closed})
