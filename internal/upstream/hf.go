@@ -423,3 +423,36 @@ func wrapPage(props map[string]any) string {
 		`<div class="SVELTE_HYDRATER contents" data-target="DailyPapers" data-props="` + html.EscapeString(string(b)) + `"></div>` +
 		`</main></body></html>`
 }
+
+// AddDerivedDay publishes a listing day of n papers derived from the
+// recorded ones (a copy of each in turn, with an ID of its own,
+// 2608.6NNNN, and its title marked "(derived N)"): a burst larger than
+// any recorded day. It returns the new papers' IDs; the day is hidden
+// and shown with HideNewest like the others.
+func (h *HF) AddDerivedDay(date time.Time, n int) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var src []map[string]any
+	for _, d := range h.all {
+		src = append(src, d.items...)
+	}
+	day := dayData{date: date}
+	ids := make([]string, n)
+	for i := range n {
+		b, _ := json.Marshal(src[i%len(src)])
+		var it map[string]any
+		_ = json.Unmarshal(b, &it)
+		ids[i] = fmt.Sprintf("2608.6%04d", i)
+		title := fmt.Sprintf("%v (derived %d)", it["title"], i)
+		it["title"] = title
+		if p, ok := it["paper"].(map[string]any); ok {
+			p["id"], p["title"] = ids[i], title
+			p["submittedOnDailyAt"] = date.Format("2006-01-02") + "T00:00:00.000Z"
+		}
+		day.items = append(day.items, it)
+	}
+	h.all = append(h.all, day)
+	sort.Slice(h.all, func(i, j int) bool { return h.all[i].date.After(h.all[j].date) })
+	h.days = h.all
+	return ids
+}
