@@ -182,7 +182,7 @@ func (ss *session) Logout() error { return nil }
 
 // Read reads a message's headers and its text and HTML parts (a single
 // part or multipart/alternative; quoted-printable or base64). What
-// cannot be read is left empty.
+// cannot be read is left empty. Line ends are \n.
 func Read(raw []byte) Mail {
 	m := Mail{Raw: raw}
 	msg, err := mail.ReadMessage(bytes.NewReader(raw))
@@ -218,6 +218,7 @@ func (m *Mail) setPart(mediaType, encoding string, r io.Reader) {
 		r = base64.NewDecoder(base64.StdEncoding, r)
 	}
 	b, _ := io.ReadAll(r)
+	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")) // the wire's line ends
 	switch mediaType {
 	case "text/plain":
 		m.Text = string(b)
