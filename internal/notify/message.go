@@ -12,8 +12,9 @@ import (
 	"paperfeed/feed"
 )
 
-// MaxPerMessage papers are listed in one message; the rest are counted
-// ("and N more") and linked through the feed.
+// MaxPerMessage papers are listed in a chat message or a mail; the rest
+// are counted ("and N more") and linked through the feed. A webhook's
+// payload carries every paper (MaxPerPayload).
 const MaxPerMessage = 10
 
 // Paper is one paper as a message lists it.
@@ -32,15 +33,18 @@ type Paper struct {
 // (after a failure or a restart) sends the same message with the same
 // delivery ID.
 type Message struct {
-	DeliveryID   string    `json:"delivery_id"`
-	Subscription string    `json:"subscription"`
-	Title        string    `json:"title"`
-	FeedURL      string    `json:"feed_url"`
-	Papers       []Paper   `json:"papers"`
-	More         int       `json:"more,omitempty"` // papers not listed
-	Digest       string    `json:"digest,omitempty"`
-	Keys         []string  `json:"keys"` // what it delivers: paper IDs, version GUIDs, digest periods
-	Made         time.Time `json:"made"`
+	DeliveryID   string `json:"delivery_id"`
+	Subscription string `json:"subscription"`
+	Title        string `json:"title"`
+	FeedURL      string `json:"feed_url"`
+	// Papers are those listed: a digest's, or up to MaxPerMessage of a
+	// chat message's or a mail's, or every paper of a webhook delivery.
+	Papers []Paper `json:"papers"`
+	// More counts the papers not listed (in the feed), or, for a
+	// webhook, those that follow in the next deliveries.
+	More int       `json:"more,omitempty"`
+	Keys []string  `json:"keys"` // what it delivers: paper IDs, version GUIDs, digest periods
+	Made time.Time `json:"made"`
 	// JSONFeed is the JSON Feed document of its items (the webhook's
 	// payload carries it).
 	JSONFeed []byte `json:"json_feed,omitempty"`
@@ -59,9 +63,6 @@ func deliveryID(sub string, keys []string) string {
 func (m *Message) Text() string {
 	var b strings.Builder
 	b.WriteString(m.Title + "\n\n")
-	if m.Digest != "" {
-		b.WriteString(m.Digest + "\n")
-	}
 	for _, p := range m.Papers {
 		fmt.Fprintf(&b, "- %s\n  %s\n", p.Title, p.URL)
 		if line := p.facts(); line != "" {
@@ -81,9 +82,6 @@ func (m *Message) HTML() string {
 	var b strings.Builder
 	b.WriteString("<!doctype html><html><body style=\"font-family:sans-serif\">")
 	fmt.Fprintf(&b, "<h2>%s</h2>", e(m.Title))
-	if m.Digest != "" {
-		b.WriteString(m.Digest) // the digest's list, escaped when it was made
-	}
 	if len(m.Papers) > 0 {
 		b.WriteString("<ul>")
 		for _, p := range m.Papers {

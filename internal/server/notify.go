@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"slices"
@@ -81,6 +82,10 @@ func validSubscriptionFilter(q string, opts filter.Options) error {
 	if v.Has("since") || v.Has("until") || v.Has("format") {
 		return errors.New("since, until and format have no meaning in a subscription; use days")
 	}
+	if v.Has("limit") {
+		return fmt.Errorf("limit=%s has no meaning in a subscription: every paper that joins the feed is sent, however many join at once "+
+			"(a mail or chat message lists %d and links the rest; a webhook's payload carries them all)", v.Get("limit"), notify.MaxPerMessage)
+	}
 	_, err = filter.Parse(v, opts)
 	return err
 }
@@ -124,15 +129,55 @@ func messageBase(cfg Config) string {
 	return "http://" + host
 }
 
+// query is a subscription's filter as the notifier reads it: a paper
+// is dated when it qualified (it is sent then), and every paper or
+// digest the filter keeps is read, without the limit a feed has.
 func (ns notifySource) query(raw string) (filter.Query, error) {
 	v, err := url.ParseQuery(raw)
 	if err != nil {
 		return filter.Query{}, err
 	}
-	if !v.Has("digest") && !v.Has("date_by") {
-		v.Set("date_by", "qualified") // a paper is sent when it qualifies, as the feed dates it
+	if !v.Has("digest") {
+		v.Set("date_by", filter.DateQualified)
 	}
-	return filter.Parse(v, ns.s.engine.Options())
+	q, err := filter.Parse(v, ns.s.engine.Options())
+	q.Limit = 0 // papers: no limit
+	if q.Digest != "" {
+		q.Limit = math.MaxInt // digests: every closed period held
+	}
+	return q, err
+}
+
+// Mark is where a subscription that begins now begins: once every source
+// has completed its first load, the newest listing day of each, and of
+// the days the query's digests are made of.
+func (ns notifySource) Mark(_ context.Context, raw string) (notify.Mark, error) {
+	q, err := ns.query(raw)
+	if err != nil {
+		return notify.Mark{}, err
+	}
+	if !ns.s.refresh.Settled() {
+		return notify.Mark{}, notify.ErrNotReady
+	}
+	v := ns.s.engine.View()
+	m := notify.Mark{Newest: map[string]time.Time{}}
+	for src, days := range map[string][]time.Time{feed.SourceHF: v.HFDays, feed.SourceArxiv: v.ArxivDays} {
+		if len(days) > 0 {
+			m.Newest[src] = days[0] // newest first
+		}
+	}
+	switch q.Source {
+	case feed.SourceArxiv:
+		m.Digest = m.Newest[feed.SourceArxiv]
+	case feed.SourceAll:
+		m.Digest = m.Newest[feed.SourceHF]
+		if ax := m.Newest[feed.SourceArxiv]; ax.After(m.Digest) {
+			m.Digest = ax
+		}
+	default:
+		m.Digest = m.Newest[feed.SourceHF]
+	}
+	return m, nil
 }
 
 // Version is the data version the engine reads.
