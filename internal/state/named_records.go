@@ -9,8 +9,9 @@ import (
 )
 
 // RecordStore keeps small named records (the delivery state of
-// notifications): a read of one, a write of one. In a shared store every
-// replica sees them.
+// notifications, the list of readers' mail subscriptions): a read of
+// one, a write of one. In a shared store every replica sees them. A nil
+// value deletes a record.
 type RecordStore interface {
 	// Record reads one (nil, nil when there is none).
 	Record(key string) ([]byte, error)
@@ -22,6 +23,9 @@ type RecordStore interface {
 	// writes are: ErrNotLeader or ErrRecordChanged otherwise, and nothing
 	// is written.
 	SwapRecord(key string, old, val []byte) error
+	// SwapSharedRecord is SwapRecord whoever leads: for records any
+	// replica writes.
+	SwapSharedRecord(key string, old, val []byte) error
 }
 
 // ErrRecordChanged means a record was written by someone else since it
@@ -51,7 +55,7 @@ func (b *Bolt) Record(key string) ([]byte, error) {
 
 // PutRecord writes a record to the file.
 func (b *Bolt) PutRecord(key string, val []byte) error {
-	return b.recordsTx(true, func(bk *bolt.Bucket) error { return bk.Put([]byte(key), val) })
+	return b.recordsTx(true, func(bk *bolt.Bucket) error { return putOrDelete(bk, key, val) })
 }
 
 // SwapRecord writes a record to the file if it still holds old (one
@@ -61,8 +65,20 @@ func (b *Bolt) SwapRecord(key string, old, val []byte) error {
 		if !swapOK(bk.Get([]byte(key)), old) {
 			return ErrRecordChanged
 		}
-		return bk.Put([]byte(key), val)
+		return putOrDelete(bk, key, val)
 	})
+}
+
+// SwapSharedRecord is SwapRecord: one process holds the file.
+func (b *Bolt) SwapSharedRecord(key string, old, val []byte) error {
+	return b.SwapRecord(key, old, val)
+}
+
+func putOrDelete(bk *bolt.Bucket, key string, val []byte) error {
+	if val == nil {
+		return bk.Delete([]byte(key))
+	}
+	return bk.Put([]byte(key), val)
 }
 
 // recordsTx runs f over the records' bucket (see bucketTx); a file
@@ -111,33 +127,51 @@ func (r *Redis) Record(key string) ([]byte, error) {
 func (r *Redis) PutRecord(key string, val []byte) error {
 	ctx, cancel := ctxT()
 	defer cancel()
+	if val == nil {
+		return r.c.Del(ctx, r.k("record:"+key)).Err()
+	}
 	return r.c.Set(ctx, r.k("record:"+key), val, 0).Err()
 }
 
-// swapScript sets KEYS[2] to ARGV[4] while KEYS[1] (the lease) holds
-// ARGV[1] and KEYS[2] holds ARGV[3] (ARGV[2] "0": KEYS[2] must not
-// exist): one atomic step, as the data writes' WATCH of the lease is.
+// swapScript sets KEYS[2] to ARGV[4] (deletes it when ARGV[6] is "del")
+// while KEYS[1] (the lease) holds ARGV[1] (unless ARGV[5] is "any") and
+// KEYS[2] holds ARGV[3] (ARGV[2] "0": KEYS[2] must not exist): one atomic
+// step, as the data writes' WATCH of the lease is.
 var swapScript = redis.NewScript(`
-if redis.call("GET", KEYS[1]) ~= ARGV[1] then return -1 end
+if ARGV[5] ~= "any" and redis.call("GET", KEYS[1]) ~= ARGV[1] then return -1 end
 local cur = redis.call("GET", KEYS[2])
 if ARGV[2] == "0" then
   if cur then return -2 end
 elseif cur ~= ARGV[3] then
   return -2
 end
-redis.call("SET", KEYS[2], ARGV[4])
+if ARGV[6] == "del" then
+  redis.call("DEL", KEYS[2])
+else
+  redis.call("SET", KEYS[2], ARGV[4])
+end
 return 1`)
 
 // SwapRecord writes a record to Redis if it still holds old, only while
 // this replica holds the lease.
-func (r *Redis) SwapRecord(key string, old, val []byte) error {
+func (r *Redis) SwapRecord(key string, old, val []byte) error { return r.swap(key, old, val, "lease") }
+
+// SwapSharedRecord writes a record to Redis if it still holds old.
+func (r *Redis) SwapSharedRecord(key string, old, val []byte) error {
+	return r.swap(key, old, val, "any")
+}
+
+func (r *Redis) swap(key string, old, val []byte, who string) error {
 	ctx, cancel := ctxT()
 	defer cancel()
-	exists := "1"
+	exists, op := "1", "set"
 	if old == nil {
 		exists = "0"
 	}
-	n, err := swapScript.Run(ctx, r.c, []string{r.k("leader"), r.k("record:" + key)}, r.token, exists, old, val).Int64()
+	if val == nil {
+		op = "del"
+	}
+	n, err := swapScript.Run(ctx, r.c, []string{r.k("leader"), r.k("record:" + key)}, r.token, exists, old, val, who, op).Int64()
 	switch {
 	case err != nil:
 		r.fail(err)
@@ -161,27 +195,33 @@ func (m *Memory) Record(key string) ([]byte, error) {
 func (m *Memory) PutRecord(key string, val []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.putRecord(key, val)
+	return nil
+}
+
+func (m *Memory) putRecord(key string, val []byte) {
+	if val == nil {
+		delete(m.records, key)
+		return
+	}
 	if m.records == nil {
 		m.records = map[string][]byte{}
 	}
 	m.records[key] = bytes.Clone(val)
-	return nil
 }
 
 // SwapRecord keeps a record in memory if it still holds old.
 func (m *Memory) SwapRecord(key string, old, val []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	cur, ok := m.records[key]
-	if !ok {
-		cur = nil
-	}
-	if !swapOK(cur, old) {
+	if !swapOK(m.records[key], old) {
 		return ErrRecordChanged
 	}
-	if m.records == nil {
-		m.records = map[string][]byte{}
-	}
-	m.records[key] = bytes.Clone(val)
+	m.putRecord(key, val)
 	return nil
+}
+
+// SwapSharedRecord is SwapRecord: one process holds the memory.
+func (m *Memory) SwapSharedRecord(key string, old, val []byte) error {
+	return m.SwapRecord(key, old, val)
 }

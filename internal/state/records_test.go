@@ -83,6 +83,16 @@ func testSwapRecord(t *testing.T, s swapper) {
 	if b, err := s.Record("notify/x"); string(b) != "v2" || err != nil {
 		t.Errorf("the record holds %q %v, want v2", b, err)
 	}
+	// nil deletes, on the same terms.
+	if err := s.SwapRecord("notify/x", []byte("v1"), nil); !errors.Is(err, ErrRecordChanged) {
+		t.Errorf("a stale delete: %v", err)
+	}
+	if err := s.SwapRecord("notify/x", []byte("v2"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := s.Record("notify/x"); b != nil || err != nil {
+		t.Errorf("after a delete the record holds %q %v", b, err)
+	}
 }
 
 func TestSwapRecordFileAndMemory(t *testing.T) {
@@ -93,4 +103,12 @@ func TestSwapRecordFileAndMemory(t *testing.T) {
 	defer b.Close()
 	testSwapRecord(t, b)
 	testSwapRecord(t, NewMemory())
+	testSwapRecord(t, sharedSwapper{b})
+}
+
+// sharedSwapper swaps with SwapSharedRecord.
+type sharedSwapper struct{ RecordStore }
+
+func (s sharedSwapper) SwapRecord(key string, old, val []byte) error {
+	return s.SwapSharedRecord(key, old, val)
 }

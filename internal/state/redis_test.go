@@ -120,6 +120,9 @@ func TestRedisSwapRecordIsFenced(t *testing.T) {
 		t.Fatalf("a campaigns: %v %v", lead, err)
 	}
 	testSwapRecord(t, a)
+	if err := a.SwapRecord("notify/x", nil, []byte("v2")); err != nil {
+		t.Fatal(err)
+	}
 	if err := b.SwapRecord("notify/x", []byte("v2"), []byte("b's")); !errors.Is(err, ErrNotLeader) {
 		t.Errorf("a follower's write: %v", err)
 	}
@@ -139,6 +142,14 @@ func TestRedisSwapRecordIsFenced(t *testing.T) {
 	if v, err := b.Record("notify/x"); string(v) != "v3" || err != nil {
 		t.Errorf("the record holds %q %v, want the new leader's v3", v, err)
 	}
+	if err := a.PutRecord("notify/x", nil); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := b.Record("notify/x"); v != nil || err != nil {
+		t.Errorf("after PutRecord(nil): %q %v", v, err)
+	}
+	// Records any replica writes are swapped by followers too.
+	testSwapRecord(t, sharedSwapper{a})
 }
 
 // A wrong password or URL is a clear error at start; Redis down is not.
