@@ -177,9 +177,9 @@ func (n *Notifier) compose(s Subscription, st *subState, items []feed.Item) (m *
 		return nil, 0
 	}
 	slices.SortStableFunc(due, func(a, b feed.Item) int { return a.When().Compare(b.When()) })
-	m = &Message{Subscription: s.Name, FeedURL: n.src.FeedURL(s.Query), Made: n.now().UTC(), Stop: n.stop}
+	m = &Message{Subscription: s.Name, FeedURL: n.src.FeedURL(s.Query), Made: n.now().UTC(), Stop: n.stopFor(s), Unsubscribe: s.Unsubscribe}
 	if d := due[0].Digest; d != nil {
-		m.Title = "paperfeed · " + s.Name + ": " + d.Title
+		m.Title = "paperfeed · " + s.label() + ": " + d.Title
 		m.Keys = []string{key(&due[0])}
 		for _, e := range d.Entries {
 			m.Papers = append(m.Papers, paperOf(&feed.Item{Paper: e.Paper, Gain: e.Gain, GainHours: e.GainHours}))
@@ -207,7 +207,7 @@ func (n *Notifier) compose(s Subscription, st *subState, items []feed.Item) (m *
 		if len(batch) == 1 {
 			noun = "paper"
 		}
-		m.Title = "paperfeed · " + s.Name + ": " + itoa(len(batch)) + " new " + noun
+		m.Title = "paperfeed · " + s.label() + ": " + itoa(len(batch)) + " new " + noun
 		if s.Channel == Webhook {
 			if m.More > 0 {
 				m.Title += " (" + itoa(m.More) + " more follow)"

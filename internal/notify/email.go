@@ -34,7 +34,30 @@ func (c SMTP) Validate() error {
 
 // sendEmail sends m as a multipart text + HTML mail (go-mail: a kept
 // library that speaks SMTP, STARTTLS and implicit TLS, and writes MIME).
+// A reader's mail carries its one-click unsubscribe (RFC 8058).
 func sendEmail(ctx context.Context, c SMTP, s Subscription, m *Message) (string, error) {
+	hdr := map[string]string{"X-Paperfeed-Delivery": m.DeliveryID}
+	if m.Unsubscribe != "" {
+		hdr["List-Unsubscribe"] = "<" + m.Unsubscribe + ">"
+		hdr["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+	}
+	return SendMail(ctx, c, Mail{To: s.address, Shown: s.Shown, Subject: m.Title, Text: m.Text(), HTML: m.HTML(),
+		MessageID: m.DeliveryID + "@paperfeed", Header: hdr})
+}
+
+// Mail is one e-mail: to one address, a subject, a text and an HTML
+// part, and headers of its own.
+type Mail struct {
+	To, Shown  string // the address, and how errors show it
+	Subject    string
+	Text, HTML string
+	MessageID  string // "" for one of go-mail's
+	Header     map[string]string
+}
+
+// SendMail sends one mail through the SMTP server and returns its answer
+// in one line. Errors never carry the password.
+func SendMail(ctx context.Context, c SMTP, m Mail) (string, error) {
 	if err := c.Validate(); err != nil {
 		return "", &SendError{Err: err, Permanent: true}
 	}
@@ -42,14 +65,18 @@ func sendEmail(ctx context.Context, c SMTP, s Subscription, m *Message) (string,
 	if err := msg.From(c.From); err != nil {
 		return "", &SendError{Err: fmt.Errorf("PAPERFEED_SMTP_FROM: %w", err), Permanent: true}
 	}
-	if err := msg.To(s.address); err != nil {
-		return "", &SendError{Err: fmt.Errorf("email %s: %w", s.Shown, err), Permanent: true}
+	if err := msg.To(m.To); err != nil {
+		return "", &SendError{Err: fmt.Errorf("email %s: %w", m.Shown, err), Permanent: true}
 	}
-	msg.Subject(m.Title)
-	msg.SetMessageIDWithValue(m.DeliveryID + "@paperfeed")
-	msg.SetGenHeader("X-Paperfeed-Delivery", m.DeliveryID)
-	msg.SetBodyString(mail.TypeTextPlain, m.Text())
-	msg.AddAlternativeString(mail.TypeTextHTML, m.HTML())
+	msg.Subject(m.Subject)
+	if m.MessageID != "" {
+		msg.SetMessageIDWithValue(m.MessageID)
+	}
+	for k, v := range m.Header {
+		msg.SetGenHeader(mail.Header(k), v)
+	}
+	msg.SetBodyString(mail.TypeTextPlain, m.Text)
+	msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
 	port := c.Port
 	opts := []mail.Option{mail.WithTimeout(20e9)}
 	switch c.TLS {
@@ -75,10 +102,10 @@ func sendEmail(ctx context.Context, c SMTP, s Subscription, m *Message) (string,
 	}
 	cl, err := mail.NewClient(c.Host, opts...)
 	if err != nil {
-		return "", &SendError{Err: fmt.Errorf("email via %s: %v", c.Host, err), Permanent: true}
+		return "", &SendError{Err: fmt.Errorf("email via %s: %w", c.Host, err), Permanent: true}
 	}
 	if err := cl.DialAndSendWithContext(ctx, msg); err != nil {
-		err = fmt.Errorf("email to %s via %s:%d: %w", s.Shown, c.Host, port, err)
+		err = fmt.Errorf("email to %s via %s:%d: %w", m.Shown, c.Host, port, err)
 		if (c.TLS == "" || c.TLS == "starttls") && strings.Contains(err.Error(), "not support STARTTLS") {
 			err = fmt.Errorf("%w; the server offers no STARTTLS and paperfeed does not send mail in the clear unless told: "+
 				"for a server on this machine or a network you trust set PAPERFEED_SMTP_TLS=none (-smtp-tls none); "+
@@ -86,5 +113,5 @@ func sendEmail(ctx context.Context, c SMTP, s Subscription, m *Message) (string,
 		}
 		return "", &SendError{Err: err}
 	}
-	return "email " + s.Shown + ": accepted by " + c.Host + ":" + strconv.Itoa(port), nil
+	return "email " + m.Shown + ": accepted by " + c.Host + ":" + strconv.Itoa(port), nil
 }

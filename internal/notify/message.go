@@ -48,8 +48,11 @@ type Message struct {
 	// JSONFeed is the JSON Feed document of its items (the webhook's
 	// payload carries it).
 	JSONFeed []byte `json:"json_feed,omitempty"`
-	// Stop says how to stop these messages.
-	Stop string `json:"stop"`
+	// Stop says how to stop these messages; Unsubscribe, for a reader's
+	// subscription, is the URL that does it in one click (the mail's
+	// List-Unsubscribe).
+	Stop        string `json:"stop"`
+	Unsubscribe string `json:"unsubscribe,omitempty"`
 }
 
 // deliveryID is the idempotency key of a message: the same subscription
@@ -96,7 +99,13 @@ func (m *Message) HTML() string {
 	if m.More > 0 {
 		fmt.Fprintf(&b, `<p>… and <a href="%s">%d more</a>.</p>`, e(m.FeedURL), m.More)
 	}
-	fmt.Fprintf(&b, `<p><a href="%s">The feed</a></p><p><small>%s</small></p></body></html>`, e(m.FeedURL), e(m.Stop))
+	fmt.Fprintf(&b, `<p><a href="%s">The feed</a></p>`, e(m.FeedURL))
+	if m.Unsubscribe != "" {
+		fmt.Fprintf(&b, `<p><small>To stop these messages: <a href="%s">unsubscribe</a> (one click, no login).</small></p>`, e(m.Unsubscribe))
+	} else {
+		fmt.Fprintf(&b, `<p><small>%s</small></p>`, e(m.Stop))
+	}
+	b.WriteString("</body></html>")
 	return b.String()
 }
 

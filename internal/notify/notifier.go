@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -106,7 +107,8 @@ type Notifier struct {
 	now     func() time.Time
 	log     *slog.Logger
 	observe Observer
-	stop    string // how to stop a subscription, in words
+	readers func() []Subscription // readers' confirmed subscriptions (nil: none)
+	base    string                // the server's public URL, named in "how to stop"
 
 	mu     sync.Mutex
 	status map[string]Status
@@ -137,25 +139,23 @@ type Config struct {
 	Now           func() time.Time
 	Log           *slog.Logger
 	Observe       Observer // may be nil
-	File          string   // the notify file, named in "how to stop"
+	// Readers lists readers' confirmed subscriptions at each run (nil:
+	// none); they are sent as the file's are, shown in no status.
+	Readers func() []Subscription
+	Base    string // the server's public URL, named in "how to stop"
 }
 
 // New makes a notifier; the subscriptions' statuses are read from their
 // saved delivery state.
 func New(c Config) *Notifier {
 	n := &Notifier{subs: c.Subscriptions, src: c.Source, records: c.Records, send: c.Send, leads: c.Leads, now: c.Now,
-		log: c.Log, observe: c.Observe, status: map[string]Status{}, lanes: map[string]*lane{}}
+		log: c.Log, observe: c.Observe, readers: c.Readers, base: c.Base, status: map[string]Status{}, lanes: map[string]*lane{}}
 	if n.leads == nil {
 		n.leads = func() bool { return true }
 	}
 	if n.observe == nil {
 		n.observe = func(string, string) {}
 	}
-	n.stop = "To stop these messages, remove this subscription's line from the server's notify file"
-	if c.File != "" {
-		n.stop += " (" + c.File + ")"
-	}
-	n.stop += " or ask the server's operator."
 	for _, s := range c.Subscriptions {
 		n.status[s.Name] = Status{Name: s.Name, Channel: s.Channel, Target: s.Shown}
 	}
@@ -163,8 +163,29 @@ func New(c Config) *Notifier {
 	return n
 }
 
-// Subscriptions are the notifier's subscriptions.
+// Subscriptions are the notifier's subscriptions of the notify file.
 func (n *Notifier) Subscriptions() []Subscription { return n.subs }
+
+// current are the subscriptions to send now: the file's and the
+// readers'.
+func (n *Notifier) current() []Subscription {
+	if n.readers == nil {
+		return n.subs
+	}
+	return append(slices.Clip(n.subs), n.readers()...)
+}
+
+// stopFor says, in every message, how to stop a subscription.
+func (n *Notifier) stopFor(s Subscription) string {
+	if s.Unsubscribe != "" {
+		return "To stop these messages, open " + s.Unsubscribe + " (one click, no login)."
+	}
+	where := "this paperfeed"
+	if n.base != "" {
+		where = "the paperfeed at " + n.base
+	}
+	return "To stop these messages, ask the operator of " + where + " to remove the subscription \"" + s.Name + "\"."
+}
 
 // Statuses are the subscriptions' states, by name.
 func (n *Notifier) Statuses() []Status {
@@ -195,9 +216,11 @@ func (n *Notifier) Loop(ctx context.Context, wake <-chan struct{}, tick time.Dur
 	defer t.Stop()
 	for {
 		if n.leads() {
-			for _, s := range n.subs {
+			subs := n.current()
+			for _, s := range subs {
 				n.kick(ctx, s)
 			}
+			n.dropLanes(subs)
 		} else {
 			n.readStatuses()
 		}
@@ -245,10 +268,29 @@ func (n *Notifier) Run(ctx context.Context) {
 		return
 	}
 	var wg sync.WaitGroup
-	for _, s := range n.subs {
+	for _, s := range n.current() {
 		wg.Go(func() { n.runLane(ctx, s, n.lane(s.Name)) })
 	}
 	wg.Wait()
+}
+
+// dropLanes forgets the idle lanes of subscriptions gone (a reader's,
+// cancelled).
+func (n *Notifier) dropLanes(subs []Subscription) {
+	keep := make(map[string]bool, len(subs))
+	for _, s := range subs {
+		keep[s.Name] = true
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for name, l := range n.lanes {
+		l.mu.Lock()
+		busy := l.busy
+		l.mu.Unlock()
+		if !keep[name] && !busy {
+			delete(n.lanes, name)
+		}
+	}
 }
 
 func (n *Notifier) lane(name string) *lane {

@@ -85,6 +85,9 @@ func (n *Notifier) save(s Subscription, st *subState) error {
 }
 
 func (n *Notifier) setStatus(s Subscription, st *subState) {
+	if IsReader(s.Name) {
+		return // a reader's is in no status
+	}
 	pending := 0
 	if st.Pending != nil {
 		pending = len(st.Pending.Keys)

@@ -34,6 +34,11 @@ type Subscription struct {
 	// Shown is the target as logs and /status may show it: an address,
 	// a URL's scheme and host, a chat ID; never a secret.
 	Shown string
+	// Unsubscribe, for a reader's subscription, is the URL that cancels
+	// it in one click (RFC 8058); "" for a line of the notify file.
+	Unsubscribe string
+	// Title names it in its messages' titles ("": its name).
+	Title string
 
 	url     string // slack, discord, webhook: the URL to POST to
 	address string // email
@@ -218,4 +223,12 @@ func (s *Subscription) setTarget(target string, env Env) error {
 		return fmt.Errorf("unknown channel %q; channels are %s", s.Channel, strings.Join(Channels, ", "))
 	}
 	return nil
+}
+
+// label names a subscription in its messages' titles.
+func (s Subscription) label() string {
+	if s.Title != "" {
+		return s.Title
+	}
+	return s.Name
 }

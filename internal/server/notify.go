@@ -228,49 +228,75 @@ func (s *Server) leads() bool {
 	return !shared || c.Role == "leader"
 }
 
-// setNotify makes the service's notifier for subs.
+// setNotify makes the service's notifier for subs and, when SMTP is set,
+// readers' mail subscriptions.
 func (svc *Service) setNotify(subs []notify.Subscription, backend state.RecordStore) {
-	if len(subs) == 0 {
+	s := svc.HTTP
+	if len(subs) == 0 && s.mail == nil {
 		return
 	}
-	s := svc.HTTP
 	set := NotifySettings(svc.Config)
 	m := s.metrics
 	sent := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "paperfeed_notifications_total", Help: "Notification sends by subscription and result (sent, retry, failed).",
+		Name: "paperfeed_notifications_total", Help: "Notification sends by subscription (readers' mail counted as \"readers\") and result (sent, retry, failed).",
 	}, []string{"subscription", "result"})
 	m.reg.MustRegister(sent)
+	var readers func() []notify.Subscription
+	if s.mail != nil {
+		readers = s.mail.subscriptions
+		for _, st := range []string{"confirmed", "waiting"} {
+			m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "paperfeed_mail_subscriptions",
+				Help: "Readers' mail subscriptions, confirmed or waiting for their confirmation.", ConstLabels: prometheus.Labels{"state": st}},
+				func() float64 {
+					ms := s.mail.status()
+					if ms == nil {
+						return 0
+					}
+					return float64(map[string]int{"confirmed": ms.Confirmed, "waiting": ms.Waiting}[st])
+				}))
+		}
+	}
 	svc.Notify = notify.New(notify.Config{Subscriptions: subs, Source: notifySource{s}, Records: backend, Leads: s.leads,
-		Now: s.engine.Now, Log: svc.Log, File: svc.Config.NotifyFile,
-		Observe: func(sub, result string) { sent.WithLabelValues(sub, result).Inc() },
+		Now: s.engine.Now, Log: svc.Log, Base: messageBase(svc.Config), Readers: readers,
+		Observe: func(sub, result string) {
+			if notify.IsReader(sub) {
+				sub = "readers"
+			}
+			sent.WithLabelValues(sub, result).Inc()
+		},
 		Send: func(ctx context.Context, sub notify.Subscription, msg *notify.Message) (string, error) {
 			return notify.Send(ctx, set, sub, msg)
 		}})
 	for _, sub := range subs {
-		name := sub.Name
-		status := func() notify.Status {
-			for _, st := range svc.Notify.Statuses() {
-				if st.Name == name {
-					return st
-				}
-			}
-			return notify.Status{}
-		}
-		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "paperfeed_notification_pending",
-			Help: "Papers or digests in a message waiting to be sent (again).", ConstLabels: prometheus.Labels{"subscription": name}},
-			func() float64 { return float64(status().Pending) }))
-		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "paperfeed_notification_last_success_timestamp_seconds",
-			Help: "When the subscription's last message was delivered (0: never).", ConstLabels: prometheus.Labels{"subscription": name}},
-			func() float64 { return unixOrZero(status().LastSuccess) }))
-		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "paperfeed_notification_last_error_timestamp_seconds",
-			Help: "When a send of the subscription last failed (0: never); the error is in /status.", ConstLabels: prometheus.Labels{"subscription": name}},
-			func() float64 { return unixOrZero(status().LastErrorAt) }))
-		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "paperfeed_notification_failed",
-			Help: "Papers or digests whose message was given up after its last send.", ConstLabels: prometheus.Labels{"subscription": name}},
-			func() float64 { return float64(status().Failed) }))
+		svc.notifyGauges(sub.Name)
 	}
 	s.notifyStatus = svc.Notify.Statuses
-	svc.Log.Info("notifications on", "subscriptions", len(subs), "base_url", notifySource{s}.base())
+	svc.Log.Info("notifications on", "subscriptions", len(subs), "reader_mail", s.mail != nil, "base_url", notifySource{s}.base())
+}
+
+// notifyGauges registers a subscription's gauges.
+func (svc *Service) notifyGauges(name string) {
+	m := svc.HTTP.metrics
+	status := func() notify.Status {
+		for _, st := range svc.Notify.Statuses() {
+			if st.Name == name {
+				return st
+			}
+		}
+		return notify.Status{}
+	}
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "paperfeed_notification_pending",
+		Help: "Papers or digests in a message waiting to be sent (again).", ConstLabels: prometheus.Labels{"subscription": name}},
+		func() float64 { return float64(status().Pending) }))
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "paperfeed_notification_last_success_timestamp_seconds",
+		Help: "When the subscription's last message was delivered (0: never).", ConstLabels: prometheus.Labels{"subscription": name}},
+		func() float64 { return unixOrZero(status().LastSuccess) }))
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "paperfeed_notification_last_error_timestamp_seconds",
+		Help: "When a send of the subscription last failed (0: never); the error is in /status.", ConstLabels: prometheus.Labels{"subscription": name}},
+		func() float64 { return unixOrZero(status().LastErrorAt) }))
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "paperfeed_notification_failed",
+		Help: "Papers or digests whose message was given up after its last send.", ConstLabels: prometheus.Labels{"subscription": name}},
+		func() float64 { return float64(status().Failed) }))
 }
 
 // TestNotify sends one sample message to a subscription and returns the

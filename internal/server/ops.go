@@ -37,6 +37,8 @@ type Status struct {
 	// Notifications are the notify file's subscriptions: target (no
 	// secret), last success and error, pending and failed counts.
 	Notifications []notify.Status `json:"notifications,omitempty"`
+	// Mail counts readers' mail subscriptions (when SMTP is set).
+	Mail *MailStatus `json:"mail,omitempty"`
 }
 
 func (s *Server) Status() Status {
@@ -51,6 +53,9 @@ func (s *Server) Status() Status {
 	d.RenderCache.Entries, d.RenderCache.Bytes = s.feeds.cache.stats()
 	if s.notifyStatus != nil {
 		d.Notifications = s.notifyStatus()
+	}
+	if s.mail != nil {
+		d.Mail = s.mail.status()
 	}
 	return d
 }

@@ -18,7 +18,7 @@ import (
 	"paperfeed/filter"
 )
 
-//go:embed web/index.html web/paper.html web/personal.html web/app.js web/style.css web/favicon.svg
+//go:embed web/index.html web/paper.html web/personal.html web/mail.html web/app.js web/style.css web/favicon.svg
 var webFS embed.FS
 
 var pageTmpl = template.Must(template.New("index.html").Funcs(template.FuncMap{
@@ -36,7 +36,7 @@ var pageTmpl = template.Must(template.New("index.html").Funcs(template.FuncMap{
 	// words.
 	"truthy": func(s string) bool { b, ok := feed.ParseBool(s); return ok && b },
 	"falsy":  func(s string) bool { b, ok := feed.ParseBool(s); return ok && !b },
-}).ParseFS(webFS, "web/index.html", "web/paper.html", "web/personal.html"))
+}).ParseFS(webFS, "web/index.html", "web/paper.html", "web/personal.html", "web/mail.html"))
 
 // contentSecurityPolicy allows only this server's own scripts, styles
 // and images, and with thumbnails on, images from Hugging Face's image
@@ -52,9 +52,15 @@ func (s *Server) contentSecurityPolicy() string {
 
 // pageData is what the builder page shows for one filter.
 type pageData struct {
-	Form       url.Values // the values as typed, to fill the form back
-	Canonical  string
-	Personal   bool // offer to make a personal feed (the live page, not an export)
+	Form      url.Values // the values as typed, to fill the form back
+	Canonical string
+	Personal  bool // offer to make a personal feed (the live page, not an export)
+	// Mail offers to e-mail the filter's papers (the live page, with
+	// SMTP set); PushFilter is the filter as a subscription takes it (no
+	// limit), Digest whether it is a digest already.
+	Mail       bool
+	PushFilter string
+	Digest     bool
 	Error      string
 	ErrorField string
 	FeedURLs   []feedLink
@@ -153,7 +159,7 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, tmpl string)
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 	defer cancel()
 	d := s.pageData(r.WithContext(ctx))
-	d.Personal = true
+	d.Personal, d.Mail = true, s.mail != nil
 	if d.status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "5")
 	}
@@ -220,6 +226,7 @@ func (s *Server) pageData(r *http.Request) pageData {
 		return fail(http.StatusBadRequest, err)
 	}
 	d.Canonical = q.Canonical()
+	d.PushFilter, d.Digest = pushFilter(d.Canonical), q.Digest != ""
 	d.Title = q.Title()
 	for _, f := range feed.Formats {
 		u := feedLink{Label: f.Label(), Type: f.MediaType(), URL: feedURL(base, f, d.Canonical), Format: f}
@@ -318,4 +325,15 @@ func serveStatic(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	_, _ = w.Write(b)
+}
+
+// pushFilter is a canonical filter as a subscription takes it: without
+// limit, which a subscription refuses (it sends every paper).
+func pushFilter(canonical string) string {
+	v, err := url.ParseQuery(canonical)
+	if err != nil {
+		return canonical
+	}
+	v.Del("limit")
+	return v.Encode()
 }

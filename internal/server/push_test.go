@@ -256,6 +256,11 @@ func TestPushDigestMailIsText(t *testing.T) {
 		!strings.Contains(m.Text, "The feed: http://paperfeed.test/feed.rss?digest=day") {
 		t.Errorf("the text part:\n%s", m.Text)
 	}
+	// How to stop it, without the server's paths.
+	if !strings.Contains(m.Text, `ask the operator of the paperfeed at http://paperfeed.test to remove the subscription "daily"`) ||
+		strings.Contains(m.Text+m.HTML, r.file) {
+		t.Errorf("how to stop, in the text part:\n%s", m.Text)
+	}
 }
 
 func subjects(ms []smtptest.Mail) string {

@@ -31,6 +31,7 @@ type Server struct {
 	personal *personalSide
 
 	notifyStatus func() []notify.Status // nil without notifications
+	mail         *mailSide              // readers' e-mail; nil without SMTP
 	websub       *websub                // nil without -websub-hub
 }
 
@@ -72,6 +73,11 @@ func (s *Server) routes() http.Handler {
 	post("/f/{token}/edit", "personal", s.personalEdit)
 	post("/f/{token}/delete", "personal", s.personalDelete)
 	get("/f/{token}/export", "personal", http.HandlerFunc(s.personalExport))
+	// Readers' e-mail (mail.go): a sign-up, and the pages of its links
+	// (GET shows, POST does).
+	post("/mail", "mail", s.mailSignUp)
+	mux.Handle("/mail/confirm/{token}", s.instrument("mail", http.HandlerFunc(s.mailConfirm)))
+	mux.Handle("/mail/unsubscribe/{token}", s.instrument("mail", http.HandlerFunc(s.mailUnsubscribe)))
 	get("/{$}", "page", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.renderPage(w, r, "index.html") }))
 	get("/preview", "preview", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.renderPage(w, r, "result") }))
 	get("/static/{file}", "static", http.HandlerFunc(serveStatic))

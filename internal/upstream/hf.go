@@ -64,6 +64,7 @@ type HF struct {
 	// derived counts (hf_paper.go).
 	paperTmpl map[string]any
 	artifacts map[string]Artifacts
+	derived   int // days AddDerivedDay added
 }
 
 type dayData struct {
@@ -426,9 +427,10 @@ func wrapPage(props map[string]any) string {
 
 // AddDerivedDay publishes a listing day of n papers derived from the
 // recorded ones (a copy of each in turn, with an ID of its own,
-// 2608.6NNNN, and its title marked "(derived N)"): a burst larger than
-// any recorded day. It returns the new papers' IDs; the day is hidden
-// and shown with HideNewest like the others.
+// 2608.6NNNN for the first day added, 2608.7NNNN for the second, and so
+// on, and its title marked "(derived N)"): a burst larger than any
+// recorded day. It returns the new papers' IDs; the day is hidden and
+// shown with HideNewest like the others.
 func (h *HF) AddDerivedDay(date time.Time, n int) []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -442,7 +444,7 @@ func (h *HF) AddDerivedDay(date time.Time, n int) []string {
 		b, _ := json.Marshal(src[i%len(src)])
 		var it map[string]any
 		_ = json.Unmarshal(b, &it)
-		ids[i] = fmt.Sprintf("2608.6%04d", i)
+		ids[i] = fmt.Sprintf("2608.%d%04d", 6+h.derived, i)
 		title := fmt.Sprintf("%v (derived %d)", it["title"], i)
 		it["title"] = title
 		if p, ok := it["paper"].(map[string]any); ok {
@@ -451,6 +453,7 @@ func (h *HF) AddDerivedDay(date time.Time, n int) []string {
 		}
 		day.items = append(day.items, it)
 	}
+	h.derived++
 	h.all = append(h.all, day)
 	sort.Slice(h.all, func(i, j int) bool { return h.all[i].date.After(h.all[j].date) })
 	h.days = h.all
