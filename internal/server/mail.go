@@ -202,7 +202,7 @@ func (s *Server) mailFilter(raw, what string) (query, holds string, err error) {
 	if len(q.Canonical()) > notify.MaxReaderQuery {
 		return "", "", errors.New("the filter is too long for a mail subscription (at most " + strconv.Itoa(notify.MaxReaderQuery) + " bytes)")
 	}
-	return q.Canonical(), q.Description(), nil
+	return q.Canonical(), q.Title(), nil
 }
 
 // sendConfirmation mails the link that confirms a sign-up.
