@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"paperfeed/feed"
@@ -36,24 +35,6 @@ func (q Query) Apply(ctx context.Context, ix *Index, now time.Time) ([]feed.Item
 		items = q.withRevisedSeeds(ix, items)
 	}
 	return items, nil
-}
-
-// ints reuses the position lists of queries: one per query, as long as
-// the index, garbage right after.
-var ints sync.Pool
-
-func getInts(n int) []int {
-	if p, ok := ints.Get().(*[]int); ok && cap(*p) >= n {
-		return (*p)[:0]
-	}
-	return make([]int, 0, n)
-}
-
-func putInts(s []int) {
-	if cap(s) >= 1024 {
-		s = s[:0]
-		ints.Put(&s)
-	}
 }
 
 // Groups applies the query and groups the papers it keeps by
@@ -511,46 +492,4 @@ func timeAt(ts []time.Time, n int) time.Time {
 		return time.Time{}
 	}
 	return ts[n]
-}
-
-// hidden leaves out the papers of Hide.
-func (q *Query) hidden(ix *Index, pos []int, qual []time.Time) ([]int, []time.Time) {
-	var out []int
-	var at []time.Time
-	for n, i := range pos {
-		if !slices.Contains(q.Hide, ix.papers[i].ID) {
-			out = append(out, i)
-			if qual != nil {
-				at = append(at, qual[n])
-			}
-		}
-	}
-	return out, at
-}
-
-// similar scores the kept papers (positions, with their qualification
-// times) against the seeds, drops the seeds themselves and the papers
-// under min_similarity, and returns what is left with scores and each
-// closest seed's title.
-func (q *Query) similar(ix *Index, pos []int, qual []time.Time) ([]int, []time.Time, []float64, []string) {
-	sv := ix.vectors()
-	liked, unliked, titles := q.seedVectors(ix)
-	sc := newScorer(len(sv.idf), liked, unliked)
-	var out []int
-	var at []time.Time
-	var scores []float64
-	var closest []string
-	for n, i := range pos {
-		if id := ix.papers[i].ID; slices.Contains(q.Like, id) || slices.Contains(q.Unlike, id) {
-			continue
-		}
-		s, which := sc.score(sv.vecs[i])
-		if which < 0 || s < q.MinSimilarity {
-			continue
-		}
-		out, at = append(out, i), append(at, timeAt(qual, n))
-		scores = append(scores, s)
-		closest = append(closest, titles[which])
-	}
-	return out, at, scores, closest
 }

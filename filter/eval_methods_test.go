@@ -336,3 +336,9 @@ func rawBlend(a, b func([]int) []float64, wa float64) func([]int) []float64 {
 		return x
 	}
 }
+
+// buildVectorsWith builds vectors of papers' title and abstract (and AI
+// keywords), each once, with or without bigrams.
+func buildVectorsWith(papers []*feed.Paper, bigrams, keywords bool) *simVectors {
+	return buildVectorsFrom(papers, func(i int) []string { return paperTexts(papers[i], keywords) }, bigrams)
+}

@@ -292,3 +292,21 @@ func (ix *Index) oldestDay() int64 {
 	}
 	return d
 }
+
+// ints reuses the position lists of queries: one per query, as long as
+// the index, garbage right after.
+var ints sync.Pool
+
+func getInts(n int) []int {
+	if p, ok := ints.Get().(*[]int); ok && cap(*p) >= n {
+		return (*p)[:0]
+	}
+	return make([]int, 0, n)
+}
+
+func putInts(s []int) {
+	if cap(s) >= 1024 {
+		s = s[:0]
+		ints.Put(&s)
+	}
+}

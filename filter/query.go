@@ -132,6 +132,7 @@ type Query struct {
 	Like          []string // version-free arXiv IDs, sorted
 	Unlike        []string // seeds to push away (unlike=), likewise
 	Hide          []string // papers never shown (SetSeeds)
+	More, Less    []string // of Like and Unlike, the papers a reader voted on (SetVotes)
 	MinSimilarity float64  // 0..1; DefaultMinSimilarity until set
 	Seeds         []*feed.Paper
 	sortSet       bool
@@ -494,4 +495,13 @@ func (q *Query) SetSeeds(like, unlike []string) {
 	if q.MinSimilarity == 0 && !q.raw.Has("min_similarity") {
 		q.MinSimilarity = DefaultMinSimilarity
 	}
+}
+
+// SetVotes marks which of the seeds SetSeeds set are a reader's votes:
+// a paper voted "more" stays an item (marked as liked) while it is a
+// liked seed, and one voted "less" weighs LessWeight in the query and
+// leaves no other paper out (an unliked seed weighs UnlikeWeight and
+// pushes its topic out). Without liked seeds, "less" only hides.
+func (q *Query) SetVotes(more, less []string) {
+	q.More, q.Less = slices.Clone(more), slices.Clone(less)
 }

@@ -13,36 +13,46 @@ import (
 // every paper of the feed is scored by its similarity to the seed
 // papers, and the seeds themselves are left out.
 //
-//   - A paper is a TF-IDF vector over its title, abstract and AI keywords:
-//     the words q searches (accent- and case-folded), stop words out, and
-//     each pair of adjacent words as a term too (bigrams). Term weight
-//     (1 + ln tf) × idf, idf = ln((N+1)/(df+1)) + 1 over the index's
-//     papers; vectors are normalised. They are built once per index (one
-//     data version), on first use.
-//   - The score blends two cosines: CentroidWeight of the cosine to the
-//     query vector (the normalised mean of the liked seeds minus
-//     UnlikeWeight times the mean of the unliked ones: Rocchio's relevance
-//     feedback) and the rest of the cosine to the closest liked seed (a
-//     reader's seeds are often of several topics, and the mean of two
-//     topics is close to neither). The blend was chosen on the dev
-//     queries of the evaluation set made by people (eval_test.go; the
-//     README has every method measured, the ones that lose included).
+//   - A paper is a TF-IDF vector over its title (counted TitleWeight
+//     times), abstract and AI keywords: the words q searches (accent- and
+//     case-folded), English stop words and numbers out, and each pair of
+//     adjacent words as a term too (bigrams). Term weight (1 + ln tf) ×
+//     idf, idf = ln((N+1)/(df+1)) + 1 over the index's papers; vectors are
+//     normalised. They are built once per index (one data version), on
+//     first use.
+//   - The query is Rocchio's: the mean of the liked seeds, minus
+//     UnlikeWeight times the mean of the unliked ones (and LessWeight
+//     times the mean of the papers a personal feed's reader voted "less
+//     like this"). It is then expanded by pseudo-relevance feedback: the
+//     FeedbackPapers papers of the feed closest to it are taken as liked
+//     too, at FeedbackWeight, and the feed is scored again. The score is
+//     the cosine to that query. Everything was chosen by cross-validation
+//     on the dev queries of the evaluation set made by people
+//     (eval_test.go, eval_cv_test.go; docs/ranking.md has every method
+//     measured, the ones that lose included).
 //   - A paper closer to an unliked seed than to every liked one is left
-//     out: unlike= pushes its topic out of the feed, not only down.
+//     out: unlike= pushes its topic out of the feed, not only down. A
+//     "less" vote only weighs: it hides the paper voted on and nothing
+//     else.
+//   - A paper voted "more like this" (SetVotes) stays an item, marked as
+//     liked, while it is a liked seed of the query.
 //   - min_similarity (default DefaultMinSimilarity) drops weak matches;
 //     sort=similarity, the default with like, orders by score.
 //   - A seed the index does not hold is scored with the index's
 //     vocabulary and idf; terms the index never saw add nothing.
 
 // DefaultMinSimilarity drops papers that share little more than common
-// words with every seed (see TestSimilarityQuality).
+// words with every seed (see TestRankingQuality).
 const DefaultMinSimilarity = 0.04
 
-// The choices the measurement made (eval_test.go).
+// The choices the measurement made (eval_cv_test.go, docs/ranking.md).
 const (
 	useBigrams     = true
-	CentroidWeight = 0.7 // of the score; the rest is the closest liked seed's cosine
-	UnlikeWeight   = 0.5 // of the unliked seeds' mean, taken from the query vector
+	TitleWeight    = 2    // a title's terms count this many times
+	FeedbackPapers = 5    // pseudo-relevant papers folded back into the query
+	FeedbackWeight = 0.5  // their mean's weight, the liked seeds' being 1
+	UnlikeWeight   = 0.5  // of the unliked seeds' mean, taken from the query
+	LessWeight     = 0.25 // of the mean of the papers voted "less"
 )
 
 // wterm is a weighted term of a similarity vector.
@@ -70,10 +80,20 @@ func (ix *Index) vectors() *simVectors {
 		// is folded again here, once a version, rather than kept.
 		ix.sim.v = buildVectorsFrom(ix.papers, func(i int) []string {
 			d := &ix.docs[i]
-			return []string{d.text[fTitle], foldAbstract(ix.papers[i]), d.text[fKeywords]}
+			return simTexts(d.text[fTitle], foldAbstract(ix.papers[i]), d.text[fKeywords])
 		}, useBigrams)
 	})
 	return ix.sim.v
+}
+
+// simTexts are the texts of a paper's vector, folded: the title
+// TitleWeight times, the abstract and the AI keywords.
+func simTexts(title, abstract, keywords string) []string {
+	t := make([]string, 0, TitleWeight+2)
+	for range TitleWeight {
+		t = append(t, title)
+	}
+	return append(t, abstract, keywords)
 }
 
 // vectorizer turns folded text into term IDs: words (stop words and
@@ -82,6 +102,7 @@ func (ix *Index) vectors() *simVectors {
 type vectorizer struct {
 	words   map[string]int32   // word -> term ID
 	pairs   map[[2]int32]int32 // (word, word) -> term ID
+	stop    map[string]bool    // words left out; stopWords when nil
 	bigrams bool
 	grow    bool // new terms get IDs (building); else they are skipped
 	n       int32
@@ -89,10 +110,14 @@ type vectorizer struct {
 
 // ids appends the term IDs of folded texts to dst.
 func (vz *vectorizer) ids(dst []int32, texts ...string) []int32 {
+	stop := vz.stop
+	if stop == nil {
+		stop = stopWords
+	}
 	for _, text := range texts {
 		prev := int32(-1)
 		for w := range strings.FieldsSeq(text) {
-			if len(w) < 2 || stopWords[w] || isNumber(w) {
+			if len(w) < 2 || stop[w] || isNumber(w) {
 				prev = -1
 				continue
 			}
@@ -136,17 +161,13 @@ func isNumber(w string) bool {
 }
 
 // paperTexts are a paper's folded title, abstract and (optionally) AI
-// keywords.
+// keywords, each once.
 func paperTexts(p *feed.Paper, keywords bool) []string {
 	t := []string{fold(p.Title), fold(p.Abstract)}
 	if keywords {
 		t = append(t, fold(strings.Join(p.AIKeywords, " , ")))
 	}
 	return t
-}
-
-func buildVectorsWith(papers []*feed.Paper, bigrams, keywords bool) *simVectors {
-	return buildVectorsFrom(papers, func(i int) []string { return paperTexts(papers[i], keywords) }, bigrams)
 }
 
 // buildVectorsFrom builds the vectors of papers whose folded texts text
@@ -222,7 +243,8 @@ func (sv *simVectors) vectorOf(p *feed.Paper) []wterm {
 	}
 	vz := *sv.vz
 	vz.grow = false
-	ids := vz.ids(nil, paperTexts(p, true)...)
+	t := paperTexts(p, true)
+	ids := vz.ids(nil, simTexts(t[0], t[1], t[2])...)
 	slices.Sort(ids)
 	return sv.weigh(ids)
 }
@@ -260,139 +282,28 @@ func centroid(vs [][]wterm) []wterm {
 	return normalize(out)
 }
 
-// seedVectors are the vectors of the query's liked and unliked seeds:
-// the papers set in Seeds, else those of the index named in Like and
-// Unlike; titles are the liked seeds'.
-func (q *Query) seedVectors(ix *Index) (pos, neg [][]wterm, titles []string) {
-	sv := ix.vectors()
-	seeds := q.Seeds
-	if len(seeds) == 0 {
-		for _, id := range append(slices.Clip(q.Like), q.Unlike...) {
-			if i, ok := sv.byID[id]; ok {
-				seeds = append(seeds, ix.papers[i])
-			}
-		}
-	}
-	for _, s := range seeds {
-		switch {
-		case s == nil:
-		case slices.Contains(q.Unlike, s.ID):
-			neg = append(neg, sv.vectorOf(s))
-		case slices.Contains(q.Like, s.ID):
-			pos = append(pos, sv.vectorOf(s))
-			titles = append(titles, s.Title)
-		}
-	}
-	return pos, neg, titles
-}
-
-// queryVector is Rocchio's: the normalised mean of the liked vectors
-// minus UnlikeWeight times the mean of the unliked ones.
-func queryVector(pos, neg [][]wterm) []wterm {
-	sum := map[int32]float32{}
-	for _, v := range pos {
-		for _, t := range v {
-			sum[t.id] += t.w / float32(len(pos))
-		}
-	}
-	for _, v := range neg {
-		for _, t := range v {
-			sum[t.id] -= UnlikeWeight * t.w / float32(len(neg))
-		}
-	}
-	out := make([]wterm, 0, len(sum))
-	for id, w := range sum {
-		out = append(out, wterm{id, w})
-	}
-	slices.SortFunc(out, func(a, b wterm) int { return int(a.id - b.id) })
-	return normalize(out)
-}
-
-// scorer scores vectors against the seeds and the query vector at once:
-// each term any of them has points into a table of their weights, so a
-// paper's terms are read once and terms none has cost one look-up.
-// Columns: the liked seeds, the unliked ones, the query vector last.
-type scorer struct {
-	slot     []int32     // term -> row of weights, -1 when none has it
-	w        [][]float32 // per row, the weight in each column
-	acc      []float32
-	pos, neg int
-}
-
-func newScorer(vocab int, pos, neg [][]wterm) *scorer {
-	cols := append(append(slices.Clip(pos), neg...), queryVector(pos, neg))
-	sc := &scorer{slot: make([]int32, vocab), acc: make([]float32, len(cols)), pos: len(pos), neg: len(neg)}
-	for i := range sc.slot {
-		sc.slot[i] = -1
-	}
-	for c, v := range cols {
-		for _, t := range v {
-			if int(t.id) >= vocab {
-				continue
-			}
-			r := sc.slot[t.id]
-			if r < 0 {
-				r = int32(len(sc.w))
-				sc.slot[t.id] = r
-				sc.w = append(sc.w, make([]float32, len(cols)))
-			}
-			sc.w[r][c] = t.w
-		}
-	}
-	return sc
-}
-
-// score is a paper's blended score and its closest liked seed; which is
-// -1 when the paper shares no term with a liked seed or is closer to an
-// unliked seed than to every liked one (it is then left out).
-func (sc *scorer) score(v []wterm) (float64, int) {
-	clear(sc.acc)
-	hit := false
-	for _, t := range v {
-		if r := sc.slot[t.id]; r >= 0 {
-			hit = true
-			for c, w := range sc.w[r] {
-				sc.acc[c] += w * t.w
-			}
-		}
-	}
-	if !hit {
-		return 0, -1
-	}
-	best, which := float32(0), -1
-	for c, a := range sc.acc[:sc.pos] {
-		if a > best {
-			best, which = a, c
-		}
-	}
-	for _, a := range sc.acc[sc.pos : sc.pos+sc.neg] {
-		if a > best {
-			return 0, -1
-		}
-	}
-	if which < 0 {
-		return 0, -1
-	}
-	q := sc.acc[len(sc.acc)-1]
-	return CentroidWeight*float64(q) + (1-CentroidWeight)*float64(best), which
-}
-
-// stopWords are English function words and the boilerplate of
-// abstracts; they say nothing about a paper's topic.
+// stopWords are English function words (the list scikit-learn ships,
+// 318 words): the evaluation found them better than a list that also
+// dropped the boilerplate of abstracts, which took topical words such
+// as "code" with it (docs/ranking.md).
 var stopWords = func() map[string]bool {
 	m := map[string]bool{}
-	for _, w := range strings.Fields(`a about above across after again against all almost also although always am among an and
-	another any are around as at be because been before being below between both but by can cannot could did do does doing done
-	down during each either else even ever every few for from further had has have having he her here hers herself him himself
-	his how however i if in into is it its itself just least less let like many may me might more most much must my myself
-	neither no nor not now of off often on once one only or other others otherwise our ours ourselves out over own per perhaps
-	quite rather same several she should since so some such than that the their theirs them themselves then there therefore
-	these they this those though through thus to too toward towards under until up upon us very via was we well were what when
-	where whereas whether which while who whom whose why will with within without would yet you your yours yourself
-	paper papers propose proposed proposes present presents presented show shows shown demonstrate demonstrates introduce
-	introduces introduced novel new approach approaches method methods result results work experiments experimental extensive
-	existing based using use used uses achieve achieves achieved significantly significant state art various furthermore
-	moreover code available https github com project page our study studies`) {
+	for _, w := range strings.Fields(`a about above across after afterwards again against all almost alone along already also
+	although always am among amongst amoungst amount an and another any anyhow anyone anything anyway anywhere are around as at
+	back be became because become becomes becoming been before beforehand behind being below beside besides between beyond bill
+	both bottom but by call can cannot cant co con could couldnt cry de describe detail do done down due during each eg eight
+	either eleven else elsewhere empty enough etc even ever every everyone everything everywhere except few fifteen fifty fill
+	find fire first five for former formerly forty found four from front full further get give go had has hasnt have he hence
+	her here hereafter hereby herein hereupon hers herself him himself his how however hundred i ie if in inc indeed interest
+	into is it its itself keep last latter latterly least less ltd made many may me meanwhile might mill mine more moreover
+	most mostly move much must my myself name namely neither never nevertheless next nine no nobody none noone nor not nothing
+	now nowhere of off often on once one only onto or other others otherwise our ours ourselves out over own part per perhaps
+	please put rather re same see seem seemed seeming seems serious several she should show side since sincere six sixty so
+	some somehow someone something sometime sometimes somewhere still such system take ten than that the their them themselves
+	then thence there thereafter thereby therefore therein thereupon these they thick thin third this those though three
+	through throughout thru thus to together too top toward towards twelve twenty two un under until up upon us very via was
+	we well were what whatever when whence whenever where whereafter whereas whereby wherein whereupon wherever whether which
+	while whither who whoever whole whom whose why will with within without would yet you your yours yourself yourselves`) {
 		m[w] = true
 	}
 	return m
