@@ -31,8 +31,9 @@ type Item struct {
 	// Digest, when set, makes the item a digest; Paper is then nil.
 	Digest *Digest
 	// Votes, in a personal feed, are the item's "more / less like this"
-	// links.
+	// links; Liked marks a paper its reader voted "more like this".
 	Votes *VoteLinks
+	Liked bool
 }
 
 // VoteLinks are a personal feed item's vote links (absolute URLs).
@@ -103,6 +104,9 @@ func (it *Item) extraHTML() string {
 	s := "" // the gain goes next to the count (withGain)
 	for _, n := range it.Notes {
 		s += "<p><em>" + html.EscapeString(n) + "</em></p>"
+	}
+	if it.Liked {
+		s += "<p><em>You liked this (more like this): it steers the feed.</em></p>"
 	}
 	if it.CloseTo != "" {
 		s += "<p><em>Close to: " + html.EscapeString(it.CloseTo) + " (similarity " + strconv.FormatFloat(it.Similarity, 'f', 2, 64) + ")</em></p>"

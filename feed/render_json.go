@@ -74,8 +74,10 @@ type jsonExt struct {
 	// Similarity to the seeds of like=, and the closest seed's title.
 	Similarity *float64 `json:"similarity,omitempty"`
 	CloseTo    string   `json:"close_to,omitempty"`
-	// Votes: a personal feed item's "more / less like this" links.
+	// Votes: a personal feed item's "more / less like this" links;
+	// Liked: its reader voted "more like this" on it.
 	Votes *jsonVotes `json:"votes,omitempty"`
+	Liked bool       `json:"liked,omitempty"`
 	// MoreLike: the paper's like= feed and its builder page.
 	MoreLike *jsonMoreLike `json:"more_like,omitempty"`
 }
@@ -146,6 +148,7 @@ func jsonDoc(gf *feeds.Feed, m Meta, items []Item) *jsonFeed {
 		if x.Votes != nil {
 			ext.Votes = &jsonVotes{More: x.Votes.More, Less: x.Votes.Less}
 		}
+		ext.Liked = x.Liked
 		f.Items[i] = &jsonItem{JSONItem: it, Paperfeed: ext}
 	}
 	jf.Items = nil

@@ -165,6 +165,7 @@ func (q *Query) items(ix *Index, k keptPapers, order []int) []feed.Item {
 		}
 		if k.scores != nil {
 			it.Similarity, it.CloseTo = k.scores[n], k.closest[n]
+			it.Liked = slices.Contains(q.More, p.ID)
 		}
 		items[o] = it
 	}

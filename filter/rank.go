@@ -16,6 +16,8 @@ type seedSet struct {
 	pos, neg, less [][]wterm
 	titles         []string
 	posIDs         []string
+	voted          bool // a reader voted
+	isMore         []bool
 }
 
 // seedVectors are the vectors of the query's seeds: the papers set in
@@ -30,7 +32,7 @@ func (q *Query) seedVectors(ix *Index) seedSet {
 			}
 		}
 	}
-	var ss seedSet
+	ss := seedSet{voted: len(q.More)+len(q.Less) > 0}
 	for _, s := range seeds {
 		switch {
 		case s == nil:
@@ -42,10 +44,26 @@ func (q *Query) seedVectors(ix *Index) seedSet {
 			ss.pos = append(ss.pos, sv.vectorOf(s))
 			ss.titles = append(ss.titles, s.Title)
 			ss.posIDs = append(ss.posIDs, s.ID)
+			ss.isMore = append(ss.isMore, slices.Contains(q.More, s.ID))
 		}
 	}
 	return ss
 }
+
+// rankWeights are the constants of similar.go as the ranking reads
+// them (the evaluation varies them to measure the alternatives).
+type rankWeights struct {
+	feedbackPapers         int
+	feedback, unlike, less float32
+	lessFloor              int     // "less" votes are averaged over at least this many
+	feedbackVoted          float32 // the feedback's weight once there are votes
+	lessOwn                bool    // "less" takes only terms no liked paper has
+	lessMargin             float32 // of how much closer a paper is to a "less" paper than to a liked one
+	moreGroup              bool    // the "more" votes' mean weighs as much as the seeds'
+}
+
+var weights = rankWeights{feedbackPapers: FeedbackPapers, feedback: FeedbackWeight, unlike: UnlikeWeight, less: LessWeight,
+	lessFloor: LessFloor, feedbackVoted: FeedbackWeight}
 
 // queryVector is Rocchio's: the mean of the liked vectors plus
 // FeedbackWeight times the mean of the feedback ones, minus UnlikeWeight
@@ -53,13 +71,42 @@ func (q *Query) seedVectors(ix *Index) seedSet {
 // the "less" ones; normalised.
 func (ss *seedSet) queryVector(feedback [][]wterm) []wterm {
 	sum := map[int32]float32{}
+	liked := map[int32]bool{}
+	if weights.lessOwn {
+		for _, v := range ss.pos {
+			for _, t := range v {
+				liked[t.id] = true
+			}
+		}
+	}
+	fw := weights.feedback
+	if ss.voted {
+		fw = weights.feedbackVoted
+	}
+	seeds, more := ss.pos, [][]wterm(nil)
+	if weights.moreGroup {
+		seeds, more = nil, nil
+		for k, v := range ss.pos {
+			if ss.isMore[k] {
+				more = append(more, v)
+			} else {
+				seeds = append(seeds, v)
+			}
+		}
+	}
 	for _, side := range []struct {
-		vs [][]wterm
-		w  float32
-	}{{ss.pos, 1}, {feedback, FeedbackWeight}, {ss.neg, -UnlikeWeight}, {ss.less, -LessWeight}} {
+		vs    [][]wterm
+		w     float32
+		floor int
+	}{{seeds, 1, 1}, {more, 1, 1}, {feedback, fw, 1}, {ss.neg, -weights.unlike, 1}, {ss.less, -weights.less, weights.lessFloor}} {
+		n := float32(max(len(side.vs), side.floor))
+		less := side.floor == weights.lessFloor && side.w == -weights.less && weights.lessOwn
 		for _, v := range side.vs {
 			for _, t := range v {
-				sum[t.id] += side.w * t.w / float32(len(side.vs))
+				if less && liked[t.id] {
+					continue
+				}
+				sum[t.id] += side.w * t.w / n
 			}
 		}
 	}
@@ -76,15 +123,15 @@ func (ss *seedSet) queryVector(feedback [][]wterm) []wterm {
 // paper's terms are read once and terms none has cost one look-up.
 // Columns: the liked seeds, the unliked ones, the query vector last.
 type scorer struct {
-	slot     []int32     // term -> row of weights, -1 when none has it
-	w        [][]float32 // per row, the weight in each column
-	acc      []float32
-	pos, neg int
+	slot           []int32     // term -> row of weights, -1 when none has it
+	w              [][]float32 // per row, the weight in each column
+	acc            []float32
+	pos, neg, less int
 }
 
-func newScorer(vocab int, pos, neg [][]wterm, query []wterm) *scorer {
-	cols := append(append(slices.Clip(pos), neg...), query)
-	sc := &scorer{slot: make([]int32, vocab), acc: make([]float32, len(cols)), pos: len(pos), neg: len(neg)}
+func newScorer(vocab int, pos, neg, less [][]wterm, query []wterm) *scorer {
+	cols := append(append(append(slices.Clip(pos), neg...), less...), query)
+	sc := &scorer{slot: make([]int32, vocab), acc: make([]float32, len(cols)), pos: len(pos), neg: len(neg), less: len(less)}
 	for i := range sc.slot {
 		sc.slot[i] = -1
 	}
@@ -111,6 +158,13 @@ func newScorer(vocab int, pos, neg [][]wterm, query []wterm) *scorer {
 // closer to an unliked seed than to every liked one (it is then left
 // out).
 func (sc *scorer) score(v []wterm, self int) (float64, int) {
+	s, which, _ := sc.scoreLess(v, self)
+	return s, which
+}
+
+// scoreLess is score with the margin by which the paper is closer to a
+// paper voted "less" than to every liked one (0 when it is not).
+func (sc *scorer) scoreLess(v []wterm, self int) (float64, int, float64) {
 	clear(sc.acc)
 	hit := false
 	for _, t := range v {
@@ -122,7 +176,7 @@ func (sc *scorer) score(v []wterm, self int) (float64, int) {
 		}
 	}
 	if !hit {
-		return 0, -1
+		return 0, -1, 0
 	}
 	best, which := float32(0), -1
 	for c, a := range sc.acc[:sc.pos] {
@@ -132,13 +186,17 @@ func (sc *scorer) score(v []wterm, self int) (float64, int) {
 	}
 	for _, a := range sc.acc[sc.pos : sc.pos+sc.neg] {
 		if a > best {
-			return 0, -1
+			return 0, -1, 0
 		}
 	}
 	if which < 0 {
-		return 0, -1
+		return 0, -1, 0
 	}
-	return float64(sc.acc[len(sc.acc)-1]), which
+	var margin float32
+	for _, a := range sc.acc[sc.pos+sc.neg : sc.pos+sc.neg+sc.less] {
+		margin = max(margin, a-best)
+	}
+	return float64(sc.acc[len(sc.acc)-1]), which, float64(margin)
 }
 
 // dot is a vector's product with the scorer's last column.
@@ -177,10 +235,10 @@ func (q *Query) hidden(ix *Index, pos []int, qual []time.Time) ([]int, []time.Ti
 func (q *Query) similar(ix *Index, pos []int, qual []time.Time) ([]int, []time.Time, []float64, []string) {
 	sv := ix.vectors()
 	ss := q.seedVectors(ix)
-	sc := newScorer(len(sv.idf), ss.pos, ss.neg, ss.queryVector(nil))
+	sc := newScorer(len(sv.idf), ss.pos, ss.neg, ss.less, ss.queryVector(nil))
 	type cand struct {
 		n, i, which int
-		s           float64
+		s, margin   float64
 		liked       bool
 	}
 	var cands []cand
@@ -190,11 +248,11 @@ func (q *Query) similar(ix *Index, pos []int, qual []time.Time) ([]int, []time.T
 		if !liked && (slices.Contains(q.Like, id) || slices.Contains(q.Unlike, id)) {
 			continue
 		}
-		s, which := sc.score(sv.vecs[i], slices.Index(ss.posIDs, id))
+		s, which, margin := sc.scoreLess(sv.vecs[i], slices.Index(ss.posIDs, id))
 		if which < 0 {
 			continue
 		}
-		cands = append(cands, cand{n: n, i: i, which: which, s: s, liked: liked})
+		cands = append(cands, cand{n: n, i: i, which: which, s: s, liked: liked, margin: margin})
 	}
 	// Feedback: the closest papers that are not liked already.
 	byScore := make([]int, 0, len(cands))
@@ -205,10 +263,10 @@ func (q *Query) similar(ix *Index, pos []int, qual []time.Time) ([]int, []time.T
 	}
 	slices.SortStableFunc(byScore, func(a, b int) int { return cmp.Compare(cands[b].s, cands[a].s) })
 	var feedback [][]wterm
-	for _, c := range byScore[:min(FeedbackPapers, len(byScore))] {
+	for _, c := range byScore[:min(weights.feedbackPapers, len(byScore))] {
 		feedback = append(feedback, sv.vecs[cands[c].i])
 	}
-	expanded := newScorer(len(sv.idf), nil, nil, ss.queryVector(feedback))
+	expanded := newScorer(len(sv.idf), nil, nil, nil, ss.queryVector(feedback))
 	var out []int
 	var at []time.Time
 	var scores []float64
@@ -216,6 +274,10 @@ func (q *Query) similar(ix *Index, pos []int, qual []time.Time) ([]int, []time.T
 	for _, c := range cands {
 		s := expanded.dot(sv.vecs[c.i])
 		if s < q.MinSimilarity {
+			continue
+		}
+		s -= float64(weights.lessMargin) * c.margin
+		if s <= 0 {
 			continue
 		}
 		out, at = append(out, c.i), append(at, timeAt(qual, c.n))

@@ -48,11 +48,12 @@ const DefaultMinSimilarity = 0.04
 // The choices the measurement made (eval_cv_test.go, docs/ranking.md).
 const (
 	useBigrams     = true
-	TitleWeight    = 2    // a title's terms count this many times
-	FeedbackPapers = 5    // pseudo-relevant papers folded back into the query
-	FeedbackWeight = 0.5  // their mean's weight, the liked seeds' being 1
-	UnlikeWeight   = 0.5  // of the unliked seeds' mean, taken from the query
-	LessWeight     = 0.25 // of the mean of the papers voted "less"
+	TitleWeight    = 2   // a title's terms count this many times
+	FeedbackPapers = 5   // pseudo-relevant papers folded back into the query
+	FeedbackWeight = 0.5 // their mean's weight, the liked seeds' being 1
+	UnlikeWeight   = 0.5 // of the unliked seeds' mean, taken from the query
+	LessWeight     = 0.5 // of the mean of the papers voted "less", ...
+	LessFloor      = 5   // ... averaged over at least this many: one vote weighs 0.1
 )
 
 // wterm is a weighted term of a similarity vector.

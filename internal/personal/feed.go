@@ -124,6 +124,18 @@ func (f *Feed) side(seeds []string, dir string) []string {
 	return slices.Compact(out)
 }
 
+// Voted are the papers voted in direction dir, sorted.
+func (f *Feed) Voted(dir string) []string {
+	var out []string
+	for id, v := range f.Votes {
+		if v.Dir == dir {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Oldest is the paper whose vote is the oldest: the one to give way
 // when a feed holds MaxVotes.
 func (f *Feed) Oldest() string {

@@ -172,6 +172,7 @@ func (s *Server) personalQuery(f *personal.Feed) (filter.Query, error) {
 		return q, err
 	}
 	q.SetSeeds(f.Positives(), f.Negatives())
+	q.SetVotes(f.Voted(personal.More), f.Voted(personal.Less))
 	return q, nil
 }
 

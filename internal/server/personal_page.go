@@ -38,6 +38,7 @@ type seedLine struct{ ID, Title, URL string }
 
 type voteLine struct {
 	ID, Title, URL, Dir, Sig string
+	Effect                   string // what the vote will do, in a sentence (the confirmation page)
 	At                       time.Time
 	Undo                     string // signature of undoing it
 }
@@ -108,8 +109,23 @@ func (s *Server) voteConfirmPage(w http.ResponseWriter, r *http.Request, f *pers
 		title = p.Title
 	}
 	d.Title = "Confirm your vote"
-	d.Vote = &voteLine{ID: id, Title: title, URL: d.Prefix + "/papers/" + id, Dir: dir, Sig: r.Form.Get("sig")}
+	d.Vote = &voteLine{ID: id, Title: title, URL: d.Prefix + "/papers/" + id, Dir: dir, Sig: r.Form.Get("sig"), Effect: voteEffect(f, id, dir)}
 	s.writePersonal(w, "vote", d, http.StatusOK)
+}
+
+// voteEffect says in a sentence what a vote will do to the feed (the
+// rules of filter's SetVotes; docs/ranking.md has the measurements).
+func voteEffect(f *personal.Feed, id, dir string) string {
+	liked := slices.ContainsFunc(f.Positives(), func(p string) bool { return p != id })
+	switch {
+	case dir == personal.More:
+		return "This paper stays in your feed, marked as liked, and becomes one of its liked papers: papers like it move up."
+	case dir == personal.Less && !liked:
+		return "This paper leaves your feed. The feed has no liked papers yet, so nothing else changes."
+	case dir == personal.Less:
+		return "This paper leaves your feed and papers like it move down a little; one vote takes no other paper out of the feed."
+	}
+	return "Your vote on this paper is removed: the feed ranks as if you had never cast it."
 }
 
 // personalFormError answers a create or edit form that cannot be used:
