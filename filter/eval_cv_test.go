@@ -17,25 +17,25 @@ var evalOnly = flag.String("eval.only", "", "with -eval.cv: only the families wh
 var evalCV = flag.Bool("eval.cv", false, "run the long ranking evaluation: every method, cross-validated (eval_cv_test.go)")
 
 // textbookStop is the English stop word list of the textbook baselines
-// (the one scikit-learn ships, 318 words).
-var textbookStop = func() map[string]bool {
+// (the one scikit-learn ships, 318 words): the service's now.
+var textbookStop = stopWords
+
+// oldStopWords is the list the service had before: English function
+// words and the boilerplate of abstracts ("code", "method", "novel", ...).
+var oldStopWords = func() map[string]bool {
 	m := map[string]bool{}
-	for _, w := range strings.Fields(`a about above across after afterwards again against all almost alone along already also
-	although always am among amongst amoungst amount an and another any anyhow anyone anything anyway anywhere are around as at
-	back be became because become becomes becoming been before beforehand behind being below beside besides between beyond bill
-	both bottom but by call can cannot cant co con could couldnt cry de describe detail do done down due during each eg eight
-	either eleven else elsewhere empty enough etc even ever every everyone everything everywhere except few fifteen fifty fill
-	find fire first five for former formerly forty found four from front full further get give go had has hasnt have he hence
-	her here hereafter hereby herein hereupon hers herself him himself his how however hundred i ie if in inc indeed interest
-	into is it its itself keep last latter latterly least less ltd made many may me meanwhile might mill mine more moreover
-	most mostly move much must my myself name namely neither never nevertheless next nine no nobody none noone nor not nothing
-	now nowhere of off often on once one only onto or other others otherwise our ours ourselves out over own part per perhaps
-	please put rather re same see seem seemed seeming seems serious several she should show side since sincere six sixty so
-	some somehow someone something sometime sometimes somewhere still such system take ten than that the their them themselves
-	then thence there thereafter thereby therefore therein thereupon these they thick thin third this those though three
-	through throughout thru thus to together too top toward towards twelve twenty two un under until up upon us very via was
-	we well were what whatever when whence whenever where whereafter whereas whereby wherein whereupon wherever whether which
-	while whither who whoever whole whom whose why will with within without would yet you your yours yourself yourselves`) {
+	for _, w := range strings.Fields(`a about above across after again against all almost also although always am among an and
+	another any are around as at be because been before being below between both but by can cannot could did do does doing done
+	down during each either else even ever every few for from further had has have having he her here hers herself him himself
+	his how however i if in into is it its itself just least less let like many may me might more most much must my myself
+	neither no nor not now of off often on once one only or other others otherwise our ours ourselves out over own per perhaps
+	quite rather same several she should since so some such than that the their theirs them themselves then there therefore
+	these they this those though through thus to too toward towards under until up upon us very via was we well were what when
+	where whereas whether which while who whom whose why will with within without would yet you your yours yourself
+	paper papers propose proposed proposes present presents presented show shows shown demonstrate demonstrates introduce
+	introduces introduced novel new approach approaches method methods result results work experiments experimental extensive
+	existing based using use used uses achieve achieves achieved significantly significant state art various furthermore
+	moreover code available https github com project page our study studies`) {
 		m[w] = true
 	}
 	return m
@@ -286,18 +286,6 @@ func fitLR(xs [][]wterm, ys, cw []float64, lambda float64, dim int) ([]float64, 
 	return w, b
 }
 
-// cosM scores by the cosine to a query vector made from the seeds.
-func cosM(sv *simVectors, query func(seeds []int) []wterm) func([]int) []float64 {
-	return func(seeds []int) []float64 {
-		q := query(seeds)
-		out := make([]float64, len(sv.vecs))
-		for i, v := range sv.vecs {
-			out[i] = cosine(v, q)
-		}
-		return out
-	}
-}
-
 // addVec adds w times v to sum.
 func addVec(sum map[int32]float32, v []wterm, w float32) {
 	for _, t := range v {
@@ -482,24 +470,26 @@ func TestRankingCV(t *testing.T) {
 	one("textbook: BM25 qtf counted", tbU.bm25M(1.2, 0.75, true))
 	one("textbook: BM25 qtf binary", tbU.bm25M(1.2, 0.75, false))
 	one("textbook: LR 3 vs 200 random, L2 1e-3", lrRandM(svTB, 200, 1e-3, 1))
-	ourU, ourB := s.terms(nil, false), s.terms(nil, true)
+	ourU, ourB := s.terms(oldStopWords, false), s.terms(oldStopWords, true)
 	tbB := s.terms(textbookStop, true)
 	union := maps.Clone(textbookStop)
-	maps.Copy(union, stopWords)
+	maps.Copy(union, oldStopWords)
 	unB := s.terms(union, true)
+	oldT1 := ourB.tfidf()
+	one("the ranker before: 0.7 × Rocchio + 0.3 × closest seed, old stop words, title once", rawBlend(centroidM(oldT1), closestM(oldT1), 0.7))
 	svOurU, svOurB, svTBB, svUnB := ourU.tfidf(), ourB.tfidf(), tbB.tfidf(), unB.tfidf()
 	for _, p := range []struct {
 		name string
 		tm   *terms
 		sv   *simVectors
-	}{{"our stop words, words", ourU, svOurU}, {"our stop words, + bigrams", ourB, svOurB},
+	}{{"old stop words, words", ourU, svOurU}, {"old stop words, + bigrams", ourB, svOurB},
 		{"textbook stop words, + bigrams", tbB, svTBB}, {"both lists, + bigrams", unB, svUnB}} {
 		one("pipeline "+p.name+": closest seed", closestM(p.sv))
 		one("pipeline "+p.name+": centroid", centroidM(p.sv))
 		one("pipeline "+p.name+": BM25", p.tm.bm25M(1.2, 0.75, true))
 		one("pipeline "+p.name+": LR 1e-3", lrRandM(p.sv, 200, 1e-3, 1))
 	}
-	bm := &family{name: "BM25 k1, b grid (our stop words + bigrams)"}
+	bm := &family{name: "BM25 k1, b grid (old stop words + bigrams)"}
 	for _, k1 := range []float64{0.6, 0.9, 1.2, 1.6, 2.0} {
 		for _, b := range []float64{0.5, 0.75, 0.9} {
 			bm.add(fmt.Sprintf("k1 %.1f b %.2f", k1, b), ourB.bm25M(k1, b, true))
@@ -540,13 +530,13 @@ func TestRankingCV(t *testing.T) {
 		bl.add(fmt.Sprintf("BM25 %.2f", w), zBlend([]float64{w, 1 - w}, ourB.bm25M(1.2, 0.75, true), centroidM(svOurB)))
 	}
 	fams = append(fams, bl)
-	ourT2, tbT2 := s.termsTitle(nil, true, 2), s.termsTitle(textbookStop, true, 2)
+	ourT2, tbT2 := s.termsTitle(oldStopWords, true, 2), s.termsTitle(textbookStop, true, 2)
 	svOurT2, svTBT2 := ourT2.tfidf(), tbT2.tfidf()
 	for _, p := range []struct {
 		name string
 		tm   *terms
 		sv   *simVectors
-	}{{"T2 our stop words, + bigrams", ourT2, svOurT2}, {"T2 textbook stop words, + bigrams", tbT2, svTBT2}} {
+	}{{"T2 old stop words, + bigrams", ourT2, svOurT2}, {"T2 textbook stop words, + bigrams", tbT2, svTBT2}} {
 		one("pipeline "+p.name+": closest seed", closestM(p.sv))
 		one("pipeline "+p.name+": centroid", centroidM(p.sv))
 		one("pipeline "+p.name+": BM25", p.tm.bm25M(1.2, 0.75, true))
@@ -556,7 +546,7 @@ func TestRankingCV(t *testing.T) {
 		name string
 		tm   *terms
 		sv   *simVectors
-	}{{"our stop", ourT2, svOurT2}, {"textbook stop", tbT2, svTBT2}} {
+	}{{"old stop", ourT2, svOurT2}, {"textbook stop", tbT2, svTBT2}} {
 		f := &family{name: "T2 " + p.name + " BM25 + PRF (k, weight)"}
 		for _, k := range []int{3, 5, 10} {
 			for _, w := range []float64{0.25, 0.5} {
@@ -569,6 +559,11 @@ func TestRankingCV(t *testing.T) {
 			g.add(fmt.Sprintf("BM25 %.2f", w), zBlend([]float64{w, 1 - w}, p.tm.bm25M(1.2, 0.75, true), centroidM(p.sv)))
 		}
 		fams = append(fams, g)
+		if p.name == "textbook stop" {
+			one("T2 textbook stop: 0.7 × centroid + 0.3 × closest seed", rawBlend(centroidM(p.sv), closestM(p.sv), 0.7))
+			one("T2 textbook stop: LSA 200, centroid", lsaM(p.sv, 200, 1))
+			one("T2 textbook stop: 0.7 × centroid + 0.3 × LSA 200", rawBlend(centroidM(p.sv), lsaM(p.sv, 200, 1), 0.7))
+		}
 		h := &family{name: "T2 " + p.name + " centroid + PRF (k, weight)"}
 		for _, k := range []int{3, 5, 10} {
 			for _, w := range []float32{0.25, 0.5} {

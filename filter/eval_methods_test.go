@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/rand"
 	"slices"
-	"sort"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -42,101 +41,6 @@ func centroidM(sv *simVectors) func([]int) []float64 {
 		out := make([]float64, len(sv.vecs))
 		for i, v := range sv.vecs {
 			out[i] = cosine(v, c)
-		}
-		return out
-	}
-}
-
-func prfM(sv *simVectors, k int, wt float32) func([]int) []float64 {
-	base := centroidM(sv)
-	return func(seeds []int) []float64 {
-		s := base(seeds)
-		order := make([]int, len(s))
-		for i := range order {
-			order[i] = i
-		}
-		sort.Slice(order, func(a, b int) bool { return s[order[a]] > s[order[b]] })
-		sum := map[int32]float32{}
-		for _, x := range seeds {
-			for _, t := range sv.vecs[x] {
-				sum[t.id] += t.w
-			}
-		}
-		n := 0
-		for _, i := range order {
-			if slices.Contains(seeds, i) {
-				continue
-			}
-			for _, t := range sv.vecs[i] {
-				sum[t.id] += wt * t.w
-			}
-			n++
-			if n == k {
-				break
-			}
-		}
-		var c []wterm
-		for id, w := range sum {
-			c = append(c, wterm{id, w})
-		}
-		slices.SortFunc(c, func(a, b wterm) int { return int(a.id - b.id) })
-		c = normalize(c)
-		out := make([]float64, len(sv.vecs))
-		for i, v := range sv.vecs {
-			out[i] = cosine(v, c)
-		}
-		return out
-	}
-}
-
-// lrM: logistic regression, seeds positive, all others negative, class
-// balanced, L2, SGD.
-func lrM(sv *simVectors, lambda float64, epochs int) func([]int) []float64 {
-	return func(seeds []int) []float64 {
-		w := make([]float64, len(sv.idf))
-		var b float64
-		scale := 1.0
-		n := len(sv.vecs)
-		posW := float64(n-len(seeds)) / float64(len(seeds))
-		isPos := make([]bool, n)
-		for _, s := range seeds {
-			isPos[s] = true
-		}
-		step := 0
-		for range epochs {
-			for i, v := range sv.vecs {
-				step++
-				eta := 1 / (lambda * float64(step+1000))
-				var m float64
-				for _, t := range v {
-					m += w[t.id] * float64(t.w)
-				}
-				m = m*scale + b
-				y, cw := 0.0, 1.0
-				if isPos[i] {
-					y, cw = 1, posW
-				}
-				g := (1/(1+math.Exp(-m)) - y) * cw
-				scale *= 1 - eta*lambda
-				if scale < 1e-6 {
-					for j := range w {
-						w[j] *= scale
-					}
-					scale = 1
-				}
-				for _, t := range v {
-					w[t.id] -= eta * g * float64(t.w) / scale
-				}
-				b -= eta * g * 0.01
-			}
-		}
-		out := make([]float64, n)
-		for i, v := range sv.vecs {
-			var s float64
-			for _, t := range v {
-				s += w[t.id] * float64(t.w)
-			}
-			out[i] = s * scale
 		}
 		return out
 	}
@@ -181,7 +85,7 @@ func (b *bm25) rank(seeds []int) []float64 {
 	qtf := map[int32]float64{}
 	for _, s := range seeds {
 		for _, id := range b.docs[s] {
-			qtf[id] = 1
+			qtf[id]++ // the seeds' term frequencies, as a textbook BM25 counts them
 		}
 	}
 	const k1, bb = 1.2, 0.75
@@ -195,7 +99,7 @@ func (b *bm25) rank(seeds []int) []float64 {
 				n++
 			}
 			if q := qtf[id]; q > 0 {
-				s += b.idf[id] * n * (k1 + 1) / (n + k1*(1-bb+bb*b.lens[i]/b.avg))
+				s += q * b.idf[id] * n * (k1 + 1) / (n + k1*(1-bb+bb*b.lens[i]/b.avg))
 			}
 		}
 		out[i] = s
@@ -337,8 +241,35 @@ func rawBlend(a, b func([]int) []float64, wa float64) func([]int) []float64 {
 	}
 }
 
-// buildVectorsWith builds vectors of papers' title and abstract (and AI
-// keywords), each once, with or without bigrams.
-func buildVectorsWith(papers []*feed.Paper, bigrams, keywords bool) *simVectors {
-	return buildVectorsFrom(papers, func(i int) []string { return paperTexts(papers[i], keywords) }, bigrams)
+func cosine(a, b []wterm) float64 {
+	var s float32
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i].id == b[j].id:
+			s += a[i].w * b[j].w
+			i++
+			j++
+		case a[i].id < b[j].id:
+			i++
+		default:
+			j++
+		}
+	}
+	return float64(s)
+}
+
+// centroid is the normalised mean of vectors.
+func centroid(vs [][]wterm) []wterm {
+	sum := map[int32]float32{}
+	for _, v := range vs {
+		for _, t := range v {
+			sum[t.id] += t.w
+		}
+	}
+	out := make([]wterm, 0, len(sum))
+	for id, w := range sum {
+		out = append(out, wterm{id, w})
+	}
+	slices.SortFunc(out, func(a, b wterm) int { return int(a.id - b.id) })
+	return normalize(out)
 }

@@ -133,7 +133,6 @@ func ranked(scores []float64, seeds []int) []int {
 type evalRow struct {
 	name      string
 	rank      func(seeds []int) []float64
-	heavy     bool // left out under the race detector (ten times slower there)
 	p10, ndcg float64
 }
 
@@ -162,31 +161,15 @@ func TestRankingQuality(t *testing.T) {
 		}
 		return out
 	}
-	svB := ix.vectors()
-	var svU *simVectors
-	var lsa func([]int) []float64
-	if !raceEnabled {
-		svU = buildVectorsWith(papers, false, false)
-		lsa = lsaM(svU, 200, 1)
-	}
+	sv := ix.vectors()
 	rows := []*evalRow{
-		{name: "blend: 0.7 × Rocchio query + 0.3 × closest seed, words + bigrams (chosen)", rank: chosenM(ix, nil)},
-		{name: "closest seed cosine, words + bigrams (the default before)", rank: closestM(svB)},
-		{name: "closest seed cosine, words", rank: closestM(svU), heavy: true},
-		{name: "centroid cosine, words + bigrams", rank: centroidM(svB), heavy: true},
-		{name: "centroid cosine, words", rank: centroidM(svU), heavy: true},
-		{name: "BM25 (k1 1.2, b 0.75), the seeds' words as the query", rank: newBM25(papers).rank},
-		{name: "centroid + 5 pseudo-relevant papers (weight 0.5)", rank: prfM(svB, 5, 0.5), heavy: true},
-		{name: "logistic regression per query, seeds vs the rest (L2 1e-2)", rank: lrM(svB, 1e-2, 5), heavy: true},
-		{name: "logistic regression per query (L2 1e-3)", rank: lrM(svB, 1e-3, 5), heavy: true},
-		{name: "LSA, 200 dimensions (randomised SVD), centroid", rank: lsa, heavy: true},
-		{name: "0.7 × centroid + 0.3 × LSA 200", rank: rawBlend(centroidM(svB), lsa, 0.7), heavy: true},
+		{name: "Rocchio + feedback of 5 papers, title twice, words + bigrams (chosen)", rank: chosenM(ix, nil)},
+		{name: "closest seed cosine, the same vectors", rank: closestM(sv)},
+		{name: "centroid cosine, the same vectors", rank: centroidM(sv)},
+		{name: "BM25 (k1 1.2, b 0.75), the seeds' texts as the query", rank: newBM25(papers).rank},
 	}
 	var report strings.Builder
 	for _, r := range rows {
-		if r.heavy && raceEnabled {
-			continue
-		}
 		for _, q := range qs {
 			seeds := pos(q.Seeds)
 			rel := map[int]bool{}
@@ -201,9 +184,13 @@ func TestRankingQuality(t *testing.T) {
 	}
 	t.Logf("%d dev queries over %d papers\n| ranking | P@10 | nDCG@10 |\n|---|---|---|\n%s", len(qs), len(papers), report.String())
 	chosen := rows[0]
-	for _, base := range []*evalRow{rows[1], rows[5]} {
-		if chosen.p10 <= base.p10+0.01 || chosen.ndcg <= base.ndcg+0.01 {
-			t.Errorf("the chosen ranker (P@10 %.3f, nDCG@10 %.3f) is not clearly above %s (%.3f, %.3f)",
+	// Its dev figures (docs/ranking.md): 0.231 / 0.313.
+	if chosen.p10 < 0.225 || chosen.ndcg < 0.305 {
+		t.Errorf("the chosen ranker fell below its dev figures: P@10 %.3f (0.231), nDCG@10 %.3f (0.313)", chosen.p10, chosen.ndcg)
+	}
+	for _, base := range rows[1:] {
+		if chosen.p10 <= base.p10+0.005 || chosen.ndcg <= base.ndcg+0.005 {
+			t.Errorf("the chosen ranker (P@10 %.3f, nDCG@10 %.3f) is not above %s (%.3f, %.3f)",
 				chosen.p10, chosen.ndcg, base.name, base.p10, base.ndcg)
 		}
 	}
@@ -290,6 +277,17 @@ func TestRankingQuality(t *testing.T) {
 		DefaultMinSimilarity, 100*relKept/relAll, 100*disKept/disAll)
 	if relKept/relAll < 0.8 || disKept/disAll > 0.5 {
 		t.Errorf("min_similarity %.2f keeps %.2f of relevant and %.2f of distractor papers", DefaultMinSimilarity, relKept/relAll, disKept/disAll)
+	}
+
+	// One "less" vote nudges: of the other 9 items of the top 10, how
+	// many it pushes out of the top 10 (votes on items 1, 4, 7 and 10).
+	if raceEnabled {
+		return // 216 rankings of 8,000 papers: ten times slower there
+	}
+	nu := nudge(ix, loadCV(t).qs, []int{0, 3, 6, 9})
+	t.Logf("one less vote pushes %.2f of the other 9 items out of the top 10", nu)
+	if nu > 2 {
+		t.Errorf("one less vote pushes %.2f of the other 9 items out of the top 10, more than 2", nu)
 	}
 }
 

@@ -156,15 +156,9 @@ func newScorer(vocab int, pos, neg, less [][]wterm, query []wterm) *scorer {
 // other than column self (a paper voted "more" is not close to itself);
 // which is -1 when the paper shares no term with a liked seed or is
 // closer to an unliked seed than to every liked one (it is then left
-// out).
-func (sc *scorer) score(v []wterm, self int) (float64, int) {
-	s, which, _ := sc.scoreLess(v, self)
-	return s, which
-}
-
-// scoreLess is score with the margin by which the paper is closer to a
-// paper voted "less" than to every liked one (0 when it is not).
-func (sc *scorer) scoreLess(v []wterm, self int) (float64, int, float64) {
+// out); margin is how much closer the paper is to a paper voted "less"
+// than to every liked one (0 when it is not).
+func (sc *scorer) score(v []wterm, self int) (float64, int, float64) {
 	clear(sc.acc)
 	hit := false
 	for _, t := range v {
@@ -248,7 +242,7 @@ func (q *Query) similar(ix *Index, pos []int, qual []time.Time) ([]int, []time.T
 		if !liked && (slices.Contains(q.Like, id) || slices.Contains(q.Unlike, id)) {
 			continue
 		}
-		s, which, margin := sc.scoreLess(sv.vecs[i], slices.Index(ss.posIDs, id))
+		s, which, margin := sc.score(sv.vecs[i], slices.Index(ss.posIDs, id))
 		if which < 0 {
 			continue
 		}

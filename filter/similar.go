@@ -250,39 +250,6 @@ func (sv *simVectors) vectorOf(p *feed.Paper) []wterm {
 	return sv.weigh(ids)
 }
 
-func cosine(a, b []wterm) float64 {
-	var s float32
-	for i, j := 0, 0; i < len(a) && j < len(b); {
-		switch {
-		case a[i].id == b[j].id:
-			s += a[i].w * b[j].w
-			i++
-			j++
-		case a[i].id < b[j].id:
-			i++
-		default:
-			j++
-		}
-	}
-	return float64(s)
-}
-
-// centroid is the normalised mean of vectors.
-func centroid(vs [][]wterm) []wterm {
-	sum := map[int32]float32{}
-	for _, v := range vs {
-		for _, t := range v {
-			sum[t.id] += t.w
-		}
-	}
-	out := make([]wterm, 0, len(sum))
-	for id, w := range sum {
-		out = append(out, wterm{id, w})
-	}
-	slices.SortFunc(out, func(a, b wterm) int { return int(a.id - b.id) })
-	return normalize(out)
-}
-
 // stopWords are English function words (the list scikit-learn ships,
 // 318 words): the evaluation found them better than a list that also
 // dropped the boilerplate of abstracts, which took topical words such

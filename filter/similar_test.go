@@ -55,3 +55,35 @@ func benchSimilarity(b *testing.B, values url.Values) {
 		}
 	}
 }
+
+// A personal feed's re-rank after a vote: 500 candidates, 3 seeds, 20
+// papers voted "more" and 60 "less" (the scorer's columns grow with the
+// votes).
+func BenchmarkSimilarityVotes500(b *testing.B) {
+	papers := benchPapers(b, 500)
+	ix := NewIndex(papers)
+	q, err := Parse(url.Values{"limit": {"100"}, "source": {"all"}}, Options{Today: opts.Today, Earliest: opts.Earliest, Oldest: opts.Oldest, MaxDays: 100, SeedsLater: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var like, more, less []string
+	for i, p := range papers {
+		switch {
+		case i < 3:
+			like = append(like, p.ID)
+		case i%20 == 0 && len(more) < 20:
+			more = append(more, p.ID)
+		case i%7 == 0 && len(less) < 60:
+			less = append(less, p.ID)
+		}
+	}
+	q.SetSeeds(append(like, more...), less)
+	q.SetVotes(more, less)
+	ix.vectors()
+	for b.Loop() {
+		items, err := q.Apply(b.Context(), ix, time.Now())
+		if err != nil || len(items) == 0 {
+			b.Fatal(err, len(items))
+		}
+	}
+}
