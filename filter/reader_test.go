@@ -133,8 +133,22 @@ func TestReaderWeights(t *testing.T) {
 	saved := weights
 	defer func() { weights = saved }()
 	var report strings.Builder
+	base := rankWeights{feedbackPapers: FeedbackPapers, feedback: FeedbackWeight, unlike: UnlikeWeight, lessFloor: 1, feedbackVoted: FeedbackWeight}
+	with := func(f func(w *rankWeights)) rankWeights { w := base; f(&w); return w }
 	for _, w := range []rankWeights{
-		{5, 0.5, 0.5, 0.5, 5, 0.5, false, 0, false}, {5, 0.5, 0.5, 0.5, 5, 0.5, false, 0.5, false}, {5, 0.5, 0.5, 0.75, 5, 0.5, false, 0, false}, {5, 0.5, 0.5, 1, 10, 0.5, false, 0.5, false},
+		saved, // the chosen weights
+		with(func(w *rankWeights) {}),
+		with(func(w *rankWeights) { w.less = 0.1 }),
+		with(func(w *rankWeights) { w.less = 0.25 }),
+		with(func(w *rankWeights) { w.less = 0.5 }),
+		with(func(w *rankWeights) { w.less = 1 }),
+		with(func(w *rankWeights) { w.less, w.lessFloor = 0.75, 5 }),
+		with(func(w *rankWeights) { w.less, w.lessFloor = 0.5, 8 }),
+		with(func(w *rankWeights) { w.less, w.lessOwn = 0.5, true }),
+		with(func(w *rankWeights) { w.less, w.lessOwn = 1, true }),
+		with(func(w *rankWeights) { w.lessMargin = 0.5 }),
+		with(func(w *rankWeights) { w.less, w.lessFloor, w.lessMargin = 0.5, 5, 0.5 }),
+		with(func(w *rankWeights) { w.moreGroup = true }),
 	} {
 		weights = w
 		r := simulateReader(ix, s.qs)

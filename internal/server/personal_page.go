@@ -123,7 +123,7 @@ func voteEffect(f *personal.Feed, id, dir string) string {
 	case dir == personal.Less && !liked:
 		return "This paper leaves your feed. The feed has no liked papers yet, so nothing else changes."
 	case dir == personal.Less:
-		return "This paper leaves your feed and papers like it move down a little; one vote takes no other paper out of the feed."
+		return "This paper leaves your feed, and papers like it move down a little: on average one vote moves about one of the other nine top papers below the top ten."
 	}
 	return "Your vote on this paper is removed: the feed ranks as if you had never cast it."
 }

@@ -113,6 +113,15 @@ func TestSimulatedReader(t *testing.T) {
 		var more, less []string
 		for round := range 3 {
 			items := readerFeed(t, base, token)
+			if n == 0 && round == 0 { // the confirmation page says what the vote will do
+				for link, want := range map[string]string{items[0].Ext.Votes.More: "stays in your feed, marked as liked",
+					items[0].Ext.Votes.Less: "papers like it move down a little"} {
+					u, _ := url.Parse(link)
+					if resp, page := roundTrip(t, "GET", base+u.RequestURI()); resp.StatusCode != 200 || !strings.Contains(string(page), want) {
+						t.Errorf("vote page %s: %d, lacks %q", u.RequestURI(), resp.StatusCode, want)
+					}
+				}
+			}
 			if round == 0 {
 				for r := range 3 {
 					for _, it := range items[10*r : min(len(items), 10*r+10)] {
