@@ -180,8 +180,8 @@ func TestPersonalFeedVotes(t *testing.T) {
 	if slices.Contains(ids(after), target.Ext.ArxivID) {
 		t.Errorf("the paper voted less like this is still in the feed: %v", ids(after))
 	}
-	// "More" on another: it becomes a seed (left out of the ranking it
-	// drives), and the page lists both votes with undo buttons.
+	// "More" on another: it becomes a liked seed (and stays an item,
+	// marked liked), and the page lists both votes with undo buttons.
 	more, _ := url.Parse(after[0].Ext.Votes.More)
 	if resp, _ := post(t, base, "/f/"+token+"/vote", more.Query(), nil); resp.StatusCode != 303 {
 		t.Fatalf("more vote: %d", resp.StatusCode)
