@@ -144,6 +144,9 @@ type evalRow struct {
 // closest-seed cosine and BM25 on both measures, and unlike= pushing a
 // topic out of the top 10 without costing the wanted one.
 func TestRankingQuality(t *testing.T) {
+	if raceEnabled {
+		t.Skip("ten times slower under the race detector; .ci/run runs it without")
+	}
 	papers, qs := loadEval(t)
 	ix := NewIndex(papers)
 	byID := map[string]int{}
@@ -281,9 +284,6 @@ func TestRankingQuality(t *testing.T) {
 
 	// One "less" vote nudges: of the other 9 items of the top 10, how
 	// many it pushes out of the top 10 (votes on items 1, 4, 7 and 10).
-	if raceEnabled {
-		return // 216 rankings of 8,000 papers: ten times slower there
-	}
 	nu := nudge(ix, loadCV(t).qs, []int{0, 3, 6, 9})
 	t.Logf("one less vote pushes %.2f of the other 9 items out of the top 10", nu)
 	if nu > 2 {

@@ -23,9 +23,10 @@ import (
 //   - The query is Rocchio's: the mean of the liked seeds, minus
 //     UnlikeWeight times the mean of the unliked ones (and LessWeight
 //     times the mean of the papers a personal feed's reader voted "less
-//     like this"). It is then expanded by pseudo-relevance feedback: the
+//     like this", averaged over at least LessFloor). It is then expanded by pseudo-relevance feedback: the
 //     FeedbackPapers papers of the feed closest to it are taken as liked
-//     too, at FeedbackWeight, and the feed is scored again. The score is
+//     too, at FeedbackWeight (papers voted "more" are not among them),
+//     and the feed is scored again. The score is
 //     the cosine to that query. Everything was chosen by cross-validation
 //     on the dev queries of the evaluation set made by people
 //     (eval_test.go, eval_cv_test.go; docs/ranking.md has every method

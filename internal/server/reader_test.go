@@ -89,20 +89,15 @@ type readerItem struct {
 // 21-30); a paper voted "more" stays an item, marked as liked; one voted
 // "less" leaves. docs/ranking.md has the table.
 func TestSimulatedReader(t *testing.T) {
+	if raceEnabled {
+		t.Skip("ten times slower under the race detector; .ci/run runs it without")
+	}
 	f := newFixture(t, func(c *Config) { c.TrustProxy = true }).loaded(t)
 	day := f.app.store.View().HFDays[0]
 	papers, qs := loadReaderEval(t, day)
 	f.app.store.PutHFDay(day, papers)
-	all := len(qs)
-	switch {
-	case testing.Short():
+	if testing.Short() {
 		qs = qs[:12]
-	case raceEnabled: // every sixth query: ten times slower there
-		var sixth []readerQuery
-		for n := 0; n < len(qs); n += 6 {
-			sixth = append(sixth, qs[n])
-		}
-		qs = sixth
 	}
 	base := f.srv.URL
 	var votes, plain [3]float64
@@ -190,13 +185,7 @@ func TestSimulatedReader(t *testing.T) {
 	}
 	t.Logf("%d dev queries through the handler: P@10 round 1 %.3f; round 2 %.3f with votes, %.3f without (%.2fx); round 3 %.3f, %.3f (%.2fx)",
 		len(qs), votes[0], votes[1], plain[1], votes[1]/plain[1], votes[2], plain[2], votes[2]/plain[2])
-	switch {
-	case testing.Short():
-	case len(qs) < all: // too few queries for the rounds' ratios: votes must not lose
-		if votes[1]+votes[2] <= plain[1]+plain[2] {
-			t.Errorf("votes do not teach: rounds 2 and 3 %.3f with votes, %.3f without", votes[1]+votes[2], plain[1]+plain[2])
-		}
-	case votes[1] < 1.1*plain[1] || votes[2] < 1.15*plain[2]:
+	if !testing.Short() && (votes[1] < 1.1*plain[1] || votes[2] < 1.15*plain[2]) {
 		t.Errorf("votes do not teach: round 2 %.3f vs %.3f without votes, round 3 %.3f vs %.3f", votes[1], plain[1], votes[2], plain[2])
 	}
 }
