@@ -37,11 +37,23 @@ type Source interface {
 // Schedule is what the state remembers of a source's fetches, so that a
 // restart resumes the schedule instead of fetching everything again.
 type Schedule struct {
-	Newest      time.Time            `json:"newest,omitzero"`       // newest listing or announcement day seen
-	LastWalk    time.Time            `json:"last_walk,omitzero"`    // HF: window last walked completely
-	LastSuccess time.Time            `json:"last_success,omitzero"` // last refresh that succeeded
-	NextDue     time.Time            `json:"next_due,omitzero"`     // when the next refresh is due
-	Validators  map[string][2]string `json:"validators,omitempty"`  // arXiv: ETag, Last-Modified per URL
+	Newest      time.Time `json:"newest,omitzero"`       // newest listing or announcement day seen
+	LastWalk    time.Time `json:"last_walk,omitzero"`    // HF: window last walked completely
+	LastSuccess time.Time `json:"last_success,omitzero"` // last refresh that succeeded
+	NextDue     time.Time `json:"next_due,omitzero"`     // when the next refresh is due
+	// Wait is how long after LastSuccess the source itself asked to be
+	// left alone (arXiv's max-age), beyond the interval: the next refresh
+	// is due at LastSuccess plus the longer of Wait and the interval of
+	// the running process, so a changed interval applies at once.
+	Wait       time.Duration        `json:"wait,omitempty"`
+	Validators map[string][2]string `json:"validators,omitempty"` // arXiv: ETag, Last-Modified per URL
+	// The outcomes /status and /metrics show, kept so that a restart
+	// does not forget them (see Status.history).
+	LastAttempt   time.Time `json:"last_attempt,omitzero"`
+	LastError     string    `json:"last_error,omitempty"`
+	LastErrorAt   time.Time `json:"last_error_at,omitzero"`
+	Failures      int       `json:"failures,omitempty"`       // in a row, since the last success
+	FailuresTotal int64     `json:"failures_total,omitempty"` // ever
 }
 
 func (s Schedule) encode() []byte {
@@ -90,6 +102,7 @@ func (p *polled) schedule() Schedule {
 	p.mu.Lock()
 	sc := p.sched
 	p.mu.Unlock()
+	p.status.history(&sc)
 	p.src.Keep(&sc)
 	return sc
 }
@@ -99,6 +112,7 @@ func (p *polled) resume(sc Schedule) {
 	p.mu.Lock()
 	p.sched = sc
 	p.mu.Unlock()
+	p.status.restore(sc)
 	p.src.Resume(sc)
 }
 
@@ -127,8 +141,9 @@ func (p *polled) refresh(ctx context.Context, store *feed.Store, log *slog.Logge
 	p.status.attempt(start)
 	later, err := p.src.Refresh(ctx)
 	p.settled.mark()
-	p.status.finish(now(), err)
-	p.scheduled(now(), err, max(later, p.interval))
+	end := now()
+	p.status.finish(end, err)
+	p.scheduled(end, err, max(later, p.interval))
 	if p.src.Name() == SourceArtifacts {
 		if err == nil {
 			p.loaded.mark()

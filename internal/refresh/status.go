@@ -30,11 +30,14 @@ type SourceState struct {
 	LastError   string    `json:"last_error,omitempty"`
 	LastErrorAt time.Time `json:"last_error_at,omitzero"`
 	Failures    int       `json:"consecutive_failures"`
-	Fetching    bool      `json:"fetching,omitempty"` // a fetch is running now
-	NextFetch   time.Time `json:"next_fetch,omitzero"`
-	Items       int       `json:"items"`
-	Days        []string  `json:"days,omitempty"`
-	Stale       []string  `json:"stale,omitempty"`
+	// FailuresTotal counts every failed refresh, across restarts (it is
+	// kept with the schedule in the state).
+	FailuresTotal int64     `json:"failures_total"`
+	Fetching      bool      `json:"fetching,omitempty"` // a fetch is running now
+	NextFetch     time.Time `json:"next_fetch,omitzero"`
+	Items         int       `json:"items"`
+	Days          []string  `json:"days,omitempty"`
+	Stale         []string  `json:"stale,omitempty"`
 	// Views: for Hugging Face, which view served each recent period.
 	Views []ViewState `json:"views,omitempty"`
 }
@@ -65,6 +68,7 @@ func (st *Status) finish(now time.Time, err error) {
 		st.s.LastError = err.Error()
 		st.s.LastErrorAt = now
 		st.s.Failures++
+		st.s.FailuresTotal++
 		if st.retryAt != nil {
 			st.s.NextFetch = st.retryAt(err)
 		}
@@ -75,6 +79,29 @@ func (st *Status) finish(now time.Time, err error) {
 	st.s.Fetching = false
 	st.signal()
 	st.mu.Unlock()
+}
+
+// history is what the state keeps of the source's outcomes, so a
+// restart (or another replica) shows them: the last success, the last
+// error and when, the failure counts.
+func (st *Status) history(sc *Schedule) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	sc.LastAttempt, sc.LastError, sc.LastErrorAt = st.s.LastAttempt, st.s.LastError, st.s.LastErrorAt
+	sc.Failures, sc.FailuresTotal = st.s.Failures, st.s.FailuresTotal
+}
+
+// restore takes the outcomes a saved schedule keeps back (see history);
+// a schedule that holds none leaves the status as it is.
+func (st *Status) restore(sc Schedule) {
+	if sc.LastSuccess.IsZero() && sc.LastAttempt.IsZero() {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.s.LastSuccess, st.s.LastAttempt = sc.LastSuccess, sc.LastAttempt
+	st.s.LastError, st.s.LastErrorAt = sc.LastError, sc.LastErrorAt
+	st.s.Failures, st.s.FailuresTotal = sc.Failures, sc.FailuresTotal
 }
 
 // watch returns the source's state and a channel closed at its next

@@ -195,3 +195,50 @@ func (m *metrics) watchCluster(r *refresh.Service) {
 			func() float64 { return float64(r.StateStats().Errors) }),
 	)
 }
+
+// sourceMetrics are the sources' outcomes as /status shows them, read at
+// each scrape: what an alert on a stale source needs (no success for N
+// hours, failures in a row). They survive restarts: the state keeps them
+// with each source's schedule.
+type sourceMetrics struct {
+	states                          func() []refresh.SourceState
+	success, failure, inARow, total *prometheus.Desc
+}
+
+// watchSources exposes each enabled source's last success, last failure
+// and failure counts.
+func (m *metrics) watchSources(r *refresh.Service) {
+	desc := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc(name, help, []string{"source"}, nil)
+	}
+	m.reg.MustRegister(&sourceMetrics{states: r.States,
+		success: desc("paperfeed_source_last_success_timestamp_seconds", "When the source's last refresh succeeded (Unix time; 0: never)."),
+		failure: desc("paperfeed_source_last_failure_timestamp_seconds", "When the source's last refresh failed (Unix time; 0: never)."),
+		inARow:  desc("paperfeed_source_consecutive_failures", "Failed refreshes of the source since its last success."),
+		total:   desc("paperfeed_source_failures_total", "Failed refreshes of the source, kept across restarts."),
+	})
+}
+
+func (c *sourceMetrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.success, c.failure, c.inARow, c.total} {
+		ch <- d
+	}
+}
+
+func (c *sourceMetrics) Collect(ch chan<- prometheus.Metric) {
+	unix := func(t time.Time) float64 {
+		if t.IsZero() {
+			return 0
+		}
+		return float64(t.UnixMilli()) / 1000
+	}
+	for _, st := range c.states() {
+		if !st.Enabled {
+			continue
+		}
+		ch <- prometheus.MustNewConstMetric(c.success, prometheus.GaugeValue, unix(st.LastSuccess), st.Source)
+		ch <- prometheus.MustNewConstMetric(c.failure, prometheus.GaugeValue, unix(st.LastErrorAt), st.Source)
+		ch <- prometheus.MustNewConstMetric(c.inARow, prometheus.GaugeValue, float64(st.Failures), st.Source)
+		ch <- prometheus.MustNewConstMetric(c.total, prometheus.CounterValue, float64(st.FailuresTotal), st.Source)
+	}
+}

@@ -84,6 +84,7 @@ func New(cfg Config, logs io.Writer, now func() time.Time, backend state.Backend
 	})
 	svc.Engine = engine.New(store, svc.Refresh, now, max(cfg.Days, cfg.ArxivDays))
 	m.watchCluster(svc.Refresh)
+	m.watchSources(svc.Refresh)
 	svc.HTTP = newHTTPSide(cfg, log, newAccessLog(cfg, logs), m, svc.Engine, svc.Refresh, topics, backend)
 	svc.HTTP.mail = newMailSide(cfg, backend, now, svc.Engine.Options)
 	return svc

@@ -1,0 +1,143 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"paperfeed/internal/redistest"
+	"paperfeed/internal/refresh"
+	"paperfeed/internal/state"
+	"paperfeed/internal/upstream"
+)
+
+// metricValue reads one series of a /metrics body ("" when absent).
+func metricValue(body, series string) string {
+	for line := range strings.Lines(body) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), series+" "); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// sourceStates reads /status's sources through the handler.
+func sourceStates(t *testing.T, f *fixture) []refresh.SourceState {
+	t.Helper()
+	_, b := f.get(t, "/status")
+	var d Status
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	return d.Sources
+}
+
+// A restart keeps each source's last success, last error and failure
+// counts (they are in the state file), in /status and /metrics: an alert
+// on "no success in N hours" does not fire because of a deploy.
+func TestSourceHistorySurvivesRestart(t *testing.T) {
+	hf := replayHF(t)
+	up := newUpstream(t, hf)
+	dir := t.TempDir()
+	open := func() state.Backend {
+		b, err := state.Open(dir, discardLog(), time.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	a := testAppWith(t, up, nil, nil, open())
+	first := &fixture{app: a, hf: hf, srv: newServer(t, a)}
+	first.loaded(t)
+	hf.SetFault("/papers", upstream.Fault{Status: 500})
+	hf.SetFault("/api/", upstream.Fault{Status: 500})
+	for range 2 {
+		if err := first.refresh(t); err == nil {
+			t.Fatal("a refresh against a failing upstream succeeded")
+		}
+	}
+	before := sourceStates(t, first)[0]
+	if before.LastSuccess.IsZero() || before.Failures != 2 || before.FailuresTotal != 2 || before.LastError == "" {
+		t.Fatalf("before the restart: %+v", before)
+	}
+	if err := a.refresh.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	b := testAppWith(t, up, nil, nil, open())
+	if _, err := b.refresh.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	second := &fixture{app: b, hf: hf, srv: newServer(t, b)}
+	after := sourceStates(t, second)[0]
+	if !after.LastSuccess.Equal(before.LastSuccess) || after.LastError != before.LastError ||
+		!after.LastErrorAt.Equal(before.LastErrorAt) || after.Failures != 2 || after.FailuresTotal != 2 {
+		t.Errorf("after the restart /status shows\n%+v\nwant what it showed before\n%+v", after, before)
+	}
+	_, m := second.get(t, "/metrics")
+	want := map[string]string{
+		`paperfeed_source_last_success_timestamp_seconds{source="hf"}`: fmt.Sprint(float64(before.LastSuccess.UnixMilli()) / 1000),
+		`paperfeed_source_last_failure_timestamp_seconds{source="hf"}`: fmt.Sprint(float64(before.LastErrorAt.UnixMilli()) / 1000),
+		`paperfeed_source_consecutive_failures{source="hf"}`:           "2",
+		`paperfeed_source_failures_total{source="hf"}`:                 "2",
+	}
+	for series, v := range want {
+		if got := metricValue(string(m), series); got != v {
+			t.Errorf("/metrics after the restart: %s is %q, want %q", series, got, v)
+		}
+	}
+
+	// A success ends the run of failures; the total stays.
+	hf.SetFault("/papers", upstream.Fault{})
+	hf.SetFault("/api/", upstream.Fault{})
+	second.loaded(t)
+	if st := sourceStates(t, second)[0]; st.Failures != 0 || st.FailuresTotal != 2 || !st.LastSuccess.After(before.LastSuccess) {
+		t.Errorf("after a success: %+v", st)
+	}
+}
+
+// Replicas: the leader's outcomes are in the shared state, so a replica
+// started later (a follower, or the next leader) shows them.
+func TestSourceHistorySharedByReplicas(t *testing.T) {
+	srv := redistest.Start(t, "")
+	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := newUpstream(t, site)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	openShared := func() state.Backend {
+		r, err := state.OpenRedis(ctx, srv.URL(""), "", 2*time.Second, discardLog())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	cfg := func(c *Config) { c.RedisLease = 2 * time.Second }
+	leader := testAppWith(t, up, nil, cfg, openShared())
+	leader.refresh.Start(ctx)
+	waitFor(t, "the leader to load", func() bool {
+		st := leader.Status()
+		return st.Ready && st.Cluster != nil && st.Cluster.Role == "leader" && !st.Sources[0].LastSuccess.IsZero()
+	})
+	want := leader.Status().Sources[0].LastSuccess
+
+	follower := testAppWith(t, up, nil, cfg, openShared())
+	if _, err := follower.refresh.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	follower.refresh.Start(ctx)
+	f := &fixture{app: follower, srv: newServer(t, follower)}
+	waitFor(t, "the follower to show the leader's last success", func() bool {
+		st := follower.Status()
+		return st.Cluster != nil && st.Cluster.Role == "follower" && !st.Sources[0].LastSuccess.Before(want)
+	})
+	_, m := f.get(t, "/metrics")
+	if v := metricValue(string(m), `paperfeed_source_last_success_timestamp_seconds{source="hf"}`); v == "" || v == "0" {
+		t.Errorf("the follower's /metrics has no last success for hf: %q", v)
+	}
+}
