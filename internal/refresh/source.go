@@ -86,14 +86,16 @@ type polled struct {
 }
 
 // scheduled records a refresh's outcome: after a success the next one
-// is due after next.
-func (p *polled) scheduled(now time.Time, err error, next time.Duration) {
+// is due after the interval, or later when the source asked to wait
+// longer.
+func (p *polled) scheduled(now time.Time, err error, later time.Duration) {
 	if err != nil {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.sched.LastSuccess, p.sched.NextDue = now, now.Add(next)
+	p.sched.LastSuccess, p.sched.Wait = now, later
+	p.sched.NextDue = now.Add(max(later, p.interval))
 }
 
 // schedule is the schedule to save: the service's part and the
@@ -124,7 +126,12 @@ func (p *polled) nextDue() time.Time {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.sched.NextDue
+	if p.sched.LastSuccess.IsZero() {
+		return p.sched.NextDue
+	}
+	// The interval of this run, not of the run that saved the schedule:
+	// a lowered -refresh applies at once after a restart.
+	return p.sched.LastSuccess.Add(max(p.sched.Wait, p.interval))
 }
 
 // lastSuccess is when the source last refreshed without error.
@@ -143,7 +150,7 @@ func (p *polled) refresh(ctx context.Context, store *feed.Store, log *slog.Logge
 	p.settled.mark()
 	end := now()
 	p.status.finish(end, err)
-	p.scheduled(end, err, max(later, p.interval))
+	p.scheduled(end, err, later)
 	if p.src.Name() == SourceArtifacts {
 		if err == nil {
 			p.loaded.mark()

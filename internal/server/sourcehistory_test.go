@@ -141,3 +141,59 @@ func TestSourceHistorySharedByReplicas(t *testing.T) {
 		t.Errorf("the follower's /metrics has no last success for hf: %q", v)
 	}
 }
+
+// A lowered -refresh (and -arxiv-refresh) applies at once after a
+// restart: the next fetch is one new interval after the last success,
+// not where the old interval had put it.
+func TestLoweredRefreshAppliesAfterRestart(t *testing.T) {
+	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.Arxiv.SetMaxAge(30) // shorter than either interval: the interval decides
+	up := newUpstream(t, site)
+	dir := t.TempDir()
+	open := func() state.Backend {
+		b, err := state.Open(dir, discardLog(), time.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	withArxiv := func(refresh, arxivRefresh time.Duration) func(*Config) {
+		return func(c *Config) {
+			c.ArxivRSSURL, c.ArxivAPIURL, c.ArxivCategories = up, up+"/api/query", []string{"cs.AI", "cs.CL", "cs.CV", "cs.LG"}
+			c.Refresh, c.ArxivRefresh = refresh, arxivRefresh
+		}
+	}
+	a := testAppWith(t, up, nil, withArxiv(15*time.Minute, time.Hour), open())
+	if _, err := a.refresh.RefreshHF(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.refresh.RefreshArxiv(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	last := a.refresh.States()
+	if err := a.refresh.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	b := testAppWith(t, up, nil, withArxiv(time.Minute, time.Minute), open())
+	if _, err := b.refresh.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.refresh.Start(ctx)
+	f := &fixture{app: b, srv: newServer(t, b)}
+	var states []refresh.SourceState
+	waitFor(t, "the pollers to schedule", func() bool {
+		states = sourceStates(t, f)
+		return !states[0].NextFetch.IsZero() && !states[1].NextFetch.IsZero()
+	})
+	for i, st := range states[:2] {
+		if late := st.NextFetch.Sub(last[i].LastSuccess); late > time.Minute+time.Second {
+			t.Errorf("%s: next fetch %s after the last success with an interval of 1m", st.Source, late.Round(time.Second))
+		}
+	}
+}
