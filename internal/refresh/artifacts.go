@@ -3,6 +3,7 @@ package refresh
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sort"
 	"time"
@@ -22,7 +23,10 @@ import (
 //     listed in the last two days whose count is older than
 //     recheckRecent (6 h); then older window papers whose count is older
 //     than recheckOld (24 h);
-//   - a paper HF has no page for (404) counts as none, checked;
+//   - a paper HF has no page for (404) counts as none, checked, and the
+//     run says how many in the log; a run whose every look-up (at least
+//     minAll404) answered 404 is a failure that counts nothing (a mirror
+//     without the per-paper API, a moved endpoint), retried with backoff;
 //   - a 429 or 503 stops the run, and the shared limiter holds every HF
 //     API request until its Retry-After.
 //
@@ -106,37 +110,71 @@ func (s *artifactsSource) due(now time.Time) []string {
 	return ids
 }
 
-// Refresh checks the papers due. It fails only when no check succeeded
-// (or HF asked to slow down); single failures are retried next run.
+// minAll404 is how many look-ups of one run must all answer 404 for the
+// run to count as failed rather than as papers without a page.
+const minAll404 = 5
+
+// RunCounts are what the last run of the linked-artifact counts did, as
+// /status shows it: look-ups made, answered with counts, answered 404
+// (counted as none), failed.
+type RunCounts struct {
+	Checked  int `json:"checked"`
+	Found    int `json:"found"`
+	NotFound int `json:"not_found"`
+	Failed   int `json:"failed"`
+}
+
+// Refresh checks the papers due. It fails when no check succeeded (or HF
+// asked to slow down, or every look-up answered 404); single failures
+// are retried next run.
 func (s *artifactsSource) Refresh(ctx context.Context) (time.Duration, error) {
 	var errs []error
+	var run RunCounts
 	found := map[string]feed.Extra{}
+	var first404 error
 	for _, id := range s.due(s.now()) {
+		run.Checked++
 		info, err := s.client.PaperInfo(ctx, id)
+		s.obs.Fetch(SourceArtifacts, err)
 		switch {
 		case scrape.NotFound(err):
-			info, err = scrape.HFPaperInfo{ID: id}, nil // no page on HF: nothing linked
+			run.NotFound++
+			if first404 == nil {
+				first404 = err
+			}
+			info = scrape.HFPaperInfo{ID: id} // no page on HF: nothing linked
 		case err != nil:
-			s.obs.Fetch(SourceArtifacts, err)
+			run.Failed++
 			errs = append(errs, err)
 			if scrape.Throttled(err) || ctx.Err() != nil || isBackoff(err) {
-				return 0, s.put(found, errors.Join(errs...), true)
+				return 0, s.put(found, run, errors.Join(errs...), true)
 			}
 			continue
 		}
-		s.obs.Fetch(SourceArtifacts, nil)
 		a := info.Artifacts()
 		a.Checked = s.now()
 		found[id] = feed.Extra{Artifacts: &a}
 	}
-	return 0, s.put(found, errors.Join(errs...), false)
+	if run.NotFound > 0 && run.NotFound == run.Checked && run.NotFound >= minAll404 {
+		// Not papers without a page: the API is not where it is asked.
+		err := fmt.Errorf("all %d linked-artifact look-ups answered 404 Not Found (is the per-paper API /api/papers/ID served at -hf-url?); nothing counted: %w",
+			run.NotFound, first404)
+		return 0, s.put(nil, run, err, true)
+	}
+	run.Found = run.Checked - run.NotFound - run.Failed
+	if run.NotFound > 0 {
+		s.log.Info("linked artifacts: papers without a page on Hugging Face (404) counted as none",
+			"not_found", run.NotFound, "checked", run.Checked)
+	}
+	return 0, s.put(found, run, errors.Join(errs...), false)
 }
 
-// put stores what a run found; the run failed when nothing was found and
-// something failed, or when it was told to stop.
-func (s *artifactsSource) put(found map[string]feed.Extra, err error, stopped bool) error {
+// put stores what a run found and shows the run; the run failed when
+// nothing was found and something failed, or when it was told to stop.
+func (s *artifactsSource) put(found map[string]feed.Extra, run RunCounts, err error, stopped bool) error {
 	s.store.PutExtras(found)
 	s.Publish()
+	s.status.update(func(st *SourceState) { st.LastRun = &run })
 	if err != nil && len(found) > 0 && !stopped {
 		s.log.Warn("some linked-artifact counts failed; retrying next run", "checked", len(found), "error", err)
 		return nil

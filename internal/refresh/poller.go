@@ -19,6 +19,7 @@ type poller struct {
 	minBackoff time.Duration
 	maxWait    time.Duration
 	first      time.Duration // wait before the first refresh (a restored schedule)
+	after      *Loaded       // when set, the first refresh waits for this first load too
 	refresh    func(ctx context.Context) (later time.Duration, err error)
 	status     *Status
 	log        *slog.Logger
@@ -28,6 +29,13 @@ type poller struct {
 }
 
 func (p *poller) run(ctx context.Context) {
+	if p.after != nil {
+		for !p.after.Wait(ctx, time.Hour) {
+			if ctx.Err() != nil {
+				return
+			}
+		}
+	}
 	if p.first > 0 {
 		p.status.update(func(s *SourceState) { s.NextFetch = p.now().Add(p.first) })
 		t := time.NewTimer(p.first)

@@ -40,6 +40,8 @@ type SourceState struct {
 	Stale         []string  `json:"stale,omitempty"`
 	// Views: for Hugging Face, which view served each recent period.
 	Views []ViewState `json:"views,omitempty"`
+	// LastRun: for the linked-artifact counts, what the last run did.
+	LastRun *RunCounts `json:"last_run,omitempty"`
 }
 
 func newStatus(name string, enabled bool) *Status {
@@ -133,6 +135,10 @@ func (st *Status) Snapshot() SourceState {
 	s.Days = append([]string(nil), s.Days...)
 	s.Stale = append([]string(nil), s.Stale...)
 	s.Views = append([]ViewState(nil), s.Views...)
+	if s.LastRun != nil {
+		r := *s.LastRun
+		s.LastRun = &r
+	}
 	return s
 }
 

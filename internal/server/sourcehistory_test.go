@@ -197,3 +197,41 @@ func TestLoweredRefreshAppliesAfterRestart(t *testing.T) {
 		}
 	}
 }
+
+// Linked-artifact look-ups that all answer 404 (a mirror without the
+// per-paper API, a moved endpoint) are a failed run: /status says so
+// with the counts, /metrics counts the 404s, the log has a line, and no
+// paper is marked as checked with nothing linked.
+func TestArtifactLookupsAll404AreAFailure(t *testing.T) {
+	hf := replayHF(t)
+	hf.SetFault("/api/papers/", upstream.Fault{Status: 404})
+	logs := &syncBuffer{}
+	a := testAppLogging(t, newUpstream(t, hf), nil, nil, nil, logs)
+	f := &fixture{app: a, hf: hf, srv: newServer(t, a)}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a.refresh.Start(ctx)
+	var art refresh.SourceState
+	waitFor(t, "the artifacts run to end", func() bool {
+		art = sourceStates(t, f)[2]
+		return art.LastRun != nil && art.LastRun.Checked > 0
+	})
+	if !strings.Contains(art.LastError, "404") || art.LastRun.NotFound == 0 || art.LastRun.NotFound != art.LastRun.Checked ||
+		art.Failures != 1 || art.Items != 0 {
+		t.Errorf("hf_artifacts in /status after every look-up answered 404: %+v (last run %+v)", art, *art.LastRun)
+	}
+	_, m := f.get(t, "/metrics")
+	series := `paperfeed_upstream_fetches_total{outcome="http_404",source="hf_artifacts"}`
+	if got := metricValue(string(m), series); got != fmt.Sprint(art.LastRun.NotFound) {
+		t.Errorf("%s is %q, want %d", series, got, art.LastRun.NotFound)
+	}
+	waitFor(t, "a log line", func() bool { return strings.Contains(logs.String(), "404") })
+	if !strings.Contains(logs.String(), "source=hf_artifacts") {
+		t.Errorf("the log does not name the source:\n%s", logs.String())
+	}
+	for _, p := range a.Store.View().Papers {
+		if p.Artifacts.Known() {
+			t.Fatalf("paper %s marked as counted after a 404", p.ID)
+		}
+	}
+}
