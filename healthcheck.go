@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"time"
 
@@ -23,7 +24,7 @@ func healthcheck(ctx context.Context, args []string, lookupEnv func(string) (str
 	fs := flag.NewFlagSet("paperfeed healthcheck", flag.ContinueOnError)
 	fs.SetOutput(out)
 	addr, _ := lookupEnv("PAPERFEED_ADDR")
-	url := fs.String("url", readyzURL(addr), "the /readyz URL to ask (default: this machine, at PAPERFEED_ADDR's port)")
+	url := fs.String("url", readyzURL(addr), "the /readyz URL to ask, or the instance's base URL (http://host:port: its /readyz is asked) (default: this machine, at PAPERFEED_ADDR's port)")
 	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")
 	fs.Usage = func() {
 		fmt.Fprintln(out, "Usage: paperfeed healthcheck [-url URL] [-timeout 3s]\n\nExits 0 when the instance is ready (it serves its feeds), 1 with one line of cause otherwise.\n\nFlags:")
@@ -34,6 +35,7 @@ func healthcheck(ctx context.Context, args []string, lookupEnv func(string) (str
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
+	*url = withReadyz(*url)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *url, nil)
 	if err != nil {
 		return fmt.Errorf("not ready: %w", err)
@@ -45,13 +47,34 @@ func healthcheck(ctx context.Context, args []string, lookupEnv func(string) (str
 	defer resp.Body.Close()
 	var st server.Status
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&st); err != nil {
-		return fmt.Errorf("not ready: %s answered %s, not paperfeed's status", *url, resp.Status)
+		return fmt.Errorf("not ready: %s answered %s, not paperfeed's status: give the instance's /readyz URL, like %s",
+			*url, resp.Status, readyzOf(*url))
 	}
 	if resp.StatusCode != http.StatusOK || !st.Ready {
 		return fmt.Errorf("not ready: %s", notReadyCause(st))
 	}
 	fmt.Fprintf(out, "ready: %d papers, data version %d\n", st.Papers, st.DataVersion)
 	return nil
+}
+
+// withReadyz is the URL to ask: a base URL without a path
+// (http://host:8080 or http://host:8080/) means its /readyz.
+func withReadyz(raw string) string {
+	u, err := neturl.Parse(raw)
+	if err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return raw
+	}
+	u.Path = "/readyz"
+	return u.String()
+}
+
+// readyzOf is the /readyz URL at the same scheme and host as raw.
+func readyzOf(raw string) string {
+	u, err := neturl.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "http://host:8080/readyz"
+	}
+	return (&neturl.URL{Scheme: u.Scheme, Host: u.Host, Path: "/readyz"}).String()
 }
 
 // readyzURL is the local /readyz at a listen address's port.

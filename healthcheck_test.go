@@ -39,3 +39,28 @@ func TestHealthcheckSaysReadyOrWhyNot(t *testing.T) {
 		t.Errorf("readyzURL(:9000) = %s", got)
 	}
 }
+
+// healthcheck -url takes the instance's base URL too (it asks /readyz
+// there), and a URL that answers something else than paperfeed's status
+// is told to end in /readyz.
+func TestHealthcheckTakesTheBaseURL(t *testing.T) {
+	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := runService(t, siteEnv(newUpstream(t, site), t.TempDir()))
+	waitFor(t, "ready", func() bool { code, _, _ := up.get(t, "/readyz"); return code == 200 })
+	for _, u := range []string{up.base, up.base + "/"} {
+		var out bytes.Buffer
+		err := healthcheck(context.Background(), []string{"-url", u}, func(string) (string, bool) { return "", false }, &out)
+		if err != nil || !strings.HasPrefix(out.String(), "ready: ") {
+			t.Errorf("-url %s: %q %v", u, out.String(), err)
+		}
+	}
+	for _, path := range []string{"/healthz", "/feed.rss", "/status/x"} {
+		err := healthcheck(context.Background(), []string{"-url", up.base + path}, func(string) (string, bool) { return "", false }, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), up.base+"/readyz") {
+			t.Errorf("-url %s: %v, want the error to name %s/readyz", path, err, up.base)
+		}
+	}
+}
