@@ -84,8 +84,8 @@ func parseCommandConfig(cmd string, args []string, lookupEnv func(string) (strin
 		{"base-url", "PAPERFEED_BASE_URL", "", "public URL of this service, for feed self links, with a path when a proxy serves it under one (default: from each request's Host)", baseURL(&c.BaseURL)},
 		{"trust-proxy", "PAPERFEED_TRUST_PROXY", "false", "a reverse proxy is in front: take the scheme and host of self links from its X-Forwarded-Proto and X-Forwarded-Host", boolean(&c.TrustProxy)},
 		{"days", "PAPERFEED_DAYS", "7", "Hugging Face listing days to keep (rolling window)", intRange(&c.Days, 1, feed.MaxDays)},
-		{"refresh", "PAPERFEED_REFRESH", "15m", "how often the newest listing day is refetched", dur(&c.Refresh, time.Minute)},
-		{"refresh-past", "PAPERFEED_REFRESH_PAST", "3h", "how often the older days of the window are refetched (upvotes keep changing)", dur(&c.RefreshPast, 5*time.Minute)},
+		{"refresh", "PAPERFEED_REFRESH", "15m", "how often the newest listing day is refetched (at least 1m)", dur(&c.Refresh, time.Minute)},
+		{"refresh-past", "PAPERFEED_REFRESH_PAST", "3h", "how often the older days of the window are refetched (upvotes keep changing; at least 5m)", dur(&c.RefreshPast, 5*time.Minute)},
 		{"hf-url", "PAPERFEED_HF_URL", "https://huggingface.co", "Hugging Face base URL (a mirror or a test server may stand in)", absURL(&c.HFURL)},
 		{"hf-api", "PAPERFEED_HF_API", "true", "also ask Hugging Face's JSON API for every listing (AI summaries and keywords, and a fallback when the page changes); false: pages only", boolean(&c.HFAPI)},
 		{"hf-artifacts", "PAPERFEED_HF_ARTIFACTS", "true", "count the models, datasets and Spaces Hugging Face links to each window paper (its per-paper API: at most 30 requests per 10 minutes, each paper every 6 to 24 hours); false: no counts", boolean(&c.HFArtifacts)},
@@ -96,10 +96,10 @@ func parseCommandConfig(cmd string, args []string, lookupEnv func(string) (strin
 		{"arxiv-api-url", "PAPERFEED_ARXIV_API_URL", "https://export.arxiv.org/api/query", "arXiv API query URL", absURL(&c.ArxivAPIURL)},
 		{"arxiv-days", "PAPERFEED_ARXIV_DAYS", "", "arXiv announcement days to keep (default: same as -days)", intRangeOrEmpty(&c.ArxivDays, 1, feed.MaxDays)},
 		{"arxiv-interval", "PAPERFEED_ARXIV_INTERVAL", "3s", "minimum spacing of requests to arXiv (arXiv asks for 3s)", dur(&c.ArxivInterval, 0)},
-		{"arxiv-refresh", "PAPERFEED_ARXIV_REFRESH", "1h", "how often the arXiv feed is checked (Cache-Control max-age can push it later)", dur(&c.ArxivRefresh, time.Minute)},
+		{"arxiv-refresh", "PAPERFEED_ARXIV_REFRESH", "1h", "how often the arXiv feed is checked (Cache-Control max-age can push it later; at least 1m)", dur(&c.ArxivRefresh, time.Minute)},
 		{"contact", "PAPERFEED_CONTACT", "", "how to reach this instance's operator (URL or e-mail), sent in the User-Agent", headerText(&c.Contact)},
-		{"upstream-timeout", "PAPERFEED_UPSTREAM_TIMEOUT", "30s", "timeout of one upstream request", dur(&c.Timeout, time.Second)},
-		{"request-timeout", "PAPERFEED_REQUEST_TIMEOUT", "30s", "timeout of one client request", dur(&c.RequestTimeout, time.Second)},
+		{"upstream-timeout", "PAPERFEED_UPSTREAM_TIMEOUT", "30s", "timeout of one upstream request (at least 1s)", dur(&c.Timeout, time.Second)},
+		{"request-timeout", "PAPERFEED_REQUEST_TIMEOUT", "30s", "timeout of one client request (at least 1s)", dur(&c.RequestTimeout, time.Second)},
 		{"startup-wait", "PAPERFEED_STARTUP_WAIT", "10s", "how long a request waits for a source's first load while its first fetch runs (after a failed fetch: a 503 at once)", dur(&c.StartupWait, 0)},
 		{"cache-entries", "PAPERFEED_CACHE_ENTRIES", "2000", "rendered responses kept in memory, at most", intRange(&c.CacheEntries, 1, 1_000_000)},
 		{"cache-mb", "PAPERFEED_CACHE_MB", "16", "megabytes of rendered responses kept in memory, at most", intRange(&c.CacheMB, 1, 1<<16)},
@@ -108,8 +108,8 @@ func parseCommandConfig(cmd string, args []string, lookupEnv func(string) (strin
 		{"data-dir", "PAPERFEED_DATA_DIR", "paperfeed-data", "directory of the state kept across restarts (papers, history, fetch schedule); empty: memory only", str(&c.DataDir)},
 		{"redis", "PAPERFEED_REDIS_URL", "", "Redis URL (redis://host:6379/0 or rediss://; the password best in PAPERFEED_REDIS_PASSWORD): replicas share their state there and one of them fetches; replaces -data-dir", redisURL(&c.Redis)},
 		{"redis-fallback", "PAPERFEED_REDIS_FALLBACK", "none", "while Redis is unreachable: none (serve what is held, fetch nothing) or local (each replica fetches on its own)", oneOf(&c.RedisFallback, "none", "local")},
-		{"redis-lease", "PAPERFEED_REDIS_LEASE", "15s", "how long the fetching replica's lease lasts without renewal (a takeover happens within it)", dur(&c.RedisLease, time.Second)},
-		{"retention", "PAPERFEED_RETENTION", "720h", "how long the state keeps papers and their history after they left the window", dur(&c.Retention, 24*time.Hour)},
+		{"redis-lease", "PAPERFEED_REDIS_LEASE", "15s", "how long the fetching replica's lease lasts without renewal (a takeover happens within it; at least 1s)", dur(&c.RedisLease, time.Second)},
+		{"retention", "PAPERFEED_RETENTION", "720h", "how long the state keeps papers and their history after they left the window (at least 24h)", dur(&c.Retention, 24*time.Hour)},
 		{"topics", "PAPERFEED_TOPICS", "", "topics file (default: the built-in topics)", str(&c.TopicsFile)},
 		{"notify", "PAPERFEED_NOTIFY", "", "notify file: subscriptions that push papers to e-mail, Slack, Discord, Telegram or webhooks, one \"name: channel target filter\" per line (default: none)", str(&c.NotifyFile)},
 		{"smtp-host", "PAPERFEED_SMTP_HOST", "", "SMTP server for e-mail subscriptions", str(&c.SMTP.Host)},
@@ -139,7 +139,7 @@ func parseCommandConfig(cmd string, args []string, lookupEnv func(string) (strin
 	fs.Usage = func() {
 		fmt.Fprintln(out, usageHeads[cmd])
 		fs.PrintDefaults()
-		fmt.Fprintln(out, "\nEnvironment only (a secret has no flag, so it never shows in a process list):\n  PAPERFEED_HF_TOKEN\n    \ta Hugging Face access token, sent as \"Authorization: Bearer\" to Hugging Face only, for an account's higher rate limits\n  PAPERFEED_REDIS_PASSWORD\n    \tthe Redis password (any characters; it wins over one in -redis's URL)\n  PAPERFEED_SMTP_PASSWORD\n    \tthe SMTP password of -smtp-user\n  PAPERFEED_WEBHOOK_SECRET\n    \tthe key webhook subscriptions are signed with (HMAC-SHA256, X-Paperfeed-Signature)")
+		fmt.Fprintln(out, "\nEnvironment only (a secret has no flag, so it never shows in a process list):\n  PAPERFEED_HF_TOKEN\n    \ta Hugging Face access token, sent as \"Authorization: Bearer\" to Hugging Face only, for an account's higher rate limits\n  PAPERFEED_REDIS_PASSWORD\n    \tthe Redis password (any characters; it wins over one in -redis's URL)\n  PAPERFEED_SMTP_PASSWORD\n    \tthe SMTP password of -smtp-user\n  PAPERFEED_WEBHOOK_SECRET\n    \tthe key webhook subscriptions are signed with (HMAC-SHA256, X-Paperfeed-Signature)\n\nRead by every outgoing HTTP request (upstreams, the WebSub hub, chat and webhook channels; not SMTP):\n  HTTPS_PROXY, HTTP_PROXY, NO_PROXY\n    \tthe proxy of https:// and http:// requests (http://host:port, with user:password@ when it needs them), and the hosts that bypass it\n  SSL_CERT_FILE, SSL_CERT_DIR\n    \ta CA bundle file or directory trusted instead of the system's (e.g. a TLS-inspecting proxy's CA)")
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -237,11 +237,23 @@ func dur(p *time.Duration, least time.Duration) func(string) error {
 	return func(s string) error {
 		d, err := time.ParseDuration(s)
 		if err != nil || d < least {
-			return fmt.Errorf("must be a duration like 15m or 90s, at least %s", least)
+			return fmt.Errorf("must be a duration like 15m or 90s, at least %s", shortDuration(least))
 		}
 		*p = d
 		return nil
 	}
+}
+
+// shortDuration writes d as a person would: 5m, 24h, 90s (not 5m0s).
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // size parses a byte count: 0, or a number with B, KiB, MiB, GiB (or

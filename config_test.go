@@ -50,7 +50,7 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{map[string]string{"PAPERFEED_LOG_LEVEL": "loud"}, nil, "invalid -log-level / PAPERFEED_LOG_LEVEL=\"loud\""},
 		{map[string]string{"PAPERFEED_LOG_FORMAT": "xml"}, nil, "invalid -log-format / PAPERFEED_LOG_FORMAT=\"xml\": must be one of text, json"},
 		{map[string]string{"PAPERFEED_ARXIV_CATEGORIES": "cs.CL,machine learning"}, nil, "invalid -arxiv-categories"},
-		{nil, []string{"-refresh", "10s"}, "at least 1m0s"},
+		{nil, []string{"-refresh", "10s"}, "at least 1m"},
 		{nil, []string{"extra"}, "unexpected argument \"extra\""},
 		{map[string]string{"PAPERFEED_MEMORY_LIMIT": "lots"}, nil, "invalid -memory-limit / PAPERFEED_MEMORY_LIMIT=\"lots\": must be a size like 128MiB"},
 		{map[string]string{"PAPERFEED_MEMORY_LIMIT": "1MiB"}, nil, "must be at least 32MiB"},
@@ -175,5 +175,58 @@ func TestThumbnailsSetting(t *testing.T) {
 	_, err = parseConfig(nil, env(map[string]string{"PAPERFEED_THUMBNAILS": "hidden"}), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "-thumbnails / PAPERFEED_THUMBNAILS=\"hidden\"") {
 		t.Errorf("a bad value: %v", err)
+	}
+}
+
+// -h says every duration's floor (the value the setting refuses below),
+// and names the proxy and CA environment the upstream requests honour.
+func TestHelpSaysFloorsAndProxyEnvironment(t *testing.T) {
+	var out strings.Builder
+	if _, err := parseConfig([]string{"-h"}, env(nil), &out); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	help := out.String()
+	for _, want := range []string{"HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "SSL_CERT_FILE", "SSL_CERT_DIR"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("-h does not mention %s", want)
+		}
+	}
+	// Each flag's entry: "  -name value\n    \tusage (env X) (default D)".
+	entries := map[string]string{}
+	name := ""
+	for line := range strings.Lines(help) {
+		if f, ok := strings.CutPrefix(line, "  -"); ok {
+			name, _, _ = strings.Cut(strings.TrimSpace(f), " ")
+			continue
+		}
+		if name != "" {
+			entries[name] += line
+		}
+	}
+	floors := 0
+	for flagName, entry := range entries {
+		_, def, ok := strings.Cut(entry, "(default ")
+		if !ok {
+			continue
+		}
+		if _, err := time.ParseDuration(strings.TrimSuffix(strings.TrimSpace(def), ")")); err != nil {
+			continue
+		}
+		_, err := parseConfig([]string{"-" + flagName, "1ns"}, env(nil), io.Discard)
+		if err == nil {
+			continue // no floor
+		}
+		_, floor, ok := strings.Cut(err.Error(), "at least ")
+		if !ok {
+			t.Errorf("-%s 1ns: %v", flagName, err)
+			continue
+		}
+		floors++
+		if !strings.Contains(entry, "at least "+floor) {
+			t.Errorf("-h for -%s does not say its floor (at least %s):\n%s", flagName, floor, entry)
+		}
+	}
+	if floors < 5 {
+		t.Errorf("only %d duration settings with a floor found in -h", floors)
 	}
 }
