@@ -55,6 +55,9 @@ type leader struct {
 	keep     *keeper
 	// work starts the pollers and the state's upkeep until ctx ends.
 	work func(ctx context.Context)
+	// saidFollowing: the log said this replica follows (once per
+	// change of role; run's goroutine only).
+	saidFollowing bool
 
 	mu          sync.Mutex
 	st          ClusterState
@@ -158,6 +161,7 @@ func (cl *leader) run(ctx context.Context) {
 			cl.lastRenewed = now
 			cl.mu.Unlock()
 			if stopLeader == nil {
+				cl.saidFollowing = false
 				cl.log.Info("this replica leads: it fetches from the upstreams")
 				cl.set(func(st *ClusterState) { st.Role, st.LeaderSince = "leader", now })
 				cl.reload()
@@ -171,10 +175,14 @@ func (cl *leader) run(ctx context.Context) {
 			}
 			return
 		}
-		if stopLeader != nil {
+		switch {
+		case stopLeader != nil:
 			cl.log.Warn("this replica lost the lease; it follows now")
 			stop(&stopLeader)
+		case !cl.saidFollowing:
+			cl.log.Info("this replica follows: another one holds the lease and fetches; this one serves what it writes to the shared state")
 		}
+		cl.saidFollowing = true
 		cl.keep.past.setRemote(cl.askPast)
 		cl.keep.seeds.setRemote(cl.askSeeds)
 		cl.set(func(st *ClusterState) { st.Role, st.LeaderSince = "follower", time.Time{} })

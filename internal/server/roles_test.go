@@ -1,0 +1,48 @@
+package server
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"paperfeed/internal/redistest"
+	"paperfeed/internal/state"
+	"paperfeed/internal/upstream"
+)
+
+// Each replica says its role in the log once it knows it: the leader
+// that it fetches, a follower that it serves what the leader writes
+// (before, a follower logged nothing about its role at all).
+func TestFollowerLogsItsRole(t *testing.T) {
+	srv := redistest.Start(t, "")
+	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := newUpstream(t, site)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	openShared := func() state.Backend {
+		r, err := state.OpenRedis(ctx, srv.URL(""), "", 2*time.Second, discardLog())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	cfg := func(c *Config) { c.RedisLease = 2 * time.Second }
+	leaderLogs, followerLogs := &syncBuffer{}, &syncBuffer{}
+	leader := testAppLogging(t, up, nil, cfg, openShared(), leaderLogs)
+	leader.refresh.Start(ctx)
+	waitFor(t, "the leader to lead", func() bool { c, _ := leader.refresh.Cluster(); return c.Role == "leader" })
+	follower := testAppLogging(t, up, nil, cfg, openShared(), followerLogs)
+	follower.refresh.Start(ctx)
+	waitFor(t, "the follower to log its role", func() bool { return strings.Contains(followerLogs.String(), "this replica follows") })
+	time.Sleep(1500 * time.Millisecond) // a few campaigns more: said once, not at each
+	if n := strings.Count(followerLogs.String(), "this replica follows"); n != 1 {
+		t.Errorf("the follower said its role %d times:\n%s", n, followerLogs.String())
+	}
+	if !strings.Contains(leaderLogs.String(), "this replica leads") || strings.Contains(leaderLogs.String(), "this replica follows") {
+		t.Errorf("the leader's log:\n%s", leaderLogs.String())
+	}
+}
