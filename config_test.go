@@ -6,6 +6,8 @@ import (
 	"flag"
 	"io"
 	"net"
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -228,5 +230,40 @@ func TestHelpSaysFloorsAndProxyEnvironment(t *testing.T) {
 	}
 	if floors < 5 {
 		t.Errorf("only %d duration settings with a floor found in -h", floors)
+	}
+}
+
+// The replicas' environment in compose.yaml, each ${VAR:-default} at
+// its default (what an .env without the optional settings gives), is a
+// configuration the start accepts: an empty SMTP or notify setting must
+// not stop the replicas.
+func TestComposeEnvironmentIsAccepted(t *testing.T) {
+	b, err := os.ReadFile("compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{}
+	line := regexp.MustCompile(`^\s+(PAPERFEED_[A-Z_]+): (.*)$`)
+	subst := regexp.MustCompile(`\$\{[A-Z_]+(:-([^}]*)|:\?[^}]*)?\}`)
+	for l := range strings.Lines(string(b)) {
+		m := line.FindStringSubmatch(strings.TrimRight(l, "\n"))
+		if m == nil {
+			continue
+		}
+		v := strings.Trim(m[2], `"`)
+		if v == "*redis-password" {
+			v = "p"
+		}
+		vars[m[1]] = subst.ReplaceAllStringFunc(v, func(s string) string {
+			return subst.FindStringSubmatch(s)[2]
+		})
+	}
+	for _, k := range []string{"PAPERFEED_NOTIFY", "PAPERFEED_TOPICS", "PAPERFEED_SMTP_HOST", "PAPERFEED_SMTP_TLS", "PAPERFEED_SMTP_PASSWORD"} {
+		if _, ok := vars[k]; !ok {
+			t.Errorf("compose.yaml gives the replicas no %s", k)
+		}
+	}
+	if _, err := parseConfig(nil, env(vars), io.Discard); err != nil {
+		t.Errorf("the environment compose.yaml gives by default stops the start: %v\n%v", err, vars)
 	}
 }
