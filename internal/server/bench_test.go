@@ -118,6 +118,15 @@ func BenchmarkHandlerRenderMissThenKept(b *testing.B) {
 // each, restored from a state file as at a restart.
 func historyHandler(b *testing.B) http.Handler {
 	b.Helper()
+	t0 := time.Date(2026, 8, 21, 20, 0, 0, 0, time.UTC)
+	return historyApp(b, func() time.Time { return t0 }, nil).routes()
+}
+
+// historyApp is the app behind historyHandler, on the clock now (the
+// state is written at 20:00 of its newest day), with mutate (may be nil)
+// adjusting its configuration.
+func historyApp(b *testing.B, now func() time.Time, mutate func(*Config)) *app {
+	b.Helper()
 	newest := time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
 	papers, err := recorded.Derived(testdata, 5000, 358, newest) // 14 days: a whole week is held and closed
 	if err != nil {
@@ -153,14 +162,17 @@ func historyHandler(b *testing.B) http.Handler {
 			b.Fatal(err)
 		}
 	}
-	a := testAppWith(b, "http://127.0.0.1:1", func() time.Time { return t0 }, func(c *Config) {
+	a := testAppWith(b, "http://127.0.0.1:1", now, func(c *Config) {
 		c.CacheEntries, c.CacheMB, c.Days = 100000, 256, 14
+		if mutate != nil {
+			mutate(c)
+		}
 	}, st)
 	if _, err := a.refresh.Restore(); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = a.refresh.Close() })
-	return a.routes()
+	return a
 }
 
 // Renders of a new filter (a cache miss each time) over ~5,000 papers
