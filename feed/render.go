@@ -84,8 +84,9 @@ type Meta struct {
 	// BaseURL is the service's public root: items link their citations
 	// (BibTeX, RIS) under it. Empty: no citation links.
 	BaseURL string
-	// Updated is used as the feed's date when it has no item (the newest
-	// change of the data it was filtered from).
+	// Updated is the feed's date when its items give none newer; zero for
+	// an empty feed (no RSS lastBuildDate; Atom, which needs one, says
+	// 1970-01-01T00:00:00Z).
 	Updated time.Time
 	// Hub is a WebSub hub the feed advertises (rel="hub"; JSON Feed's
 	// hubs), "" for none.

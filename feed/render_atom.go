@@ -43,6 +43,11 @@ func atomDoc(gf *feeds.Feed, m Meta, items []Item) *atomFeed {
 		af.Id = m.HomeURL
 	}
 	af.Updated = gf.Updated.Format(time.RFC3339)
+	if gf.Updated.IsZero() {
+		// A feed without a date (an empty one): Atom requires one, and a
+		// fixed one keeps the bytes the same however the data changes.
+		af.Updated = time.Unix(0, 0).UTC().Format(time.RFC3339)
+	}
 	af.Link = nil
 	f := &atomFeed{AtomFeed: af, DCNS: "http://purl.org/dc/elements/1.1/", Entries: make([]*atomEntry, len(af.Entries))}
 	if m.SelfURL != "" {

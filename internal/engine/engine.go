@@ -145,10 +145,12 @@ func (e *Engine) Plan(ctx context.Context, q filter.Query, client string) (*Plan
 }
 
 // Items makes a plan's items (rule 4) and the time the feed last
-// changed: the newest change of its items (or the newest item date); an
-// empty feed, or one of past listings the store never changed, takes the
-// data's newest change. pageLink makes the builder page's URL of a
-// canonical query (a digest item links to its period there).
+// changed: the newest change of its items (or the newest item date); a
+// feed of past listings the store never changed takes its newest listing
+// day. An empty feed has none (zero): its bytes, and so its ETag, do not
+// change when only data it does not show changed. pageLink makes the
+// builder page's URL of a canonical query (a digest item links to its
+// period there).
 func (e *Engine) Items(ctx context.Context, p *Plan, pageLink func(query string) string) ([]feed.Item, time.Time, error) {
 	var items []feed.Item
 	var err error
@@ -171,7 +173,11 @@ func (e *Engine) Items(ctx context.Context, p *Plan, pageLink func(query string)
 		}
 	}
 	if modified.IsZero() {
-		modified = p.view.Changed
+		for i := range items {
+			if w := items[i].When(); w.After(modified) {
+				modified = w
+			}
+		}
 	}
 	return items, modified, nil
 }
