@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"paperfeed/feed"
 )
@@ -69,21 +70,35 @@ type simVectors struct {
 	idf  []float32
 	vecs [][]wterm
 	byID map[string]int
+	// papers are those the vectors are of, by position (similar_reuse.go).
+	papers []*feed.Paper
 }
 
 type simState struct {
 	once sync.Once
 	v    *simVectors
+	done atomic.Bool
+	// from is an index whose vectors are built, which may hold the same
+	// papers with the same texts (see VectorsFrom); cleared once built.
+	from atomic.Pointer[Index]
 }
 
 func (ix *Index) vectors() *simVectors {
 	ix.sim.once.Do(func() {
-		// The index folded each paper's title and keywords; the abstract
-		// is folded again here, once a version, rather than kept.
-		ix.sim.v = buildVectorsFrom(ix.papers, func(i int) []string {
-			d := &ix.docs[i]
-			return simTexts(d.text[fTitle], foldAbstract(ix.papers[i]), d.text[fKeywords])
-		}, useBigrams)
+		if f := ix.sim.from.Load(); f != nil {
+			ix.sim.v = f.vectors().remap(ix.papers)
+		}
+		if ix.sim.v == nil {
+			// The index folded each paper's title and keywords; the
+			// abstract is folded again here, once a version, rather than
+			// kept.
+			ix.sim.v = buildVectorsFrom(ix.papers, func(i int) []string {
+				d := &ix.docs[i]
+				return simTexts(d.text[fTitle], foldAbstract(ix.papers[i]), d.text[fKeywords])
+			}, useBigrams)
+		}
+		ix.sim.from.Store(nil)
+		ix.sim.done.Store(true)
 	})
 	return ix.sim.v
 }
@@ -176,7 +191,7 @@ func paperTexts(p *feed.Paper, keywords bool) []string {
 // gives.
 func buildVectorsFrom(papers []*feed.Paper, text func(i int) []string, bigrams bool) *simVectors {
 	vz := &vectorizer{words: map[string]int32{}, pairs: map[[2]int32]int32{}, bigrams: bigrams, grow: true}
-	sv := &simVectors{vz: vz, vecs: make([][]wterm, len(papers)), byID: make(map[string]int, len(papers))}
+	sv := &simVectors{vz: vz, vecs: make([][]wterm, len(papers)), byID: make(map[string]int, len(papers)), papers: papers}
 	ids := make([][]int32, len(papers))
 	var df []int32
 	var buf []int32

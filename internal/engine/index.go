@@ -41,7 +41,9 @@ func (e *Engine) index(v *feed.View) *filter.Index {
 	e.indexes.mu.Lock()
 	defer e.indexes.mu.Unlock()
 	if e.indexes.window == nil || e.indexes.version != v.Version {
-		e.indexes.window, e.indexes.version = e.newIndex(v.Papers), v.Version
+		ix := e.newIndex(v.Papers)
+		ix.VectorsFrom(e.indexes.window) // counts changed, texts not: the same vectors
+		e.indexes.window, e.indexes.version = ix, v.Version
 	}
 	return e.indexes.window
 }
