@@ -328,6 +328,13 @@ func (s *Store) rebuild() bool {
 	return true
 }
 
+// SameRendering reports whether p, of a newer view, renders as o of an
+// older one did: the store carried o's data and its rendered fragments
+// over to p, untouched, with the same change time.
+func (p *Paper) SameRendering(o *Paper) bool {
+	return p.frags != nil && p.frags == o.frags && p.Changed.Equal(o.Changed)
+}
+
 func samePaper(a, b *Paper) bool {
 	x, y := *a, *b
 	x.Changed, y.Changed = time.Time{}, time.Time{}

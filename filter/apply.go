@@ -122,6 +122,12 @@ func (q Query) kept(ctx context.Context, ix *Index, now time.Time, enough int) (
 	return k, nil
 }
 
+// InIndexOrder reports whether the feed's items are the first Limit
+// papers the query keeps in the index's order (newest day first, then
+// upvotes), nothing after keeping dropping or reordering them: a paper
+// it keeps that comes after its last item cannot join it.
+func (q *Query) InIndexOrder() bool { return q.Digest == "" && q.enough(q.Limit) > 0 }
+
 // enough is how many papers keep may stop at for a feed of top items:
 // top when the feed is the first top papers keep finds in the index's
 // order (newest day first, then upvotes) and nothing after keep drops or
