@@ -118,7 +118,7 @@ func parseCommandConfig(cmd string, args []string, lookupEnv func(string) (strin
 		{"smtp-from", "PAPERFEED_SMTP_FROM", "", "sender address of e-mail subscriptions", str(&c.SMTP.From)},
 		{"smtp-tls", "PAPERFEED_SMTP_TLS", "starttls", "SMTP encryption: starttls, tls, or none (loopback and tests only)", oneOf(&c.SMTP.TLS, "starttls", "tls", "none")},
 		{"telegram-api", "PAPERFEED_TELEGRAM_API", "https://api.telegram.org", "Telegram Bot API base URL", absURL(&c.TelegramAPI)},
-		{"websub-hub", "PAPERFEED_WEBSUB_HUB", "", "WebSub hub URL: feeds advertise it and the hub is pinged when a feed readers asked for changes (default: off)", optionalURL(&c.WebSubHub)},
+		{"websub-hub", "PAPERFEED_WEBSUB_HUB", "", "WebSub hub URL: feeds advertise it and the hub is pinged when a feed readers poll changes (default: off)", optionalURL(&c.WebSubHub)},
 		{"debug-addr", "PAPERFEED_DEBUG_ADDR", "", "address for Go's pprof profiles (/debug/pprof/); keep it private (default: off)", addrOrEmpty(&c.DebugAddr)},
 		{"log-level", "PAPERFEED_LOG_LEVEL", "info", "log level: debug, info, warn or error", str(&level)},
 		{"log-format", "PAPERFEED_LOG_FORMAT", "text", "log format: text or json", oneOf(&c.LogFormat, "text", "json")},

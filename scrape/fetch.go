@@ -137,6 +137,10 @@ func (f *Fetcher) Get(ctx context.Context, url string, extra http.Header) (*Resp
 }
 
 // retryAfter reads a Retry-After header: seconds or an HTTP date.
+// ParseRetryAfter reads a Retry-After header value, seconds or an HTTP
+// date, as a wait from now (0 when absent, unreadable or past).
+func ParseRetryAfter(v string, now time.Time) time.Duration { return retryAfter(v, now) }
+
 func retryAfter(v string, now time.Time) time.Duration {
 	if v == "" {
 		return 0

@@ -125,7 +125,7 @@ func historyHandler(b *testing.B) http.Handler {
 // historyApp is the app behind historyHandler, on the clock now (the
 // state is written at 20:00 of its newest day), with mutate (may be nil)
 // adjusting its configuration.
-func historyApp(b *testing.B, now func() time.Time, mutate func(*Config)) *app {
+func historyApp(b testing.TB, now func() time.Time, mutate func(*Config)) *app {
 	b.Helper()
 	newest := time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)
 	papers, err := recorded.Derived(testdata, 5000, 358, newest) // 14 days: a whole week is held and closed

@@ -65,7 +65,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 	if fr.topic == nil && fr.personal == nil && s.engine.Ready() && !isExport(r.Context()) {
 		if rr, ok := s.feeds.aliased(rawKey(fr.format, r, s.baseURL(r)), s.engine.View().Version); ok {
 			f = rr.format
-			s.watch(rr)
+			s.watch(r.Context(), rr)
 			serveRendered(w, r, rr, s.feeds.cacheControl)
 			return
 		}
@@ -151,7 +151,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 		s.feeds.cache.putAlias(rawKey(fr.format, r, base), plan.Version(), job.key)
 	}
 	if fr.personal == nil {
-		s.watch(rr)
+		s.watch(r.Context(), rr)
 	}
 	serveRendered(w, r, rr, cacheControl)
 }
@@ -171,10 +171,10 @@ func guidScope(canonical, period string) string {
 	return strconv.FormatUint(xxhash.Sum64String(canonical), 36)
 }
 
-// watch tells WebSub a reader asked for a feed (when a hub is set).
-func (s *Server) watch(rr *rendered) {
+// watch tells WebSub a feed was served (when a hub is set).
+func (s *Server) watch(ctx context.Context, rr *rendered) {
 	if s.websub != nil && rr.self != "" && rr.format.IsFeed() {
-		s.websub.note(rr.self, rr.etag, s.engine.Now())
+		s.websub.note(ctx, rr, s.engine.Now())
 	}
 }
 

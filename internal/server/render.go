@@ -99,7 +99,9 @@ func (rd *renderer) render(ctx context.Context, job renderJob) (rr *rendered, re
 		rd.metrics.cacheHit.Inc()
 		return rr, nil, nil
 	}
-	if !rd.door.admit(job.key) {
+	// A WebSub check's render is kept at once: the hub's fetch and the
+	// readers' next polls are its second request.
+	if !rd.door.admit(job.key) && !isCheck(ctx) {
 		rd.metrics.cacheFirst.Inc()
 		return rd.renderOnce(ctx, job)
 	}
@@ -206,6 +208,12 @@ func (rd *renderer) make(ctx context.Context, job renderJob, dst []byte) (*rende
 	rr := newRendered(body, job.format, modified)
 	if job.hub != nil {
 		rr.self, rr.hdrLink = job.self, job.hub.links(job.self)
+		rr.facts = &feedFacts{version: job.plan.Version(), query: job.plan.Query, aliasable: job.plan.Aliasable, ids: make([]string, 0, len(items))}
+		for _, it := range items {
+			if it.Paper != nil {
+				rr.facts.ids = append(rr.facts.ids, it.Paper.ID)
+			}
+		}
 	}
 	return rr, nil
 }

@@ -29,6 +29,7 @@ type rendered struct {
 	// hub and self), when a hub is set.
 	self    string
 	hdrLink []string
+	facts   *feedFacts // what it read, when a hub is set
 }
 
 // size is what the entry costs the cache. A gzip body made after the

@@ -39,7 +39,7 @@ func newHTTPSide(cfg Config, log *slog.Logger, access *accessLog, m *metrics, e 
 	s := &Server{cfg: cfg, log: log, access: access, metrics: m, engine: e, refresh: r, topics: topics, feeds: newRenderer(cfg, e, m),
 		personal: newPersonalSide(ps)}
 	if cfg.WebSubHub != "" {
-		s.websub = newWebSub(cfg.WebSubHub, log, m)
+		s.websub = newWebSub(cfg.WebSubHub, log, m, e)
 	}
 	return s
 }
