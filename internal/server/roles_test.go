@@ -5,31 +5,15 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"paperfeed/internal/redistest"
-	"paperfeed/internal/state"
-	"paperfeed/internal/upstream"
 )
 
 // Each replica says its role in the log once it knows it: the leader
 // that it fetches, a follower that it serves what the leader writes
 // (before, a follower logged nothing about its role at all).
 func TestFollowerLogsItsRole(t *testing.T) {
-	srv := redistest.Start(t, "")
-	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	up := newUpstream(t, site)
+	up, openShared := sharedSite(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	openShared := func() state.Backend {
-		r, err := state.OpenRedis(ctx, srv.URL(""), "", 2*time.Second, discardLog())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
 	cfg := func(c *Config) { c.RedisLease = 2 * time.Second }
 	leaderLogs, followerLogs := &syncBuffer{}, &syncBuffer{}
 	leader := testAppLogging(t, up, nil, cfg, openShared(), leaderLogs)

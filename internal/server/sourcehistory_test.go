@@ -35,20 +35,42 @@ func sourceStates(t *testing.T, f *fixture) []refresh.SourceState {
 	return d.Sources
 }
 
-// A restart keeps each source's last success, last error and failure
-// counts (they are in the state file), in /status and /metrics: an alert
-// on "no success in N hours" does not fire because of a deploy.
-func TestSourceHistorySurvivesRestart(t *testing.T) {
-	hf := replayHF(t)
-	up := newUpstream(t, hf)
-	dir := t.TempDir()
-	open := func() state.Backend {
+// stateDir opens the state kept in dir, as each start does.
+func stateDir(t *testing.T, dir string) func() state.Backend {
+	return func() state.Backend {
 		b, err := state.Open(dir, discardLog(), time.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return b
 	}
+}
+
+// sharedSite is a replay of both upstreams and a real redis-server,
+// with how to open the shared state in it (until the test ends).
+func sharedSite(t *testing.T) (up string, openShared func() state.Backend) {
+	t.Helper()
+	srv := redistest.Start(t, "")
+	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newUpstream(t, site), func() state.Backend {
+		r, err := state.OpenRedis(t.Context(), srv.URL(""), "", 2*time.Second, discardLog())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+}
+
+// A restart keeps each source's last success, last error and failure
+// counts (they are in the state file), in /status and /metrics: an alert
+// on "no success in N hours" does not fire because of a deploy.
+func TestSourceHistorySurvivesRestart(t *testing.T) {
+	hf := replayHF(t)
+	up := newUpstream(t, hf)
+	open := stateDir(t, t.TempDir())
 	a := testAppWith(t, up, nil, nil, open())
 	first := &fixture{app: a, hf: hf, srv: newServer(t, a)}
 	first.loaded(t)
@@ -102,21 +124,9 @@ func TestSourceHistorySurvivesRestart(t *testing.T) {
 // Replicas: the leader's outcomes are in the shared state, so a replica
 // started later (a follower, or the next leader) shows them.
 func TestSourceHistorySharedByReplicas(t *testing.T) {
-	srv := redistest.Start(t, "")
-	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	up := newUpstream(t, site)
+	up, openShared := sharedSite(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	openShared := func() state.Backend {
-		r, err := state.OpenRedis(ctx, srv.URL(""), "", 2*time.Second, discardLog())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
 	cfg := func(c *Config) { c.RedisLease = 2 * time.Second }
 	leader := testAppWith(t, up, nil, cfg, openShared())
 	leader.refresh.Start(ctx)
@@ -152,14 +162,7 @@ func TestLoweredRefreshAppliesAfterRestart(t *testing.T) {
 	}
 	site.Arxiv.SetMaxAge(30) // shorter than either interval: the interval decides
 	up := newUpstream(t, site)
-	dir := t.TempDir()
-	open := func() state.Backend {
-		b, err := state.Open(dir, discardLog(), time.Now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	open := stateDir(t, t.TempDir())
 	withArxiv := func(refresh, arxivRefresh time.Duration) func(*Config) {
 		return func(c *Config) {
 			c.ArxivRSSURL, c.ArxivAPIURL, c.ArxivCategories = up, up+"/api/query", []string{"cs.AI", "cs.CL", "cs.CV", "cs.LG"}
