@@ -192,7 +192,7 @@ func (s *Service) startWork(ctx context.Context) {
 		pl := &poller{name: p.src.Name(), interval: p.interval, minBackoff: p.minBackoff, maxWait: s.cfg.RefreshPast,
 			refresh: refresh, status: p.status, log: s.log, now: s.now, first: first}
 		if p == s.artifacts {
-			pl.after = s.hf.loaded // it counts the window's papers: none before
+			pl.after = s.hf.settled // it counts the window's papers: none before the first walk ends
 		}
 		go pl.run(ctx)
 	}
