@@ -61,7 +61,7 @@ type jsonExt struct {
 	Venue *Venue `json:"venue,omitempty"`
 	// Artifacts are the models, datasets and Spaces HF links to it, once
 	// counted.
-	Artifacts *Artifacts `json:"artifacts,omitempty"`
+	Artifacts *jsonArtifacts `json:"artifacts,omitempty"`
 	// Cite links the paper's BibTeX and RIS, and its page.
 	Cite *jsonCite `json:"cite,omitempty"`
 	// Event is "version" for an item of a new version (revised=1).
@@ -85,6 +85,18 @@ type jsonExt struct {
 type jsonVotes struct {
 	More string `json:"more_like_this"`
 	Less string `json:"less_like_this"`
+}
+
+// jsonArtifacts are a paper's artifact counts as JSON Feed shows them:
+// without the time they were counted, which moves at every re-count
+// while what a reader sees stays the same.
+type jsonArtifacts struct {
+	Models     int      `json:"models"`
+	Datasets   int      `json:"datasets"`
+	Spaces     int      `json:"spaces"`
+	ModelIDs   []string `json:"model_ids,omitempty"`
+	DatasetIDs []string `json:"dataset_ids,omitempty"`
+	SpaceIDs   []string `json:"space_ids,omitempty"`
 }
 
 type jsonCite struct {
@@ -186,9 +198,8 @@ func extension(p *Paper) *jsonExt {
 		v := p.Venue
 		x.Venue = &v
 	}
-	if p.Artifacts.Known() {
-		a := p.Artifacts
-		x.Artifacts = &a
+	if a := p.Artifacts; a.Known() {
+		x.Artifacts = &jsonArtifacts{a.Models, a.Datasets, a.Spaces, a.ModelIDs, a.DatasetIDs, a.SpaceIDs}
 	}
 	if p.OnHF {
 		x.Sources = append(x.Sources, SourceHF)

@@ -339,8 +339,12 @@ func samePaper(a, b *Paper) bool {
 	x, y := *a, *b
 	x.Changed, y.Changed = time.Time{}, time.Time{}
 	x.frags, y.frags = nil, nil
-	// A re-count that found the same artifacts changes nothing a reader sees.
-	x.Artifacts.Checked, y.Artifacts.Checked = time.Time{}, time.Time{}
+	// A re-count that found the same artifacts changes nothing a reader
+	// sees (no format shows when they were counted); a first count does:
+	// the counts appear.
+	if x.Artifacts.Known() == y.Artifacts.Known() {
+		x.Artifacts.Checked, y.Artifacts.Checked = time.Time{}, time.Time{}
+	}
 	x.nilEmpty()
 	y.nilEmpty()
 	return reflect.DeepEqual(x, y)

@@ -124,14 +124,15 @@ func TestUnchangedNeverHidesAChange(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			same := render(items, modified) == b.body
+			body := render(items, modified)
+			same := body == b.body
 			if !same {
 				changed++
 			}
 			if e.Unchanged(ctx, ch, p.Query, b.ids) {
 				skipped++
 				if !same {
-					t.Errorf("round %d (%d papers changed): %q judged unchanged, but its feed changed", round, ch.Papers(), raw)
+					t.Errorf("round %d (%d papers changed): %q judged unchanged, but its feed changed: %s", round, ch.Papers(), raw, firstDiff(b.body, body))
 				}
 			}
 		}
@@ -140,4 +141,13 @@ func TestUnchangedNeverHidesAChange(t *testing.T) {
 	if skipped == 0 || changed == 0 {
 		t.Errorf("%d judged unchanged, %d changed: the test proves nothing", skipped, changed)
 	}
+}
+
+// firstDiff shows where two renderings first differ.
+func firstDiff(was, now string) string {
+	k := 0
+	for k < min(len(was), len(now)) && was[k] == now[k] {
+		k++
+	}
+	return fmt.Sprintf("at byte %d, %q became %q", k, was[max(0, k-80):min(k+80, len(was))], now[max(0, k-80):min(k+80, len(now))])
 }
