@@ -94,7 +94,7 @@ func (s *service) settled(t *testing.T) {
 	last, since := uint64(0), time.Now()
 	waitFor(t, "the data to settle", func() bool {
 		st := s.status(t)
-		if !st.Ready || len(st.Sources) < 2 || st.Sources[1].Items == 0 {
+		if !st.Ready || !st.Settled || len(st.Sources) < 2 || st.Sources[1].Items == 0 {
 			return false
 		}
 		if st.DataVersion != last {

@@ -264,6 +264,12 @@ func (s *Service) Settled() bool {
 	return s.listingsSettled() && (!s.arxiv.enabled || s.enricher.settled.Done())
 }
 
+// CountsSettled reports whether the linked-artifact counts ran once
+// (or the restored state says they did), or are off.
+func (s *Service) CountsSettled() bool {
+	return !s.artifacts.enabled || s.artifacts.settled.Done()
+}
+
 func (s *Service) listingsSettled() bool {
 	return s.hf.settled.Done() && (!s.arxiv.enabled || s.arxiv.settled.Done())
 }

@@ -21,7 +21,10 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 
 // Status is the body of /status and /readyz.
 type Status struct {
-	Ready       bool                  `json:"ready"`
+	Ready bool `json:"ready"`
+	// Settled: every source completed its first load and the look-ups
+	// that follow it (what a start holds, not a part still filling).
+	Settled     bool                  `json:"settled"`
 	Version     string                `json:"version"`
 	DataVersion uint64                `json:"data_version"`
 	DataChanged time.Time             `json:"data_changed,omitzero"`
@@ -44,6 +47,7 @@ type Status struct {
 func (s *Server) Status() Status {
 	v := s.engine.View()
 	d := Status{Ready: s.engine.Ready(), Version: Version, DataVersion: v.Version, DataChanged: v.Changed, Papers: len(v.Papers)}
+	d.Settled = s.refresh.Settled() && s.refresh.CountsSettled()
 	d.SeedsHeld = s.refresh.SeedsHeld()
 	d.Sources = s.refresh.States()
 	d.Store = s.refresh.StateStats()

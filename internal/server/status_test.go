@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -29,5 +30,46 @@ func TestStatusKeepsEachViewsError(t *testing.T) {
 	if !strings.Contains(v.PageError, "HTTP 502") || strings.Contains(v.PageError, "HTTP 500") ||
 		!strings.Contains(v.APIError, "HTTP 500") || strings.Contains(v.APIError, "HTTP 502") {
 		t.Errorf("views: page %q, API %q", v.PageError, v.APIError)
+	}
+}
+
+// /status says "settled" only once every source's first load and the
+// look-ups that follow it ended: not after Hugging Face alone, nor before
+// the artifact counts ran.
+func TestStatusSettledWaitsForEveryFirstRun(t *testing.T) {
+	f := newSiteFixture(t, nil)
+	ctx := t.Context()
+	settled := func() bool {
+		_, b := f.get(t, "/status")
+		var d Status
+		if err := json.Unmarshal(b, &d); err != nil {
+			t.Fatal(err)
+		}
+		return d.Settled
+	}
+	steps := []struct {
+		name string
+		run  func() error
+	}{
+		{"Hugging Face", func() error { return f.refresh(t) }},
+		{"arXiv", func() error { _, err := f.app.refresh.RefreshArxiv(ctx); return err }},
+		{"arXiv look-ups", func() error { return f.app.refresh.EnrichCategories(ctx) }},
+	}
+	for _, s := range steps {
+		if settled() {
+			t.Fatalf("settled before %s's first run", s.name)
+		}
+		if err := s.run(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if settled() {
+		t.Fatal("settled before the artifact counts ran")
+	}
+	if _, err := f.app.refresh.RefreshArtifacts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !settled() {
+		t.Error("not settled after every first run")
 	}
 }
