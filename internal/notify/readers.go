@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"net/mail"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -75,6 +77,7 @@ type SharedRecords interface {
 type Readers struct {
 	rec SharedRecords
 	now func() time.Time
+	mu  sync.Mutex // one change at a time here; replicas contend by swapping
 }
 
 // NewReaders reads and writes the list in rec.
@@ -110,8 +113,15 @@ func (rs *Readers) live(list []Reader) []Reader {
 // update applies f to the list and swaps it in, reading it again when
 // another replica swapped it meanwhile.
 func (rs *Readers) update(f func([]Reader) ([]Reader, error)) error {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
 	var last error
-	for range 8 {
+	for try := range 12 {
+		if try > 0 {
+			// Another replica swapped first: wait a little, longer each
+			// time and at random, so replicas stop colliding.
+			time.Sleep(time.Duration(mrand.Int64N(int64(time.Millisecond) << min(try, 6))))
+		}
 		list, old, err := rs.read()
 		if err != nil {
 			return err

@@ -20,11 +20,17 @@ func TestReadersSignUpsAtOnce(t *testing.T) {
 	c := &clock{t0}
 	var mu sync.Mutex
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return c.t }
-	rs := NewReaders(&sharedMem{}, now)
+	shared := &sharedMem{}
+	// Four replicas on one store, ten sign-ups at once on each.
+	var replicas [4]*Readers
+	for i := range replicas {
+		replicas[i] = NewReaders(shared, now)
+	}
+	rs := replicas[0]
 	var wg sync.WaitGroup
 	for i := range 40 {
 		wg.Go(func() {
-			if _, fresh, err := rs.SignUp(fmt.Sprintf("r%d@example.org", i), "q=agents"); err != nil || !fresh {
+			if _, fresh, err := replicas[i%4].SignUp(fmt.Sprintf("r%d@example.org", i), "q=agents"); err != nil || !fresh {
 				t.Errorf("sign-up %d: %v %v", i, fresh, err)
 			}
 		})
