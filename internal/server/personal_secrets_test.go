@@ -32,7 +32,9 @@ func TestPersonalSecretsStayOutOfLogs(t *testing.T) {
 		link, _ := url.Parse(items[0].Ext.Votes.More)
 		sig := link.Query().Get("sig")
 		for _, p := range []string{"/f/" + token + ".atom", "/f/" + token, "/f/" + token + "/export", link.RequestURI(),
-			"/f/" + strings.ToUpper(token) + ".rss", "/x/../f/" + token + ".json", "/f/" + token + "/nothing/here"} {
+			"/f/" + strings.ToUpper(token) + ".rss", "/x/../f/" + token + ".json", "/f/" + token + "/nothing/here",
+			"/f/" + token + "x.rss", "/f/" + token + "2", link.Path + "?" + strings.Replace(link.RawQuery, "sig=", "%73ig=", 1),
+			"/mail/confirm/" + token, "/mail/unsubscribe/" + token + "?x=1"} {
 			roundTrip(t, "GET", base+p)
 		}
 		post(t, base, "/f/"+token+"/vote", link.Query(), nil)
@@ -61,15 +63,32 @@ func TestLogPathMasks(t *testing.T) {
 		"/f/" + tok:                              "/f/…",
 		"/f/" + tok + "/vote":                    "/f/…/vote",
 		"/F/" + strings.ToUpper(tok) + "/export": "/F/…/export",
+		"/f/" + tok + "x.rss":                    "/f/….rss",
+		"/f/" + tok + "2":                        "/f/…",
+		"/f/" + tok[:25] + ".json":               "/f/….json",
+		"/f/" + tok + ".rss.gz":                  "/f/…",
+		"/f/short.rss":                           "/f/….rss",
+		"/mail/confirm/" + tok:                   "/mail/confirm/…",
+		"/MAIL/unsubscribe/" + tok + "/x":        "/MAIL/unsubscribe/…/x",
+		"/x/../f/" + tok:                         "/x/../f/…",
 		"/papers/2501.01234.bib":                 "/papers/2501.01234.bib",
 		"/feed.rss":                              "/feed.rss",
-		"/f/short.rss":                           "/f/short.rss",
 	} {
 		if got := logPath(in); got != want {
 			t.Errorf("logPath(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if got := logQuery("id=2501.01234&dir=more&sig=AAAAAAAAAAAAAAAAAAAAAA&SIG=x"); got != "id=2501.01234&dir=more&sig=…&SIG=…" {
-		t.Errorf("logQuery: %q", got)
+	for in, want := range map[string]string{
+		"id=2501.01234&dir=more&sig=AAAAAAAAAAAAAAAAAAAAAA&SIG=x": "id=2501.01234&dir=more&sig=…&SIG=…",
+		"%73ig=secret&%53IG=secret2":                              "sig=…&SIG=…",
+		"sig%20=secret":                                           "sig+=…",
+		"q=agents&t=" + tok:                                       "q=agents&t=…",
+		"q=" + tok[:10] + "%" + "4" + "1" + tok[:15]:              "q=…",
+		"q=model+OR+models&min_upvotes=5":                         "q=model+OR+models&min_upvotes=5",
+		"q=%zz" + tok:                                             "q=%…",
+	} {
+		if got := logQuery(in); got != want {
+			t.Errorf("logQuery(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
