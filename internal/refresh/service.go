@@ -264,6 +264,16 @@ func (s *Service) Settled() bool {
 	return s.listingsSettled() && (!s.arxiv.enabled || s.enricher.settled.Done())
 }
 
+// Current reports whether the store holds what the listing sources
+// hold now: Settled, and each of them refreshed in this run, or restored
+// from a state recent enough that no refresh is due yet. A state
+// restored after a downtime is settled (it is served) but not current
+// until the refreshes due at the start have succeeded.
+func (s *Service) Current() bool {
+	now := s.now()
+	return s.Settled() && s.hf.current(now) && s.arxiv.current(now)
+}
+
 // CountsSettled reports whether the linked-artifact counts ran once
 // (or the restored state says they did), or are off.
 func (s *Service) CountsSettled() bool {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"paperfeed/feed"
@@ -80,9 +81,22 @@ type polled struct {
 	// first refresh ended (whatever came of it), or the state restored
 	// says one succeeded.
 	settled *Loaded
+	// fetched is set once a refresh of this run succeeded.
+	fetched atomic.Bool
 
 	mu    sync.Mutex
 	sched Schedule
+}
+
+// current reports whether what the source holds is as new as it can
+// be: a refresh of this run succeeded, or the state restored is recent
+// (its next refresh is not due yet).
+func (p *polled) current(now time.Time) bool {
+	if !p.enabled || p.fetched.Load() {
+		return true
+	}
+	due := p.nextDue()
+	return p.settled.Done() && !due.IsZero() && now.Before(due)
 }
 
 // scheduled records a refresh's outcome: after a success the next one
@@ -148,6 +162,9 @@ func (p *polled) refresh(ctx context.Context, store *feed.Store, log *slog.Logge
 	p.status.attempt(start)
 	later, err := p.src.Refresh(ctx)
 	p.settled.mark()
+	if err == nil {
+		p.fetched.Store(true)
+	}
 	end := now()
 	p.status.finish(end, err)
 	p.scheduled(end, err, later)

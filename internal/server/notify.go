@@ -149,14 +149,15 @@ func (ns notifySource) query(raw string) (filter.Query, error) {
 }
 
 // Mark is where a subscription that begins now begins: once every source
-// has completed its first load, the newest listing day of each, and of
-// the days the query's digests are made of.
+// has completed its first load, and after a restart the refreshes that
+// were due (refresh.Service.Current), the newest listing day of each,
+// and of the days the query's digests are made of.
 func (ns notifySource) Mark(_ context.Context, raw string) (notify.Mark, error) {
 	q, err := ns.query(raw)
 	if err != nil {
 		return notify.Mark{}, err
 	}
-	if !ns.s.refresh.Settled() {
+	if !ns.s.refresh.Current() {
 		return notify.Mark{}, notify.ErrNotReady
 	}
 	v := ns.s.engine.View()

@@ -345,3 +345,43 @@ func TestPushSlowChannelHoldsUpNoOther(t *testing.T) {
 		t.Errorf("%d mails", len(r.smtp.Mails()))
 	}
 }
+
+// A line added while the service was down begins from what the sources
+// hold once the refreshes due at its first start have run, not from the
+// state restored: a day that came out during the downtime is not sent
+// to it (the lines that were there before get it), and a day after that
+// is.
+func TestPushNewLineAfterDowntimeStartsFromNow(t *testing.T) {
+	r := newPushRig(t, "old: webhook HOOK/old min_upvotes=20\n", smtptest.Options{})
+	r.cfg = func(c *Config) { c.Refresh = 200 * time.Millisecond }
+	r.site.HF.HideNewest(2)
+	a := r.start()
+	r.refresh()
+	a.Notify.Run(t.Context())
+	a.Close()
+	r.app = nil
+	// Down longer than the refresh interval; a day comes out meanwhile,
+	// and a line is added.
+	time.Sleep(300 * time.Millisecond)
+	r.site.HF.HideNewest(1)
+	lines := "old: webhook " + r.recv.URL + "/old min_upvotes=20\nnew: webhook " + r.recv.URL + "/new min_upvotes=20\n"
+	if err := os.WriteFile(r.file, []byte(lines), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a = r.start()
+	a.Notify.Run(t.Context()) // restored, not yet refreshed
+	r.refresh()
+	a.Notify.Run(t.Context())
+	if len(r.hooks.at("/old")) == 0 {
+		t.Fatalf("the line that was there before got nothing of the day that came out meanwhile")
+	}
+	if got := r.hooks.at("/new"); len(got) > 0 {
+		t.Fatalf("the new line got %d messages of a day that came out before it was first seen: %v", len(got), got)
+	}
+	r.site.HF.HideNewest(0)
+	r.refresh()
+	a.Notify.Run(t.Context())
+	if len(r.hooks.at("/new")) == 0 {
+		t.Fatalf("the new line got nothing of the day after it began:\n%s", r.logs.String())
+	}
+}
