@@ -3,7 +3,10 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -127,4 +130,75 @@ func TestPersonalImportBoundedSize(t *testing.T) {
 		t.Errorf("stored in %d bytes, over %d", size, personal.MaxStoredBytes)
 	}
 	t.Logf("the largest feed the bounds allow: %d bytes stored (%d votes)", size, len(rec.Votes))
+}
+
+// The page a vote link opens says what the vote will do, for each kind
+// of vote and feed: "less" on a feed with no liked paper removes the
+// paper alone, "less" once a paper is liked also moves papers like it
+// down, "more" keeps the paper, and undo says the vote goes; the page
+// names the paper and records nothing.
+func TestVoteConfirmationSaysWhatItDoes(t *testing.T) {
+	f := newFixture(t, nil).loaded(t)
+	base := f.srv.URL
+	token := create(t, base, url.Values{"name": {"Agents"}, "filter": {"q=agents"}})
+	items, _ := personalItems(t, base, token)
+	if len(items) < 3 {
+		t.Fatalf("%d items", len(items))
+	}
+	page := func(link string) string {
+		t.Helper()
+		u, _ := url.Parse(link)
+		resp, b := roundTrip(t, "GET", base+u.RequestURI())
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", u.RequestURI(), resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	check := func(what, p string, want, not []string) {
+		t.Helper()
+		for _, w := range want {
+			if !strings.Contains(p, w) {
+				t.Errorf("%s: the page lacks %q", what, w)
+			}
+		}
+		for _, w := range not {
+			if strings.Contains(p, w) {
+				t.Errorf("%s: the page says %q", what, w)
+			}
+		}
+	}
+	p := f.app.store.View().ByID[items[1].Ext.ArxivID]
+	if p == nil {
+		t.Fatalf("%s not held", items[1].Ext.ArxivID)
+	}
+	title := html.EscapeString(p.Title)
+	check("less, nothing liked", page(items[1].Ext.Votes.Less),
+		[]string{"Less like this?", "This paper leaves your feed", "no liked papers yet, so nothing else changes", title, "Nothing is recorded until you press"},
+		[]string{"move down"})
+	check("more", page(items[0].Ext.Votes.More),
+		[]string{"More like this?", "stays in your feed, marked as liked", "papers like it move up"}, []string{"leaves your feed"})
+	form, _ := url.Parse(items[0].Ext.Votes.More)
+	if resp, _ := post(t, base, "/f/"+token+"/vote", form.Query(), nil, "Origin", base); resp.StatusCode != 303 {
+		t.Fatalf("vote more: %d", resp.StatusCode)
+	}
+	items, _ = personalItems(t, base, token)
+	var other personalItem
+	for _, it := range items {
+		if it.Ext.ArxivID != form.Query().Get("id") {
+			other = it
+			break
+		}
+	}
+	check("less, a paper liked", page(other.Ext.Votes.Less),
+		[]string{"This paper leaves your feed", "papers like it move down a little"}, []string{"nothing else changes"})
+	_, own := roundTrip(t, "GET", base+"/f/"+token)
+	sig := regexp.MustCompile(`name="dir" value="undo"><input type="hidden" name="sig" value="([^"]+)"`).FindStringSubmatch(string(own))
+	if sig == nil {
+		t.Fatalf("the feed's page has no undo button:\n%.2000s", own)
+	}
+	undo := base + "/f/" + token + "/vote?" + url.Values{"id": {form.Query().Get("id")}, "dir": {"undo"}, "sig": {sig[1]}}.Encode()
+	check("undo", page(undo), []string{"Undo this vote?", "Your vote on this paper is removed"}, []string{"leaves your feed"})
+	if after, _ := personalItems(t, base, token); !slices.Equal(ids(after), ids(items)) {
+		t.Errorf("opening the vote pages changed the feed")
+	}
 }

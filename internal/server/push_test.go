@@ -385,3 +385,36 @@ func TestPushNewLineAfterDowntimeStartsFromNow(t *testing.T) {
 		t.Fatalf("the new line got nothing of the day after it began:\n%s", r.logs.String())
 	}
 }
+
+// A notify line whose filter has spaces, as a topics line may: the
+// running service takes the rest of the line as the filter and sends
+// what the same filter's feed gains, no more (an "OR" read as a word
+// would send nothing, the first word alone more).
+func TestPushFilterWithSpacesDelivers(t *testing.T) {
+	r := newPushRig(t, "models: webhook HOOK/m q=model OR models\n", smtptest.Options{})
+	r.site.HF.HideNewest(1)
+	a := r.start()
+	r.refresh()
+	a.Notify.Run(t.Context())
+	r.site.HF.HideNewest(0)
+	r.refresh()
+	a.Notify.Run(t.Context())
+	newest := r.site.HF.Newest().Format(time.DateOnly)
+	_, body := roundTrip(t, "GET", r.base+"/feed.json?q=model+OR+models&date="+newest)
+	var want struct{ Items []struct{ ID string } }
+	if err := json.Unmarshal(body, &want); err != nil || len(want.Items) < 2 {
+		t.Fatalf("the new day's papers on models: %v %.200s", err, body)
+	}
+	var wantIDs, got []string
+	for _, it := range want.Items {
+		wantIDs = append(wantIDs, strings.TrimPrefix(it.ID, "https://arxiv.org/abs/"))
+	}
+	for _, d := range r.hooks.at("/m") {
+		got = append(got, d.papers...)
+	}
+	slices.Sort(got)
+	slices.Sort(wantIDs)
+	if !slices.Equal(got, wantIDs) {
+		t.Errorf("the line with spaces sent %v, want the feed's %v\n%s", got, wantIDs, r.logs.String())
+	}
+}
