@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -315,7 +317,19 @@ func TestPushBurstIsSentWhole(t *testing.T) {
 	chat := r.hooks.at("/chat")
 	if len(chat) != 1 || !strings.Contains(chat[0].text, "150 new papers") || strings.Count(chat[0].text, "\n•") != 10 ||
 		!strings.Contains(chat[0].text, "and 140 more") {
-		t.Errorf("the chat message: %+v", chat)
+		t.Fatalf("the chat message: %+v", chat)
+	}
+	// Its link shows all 150, beyond the feed's default limit.
+	link := regexp.MustCompile(`and 140 more: <([^|>]+)`).FindStringSubmatch(chat[0].text)
+	if link == nil {
+		t.Fatalf("the chat message links no feed: %s", chat[0].text)
+	}
+	u, _ := url.Parse(link[1])
+	_, body := roundTrip(t, "GET", r.base+strings.Replace(u.RequestURI(), "/feed.rss", "/feed.json", 1))
+	for _, id := range ids {
+		if !strings.Contains(string(body), `"https://arxiv.org/abs/`+id+`"`) {
+			t.Fatalf("the linked feed %s lacks %s of the burst", u.RequestURI(), id)
+		}
 	}
 }
 
