@@ -2,14 +2,12 @@ package notify
 
 import (
 	"context"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"paperfeed/feed"
-	"paperfeed/filter"
 )
 
 // MaxPerPayload papers go in one webhook delivery (about 5 KB each as
@@ -179,7 +177,7 @@ func (n *Notifier) compose(s Subscription, st *subState, items []feed.Item) (m *
 		return nil, 0
 	}
 	slices.SortStableFunc(due, func(a, b feed.Item) int { return a.When().Compare(b.When()) })
-	m = &Message{Subscription: s.Name, FeedURL: n.src.FeedURL(reaching(s.Query, len(due))), Made: n.now().UTC(), Stop: n.stopFor(s), Unsubscribe: s.Unsubscribe}
+	m = &Message{Subscription: s.Name, FeedURL: n.src.FeedURL(s.Query, len(due)), Made: n.now().UTC(), Stop: n.stopFor(s), Unsubscribe: s.Unsubscribe}
 	if d := due[0].Digest; d != nil {
 		m.Title = "paperfeed · " + s.label() + ": " + d.Title
 		m.Keys = []string{key(&due[0])}
@@ -219,26 +217,6 @@ func (n *Notifier) compose(s Subscription, st *subState, items []feed.Item) (m *
 	}
 	m.DeliveryID = deliveryID(s.Name, m.Keys)
 	return m, len(due) - len(m.Keys)
-}
-
-// reaching is a feed's query whose limit reaches n papers, so the link
-// of "… and N more" shows every paper of a burst larger than the feed's
-// limit (up to filter.MaxLimit; a larger burst's rest is in the
-// webhook's deliveries and the feed's page).
-func reaching(query string, n int) string {
-	v, err := url.ParseQuery(query)
-	if err != nil {
-		return query
-	}
-	limit := filter.DefaultLimit
-	if l, err := strconv.Atoi(v.Get("limit")); err == nil {
-		limit = l
-	}
-	if n <= limit {
-		return query
-	}
-	v.Set("limit", strconv.Itoa(min(n, filter.MaxLimit)))
-	return v.Encode()
 }
 
 func paperOf(it *feed.Item) Paper {

@@ -36,7 +36,10 @@ type Source interface {
 	// ErrNotReady until every source has completed its first load.
 	Mark(ctx context.Context, query string) (Mark, error)
 	Items(ctx context.Context, query string) ([]feed.Item, error)
-	FeedURL(query string) string
+	// FeedURL is the feed a message links, showing at least reach of
+	// its papers (a burst larger than the feed's limit raises it, up to
+	// the largest limit a feed takes).
+	FeedURL(query string, reach int) string
 	JSONFeed(title, query string, items []feed.Item) []byte
 }
 

@@ -233,7 +233,7 @@ func (f *fakeSource) Items(context.Context, string) ([]feed.Item, error) {
 	f.reads++
 	return slices.Clone(f.items), nil
 }
-func (f *fakeSource) FeedURL(q string) string { return "https://pf.example/feed.rss?" + q }
+func (f *fakeSource) FeedURL(q string, _ int) string { return "https://pf.example/feed.rss?" + q }
 func (f *fakeSource) JSONFeed(string, string, []feed.Item) []byte {
 	return []byte(`{"version":"https://jsonfeed.org/version/1.1"}`)
 }

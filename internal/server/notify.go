@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -202,12 +203,19 @@ func (ns notifySource) Items(ctx context.Context, raw string) ([]feed.Item, erro
 	return items, err
 }
 
-// FeedURL is the subscription's feed, as a reader would subscribe to it.
-func (ns notifySource) FeedURL(raw string) string {
+// FeedURL is the subscription's feed, as a reader would subscribe to
+// it, its limit raised to reach papers when it shows fewer.
+func (ns notifySource) FeedURL(raw string, reach int) string {
 	v, _ := url.ParseQuery(raw)
 	q, err := filter.Parse(v, ns.s.engine.Options())
 	if err != nil {
 		return feedURL(ns.base(), feed.RSS, raw)
+	}
+	if reach > q.Limit && q.Digest == "" {
+		v.Set("limit", strconv.Itoa(min(reach, filter.MaxLimit)))
+		if wide, err := filter.Parse(v, ns.s.engine.Options()); err == nil {
+			q = wide
+		}
 	}
 	return feedURL(ns.base(), feed.RSS, q.Canonical())
 }
@@ -215,7 +223,7 @@ func (ns notifySource) FeedURL(raw string) string {
 // JSONFeed is a JSON Feed document of some of its items.
 func (ns notifySource) JSONFeed(title, raw string, items []feed.Item) []byte {
 	base := ns.base()
-	b, err := feed.RenderBytes(feed.JSON, feed.Meta{Title: title, HomeURL: pageURL(base, raw), SelfURL: ns.FeedURL(raw), BaseURL: base, Updated: ns.s.engine.Now()}, items)
+	b, err := feed.RenderBytes(feed.JSON, feed.Meta{Title: title, HomeURL: pageURL(base, raw), SelfURL: ns.FeedURL(raw, 0), BaseURL: base, Updated: ns.s.engine.Now()}, items)
 	if err != nil {
 		return nil
 	}
