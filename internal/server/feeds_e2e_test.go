@@ -37,10 +37,10 @@ func expectedPapers(t *testing.T, days int) map[string]feed.Paper {
 
 func loadedServer(t *testing.T, env map[string]string) *testServer {
 	s := startServer(t, env)
-	waitFor(t, "the 7-day window", func() bool {
+	waitFor(t, "the 7-day window and the look-ups after it", func() bool {
 		_, _, body := s.get(t, "/status")
 		var st Status
-		return json.Unmarshal([]byte(body), &st) == nil && len(st.Sources[0].Days) == 7
+		return json.Unmarshal([]byte(body), &st) == nil && len(st.Sources[0].Days) == 7 && st.Settled
 	})
 	return s
 }
