@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"net/url"
 	"os"
 	"slices"
@@ -107,8 +108,18 @@ func channelReady(cfg Config, s notify.Subscription) error {
 
 // NotifySettings are the channels' settings of cfg.
 func NotifySettings(cfg Config) notify.Settings {
-	return notify.Settings{HTTP: scrape.NewHTTPClient(20 * time.Second), UserAgent: scrape.UserAgent(Version, cfg.Contact),
+	return notify.Settings{HTTP: pushClient(), UserAgent: scrape.UserAgent(Version, cfg.Contact),
 		WebhookSecret: cfg.WebhookSecret, TelegramAPI: cfg.TelegramAPI, SMTP: cfg.SMTP}
+}
+
+// pushClient is the upstreams' client without their one connection per
+// host: subscriptions are sent side by side, and many share a host (every
+// Slack line is on hooks.slack.com), so one receiver slow to answer would
+// hold up every other line to its host.
+func pushClient() *http.Client {
+	c := scrape.NewHTTPClient(20 * time.Second)
+	c.Transport.(*http.Transport).MaxConnsPerHost = 0
+	return c
 }
 
 // notifySource is the feed side as the notifier reads it.

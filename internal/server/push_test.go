@@ -25,9 +25,11 @@ import (
 // hookLog stands in for webhook and chat endpoints: it keeps every
 // delivery, when it came, and the IDs of the papers its JSON Feed holds.
 type hookLog struct {
-	mu   sync.Mutex
-	got  []hookDelivery
-	cond chan struct{}
+	mu      sync.Mutex
+	got     []hookDelivery
+	cond    chan struct{}
+	slow    string // a path answered after slowFor
+	slowFor time.Duration
 }
 
 type hookDelivery struct {
@@ -65,6 +67,9 @@ func (h *hookLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	close(h.cond)
 	h.cond = make(chan struct{})
 	h.mu.Unlock()
+	if h.slow != "" && strings.HasPrefix(r.URL.Path, h.slow) {
+		time.Sleep(h.slowFor)
+	}
 }
 
 // at returns the deliveries to a path.
@@ -430,5 +435,28 @@ func TestPushFilterWithSpacesDelivers(t *testing.T) {
 	slices.Sort(wantIDs)
 	if !slices.Equal(got, wantIDs) {
 		t.Errorf("the line with spaces sent %v, want the feed's %v\n%s", got, wantIDs, r.logs.String())
+	}
+}
+
+// Subscriptions to one host (every Slack line is on hooks.slack.com) are
+// sent side by side: a receiver slow to answer one line holds up no
+// other line to the same host (both wait on it: one after the other, the
+// second would come when the first is answered).
+func TestPushSlowReceiverHoldsUpNoOtherOnItsHost(t *testing.T) {
+	r := newPushRig(t, "one: webhook HOOK/slow/one\ntwo: webhook HOOK/slow/two\n", smtptest.Options{})
+	r.hooks.slow, r.hooks.slowFor = "/slow/", 3*time.Second
+	r.site.HF.HideNewest(1)
+	a := r.start()
+	r.refresh()
+	a.Notify.Run(t.Context())
+	r.site.HF.HideNewest(0)
+	r.refresh()
+	a.Notify.Run(t.Context())
+	one, two := r.hooks.at("/slow/one"), r.hooks.at("/slow/two")
+	if len(one) == 0 || len(two) == 0 {
+		t.Fatalf("deliveries: %d and %d", len(one), len(two))
+	}
+	if d := one[0].at.Sub(two[0].at).Abs(); d > 2*time.Second {
+		t.Errorf("one message came %v after the other: the second waited for the receiver to answer the first (%v)", d, r.hooks.slowFor)
 	}
 }
