@@ -159,6 +159,7 @@ func key(it *feed.Item) string {
 // listed). rest counts what is due after it.
 func (n *Notifier) compose(s Subscription, st *subState, items []feed.Item) (m *Message, rest int) {
 	var due []feed.Item
+	reach := 0 // how far down the feed the last of them is
 	for i := range items {
 		it := &items[i]
 		if it.Paper == nil && it.Digest == nil {
@@ -172,12 +173,13 @@ func (n *Notifier) compose(s Subscription, st *subState, items []feed.Item) (m *
 			continue
 		}
 		due = append(due, *it)
+		reach = i + 1
 	}
 	if len(due) == 0 {
 		return nil, 0
 	}
 	slices.SortStableFunc(due, func(a, b feed.Item) int { return a.When().Compare(b.When()) })
-	m = &Message{Subscription: s.Name, FeedURL: n.src.FeedURL(s.Query, len(due)), Made: n.now().UTC(), Stop: n.stopFor(s), Unsubscribe: s.Unsubscribe}
+	m = &Message{Subscription: s.Name, FeedURL: n.src.FeedURL(s.Query, reach), Made: n.now().UTC(), Stop: n.stopFor(s), Unsubscribe: s.Unsubscribe}
 	if d := due[0].Digest; d != nil {
 		m.Title = "paperfeed · " + s.label() + ": " + d.Title
 		m.Keys = []string{key(&due[0])}

@@ -283,7 +283,7 @@ func subjects(ms []smtptest.Mail) string {
 // (several deliveries of at most notify.MaxPerPayload); the chat message
 // counts all 150, lists 10 and links the rest.
 func TestPushBurstIsSentWhole(t *testing.T) {
-	r := newPushRig(t, "all: webhook HOOK/all\nchat: slack HOOK/chat\n", smtptest.Options{})
+	r := newPushRig(t, "all: webhook HOOK/all\nchat: slack HOOK/chat\ntop: slack HOOK/top sort=upvotes\n", smtptest.Options{})
 	monday := time.Date(2026, 8, 24, 0, 0, 0, 0, time.UTC)
 	ids := r.site.HF.AddDerivedDay(monday, 150)
 	r.site.HF.HideNewest(1)
@@ -324,16 +324,23 @@ func TestPushBurstIsSentWhole(t *testing.T) {
 		!strings.Contains(chat[0].text, "and 140 more") {
 		t.Fatalf("the chat message: %+v", chat)
 	}
-	// Its link shows all 150, beyond the feed's default limit.
-	link := regexp.MustCompile(`and 140 more: <([^|>]+)`).FindStringSubmatch(chat[0].text)
-	if link == nil {
-		t.Fatalf("the chat message links no feed: %s", chat[0].text)
-	}
-	u, _ := url.Parse(link[1])
-	_, body := roundTrip(t, "GET", r.base+strings.Replace(u.RequestURI(), "/feed.rss", "/feed.json", 1))
-	for _, id := range ids {
-		if !strings.Contains(string(body), `"https://arxiv.org/abs/`+id+`"`) {
-			t.Fatalf("the linked feed %s lacks %s of the burst", u.RequestURI(), id)
+	// Its link shows all 150, beyond the feed's default limit, in date
+	// order and in an order where the burst is not on top.
+	for _, path := range []string{"/chat", "/top"} {
+		msgs := r.hooks.at(path)
+		if len(msgs) != 1 {
+			t.Fatalf("%s: %d messages", path, len(msgs))
+		}
+		link := regexp.MustCompile(`and 140 more: <([^|>]+)`).FindStringSubmatch(msgs[0].text)
+		if link == nil {
+			t.Fatalf("the chat message links no feed: %s", msgs[0].text)
+		}
+		u, _ := url.Parse(link[1])
+		_, body := roundTrip(t, "GET", r.base+strings.Replace(u.RequestURI(), "/feed.rss", "/feed.json", 1))
+		for _, id := range ids {
+			if !strings.Contains(string(body), `"https://arxiv.org/abs/`+id+`"`) {
+				t.Fatalf("%s: the linked feed %s lacks %s of the burst", path, u.RequestURI(), id)
+			}
 		}
 	}
 }
