@@ -47,7 +47,7 @@ mail: email $TO
 	if s := subs[2]; s.token != "123:SECRETTOKEN" || s.chatID != "-1001234" || strings.Contains(s.Shown, "SECRET") {
 		t.Errorf("telegram: %+v", s)
 	}
-	if s := subs[3]; s.address != "ann@example.org" || s.Query != "" {
+	if s := subs[3]; s.address != "ann@example.org" || s.Query != "" || s.Shown != "a…@example.org" {
 		t.Errorf("email: %+v", s)
 	}
 	for _, tc := range []struct{ line, want string }{

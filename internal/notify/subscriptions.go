@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Channels by name.
@@ -198,7 +199,7 @@ func (s *Subscription) setTarget(target string, env Env) error {
 		if err != nil {
 			return fmt.Errorf("email target %q is not an address: %v", target, err)
 		}
-		s.address, s.Shown = a.Address, a.Address
+		s.address, s.Shown = a.Address, shownAddress(a.Address)
 	case Slack, Discord, Webhook:
 		raw, err := resolve(target, env)
 		if err != nil {
@@ -223,6 +224,14 @@ func (s *Subscription) setTarget(target string, env Env) error {
 		return fmt.Errorf("unknown channel %q; channels are %s", s.Channel, strings.Join(Channels, ", "))
 	}
 	return nil
+}
+
+// shownAddress is how logs and /status show an address: by its first
+// letter and its domain (a…@example.org), as a URL is by its host.
+func shownAddress(a string) string {
+	local, domain, _ := strings.Cut(a, "@")
+	first, _ := utf8.DecodeRuneInString(local)
+	return string(first) + "…@" + domain
 }
 
 // label names a subscription in its messages' titles.
