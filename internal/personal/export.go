@@ -1,8 +1,11 @@
 package personal
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -27,8 +30,13 @@ func (f *Feed) Export() Export { return Export{Format: ExportFormat, Def: f.Def,
 // one paper the later is kept. Votes dated after now are refused.
 func ReadExport(b []byte, now time.Time) (Export, error) {
 	var e Export
-	if err := json.Unmarshal(b, &e); err != nil {
-		return e, fmt.Errorf("not a personal feed export (JSON): %w", err)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields() // a field misplaced or misspelt is not silently dropped
+	if err := dec.Decode(&e); err != nil {
+		return e, fmt.Errorf("not a personal feed export (JSON; an export holds format, feed {name, filter, like, unlike, created, changed} and votes {ID: {dir, at}}): %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return e, errors.New("not a personal feed export: more after its JSON object")
 	}
 	if e.Format != ExportFormat {
 		return e, fmt.Errorf("not a personal feed export: format %q, want %q", short(e.Format), ExportFormat)

@@ -78,6 +78,8 @@ func TestPersonalImportCheckedLikeTheForm(t *testing.T) {
 		{map[string]any{"name": "x", "filter": "q=agents&bogus=1"}, nil, "bogus"},
 		{map[string]any{"name": "x", "filter": strings.Repeat("q=a&", 1000)}, nil, "at most 2000 bytes"},
 		{map[string]any{"name": "x", "like": []string{"2604.26835"}, "unlike": []string{"2604.26835v2"}}, nil, "liked too"},
+		{map[string]any{"name": "x", "bogus": 1}, nil, `unknown field "bogus"`},
+		{map[string]any{"name": "x", "votes": map[string]any{"2501.00001": vote}}, nil, `unknown field "votes"`}, // votes misplaced in feed
 	} {
 		before, _ := f.app.HTTP.personal.store.PersonalCount()
 		resp, b := post(t, base, "/f", url.Values{}, map[string]string{"import_file": exportOf(tc.def, tc.votes)})
