@@ -134,6 +134,9 @@ func (s *Server) personalFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !hasExt {
+		if !knownParams(w, r, "a personal feed's page", "voted", "saved") {
+			return
+		}
 		s.personalPage(w, r, f, http.StatusOK, nil)
 		return
 	}

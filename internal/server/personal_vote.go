@@ -71,6 +71,9 @@ func (s *Server) personalVote(w http.ResponseWriter, r *http.Request) {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, 4096)
 	}
+	if !knownParams(w, r, "a vote link", "id", "dir", "sig") {
+		return
+	}
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "400 unreadable form: "+err.Error(), http.StatusBadRequest)
 		return

@@ -61,7 +61,7 @@ func (s *Server) routes() http.Handler {
 	get("/huggingface/daily-papers/{period}", "rsshub", rsshub)
 	get("/huggingface/daily-papers/{period}/{min_upvotes}", "rsshub", rsshub)
 	// A paper's page and citations.
-	get("/papers/{file}", "paper", http.HandlerFunc(s.paperHandler))
+	get("/papers/{file}", "paper", noParams("a paper's page", http.HandlerFunc(s.paperHandler)))
 	// Topics and the page.
 	get("/topics/{file}", "topic", http.HandlerFunc(s.topicHandler))
 	get("/opml", "opml", http.HandlerFunc(s.opml))
@@ -72,7 +72,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/f/{token}/vote", s.instrument("vote", http.HandlerFunc(s.personalVote)))
 	post("/f/{token}/edit", "personal", s.personalEdit)
 	post("/f/{token}/delete", "personal", s.personalDelete)
-	get("/f/{token}/export", "personal", http.HandlerFunc(s.personalExport))
+	get("/f/{token}/export", "personal", noParams("an export", http.HandlerFunc(s.personalExport)))
 	// Readers' e-mail (mail.go): a sign-up, and the pages of its links
 	// (GET shows, POST does).
 	post("/mail", "mail", s.mailSignUp)
@@ -83,10 +83,10 @@ func (s *Server) routes() http.Handler {
 	get("/static/{file}", "static", http.HandlerFunc(serveStatic))
 	get("/favicon.ico", "static", http.HandlerFunc(serveFavicon))
 	// Operations.
-	get("/healthz", "healthz", http.HandlerFunc(s.healthz))
-	get("/readyz", "readyz", http.HandlerFunc(s.readyz))
-	get("/status", "status", http.HandlerFunc(s.status))
-	get("/metrics", "metrics", s.metrics.handler())
+	get("/healthz", "healthz", noParams("/healthz", http.HandlerFunc(s.healthz)))
+	get("/readyz", "readyz", noParams("/readyz", http.HandlerFunc(s.readyz)))
+	get("/status", "status", noParams("/status", http.HandlerFunc(s.status)))
+	get("/metrics", "metrics", noParams("/metrics", s.metrics.handler()))
 	mux.Handle("/", s.instrument("other", http.HandlerFunc(notFound)))
 	return limits(mux)
 }
