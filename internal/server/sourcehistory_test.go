@@ -228,10 +228,16 @@ func TestArtifactLookupsAll404AreAFailure(t *testing.T) {
 	if got := metricValue(string(m), series); got != fmt.Sprint(art.LastRun.NotFound) {
 		t.Errorf("%s is %q, want %d", series, got, art.LastRun.NotFound)
 	}
-	waitFor(t, "a log line", func() bool { return strings.Contains(logs.String(), "404") })
-	if !strings.Contains(logs.String(), "source=hf_artifacts") {
-		t.Errorf("the log does not name the source:\n%s", logs.String())
-	}
+	// A line naming the source and the 404 (not an access line whose
+	// byte count holds "404").
+	waitFor(t, "a log line naming the source and the 404", func() bool {
+		for line := range strings.Lines(logs.String()) {
+			if strings.Contains(line, "source=hf_artifacts") && strings.Contains(line, "404") {
+				return true
+			}
+		}
+		return false
+	})
 	for _, p := range a.Store.View().Papers {
 		if p.Artifacts.Known() {
 			t.Fatalf("paper %s marked as counted after a 404", p.ID)
