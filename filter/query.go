@@ -295,6 +295,9 @@ func (q Query) ItemDates() bool {
 }
 
 func (q *Query) set(key, val string, o Options) error {
+	if p, ok := intParams[key]; ok {
+		return q.setInt(key, val, p)
+	}
 	var err error
 	switch key {
 	case "q":
@@ -314,22 +317,6 @@ func (q *Query) set(key, val string, o Options) error {
 		q.In = f
 		if !slices.Equal(f, defaultFields) {
 			q.raw.Set(key, strings.Join(f, ","))
-		}
-	case "min_upvotes", "min_stars", "min_comments":
-		n, err := strconv.Atoi(val)
-		if err != nil || n < 0 || n > maxCount {
-			return errf(key, val, "must be a whole number from 0 to %d", maxCount)
-		}
-		switch key {
-		case "min_upvotes":
-			q.MinUpvotes = n
-		case "min_stars":
-			q.MinStars = n
-		default:
-			q.MinComments = n
-		}
-		if n > 0 {
-			q.raw.Set(key, strconv.Itoa(n))
 		}
 	case "has_code":
 		b, ok := parseBool(val)
@@ -379,39 +366,12 @@ func (q *Query) set(key, val string, o Options) error {
 		if s != SortDate {
 			q.raw.Set(key, s)
 		}
-	case "limit":
-		n, err := strconv.Atoi(val)
-		if err != nil || n < 1 || n > MaxLimit {
-			return errf(key, val, "must be between 1 and %d (default %d)", MaxLimit, DefaultLimit)
-		}
-		q.Limit = n
-		if n != DefaultLimit {
-			q.raw.Set(key, strconv.Itoa(n))
-		}
 	case "format":
 		f, ok := feed.ParseFormat(strings.ToLower(val))
 		if !ok {
 			return errf(key, val, "must be one of %s", formatNames())
 		}
 		q.Format = string(f)
-	case "min_gain":
-		n, err := strconv.Atoi(val)
-		if err != nil || n < 0 || n > maxCount {
-			return errf(key, val, "must be a whole number of upvotes gained, from 0 to %d", maxCount)
-		}
-		q.MinGain = n
-		if n > 0 {
-			q.raw.Set(key, strconv.Itoa(n))
-		}
-	case "gain_hours":
-		n, err := strconv.Atoi(val)
-		if err != nil || n < 1 || n > MaxGainHours {
-			return errf(key, val, "must be a whole number of hours from 1 to %d (default %d)", MaxGainHours, DefaultGainHours)
-		}
-		q.GainHours = n
-		if n != DefaultGainHours {
-			q.raw.Set(key, strconv.Itoa(n))
-		}
 	case "date_by":
 		d := strings.ToLower(val)
 		if d != DateListed && d != DateQualified {
@@ -426,15 +386,6 @@ func (q *Query) set(key, val string, o Options) error {
 		}
 		q.Digest = d
 		q.raw.Set(key, d)
-	case "digest_size":
-		n, err := strconv.Atoi(val)
-		if err != nil || n < 1 || n > MaxDigestSize {
-			return errf(key, val, "must be a whole number of papers per digest from 1 to %d (default %d)", MaxDigestSize, DefaultDigestSize)
-		}
-		q.DigestSize = n
-		if n != DefaultDigestSize {
-			q.raw.Set(key, strconv.Itoa(n))
-		}
 	case "like", "unlike":
 		ids, err := ParseIDList(key, val)
 		if err != nil {
