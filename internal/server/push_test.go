@@ -161,6 +161,19 @@ func (r *pushRig) refresh() {
 	}
 }
 
+// beginThenNewDay starts the service with the newest day not out yet,
+// lets the subscriptions begin, then publishes that day and runs them.
+func (r *pushRig) beginThenNewDay() *app {
+	r.site.HF.HideNewest(1)
+	a := r.start()
+	r.refresh()
+	a.Notify.Run(r.t.Context())
+	r.site.HF.HideNewest(0)
+	r.refresh()
+	a.Notify.Run(r.t.Context())
+	return a
+}
+
 // A fresh instance's first start, its window filling one day after
 // another while the notifier runs, and three restarts: a "from now"
 // paper subscription and a digest subscription send nothing of what was
@@ -244,13 +257,7 @@ func TestPushFromNowOnAFreshInstance(t *testing.T) {
 // links), not the digest's HTML.
 func TestPushDigestMailIsText(t *testing.T) {
 	r := newPushRig(t, "daily: email me@example.org digest=day\n", smtptest.Options{})
-	r.site.HF.HideNewest(1)
-	a := r.start()
-	r.refresh()
-	a.Notify.Run(t.Context())
-	r.site.HF.HideNewest(0)
-	r.refresh()
-	a.Notify.Run(t.Context())
+	r.beginThenNewDay()
 	mails := r.smtp.Wait(1, 5*time.Second)
 	if len(mails) != 1 {
 		t.Fatalf("%d digest mails, want 1: %s", len(mails), subjects(mails))
@@ -418,13 +425,7 @@ func TestPushNewLineAfterDowntimeStartsFromNow(t *testing.T) {
 // would send nothing, the first word alone more).
 func TestPushFilterWithSpacesDelivers(t *testing.T) {
 	r := newPushRig(t, "models: webhook HOOK/m q=model OR models\n", smtptest.Options{})
-	r.site.HF.HideNewest(1)
-	a := r.start()
-	r.refresh()
-	a.Notify.Run(t.Context())
-	r.site.HF.HideNewest(0)
-	r.refresh()
-	a.Notify.Run(t.Context())
+	r.beginThenNewDay()
 	newest := r.site.HF.Newest().Format(time.DateOnly)
 	_, body := roundTrip(t, "GET", r.base+"/feed.json?q=model+OR+models&date="+newest)
 	var want struct{ Items []struct{ ID string } }
@@ -452,13 +453,7 @@ func TestPushFilterWithSpacesDelivers(t *testing.T) {
 func TestPushSlowReceiverHoldsUpNoOtherOnItsHost(t *testing.T) {
 	r := newPushRig(t, "one: webhook HOOK/slow/one\ntwo: webhook HOOK/slow/two\n", smtptest.Options{})
 	r.hooks.slow, r.hooks.slowFor = "/slow/", 3*time.Second
-	r.site.HF.HideNewest(1)
-	a := r.start()
-	r.refresh()
-	a.Notify.Run(t.Context())
-	r.site.HF.HideNewest(0)
-	r.refresh()
-	a.Notify.Run(t.Context())
+	r.beginThenNewDay()
 	one, two := r.hooks.at("/slow/one"), r.hooks.at("/slow/two")
 	if len(one) == 0 || len(two) == 0 {
 		t.Fatalf("deliveries: %d and %d", len(one), len(two))
