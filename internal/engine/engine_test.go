@@ -9,6 +9,7 @@ import (
 	"paperfeed/feed"
 	"paperfeed/filter"
 	"paperfeed/internal/refresh"
+	"paperfeed/internal/source"
 	"paperfeed/internal/testkit"
 	"paperfeed/internal/upstream"
 	"paperfeed/scrape"
@@ -32,14 +33,15 @@ func loadedEngine(t *testing.T) *Engine {
 	hf := &scrape.HFClient{Base: up, Fetcher: fetcher(), API: fetcher()}
 	ax := &scrape.ArxivClient{RSSBase: up, APIURL: up + "/api/query", Fetcher: fetcher()}
 	var e *Engine
-	r := refresh.New(refresh.Config{Refresh: 15 * time.Minute, RefreshPast: 3 * time.Hour, Days: 7, ArxivDays: 7,
-		ArxivCategories: []string{"cs.AI", "cs.CL", "cs.CV", "cs.LG"}, ArxivRefresh: time.Hour, Timeout: 5 * time.Second},
-		store, nil, hf, ax, nil, testkit.DiscardLog(), time.Now, func() { e.WarmIndex() })
+	cfg := refresh.Config{Refresh: 15 * time.Minute, RefreshPast: 3 * time.Hour, Days: 7, ArxivDays: 7,
+		ArxivCategories: []string{"cs.AI", "cs.CL", "cs.CV", "cs.LG"}, ArxivRefresh: time.Hour, Timeout: 5 * time.Second}
+	upstreams := refresh.Upstreams{HF: hf, Arxiv: ax}
+	r := refresh.New(cfg, store, nil, upstreams, source.Registered(cfg, upstreams), nil, testkit.DiscardLog(), time.Now, func() { e.WarmIndex() })
 	e = New(store, r, time.Now, 7)
-	if _, err := r.RefreshHF(context.Background()); err != nil {
+	if _, err := r.RefreshSource(context.Background(), feed.SourceHF); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.RefreshArxiv(context.Background()); err != nil {
+	if _, err := r.RefreshSource(context.Background(), feed.SourceArxiv); err != nil {
 		t.Fatal(err)
 	}
 	return e

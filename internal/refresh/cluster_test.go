@@ -1,8 +1,9 @@
-package refresh
+package refresh_test
 
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
 	"sync/atomic"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"paperfeed/feed"
+	"paperfeed/internal/refresh"
+	"paperfeed/internal/source"
 	"paperfeed/internal/state"
 	"paperfeed/internal/upstream"
 	"paperfeed/scrape"
@@ -45,9 +48,11 @@ func TestFallbackLocalRefreshesWithoutTheStore(t *testing.T) {
 		defer srv.Close()
 		store := feed.NewStore(7, 7, nil)
 		client := &scrape.HFClient{Base: srv.URL, Fetcher: &scrape.Fetcher{UserAgent: "test"}}
-		s := New(Config{Refresh: time.Minute, RefreshPast: time.Hour, Days: 7, ArxivDays: 7, Timeout: time.Second,
-			Lease: 300 * time.Millisecond, FallbackLocal: fallback},
-			store, &downCluster{Memory: state.NewMemory()}, client, &scrape.ArxivClient{Fetcher: &scrape.Fetcher{}}, nil, discardLog(), time.Now, nil)
+		cfg := refresh.Config{Refresh: time.Minute, RefreshPast: time.Hour, Days: 7, ArxivDays: 7, Timeout: time.Second,
+			Lease: 300 * time.Millisecond, FallbackLocal: fallback}
+		up := refresh.Upstreams{HF: client, Arxiv: &scrape.ArxivClient{Fetcher: &scrape.Fetcher{}}}
+		s := refresh.New(cfg, store, &downCluster{Memory: state.NewMemory()}, up, source.Registered(cfg, up), nil,
+			slog.New(slog.DiscardHandler), time.Now, nil)
 		ctx, cancel := context.WithCancel(context.Background())
 		s.Start(ctx)
 		time.Sleep(time.Second)

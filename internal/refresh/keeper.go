@@ -113,13 +113,9 @@ func (k *keeper) apply(snap *state.Snapshot, replace bool) int {
 	}
 	v := k.store.View()
 	for _, p := range k.sources {
-		sc := decodeSchedule(snap.Fetch[p.src.Name()])
+		sc := decodeSchedule(snap.Fetch[p.spec.Name])
 		p.resume(sc)
-		days := v.HFDays
-		if p.src.Name() == feed.SourceArxiv {
-			days = v.ArxivDays
-		}
-		if len(days) > 0 {
+		if p.src.Holds(v) {
 			p.loaded.mark()
 			p.src.Publish()
 			if !sc.LastSuccess.IsZero() {
@@ -228,7 +224,7 @@ const firstPrune = 10 * time.Minute
 func (k *keeper) schedules() map[string][]byte {
 	out := make(map[string][]byte, len(k.sources))
 	for _, p := range k.sources {
-		out[p.src.Name()] = p.schedule().encode()
+		out[p.spec.Name] = p.schedule().encode()
 	}
 	return out
 }
@@ -239,11 +235,9 @@ func (k *keeper) fetched(key string) time.Time {
 	if period, ok := strings.CutPrefix(key, feed.KeyPeriod); ok {
 		return k.past.fetchedAt(period)
 	}
-	if strings.HasPrefix(key, feed.KeyArxiv) {
-		for _, p := range k.sources {
-			if p.src.Name() == feed.SourceArxiv {
-				return p.lastSuccess()
-			}
+	for _, p := range k.sources {
+		if p.spec.Keys != "" && strings.HasPrefix(key, p.spec.Keys) {
+			return p.lastSuccess()
 		}
 	}
 	return k.persist.now() // an HF day is saved right after it was fetched

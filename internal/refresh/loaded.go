@@ -4,8 +4,6 @@ import (
 	"context"
 	"sync"
 	"time"
-
-	"paperfeed/feed"
 )
 
 // Loaded is closed once a source has loaded data for the first time.
@@ -53,10 +51,7 @@ func (l *Loaded) Wait(ctx context.Context, d time.Duration) bool {
 // leader, waits the whole time. It reports whether the source is loaded,
 // and the source's state (its last error, its next fetch).
 func (s *Service) WaitLoaded(ctx context.Context, source string, max time.Duration) (bool, SourceState) {
-	p := s.hf
-	if source == feed.SourceArxiv {
-		p = s.arxiv
-	}
+	p := s.lister(source)
 	l, st := p.loaded, p.status
 	timer := time.NewTimer(max)
 	defer timer.Stop()

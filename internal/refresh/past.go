@@ -54,7 +54,7 @@ type Past struct {
 	budget  *rate.Limiter
 	onLoad  func()           // after a listing was stored
 	onEvict func(key string) // after a listing was let go to bound memory
-	views   *hfViews
+	views   *ListingViews
 	loads   atomic.Int64 // listings stored, for caches of what reads them
 
 	remoteMu sync.Mutex
@@ -162,7 +162,7 @@ func (p *Past) load(ctx context.Context, key string, from time.Time) error {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout+5*time.Second)
 	defer cancel()
 	li, err := p.client.Period(ctx, key)
-	p.views.note(key, li, err)
+	p.views.Note(key, li, err)
 	if err != nil {
 		p.log.Warn("past listing fetch failed", "period", key, "error", err)
 		p.mu.Lock()

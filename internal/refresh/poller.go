@@ -37,7 +37,7 @@ func (p *poller) run(ctx context.Context) {
 		}
 	}
 	if p.first > 0 {
-		p.status.update(func(s *SourceState) { s.NextFetch = p.now().Add(p.first) })
+		p.status.Update(func(s *SourceState) { s.NextFetch = p.now().Add(p.first) })
 		t := time.NewTimer(p.first)
 		select {
 		case <-ctx.Done():
@@ -69,7 +69,7 @@ func (p *poller) run(ctx context.Context) {
 			p.log.Warn(msg, "source", p.name, "error", err, "retry_in", delay)
 		}
 		next := p.now().Add(delay)
-		p.status.update(func(s *SourceState) { s.NextFetch = next })
+		p.status.Update(func(s *SourceState) { s.NextFetch = next })
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():

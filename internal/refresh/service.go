@@ -11,7 +11,6 @@ import (
 
 	"paperfeed/feed"
 	"paperfeed/internal/state"
-	"paperfeed/scrape"
 )
 
 // Config is what the refresh side needs of the service's settings.
@@ -35,34 +34,35 @@ type Config struct {
 // store current, so a restart resumes where the last run stopped. It is
 // composed of one part per concern:
 //
-//   - sources (Source), each polled on its schedule: the Hugging Face
-//     window and the arXiv feed;
+//   - the sources (Source, registered in internal/source), each polled
+//     on its schedule: the Hugging Face window, the arXiv feed, the
+//     linked-artifact counts;
 //   - the enricher: arXiv's records of the papers held (categories,
 //     comment, venue, version), looked up in batches;
 //   - past listings (Past) and seed papers (seeds), fetched on demand;
 //   - the keeper: restoring, saving, retention, damaged records;
 //   - the leader: the replicas' coordination, when the state is shared.
 //
-// It knows nothing of HTTP serving.
+// It knows nothing of HTTP serving, and no source by name.
 type Service struct {
-	cfg       Config
-	store     *feed.Store
-	log       *slog.Logger
-	now       func() time.Time
-	hf, arxiv *polled
-	artifacts *polled // linked models, datasets, Spaces (artifacts.go)
-	past      *Past
-	seeds     *seeds
-	enricher  *enricher
-	keep      *keeper
-	leader    *leader // set when the state store is shared
+	cfg      Config
+	store    *feed.Store
+	log      *slog.Logger
+	now      func() time.Time
+	sources  []*polled // in the order registered
+	past     *Past
+	seeds    *seeds
+	enricher *enricher
+	keep     *keeper
+	leader   *leader // set when the state store is shared
 }
 
-// New wires the parts. hf and arxiv are the upstream clients (each with
-// its own limiter); backend keeps state across restarts (nil: in memory
-// only); obs receives fetch counts; onChange (may be nil) runs after each
-// refresh, e.g. to warm indexes.
-func New(cfg Config, store *feed.Store, backend state.Backend, hf *scrape.HFClient, arxiv *scrape.ArxivClient, obs Observer,
+// New wires the parts. plugins are the sources (source.Registered); up
+// the clients of the loaders run on demand (each with its own limiter);
+// backend keeps state across restarts (nil: in memory only); obs
+// receives fetch counts; onChange (may be nil) runs after each refresh,
+// e.g. to warm indexes.
+func New(cfg Config, store *feed.Store, backend state.Backend, up Upstreams, plugins []Plugin, obs Observer,
 	log *slog.Logger, now func() time.Time, onChange func()) *Service {
 	if obs == nil {
 		obs = Nop{}
@@ -80,30 +80,27 @@ func New(cfg Config, store *feed.Store, backend state.Backend, hf *scrape.HFClie
 		cfg.Retention = DefaultRetention
 	}
 	s := &Service{cfg: cfg, store: store, log: log, now: now}
+	for _, pl := range plugins {
+		p := &polled{spec: pl.Spec, enabled: pl.Spec.Enabled, interval: pl.Spec.Interval, minBackoff: pl.Spec.MinBackoff,
+			status: newStatus(pl.Spec.Name, pl.Spec.Enabled), loaded: newLoaded(), settled: newLoaded()}
+		p.src = pl.New(Env{Store: store, Status: p.status, Obs: obs, Log: log, Now: now, Loaded: p.loaded.mark})
+		s.sources = append(s.sources, p)
+	}
 	hfStatus := newStatus(feed.SourceHF, true)
-	views := &hfViews{status: hfStatus, obs: obs, log: log, now: now, api: hf.API != nil}
-	s.hf = &polled{enabled: true, interval: cfg.Refresh, minBackoff: min(5*time.Second, cfg.Refresh), status: hfStatus, loaded: newLoaded(), settled: newLoaded()}
-	s.hf.src = &hfSource{client: hf, store: store, days: cfg.Days, refreshPast: cfg.RefreshPast,
-		status: hfStatus, obs: obs, views: views, log: log, now: now, onLoad: s.hf.loaded.mark}
-	arxivStatus := newStatus(feed.SourceArxiv, len(cfg.ArxivCategories) > 0)
-	s.arxiv = &polled{enabled: len(cfg.ArxivCategories) > 0, interval: cfg.ArxivRefresh, minBackoff: min(30*time.Second, cfg.ArxivRefresh),
-		status: arxivStatus, loaded: newLoaded(), settled: newLoaded()}
-	s.arxiv.src = &arxivSource{client: arxiv, store: store, categories: cfg.ArxivCategories, status: arxivStatus,
-		obs: obs, log: log, now: now, onLoad: s.arxiv.loaded.mark}
+	if p := s.source(feed.SourceHF); p != nil {
+		hfStatus = p.status // past listings show beside the window's
+	}
+	views := NewListingViews(Env{Status: hfStatus, Obs: obs, Log: log, Now: now}, up.HF != nil && up.HF.API != nil)
 
-	artStatus := newStatus(SourceArtifacts, hf.PaperAPI != nil)
-	s.artifacts = &polled{enabled: hf.PaperAPI != nil, interval: ArtifactsInterval, minBackoff: time.Minute, status: artStatus, loaded: newLoaded(), settled: newLoaded()}
-	s.artifacts.src = &artifactsSource{client: hf, store: store, status: artStatus, obs: obs, log: log, now: now}
-
-	s.seeds = newSeeds(arxiv, store, backend, obs, log, now)
-	s.enricher = newEnricher(arxiv, store, obs, log, now)
+	s.seeds = newSeeds(up.Arxiv, store, backend, obs, log, now)
+	s.enricher = newEnricher(up.Arxiv, store, obs, log, now)
 	s.past = &Past{
-		client: hf, store: store, obs: obs, log: log, now: now, refresh: cfg.Refresh, timeout: cfg.Timeout,
+		client: up.HF, store: store, obs: obs, log: log, now: now, refresh: cfg.Refresh, timeout: cfg.Timeout,
 		wait: cfg.PastWait, budget: rate.NewLimiter(rate.Every(PastRefill), pastBurst),
 		fetched: map[string]time.Time{}, attempted: map[string]time.Time{}, failures: map[string]failure{}, views: views,
 	}
 	k := &keeper{cfg: cfg, backend: backend, persist: newPersister(backend, store, log, obs, now), store: store,
-		sources: []*polled{s.hf, s.arxiv, s.artifacts}, past: s.past, seeds: s.seeds, enricher: s.enricher, log: log, onChange: onChange}
+		sources: s.sources, past: s.past, seeds: s.seeds, enricher: s.enricher, log: log, onChange: onChange}
 	s.keep = k
 	k.persist.hooks.schedules, k.persist.hooks.fetched, k.persist.hooks.held = k.schedules, k.fetched, k.held
 	s.enricher.onChange = func() { onChange(); k.save() }
@@ -123,6 +120,31 @@ func New(cfg Config, store *feed.Store, backend state.Backend, hf *scrape.HFClie
 			st: ClusterState{Role: "follower"}}
 	}
 	return s
+}
+
+// source is the registered source of that name, or nil.
+func (s *Service) source(name string) *polled {
+	for _, p := range s.sources {
+		if p.spec.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// lister is the listing source a feed of the given source= reads: the
+// source of that name, or the first registered (Hugging Face) for
+// anything else.
+func (s *Service) lister(name string) *polled {
+	if p := s.source(name); p != nil && p.spec.Lists {
+		return p
+	}
+	for _, p := range s.sources {
+		if p.spec.Lists {
+			return p
+		}
+	}
+	return s.sources[0]
 }
 
 // DefaultRetention is how long the state keeps papers after they left
@@ -171,33 +193,31 @@ func (s *Service) Start(ctx context.Context) {
 // startWork launches the pollers, the category look-ups and the state's
 // upkeep.
 func (s *Service) startWork(ctx context.Context) {
-	if s.arxiv.enabled {
+	if s.followsArxiv() {
 		go s.enricher.run(ctx)
 	}
-	for _, p := range []*polled{s.arxiv, s.hf, s.artifacts} {
+	for _, p := range s.sources {
 		if !p.enabled {
 			continue
-		}
-		refresh := s.RefreshHF
-		switch p {
-		case s.arxiv:
-			refresh = s.RefreshArxiv
-		case s.artifacts:
-			refresh = s.RefreshArtifacts
 		}
 		first := time.Duration(0)
 		if due := p.nextDue(); !due.IsZero() {
 			first = max(0, due.Sub(s.now()))
 		}
-		pl := &poller{name: p.src.Name(), interval: p.interval, minBackoff: p.minBackoff, maxWait: s.cfg.RefreshPast,
-			refresh: refresh, status: p.status, log: s.log, now: s.now, first: first}
-		if p == s.artifacts {
-			pl.after = s.hf.settled // it counts the window's papers: none before the first walk ends
+		pl := &poller{name: p.spec.Name, interval: p.interval, minBackoff: p.minBackoff, maxWait: s.cfg.RefreshPast,
+			refresh: func(ctx context.Context) (time.Duration, error) { return s.refresh(ctx, p) },
+			status:  p.status, log: s.log, now: s.now, first: first}
+		if a := s.source(p.spec.After); a != nil {
+			pl.after = a.settled // e.g. counts of the window's papers: none before its first walk ends
 		}
 		go pl.run(ctx)
 	}
 	go s.keep.upkeep(ctx)
 }
+
+// followsArxiv reports whether arXiv categories are followed: arXiv's
+// records of the papers held are then looked up.
+func (s *Service) followsArxiv() bool { return len(s.cfg.ArxivCategories) > 0 }
 
 // Prune runs a retention pass now (the upkeep runs one ten minutes after
 // start and every six hours).
@@ -211,35 +231,24 @@ func (s *Service) Close() error {
 	return errors.Join(err, s.keep.backend.Close())
 }
 
-// RefreshHF runs one refresh of the HF window (the poller's step). later
-// asks the poller to wait longer than its interval.
-func (s *Service) RefreshHF(ctx context.Context) (later time.Duration, err error) {
-	later, err = s.hf.refresh(ctx, s.store, s.log, s.now)
-	s.keep.onChange()
-	s.keep.save()
-	if s.arxiv.enabled {
-		s.enricher.poke()
-	}
-	return later, err
-}
-
-// RefreshArxiv runs one check of the arXiv feed.
-func (s *Service) RefreshArxiv(ctx context.Context) (later time.Duration, err error) {
-	later, err = s.arxiv.refresh(ctx, s.store, s.log, s.now)
-	s.keep.onChange()
-	s.keep.save()
-	s.enricher.poke()
-	return later, err
-}
-
-// RefreshArtifacts runs one round of linked-artifact counts.
-func (s *Service) RefreshArtifacts(ctx context.Context) (later time.Duration, err error) {
-	if !s.artifacts.enabled {
+// RefreshSource runs one refresh of the named source now (the poller's
+// step). later asks the poller to wait longer than its interval. A
+// source that is off or not registered does nothing.
+func (s *Service) RefreshSource(ctx context.Context, name string) (later time.Duration, err error) {
+	p := s.source(name)
+	if p == nil || !p.enabled {
 		return 0, nil
 	}
-	later, err = s.artifacts.refresh(ctx, s.store, s.log, s.now)
+	return s.refresh(ctx, p)
+}
+
+func (s *Service) refresh(ctx context.Context, p *polled) (later time.Duration, err error) {
+	later, err = p.refresh(ctx, s.store, s.log, s.now)
 	s.keep.onChange()
 	s.keep.save()
+	if p.spec.Lists && s.followsArxiv() {
+		s.enricher.poke()
+	}
 	return later, err
 }
 
@@ -247,21 +256,16 @@ func (s *Service) RefreshArtifacts(ctx context.Context) (later time.Duration, er
 // background run does this after each refresh; see enricher).
 func (s *Service) EnrichCategories(ctx context.Context) error { return s.enricher.enrich(ctx) }
 
-// Loaded is the first-load signal of a source: feed.SourceArxiv, or
-// Hugging Face for anything else.
-func (s *Service) Loaded(source string) *Loaded {
-	if source == feed.SourceArxiv {
-		return s.arxiv.loaded
-	}
-	return s.hf.loaded
-}
+// Loaded is the first-load signal of the listing source a feed of the
+// given source= reads (Hugging Face for anything but feed.SourceArxiv).
+func (s *Service) Loaded(source string) *Loaded { return s.lister(source).loaded }
 
 // Settled reports whether every listing source has completed its first
 // load (Hugging Face, and arXiv when it is followed), and arXiv's records
 // of what they hold have been looked up once after it: what the store
 // holds then is what a start holds, not a part of it still filling.
 func (s *Service) Settled() bool {
-	return s.listingsSettled() && (!s.arxiv.enabled || s.enricher.settled.Done())
+	return s.listingsSettled() && (!s.followsArxiv() || s.enricher.settled.Done())
 }
 
 // Current reports whether the store holds what the listing sources
@@ -271,26 +275,48 @@ func (s *Service) Settled() bool {
 // until the refreshes due at the start have succeeded.
 func (s *Service) Current() bool {
 	now := s.now()
-	return s.Settled() && s.hf.current(now) && s.arxiv.current(now)
+	if !s.Settled() {
+		return false
+	}
+	for _, p := range s.sources {
+		if p.spec.Lists && !p.current(now) {
+			return false
+		}
+	}
+	return true
 }
 
-// CountsSettled reports whether the linked-artifact counts ran once
-// (or the restored state says they did), or are off.
+// CountsSettled reports whether every source that adds to papers held
+// (not a listing source) ran once, or the restored state says it did,
+// or is off.
 func (s *Service) CountsSettled() bool {
-	return !s.artifacts.enabled || s.artifacts.settled.Done()
+	for _, p := range s.sources {
+		if !p.spec.Lists && p.enabled && !p.settled.Done() {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Service) listingsSettled() bool {
-	return s.hf.settled.Done() && (!s.arxiv.enabled || s.arxiv.settled.Done())
+	for _, p := range s.sources {
+		if p.spec.Lists && p.enabled && !p.settled.Done() {
+			return false
+		}
+	}
+	return true
 }
 
 // Past is the loader of listings outside the window.
 func (s *Service) Past() *Past { return s.past }
 
-// States are the sources' states: Hugging Face, arXiv, the linked
-// artifacts.
+// States are the sources' states, in the order registered.
 func (s *Service) States() []SourceState {
-	return []SourceState{s.hf.status.Snapshot(), s.arxiv.status.Snapshot(), s.artifacts.status.Snapshot()}
+	out := make([]SourceState, len(s.sources))
+	for i, p := range s.sources {
+		out[i] = p.status.Snapshot()
+	}
+	return out
 }
 
 // StateStats is what the state store shows in /status, with the last
@@ -304,29 +330,25 @@ func (s *Service) History(id string) ([]state.Point, error) { return s.keep.back
 // papers: for the papers of a listing day, when that day appeared.
 func (s *Service) FirstSeen(ids []string) time.Time { return s.keep.persist.firstSeenOf(ids) }
 
+// RefreshDue runs, once, the refreshes of the listing sources that are
+// due, and arXiv's look-ups after them (the export's fetch cycle). It
+// fails when a listing source failed and no saved state covers it.
 func (s *Service) RefreshDue(ctx context.Context) error {
-	hfDue, axDue := s.hf.nextDue(), s.arxiv.nextDue()
 	now := s.now()
 	var errs []error
-	if !now.Before(hfDue) {
-		if _, err := s.RefreshHF(ctx); err != nil {
-			if !s.hf.loaded.Done() {
-				errs = append(errs, fmt.Errorf("refresh: Hugging Face failed and no saved state covers it: %w", err))
+	for _, p := range s.sources {
+		if !p.spec.Lists || !p.enabled || now.Before(p.nextDue()) {
+			continue
+		}
+		if _, err := s.refresh(ctx, p); err != nil {
+			if !p.loaded.Done() {
+				errs = append(errs, fmt.Errorf("refresh: %s failed and no saved state covers it: %w", p.spec.Label, err))
 			} else {
-				s.log.Warn("Hugging Face refresh failed; exporting the saved state", "error", err)
+				s.log.Warn(p.spec.Label+" refresh failed; exporting the saved state", "error", err)
 			}
 		}
 	}
-	if len(s.cfg.ArxivCategories) > 0 {
-		if !now.Before(axDue) {
-			if _, err := s.RefreshArxiv(ctx); err != nil {
-				if !s.arxiv.loaded.Done() {
-					errs = append(errs, fmt.Errorf("arXiv failed and no saved state covers it: %w", err))
-				} else {
-					s.log.Warn("arXiv refresh failed; exporting the saved state", "error", err)
-				}
-			}
-		}
+	if s.followsArxiv() {
 		if err := s.EnrichCategories(ctx); err != nil {
 			s.log.Warn("arXiv category look-ups failed; papers keep the categories known", "error", err)
 		}

@@ -9,20 +9,18 @@ import (
 	"time"
 
 	"paperfeed/feed"
+	"paperfeed/scrape"
 )
 
-// A Source is one upstream the refresh side keeps the store filled from,
-// on a schedule of its own: the Hugging Face listings (the pages and the
-// JSON API, merged by paper) and the arXiv category feed. The service
-// polls each one, with backoff and Retry-After, says how it goes in its
-// Status, and saves its Schedule with the state, so a restart resumes it.
-//
-// Adding a source is a file with a type that implements Source (its
-// fetcher and parser live in scrape), and its registration in New.
+// A Source is one upstream the refresh side keeps the store filled
+// from, on a schedule of its own: the Hugging Face window, the arXiv
+// category feed, the linked-artifact counts. Each lives in a package of
+// its own under internal/source and is registered there in one list
+// (source.Registered); the service holds that list and knows no source
+// by name. It polls each one, with backoff and Retry-After, says how it
+// goes in its Status, and saves its Schedule with the state, so a
+// restart resumes it.
 type Source interface {
-	// Name names the source in logs, /status, metrics and the saved
-	// state (feed.SourceHF, feed.SourceArxiv).
-	Name() string
 	// Refresh fetches what is due and puts it in the store; later asks
 	// for more time than the interval before the next refresh (arXiv's
 	// Cache-Control max-age).
@@ -31,8 +29,64 @@ type Source interface {
 	// the state saves; Resume takes it back at start.
 	Keep(sc *Schedule)
 	Resume(sc Schedule)
+	// Holds reports whether a view restored from the state holds data of
+	// the source: it then counts as loaded at start.
+	Holds(v *feed.View) bool
 	// Publish shows what the store holds of the source in its status.
 	Publish()
+}
+
+// Spec is what the service needs to know of a source to run it.
+type Spec struct {
+	// Name names the source in logs, /status, metrics and the saved
+	// state (feed.SourceHF, feed.SourceArxiv, "hf_artifacts").
+	Name string
+	// Label names it for people, in log lines ("Hugging Face").
+	Label   string
+	Enabled bool
+	// Interval is the time between refreshes; MinBackoff the first wait
+	// after a failure (doubling up to Interval).
+	Interval, MinBackoff time.Duration
+	// Lists is set for a source of listing days: readers wait for its
+	// first load, a start has settled once it completed, the arXiv
+	// look-ups run after each of its refreshes, and the one-shot export
+	// (RefreshDue) needs it. A source that only adds to papers held
+	// (counts, look-ups) is loaded by its first success.
+	Lists bool
+	// After names a source whose first load this one's first refresh
+	// waits for (the counts of the window's papers wait for the window).
+	After string
+	// Keys is the prefix of the state entries the source's data is
+	// saved under, when their fetch time is the source's last success
+	// (feed.KeyArxiv); empty: saved as soon as fetched.
+	Keys string
+}
+
+// Env is what the service gives a source it makes: the store, the
+// source's status, the observer, the log and the clock, and Loaded, to
+// call once the source put data in the store.
+type Env struct {
+	Store  *feed.Store
+	Status *Status
+	Obs    Observer
+	Log    *slog.Logger
+	Now    func() time.Time
+	Loaded func()
+}
+
+// A Plugin is a source as it is registered: its Spec, and how to make it
+// once the service has made its status.
+type Plugin struct {
+	Spec Spec
+	New  func(Env) Source
+}
+
+// Upstreams are the clients of the loaders the service runs on demand,
+// beside the sources: past Hugging Face listings (Past) and arXiv's
+// records of papers (seeds, categories, versions).
+type Upstreams struct {
+	HF    *scrape.HFClient
+	Arxiv *scrape.ArxivClient
 }
 
 // Schedule is what the state remembers of a source's fetches, so that a
@@ -71,6 +125,7 @@ func decodeSchedule(b []byte) Schedule {
 // polled is a source with what the service keeps of it: how often it
 // runs, its status, its first-load signal and its schedule.
 type polled struct {
+	spec       Spec
 	src        Source
 	enabled    bool
 	interval   time.Duration
@@ -168,33 +223,33 @@ func (p *polled) refresh(ctx context.Context, store *feed.Store, log *slog.Logge
 	end := now()
 	p.status.finish(end, err)
 	p.scheduled(end, err, later)
-	if p.src.Name() == SourceArtifacts {
-		if err == nil {
-			p.loaded.mark()
-			if store.View().Version != before {
-				log.Debug("linked artifacts counted", "papers_counted", p.status.Snapshot().Items)
-			}
+	changed := store.View().Version != before
+	if err != nil {
+		return later, err
+	}
+	st := p.status.Snapshot()
+	if !p.spec.Lists {
+		p.loaded.mark()
+		if changed {
+			log.Debug(p.spec.Label+" refreshed", "papers_counted", st.Items)
 		}
 		return later, err
 	}
-	if v := store.View(); err == nil && v.Version != before {
-		// One line when the source first loads and on each refresh that
-		// changed the data ("Hugging Face loaded: 7 days, 312 papers,
-		// from page+api in 4.1s"): an operator sees success, not only
-		// failures and access lines.
-		st, name, days := p.status.Snapshot(), "Hugging Face", v.HFDays
-		if p.src.Name() == feed.SourceArxiv {
-			name, days = "arXiv", v.ArxivDays
-		}
-		what := "refreshed"
-		if !wasLoaded {
-			what = "loaded"
-		}
-		attrs := []any{"days", len(days), "papers", st.Items, "took", now().Sub(start).Round(100 * time.Millisecond)}
-		if len(st.Views) > 0 {
-			attrs = append(attrs, "from", st.Views[0].Served)
-		}
-		log.Info(name+" "+what, attrs...)
+	if !changed {
+		return later, err
 	}
+	// One line when the source first loads and on each refresh that
+	// changed the data ("Hugging Face loaded: 7 days, 312 papers, from
+	// page+api in 4.1s"): an operator sees success, not only failures
+	// and access lines.
+	what := "refreshed"
+	if !wasLoaded {
+		what = "loaded"
+	}
+	attrs := []any{"days", len(st.Days), "papers", st.Items, "took", now().Sub(start).Round(100 * time.Millisecond)}
+	if len(st.Views) > 0 {
+		attrs = append(attrs, "from", st.Views[0].Served)
+	}
+	log.Info(p.spec.Label+" "+what, attrs...)
 	return later, err
 }

@@ -3,8 +3,6 @@ package refresh
 import (
 	"sync"
 	"time"
-
-	"paperfeed/feed"
 )
 
 // Status is what the operator sees of one upstream source: last
@@ -40,7 +38,8 @@ type SourceState struct {
 	Stale         []string  `json:"stale,omitempty"`
 	// Views: for Hugging Face, which view served each recent period.
 	Views []ViewState `json:"views,omitempty"`
-	// LastRun: for the linked-artifact counts, what the last run did.
+	// LastRun: for a source of look-ups (the linked-artifact counts),
+	// what its last run did.
 	LastRun *RunCounts `json:"last_run,omitempty"`
 }
 
@@ -121,7 +120,8 @@ func (st *Status) onFailure(retryAt func(err error) time.Time) {
 	st.mu.Unlock()
 }
 
-func (st *Status) update(f func(s *SourceState)) {
+// Update changes the state in one step.
+func (st *Status) Update(f func(s *SourceState)) {
 	st.mu.Lock()
 	f(&st.s)
 	st.mu.Unlock()
@@ -142,20 +142,23 @@ func (st *Status) Snapshot() SourceState {
 	return s
 }
 
-// publishHeld shows what the view holds of one source (feed.SourceHF or
-// feed.SourceArxiv) in its status and to the observer: the papers it
-// knows and its days.
-func publishHeld(st *Status, obs Observer, source string, v *feed.View, days []time.Time) {
-	n := 0
-	for _, p := range v.Papers {
-		if (source == feed.SourceHF && p.OnHF) || (source == feed.SourceArxiv && p.OnArxiv) {
-			n++
-		}
-	}
+// PublishHeld shows what the view holds of one source in its status
+// and to the observer: n papers and its days.
+func PublishHeld(st *Status, obs Observer, source string, n int, days []time.Time) {
 	held := make([]string, len(days))
 	for i, d := range days {
 		held[i] = d.Format(time.DateOnly)
 	}
-	st.update(func(s *SourceState) { s.Items, s.Days = n, held })
+	st.Update(func(s *SourceState) { s.Items, s.Days = n, held })
 	obs.Held(source, n)
+}
+
+// RunCounts are what the last run of a source of look-ups did, as
+// /status shows it: look-ups made, answered with data, answered that the
+// paper is unknown (404, counted as none), failed.
+type RunCounts struct {
+	Checked  int `json:"checked"`
+	Found    int `json:"found"`
+	NotFound int `json:"not_found"`
+	Failed   int `json:"failed"`
 }

@@ -22,11 +22,13 @@ type ViewState struct {
 // maxViews bounds the periods /status lists.
 const maxViews = 16
 
-// hfViews records, for every HF listing fetched (window days, past days,
-// weeks, months), which view served it: in the status, in the metrics
-// (fetches by view: "hf" for pages, "hf_api" for the API), and in the
-// log, loudly when the page's layout changed.
-type hfViews struct {
+// ListingViews records, for every HF listing fetched (window days, past
+// days, weeks, months), which view served it: in the Hugging Face
+// source's status, in the metrics (fetches by view: "hf" for pages,
+// "hf_api" for the API), and in the log, loudly when the page's layout
+// changed. The window's source and Past each keep one over the same
+// status.
+type ListingViews struct {
 	status *Status
 	obs    Observer
 	log    *slog.Logger
@@ -34,7 +36,15 @@ type hfViews struct {
 	api    bool // the API view is asked
 }
 
-func (v *hfViews) note(period string, l scrape.Listing, err error) {
+// NewListingViews records into env's status; api says whether the JSON
+// API view is asked besides the page.
+func NewListingViews(env Env, api bool) *ListingViews {
+	return &ListingViews{status: env.Status, obs: env.Obs, log: env.Log, now: env.Now, api: api}
+}
+
+// Note records how one listing period was fetched: l and err are the
+// fetch's outcome.
+func (v *ListingViews) Note(period string, l scrape.Listing, err error) {
 	if !v.api {
 		v.obs.Fetch(feed.SourceHF, err)
 		return
@@ -70,7 +80,7 @@ func (v *hfViews) note(period string, l scrape.Listing, err error) {
 	case err == nil && apiErr != nil && !errors.Is(apiErr, scrape.ErrEmptyListing):
 		v.log.Warn("Hugging Face JSON API failed; the page alone serves this period (no AI summary or keywords)", "period", period, "error", apiErr)
 	}
-	v.status.update(func(s *SourceState) {
+	v.status.Update(func(s *SourceState) {
 		for i, x := range s.Views {
 			if x.Period == period {
 				s.Views = append(s.Views[:i], s.Views[i+1:]...)

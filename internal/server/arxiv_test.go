@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"paperfeed/feed"
 	"paperfeed/internal/upstream"
 )
 
@@ -36,7 +37,7 @@ func newSiteFixture(t *testing.T, now func() time.Time) *siteFixture {
 
 func (f *siteFixture) arxivRefresh(t *testing.T) time.Duration {
 	t.Helper()
-	later, err := f.app.refresh.RefreshArxiv(context.Background())
+	later, err := f.app.refresh.RefreshSource(context.Background(), feed.SourceArxiv)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ func benchHandler(b *testing.B) http.Handler {
 func benchHandlerCache(b *testing.B, entries, mb int) http.Handler {
 	b.Helper()
 	a := testApp(b, newUpstream(b, replayHF(b)), nil, func(c *Config) { c.CacheEntries, c.CacheMB = entries, mb })
-	if _, err := a.refresh.RefreshHF(b.Context()); err != nil {
+	if _, err := a.refresh.RefreshSource(b.Context(), feed.SourceHF); err != nil {
 		b.Fatal(err)
 	}
 	return a.routes()

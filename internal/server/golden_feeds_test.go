@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"paperfeed/internal/source/artifacts"
 	"paperfeed/internal/upstream"
 )
 
@@ -53,7 +54,7 @@ func TestGoldenFeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 5 {
-		if _, err := f.app.refresh.RefreshArtifacts(ctx); err != nil {
+		if _, err := f.app.refresh.RefreshSource(ctx, artifacts.Name); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"paperfeed/feed"
 	"paperfeed/internal/upstream"
 	"paperfeed/scrape"
 )
@@ -251,7 +252,7 @@ func FuzzFeedQuery(f *testing.F) {
 	f.Add("/preview", "q=agents")
 	f.Add("/opml", "feed=q%3Dagents")
 	a := testApp(f, newUpstream(f, replayHF(f)), nil, func(c *Config) { c.PastWait = 200 * time.Millisecond })
-	if _, err := a.refresh.RefreshHF(context.Background()); err != nil {
+	if _, err := a.refresh.RefreshSource(context.Background(), feed.SourceHF); err != nil {
 		f.Fatal(err)
 	}
 	h := a.routes()

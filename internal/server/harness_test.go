@@ -139,7 +139,7 @@ func (f *fixture) loaded(t *testing.T) *fixture {
 
 func (f *fixture) refresh(t *testing.T) error {
 	t.Helper()
-	_, err := f.app.refresh.RefreshHF(context.Background())
+	_, err := f.app.refresh.RefreshSource(context.Background(), feed.SourceHF)
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"paperfeed/feed"
 	"paperfeed/internal/recorded"
 	"paperfeed/internal/upstream"
 	"paperfeed/scrape"
@@ -207,10 +208,10 @@ func TestTokenGoesToHuggingFaceOnly(t *testing.T) {
 		c.ArxivCategories = []string{"cs.AI", "cs.CL", "cs.CV", "cs.LG"}
 		c.ArxivRSSURL, c.ArxivAPIURL = other.URL, other.URL+"/api/query"
 	}, nil, &logs)
-	if _, err := a.refresh.RefreshHF(context.Background()); err != nil {
+	if _, err := a.refresh.RefreshSource(context.Background(), feed.SourceHF); err != nil {
 		t.Log(err) // the redirected day fails; the rest loads
 	}
-	if _, err := a.refresh.RefreshArxiv(context.Background()); err != nil {
+	if _, err := a.refresh.RefreshSource(context.Background(), feed.SourceArxiv); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.refresh.EnrichCategories(context.Background()); err != nil {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"paperfeed/feed"
 	"paperfeed/internal/notify"
 	"paperfeed/internal/redistest"
 	"paperfeed/internal/smtptest"
@@ -375,7 +376,7 @@ func TestReaderMailAcrossReplicas(t *testing.T) {
 		a.Notify.Run(t.Context()) // begins, on the leader
 	}
 	site.HF.HideNewest(0)
-	if _, err := leader.refresh.RefreshHF(ctx); err != nil {
+	if _, err := leader.refresh.RefreshSource(ctx, feed.SourceHF); err != nil {
 		t.Fatal(err)
 	}
 	for _, a := range []*app{follower, leader} {

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"paperfeed/feed"
 	"paperfeed/internal/redistest"
 	"paperfeed/internal/state"
 	"paperfeed/internal/upstream"
@@ -222,7 +223,7 @@ func TestNotifyOnlyTheLeaderSends(t *testing.T) {
 	// The newest listing day comes out: the leader fetches it and the
 	// feed gains its agents papers.
 	site.HF.HideNewest(0)
-	if _, err := leader.refresh.RefreshHF(ctx); err != nil {
+	if _, err := leader.refresh.RefreshSource(ctx, feed.SourceHF); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 {

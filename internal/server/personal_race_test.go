@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"paperfeed/feed"
 	"paperfeed/internal/personal"
 	"paperfeed/internal/redistest"
 	"paperfeed/internal/state"
@@ -53,7 +54,7 @@ func boltApp(t *testing.T, dir string, up string) (*app, string) {
 	if _, err := a.refresh.Restore(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.refresh.RefreshHF(t.Context()); err != nil {
+	if _, err := a.refresh.RefreshSource(t.Context(), feed.SourceHF); err != nil {
 		t.Fatal(err)
 	}
 	return a, newServer(t, a).URL

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"paperfeed/feed"
 	"strings"
 	"testing"
 )
@@ -22,7 +23,7 @@ func TestPersonalSecretsStayOutOfLogs(t *testing.T) {
 		if resp, _ := roundTrip(t, "GET", base+"/f/"+token+".rss"); resp.StatusCode != http.StatusServiceUnavailable {
 			t.Fatalf("a personal feed before the first load: %d", resp.StatusCode)
 		}
-		if _, err := a.refresh.RefreshHF(t.Context()); err != nil {
+		if _, err := a.refresh.RefreshSource(t.Context(), feed.SourceHF); err != nil {
 			t.Fatal(err)
 		}
 		items, h := personalItems(t, base, token)

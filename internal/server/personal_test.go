@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"paperfeed/feed"
 	"paperfeed/internal/redistest"
 	"paperfeed/internal/state"
 )
@@ -318,7 +319,7 @@ func TestPersonalFeedSurvivesRestart(t *testing.T) {
 		if _, err := a.refresh.Restore(); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.refresh.RefreshHF(t.Context()); err != nil {
+		if _, err := a.refresh.RefreshSource(t.Context(), feed.SourceHF); err != nil {
 			t.Fatal(err)
 		}
 		return a, newServer(t, a).URL

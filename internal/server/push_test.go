@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"paperfeed/feed"
 	"paperfeed/internal/notify"
 	"paperfeed/internal/smtptest"
 	"paperfeed/internal/state"
@@ -156,7 +157,7 @@ func (r *pushRig) start() *app {
 
 func (r *pushRig) refresh() {
 	r.t.Helper()
-	if _, err := r.app.refresh.RefreshHF(context.Background()); err != nil {
+	if _, err := r.app.refresh.RefreshSource(context.Background(), feed.SourceHF); err != nil {
 		r.t.Fatal(err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"paperfeed/internal/source/artifacts"
 	"paperfeed/internal/testkit"
 	"paperfeed/internal/upstream"
 )
@@ -38,7 +39,7 @@ func richFixture(t *testing.T) (*siteFixture, string) {
 		t.Fatal(err)
 	}
 	for range 5 { // every paper counted: 30 a run
-		if _, err := f.app.refresh.RefreshArtifacts(context.Background()); err != nil {
+		if _, err := f.app.refresh.RefreshSource(context.Background(), artifacts.Name); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -418,7 +418,7 @@ func TestLatestWeekViewFallsBackToDayPage(t *testing.T) {
 		hf.ServeHTTP(w, r)
 	}))
 	a := testApp(t, up, nil, nil)
-	if _, err := a.refresh.RefreshHF(context.Background()); err != nil {
+	if _, err := a.refresh.RefreshSource(context.Background(), feed.SourceHF); err != nil {
 		t.Fatal(err)
 	}
 	if days := a.store.View().HFDays; len(days) != 7 || days[0].Format(time.DateOnly) != "2026-08-21" {
@@ -434,7 +434,7 @@ func TestLatestWeekViewFallsBackToDayPage(t *testing.T) {
 func TestWalkStopsOn429(t *testing.T) {
 	f := newFixture(t, func(c *Config) { c.HFAPI = false })
 	f.hf.SetFault("/papers/date/", upstream.Fault{Status: 429, RetryAfter: "600"})
-	_, err := f.app.refresh.RefreshHF(context.Background())
+	_, err := f.app.refresh.RefreshSource(context.Background(), feed.SourceHF)
 	var he *scrape.HTTPError
 	if !errors.As(err, &he) || he.RetryAfter != 10*time.Minute {
 		t.Fatalf("refresh error %v, want the 429 with its Retry-After", err)

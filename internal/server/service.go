@@ -14,6 +14,7 @@ import (
 	"paperfeed/internal/engine"
 	"paperfeed/internal/notify"
 	"paperfeed/internal/refresh"
+	"paperfeed/internal/source"
 	"paperfeed/internal/state"
 	"paperfeed/scrape"
 )
@@ -69,11 +70,13 @@ func New(cfg Config, logs io.Writer, now func() time.Time, backend state.Backend
 	}}
 	svc := &Service{Config: cfg, Log: log, Store: store, wake: make(chan struct{}, 1), pub: make(chan struct{}, 1)}
 	m := newMetrics()
-	svc.Refresh = refresh.New(refresh.Config{
+	rc := refresh.Config{
 		Refresh: cfg.Refresh, RefreshPast: cfg.RefreshPast, Days: cfg.Days, ArxivDays: cfg.ArxivDays,
 		ArxivCategories: cfg.ArxivCategories, ArxivRefresh: cfg.ArxivRefresh, Timeout: cfg.Timeout,
 		PastWait: cfg.PastWait, Retention: cfg.Retention, Lease: cfg.RedisLease, FallbackLocal: cfg.RedisFallback == "local",
-	}, store, backend, hf, arxiv, m, log, now, func() {
+	}
+	up := refresh.Upstreams{HF: hf, Arxiv: arxiv}
+	svc.Refresh = refresh.New(rc, store, backend, up, source.Registered(rc, up), m, log, now, func() {
 		svc.Engine.WarmIndex()
 		for _, c := range []chan struct{}{svc.wake, svc.pub} {
 			select {

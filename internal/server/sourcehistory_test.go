@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"paperfeed/feed"
 	"paperfeed/internal/redistest"
 	"paperfeed/internal/refresh"
 	"paperfeed/internal/state"
@@ -170,10 +171,10 @@ func TestLoweredRefreshAppliesAfterRestart(t *testing.T) {
 		}
 	}
 	a := testAppWith(t, up, nil, withArxiv(15*time.Minute, time.Hour), open())
-	if _, err := a.refresh.RefreshHF(context.Background()); err != nil {
+	if _, err := a.refresh.RefreshSource(context.Background(), feed.SourceHF); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.refresh.RefreshArxiv(context.Background()); err != nil {
+	if _, err := a.refresh.RefreshSource(context.Background(), feed.SourceArxiv); err != nil {
 		t.Fatal(err)
 	}
 	last := a.refresh.States()

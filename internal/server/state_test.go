@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"paperfeed/feed"
 	"paperfeed/internal/state"
 	"paperfeed/internal/upstream"
 )
@@ -29,7 +30,7 @@ func TestRestartWithStaleStateServesThenRefreshes(t *testing.T) {
 		return b
 	}
 	a := testAppWith(t, up, clock, nil, open())
-	if _, err := a.refresh.RefreshHF(context.Background()); err != nil {
+	if _, err := a.refresh.RefreshSource(context.Background(), feed.SourceHF); err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{app: a, hf: hf, srv: newServer(t, a)}
@@ -71,7 +72,7 @@ func TestFailingStateWritesKeepServing(t *testing.T) {
 	up := newUpstream(t, hf)
 	fb := &failingBackend{Memory: state.NewMemory(), fail: true}
 	a := testAppWith(t, up, nil, nil, fb)
-	if _, err := a.refresh.RefreshHF(context.Background()); err != nil {
+	if _, err := a.refresh.RefreshSource(context.Background(), feed.SourceHF); err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{app: a, hf: hf, srv: newServer(t, a)}

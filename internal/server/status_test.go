@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"paperfeed/feed"
+	"paperfeed/internal/source/artifacts"
 	"paperfeed/internal/upstream"
 )
 
@@ -52,7 +54,7 @@ func TestStatusSettledWaitsForEveryFirstRun(t *testing.T) {
 		run  func() error
 	}{
 		{"Hugging Face", func() error { return f.refresh(t) }},
-		{"arXiv", func() error { _, err := f.app.refresh.RefreshArxiv(ctx); return err }},
+		{"arXiv", func() error { _, err := f.app.refresh.RefreshSource(ctx, feed.SourceArxiv); return err }},
 		{"arXiv look-ups", func() error { return f.app.refresh.EnrichCategories(ctx) }},
 	}
 	for _, s := range steps {
@@ -66,7 +68,7 @@ func TestStatusSettledWaitsForEveryFirstRun(t *testing.T) {
 	if settled() {
 		t.Fatal("settled before the artifact counts ran")
 	}
-	if _, err := f.app.refresh.RefreshArtifacts(ctx); err != nil {
+	if _, err := f.app.refresh.RefreshSource(ctx, artifacts.Name); err != nil {
 		t.Fatal(err)
 	}
 	if !settled() {

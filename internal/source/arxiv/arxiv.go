@@ -1,4 +1,11 @@
-package refresh
+// Package arxiv is the source of the followed arXiv categories' last
+// announcement days: one combined feed fetched conditionally, honouring
+// its Cache-Control max-age. A weekend or holiday answer (an empty
+// channel) changes nothing, so the arXiv part of feeds never empties.
+// When the feed's announcement day stops advancing on a weekday, the
+// status says so. arXiv's records of papers (categories, versions,
+// seeds) are refresh's look-ups, not this source's.
+package arxiv
 
 import (
 	"context"
@@ -9,21 +16,30 @@ import (
 	"time"
 
 	"paperfeed/feed"
+	"paperfeed/internal/refresh"
 	"paperfeed/scrape"
 )
 
-// arxivSource keeps the last N arXiv announcement days of the followed
-// categories: one combined feed fetched conditionally, honouring its
-// Cache-Control max-age. A weekend or holiday answer (an empty channel)
-// changes nothing, so the arXiv part of feeds never empties. When the
-// feed's announcement day stops advancing on a weekday, the status says
-// so.
-type arxivSource struct {
+// Plugin registers the feed of cfg.ArxivCategories, checked every
+// cfg.ArxivRefresh; off when no category is followed.
+func Plugin(cfg refresh.Config, up refresh.Upstreams) refresh.Plugin {
+	return refresh.Plugin{
+		Spec: refresh.Spec{Name: feed.SourceArxiv, Label: "arXiv", Enabled: len(cfg.ArxivCategories) > 0, Lists: true,
+			Interval: cfg.ArxivRefresh, MinBackoff: min(30*time.Second, cfg.ArxivRefresh), Keys: feed.KeyArxiv},
+		New: func(env refresh.Env) refresh.Source {
+			return &source{client: up.Arxiv, store: env.Store, categories: cfg.ArxivCategories, status: env.Status,
+				obs: env.Obs, log: env.Log, now: env.Now, onLoad: env.Loaded}
+		},
+	}
+}
+
+// source keeps the last announcement days of the followed categories.
+type source struct {
 	client     *scrape.ArxivClient
 	store      *feed.Store
 	categories []string
-	status     *Status
-	obs        Observer
+	status     *refresh.Status
+	obs        refresh.Observer
 	log        *slog.Logger
 	now        func() time.Time
 	onLoad     func()
@@ -36,11 +52,8 @@ type arxivSource struct {
 // next check.
 const maxArxivWait = 12 * time.Hour
 
-// Name is feed.SourceArxiv.
-func (s *arxivSource) Name() string { return feed.SourceArxiv }
-
 // Refresh checks the combined feed of the followed categories.
-func (s *arxivSource) Refresh(ctx context.Context) (time.Duration, error) {
+func (s *source) Refresh(ctx context.Context) (time.Duration, error) {
 	res, err := s.client.Feed(ctx, s.categories)
 	switch {
 	case err != nil:
@@ -82,7 +95,7 @@ func expectedDay(t time.Time) time.Time {
 	return d
 }
 
-func (s *arxivSource) checkStale() {
+func (s *source) checkStale() {
 	var stale []string
 	s.mu.Lock()
 	newest := s.newest
@@ -98,18 +111,27 @@ func (s *arxivSource) checkStale() {
 			}
 		}
 	}
-	s.status.update(func(st *SourceState) { st.Stale = stale })
+	s.status.Update(func(st *refresh.SourceState) { st.Stale = stale })
 }
 
 // Publish shows the days and papers held in the status.
-func (s *arxivSource) Publish() {
+func (s *source) Publish() {
 	v := s.store.View()
-	publishHeld(s.status, s.obs, feed.SourceArxiv, v, v.ArxivDays)
+	n := 0
+	for _, p := range v.Papers {
+		if p.OnArxiv {
+			n++
+		}
+	}
+	refresh.PublishHeld(s.status, s.obs, feed.SourceArxiv, n, v.ArxivDays)
 }
+
+// Holds reports whether the view holds announcement days.
+func (s *source) Holds(v *feed.View) bool { return len(v.ArxivDays) > 0 }
 
 // Keep saves the newest announcement day and the feed's validators
 // (ETag, Last-Modified), so a restart asks conditionally.
-func (s *arxivSource) Keep(sc *Schedule) {
+func (s *source) Keep(sc *refresh.Schedule) {
 	s.mu.Lock()
 	sc.Newest = s.newest
 	s.mu.Unlock()
@@ -117,7 +139,7 @@ func (s *arxivSource) Keep(sc *Schedule) {
 }
 
 // Resume resumes from a saved schedule.
-func (s *arxivSource) Resume(sc Schedule) {
+func (s *source) Resume(sc refresh.Schedule) {
 	s.mu.Lock()
 	s.newest = sc.Newest
 	s.mu.Unlock()

@@ -1,4 +1,7 @@
-package refresh
+// Package artifacts is the source of the models, datasets and Spaces
+// Hugging Face links to the window's papers, counted on a slow schedule
+// of per-paper look-ups.
+package artifacts
 
 import (
 	"context"
@@ -9,16 +12,29 @@ import (
 	"time"
 
 	"paperfeed/feed"
+	"paperfeed/internal/refresh"
 	"paperfeed/scrape"
 )
 
-// artifactsSource counts the models, datasets and Spaces Hugging Face
+// Plugin registers the counts, every Interval, after the window's first
+// load; off when the per-paper API is not asked (-hf-artifacts=false).
+func Plugin(_ refresh.Config, up refresh.Upstreams) refresh.Plugin {
+	return refresh.Plugin{
+		Spec: refresh.Spec{Name: Name, Label: "linked artifacts", Enabled: up.HF.PaperAPI != nil,
+			Interval: Interval, MinBackoff: time.Minute, After: feed.SourceHF},
+		New: func(env refresh.Env) refresh.Source {
+			return &source{client: up.HF, store: env.Store, status: env.Status, obs: env.Obs, log: env.Log, now: env.Now}
+		},
+	}
+}
+
+// source counts the models, datasets and Spaces Hugging Face
 // links to the window's papers, one /api/papers/{id} request per paper,
 // on a slow schedule (the per-paper API shares the JSON API's rate
 // bucket, 500 requests per 5 minutes anonymous, with the listings):
 //
-//   - every ArtifactsInterval (10 minutes) a run checks at most
-//     MaxArtifactChecks papers (30: at most 180 an hour);
+//   - every Interval (10 minutes) a run checks at most MaxChecks
+//     papers (30: at most 180 an hour);
 //   - papers never checked come first, newest listing first; then papers
 //     listed in the last two days whose count is older than
 //     recheckRecent (6 h); then older window papers whose count is older
@@ -32,34 +48,31 @@ import (
 //
 // Counts go to the store as look-ups (feed.Extra), and from there into
 // each paper's history, so "first model released" is dated.
-type artifactsSource struct {
+type source struct {
 	client *scrape.HFClient
 	store  *feed.Store
-	status *Status
-	obs    Observer
+	status *refresh.Status
+	obs    refresh.Observer
 	log    *slog.Logger
 	now    func() time.Time
 }
 
-// SourceArtifacts names the linked-artifact counts in logs, /status,
-// metrics and the saved state.
-const SourceArtifacts = "hf_artifacts"
+// Name names the linked-artifact counts in logs, /status, metrics and
+// the saved state.
+const Name = "hf_artifacts"
 
 const (
-	// ArtifactsInterval is how often the artifacts source runs.
-	ArtifactsInterval = 10 * time.Minute
-	// MaxArtifactChecks bounds one run's requests.
-	MaxArtifactChecks = 30
-	recheckRecent     = 6 * time.Hour
-	recheckOld        = 24 * time.Hour
-	recentListing     = 48 * time.Hour
+	// Interval is how often the counts run.
+	Interval = 10 * time.Minute
+	// MaxChecks bounds one run's requests.
+	MaxChecks     = 30
+	recheckRecent = 6 * time.Hour
+	recheckOld    = 24 * time.Hour
+	recentListing = 48 * time.Hour
 )
 
-// Name is SourceArtifacts.
-func (s *artifactsSource) Name() string { return SourceArtifacts }
-
 // due lists the papers whose counts are due, most needed first.
-func (s *artifactsSource) due(now time.Time) []string {
+func (s *source) due(now time.Time) []string {
 	type cand struct {
 		id     string
 		rank   int // 0 never checked, 1 recent, 2 older
@@ -103,8 +116,8 @@ func (s *artifactsSource) due(now time.Time) []string {
 		}
 		return a.id < b.id
 	})
-	ids := make([]string, 0, min(len(cs), MaxArtifactChecks))
-	for _, c := range cs[:min(len(cs), MaxArtifactChecks)] {
+	ids := make([]string, 0, min(len(cs), MaxChecks))
+	for _, c := range cs[:min(len(cs), MaxChecks)] {
 		ids = append(ids, c.id)
 	}
 	return ids
@@ -114,28 +127,18 @@ func (s *artifactsSource) due(now time.Time) []string {
 // run to count as failed rather than as papers without a page.
 const minAll404 = 5
 
-// RunCounts are what the last run of the linked-artifact counts did, as
-// /status shows it: look-ups made, answered with counts, answered 404
-// (counted as none), failed.
-type RunCounts struct {
-	Checked  int `json:"checked"`
-	Found    int `json:"found"`
-	NotFound int `json:"not_found"`
-	Failed   int `json:"failed"`
-}
-
 // Refresh checks the papers due. It fails when no check succeeded (or HF
 // asked to slow down, or every look-up answered 404); single failures
 // are retried next run.
-func (s *artifactsSource) Refresh(ctx context.Context) (time.Duration, error) {
+func (s *source) Refresh(ctx context.Context) (time.Duration, error) {
 	var errs []error
-	var run RunCounts
+	var run refresh.RunCounts
 	found := map[string]feed.Extra{}
 	var first404 error
 	for _, id := range s.due(s.now()) {
 		run.Checked++
 		info, err := s.client.PaperInfo(ctx, id)
-		s.obs.Fetch(SourceArtifacts, err)
+		s.obs.Fetch(Name, err)
 		switch {
 		case scrape.NotFound(err):
 			run.NotFound++
@@ -171,10 +174,10 @@ func (s *artifactsSource) Refresh(ctx context.Context) (time.Duration, error) {
 
 // put stores what a run found and shows the run; the run failed when
 // nothing was found and something failed, or when it was told to stop.
-func (s *artifactsSource) put(found map[string]feed.Extra, run RunCounts, err error, stopped bool) error {
+func (s *source) put(found map[string]feed.Extra, run refresh.RunCounts, err error, stopped bool) error {
 	s.store.PutExtras(found)
 	s.Publish()
-	s.status.update(func(st *SourceState) { st.LastRun = &run })
+	s.status.Update(func(st *refresh.SourceState) { st.LastRun = &run })
 	if err != nil && len(found) > 0 && !stopped {
 		s.log.Warn("some linked-artifact counts failed; retrying next run", "checked", len(found), "error", err)
 		return nil
@@ -189,16 +192,20 @@ func isBackoff(err error) bool {
 
 // Keep and Resume: the schedule the service saves is all this source
 // needs (the counts are saved as look-ups).
-func (s *artifactsSource) Keep(*Schedule)  {}
-func (s *artifactsSource) Resume(Schedule) {}
+func (s *source) Keep(*refresh.Schedule)  {}
+func (s *source) Resume(refresh.Schedule) {}
+
+// Holds reports whether the view holds window papers to count: their
+// restored counts are then loaded.
+func (s *source) Holds(v *feed.View) bool { return len(v.HFDays) > 0 }
 
 // Publish shows how many window papers have counts.
-func (s *artifactsSource) Publish() {
+func (s *source) Publish() {
 	n := 0
 	for _, p := range s.store.View().Papers {
 		if p.Artifacts.Known() {
 			n++
 		}
 	}
-	s.status.update(func(st *SourceState) { st.Items = n })
+	s.status.Update(func(st *refresh.SourceState) { st.Items = n })
 }

@@ -1,7 +1,8 @@
-package refresh
+package artifacts
 
 import (
 	"context"
+	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"paperfeed/feed"
+	"paperfeed/internal/refresh"
+	"paperfeed/internal/source/hf"
 	"paperfeed/internal/state"
 	"paperfeed/internal/upstream"
 	"paperfeed/scrape"
@@ -23,14 +26,28 @@ type fakeClock struct {
 func (c *fakeClock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *fakeClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
+// newService runs the window and the counts over client, and returns
+// the counts' source too.
+func newService(store *feed.Store, backend state.Backend, client *scrape.HFClient, now func() time.Time) (*refresh.Service, *source) {
+	cfg := refresh.Config{Refresh: 15 * time.Minute, RefreshPast: 3 * time.Hour, Days: 7, ArxivDays: 7, Timeout: 5 * time.Second}
+	up := refresh.Upstreams{HF: client, Arxiv: &scrape.ArxivClient{Fetcher: &scrape.Fetcher{}}}
+	var src *source
+	counts := Plugin(cfg, up)
+	mk := counts.New
+	counts.New = func(env refresh.Env) refresh.Source { src = mk(env).(*source); return src }
+	s := refresh.New(cfg, store, backend, up, []refresh.Plugin{hf.Plugin(cfg, up), counts}, nil,
+		slog.New(slog.DiscardHandler), now, nil)
+	return s, src
+}
+
 // A simulated day of linked-artifact counts over the replayed window:
 // every paper is counted, recent papers every 6 hours and older ones
-// every 24, no run makes more than MaxArtifactChecks requests, and the
+// every 24, no run makes more than MaxChecks requests, and the
 // day stays a small part of HF's anonymous API budget (500 requests per
 // 5 minutes). A model released in the afternoon is in the paper's
 // history from the first recheck after.
 func TestArtifactsBudgetOverASimulatedDay(t *testing.T) {
-	hf, err := upstream.NewHF(filepath.Join("..", "..", "testdata"), upstream.DefaultDays())
+	hf, err := upstream.NewHF(filepath.Join("..", "..", "..", "testdata"), upstream.DefaultDays())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,10 +58,9 @@ func TestArtifactsBudgetOverASimulatedDay(t *testing.T) {
 	store := feed.NewStore(7, 7, clock.now)
 	client := &scrape.HFClient{Base: srv.URL, Fetcher: &scrape.Fetcher{UserAgent: "test"}, PaperAPI: &scrape.Fetcher{UserAgent: "test"}}
 	backend := state.NewMemory()
-	s := New(Config{Refresh: 15 * time.Minute, RefreshPast: 3 * time.Hour, Days: 7, ArxivDays: 7, Timeout: 5 * time.Second},
-		store, backend, client, &scrape.ArxivClient{Fetcher: &scrape.Fetcher{}}, nil, discardLog(), clock.now, nil)
+	s, _ := newService(store, backend, client, clock.now)
 	ctx := context.Background()
-	if _, err := s.RefreshHF(ctx); err != nil {
+	if _, err := s.RefreshSource(ctx, feed.SourceHF); err != nil {
 		t.Fatal(err)
 	}
 	papers := store.View().Papers
@@ -67,17 +83,17 @@ func TestArtifactsBudgetOverASimulatedDay(t *testing.T) {
 	before := 0
 	window := map[time.Time]int{} // requests per 5-minute window
 	day := 24 * time.Hour
-	for at := start; at.Before(start.Add(day + time.Minute)); at = at.Add(ArtifactsInterval) {
+	for at := start; at.Before(start.Add(day + time.Minute)); at = at.Add(Interval) {
 		clock.set(at)
 		if at.Equal(start.Add(7 * time.Hour)) {
 			hf.SetArtifacts(late.ID, upstream.Artifacts{Models: 2})
 		}
-		if _, err := s.RefreshArtifacts(ctx); err != nil {
+		if _, err := s.RefreshSource(ctx, Name); err != nil {
 			t.Fatalf("%s: %v", at.Format(time.Kitchen), err)
 		}
 		n := hf.PaperTotal() - before
 		before += n
-		if n > MaxArtifactChecks {
+		if n > MaxChecks {
 			t.Fatalf("%s: one run made %d requests", at.Format(time.Kitchen), n)
 		}
 		window[at.Truncate(5*time.Minute)] += n
@@ -113,7 +129,7 @@ func TestArtifactsBudgetOverASimulatedDay(t *testing.T) {
 		busiest = max(busiest, n)
 	}
 	t.Logf("%d papers (%d recent): %d per-paper requests in a day, at most %d in 5 minutes (HF allows 500)", len(papers), recent, total, busiest)
-	if busiest > MaxArtifactChecks || total > 5*recent+2*old {
+	if busiest > MaxChecks || total > 5*recent+2*old {
 		t.Errorf("%d requests in a day, %d in the busiest 5 minutes", total, busiest)
 	}
 	// The model released at 19:00 is recorded by the next recheck (at
@@ -148,7 +164,7 @@ func cutPaperPath(p string) (string, bool) {
 // A 429 stops the run at once; a paper HF has no page for counts as
 // none; a failure among successes is retried by the next run.
 func TestArtifactsFaults(t *testing.T) {
-	hf, err := upstream.NewHF(filepath.Join("..", "..", "testdata"), upstream.DefaultDays())
+	hf, err := upstream.NewHF(filepath.Join("..", "..", "..", "testdata"), upstream.DefaultDays())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,24 +173,23 @@ func TestArtifactsFaults(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 8, 21, 12, 0, 0, 0, time.UTC)}
 	store := feed.NewStore(7, 7, clock.now)
 	client := &scrape.HFClient{Base: srv.URL, Fetcher: &scrape.Fetcher{UserAgent: "test"}, PaperAPI: &scrape.Fetcher{UserAgent: "test"}}
-	s := New(Config{Refresh: 15 * time.Minute, RefreshPast: 3 * time.Hour, Days: 7, ArxivDays: 7, Timeout: 5 * time.Second},
-		store, nil, client, &scrape.ArxivClient{Fetcher: &scrape.Fetcher{}}, nil, discardLog(), clock.now, nil)
+	s, src := newService(store, nil, client, clock.now)
 	ctx := context.Background()
-	if _, err := s.RefreshHF(ctx); err != nil {
+	if _, err := s.RefreshSource(ctx, feed.SourceHF); err != nil {
 		t.Fatal(err)
 	}
 	hf.SetFault("/api/papers/", upstream.Fault{Status: 429, RetryAfter: "60"})
-	if _, err := s.RefreshArtifacts(ctx); !scrape.Throttled(err) {
+	if _, err := s.RefreshSource(ctx, Name); !scrape.Throttled(err) {
 		t.Errorf("a 429: %v", err)
 	}
 	if n := hf.PaperTotal(); n != 1 {
 		t.Errorf("%d requests after a 429, want 1", n)
 	}
 	hf.SetFault("/api/papers/", upstream.Fault{})
-	ids := s.artifacts.src.(*artifactsSource).due(clock.now())
+	ids := src.due(clock.now())
 	hf.SetFault("/api/papers/"+ids[1], upstream.Fault{Status: 500})
 	hf.SetFault("/api/papers/"+ids[2], upstream.Fault{Status: 404})
-	if _, err := s.RefreshArtifacts(ctx); err != nil {
+	if _, err := s.RefreshSource(ctx, Name); err != nil {
 		t.Errorf("one failure among successes failed the run: %v", err)
 	}
 	v := store.View()
@@ -185,7 +200,7 @@ func TestArtifactsFaults(t *testing.T) {
 		t.Errorf("a paper without a page: %+v", a)
 	}
 	hf.SetFault("/api/papers/"+ids[1], upstream.Fault{})
-	if got := s.artifacts.src.(*artifactsSource).due(clock.now()); len(got) == 0 || got[0] != ids[1] {
+	if got := src.due(clock.now()); len(got) == 0 || got[0] != ids[1] {
 		t.Errorf("the failed paper is not first next run: %v", got[:min(3, len(got))])
 	}
 }

@@ -1,4 +1,10 @@
-package refresh
+// Package hf is the source of the rolling window of Hugging Face
+// listing days: each refresh fetches the newest day; the whole window is
+// walked (newest to oldest, following each page's previous-day link) at
+// start, when a new day appears, and every -refresh-past, because
+// upvotes and comments keep changing for days. Past days, weeks and
+// months outside the window are refresh.Past's, on demand.
+package hf
 
 import (
 	"context"
@@ -9,22 +15,33 @@ import (
 	"time"
 
 	"paperfeed/feed"
+	"paperfeed/internal/refresh"
 	"paperfeed/scrape"
 )
 
-// hfSource keeps the rolling window of Hugging Face listing days in the
-// store. Each refresh fetches the newest day; the whole window is walked
-// (newest to oldest, following each page's previous-day link) at start,
-// when a new day appears, and every refreshPast, because upvotes and
-// comments keep changing for days.
-type hfSource struct {
+// Plugin registers the window: its newest day every cfg.Refresh, the
+// whole window every cfg.RefreshPast.
+func Plugin(cfg refresh.Config, up refresh.Upstreams) refresh.Plugin {
+	return refresh.Plugin{
+		Spec: refresh.Spec{Name: feed.SourceHF, Label: "Hugging Face", Enabled: true, Lists: true,
+			Interval: cfg.Refresh, MinBackoff: min(5*time.Second, cfg.Refresh)},
+		New: func(env refresh.Env) refresh.Source {
+			return &window{client: up.HF, store: env.Store, days: cfg.Days, refreshPast: cfg.RefreshPast, status: env.Status,
+				obs: env.Obs, views: refresh.NewListingViews(env, up.HF.API != nil), log: env.Log, now: env.Now, onLoad: env.Loaded}
+		},
+	}
+}
+
+// window keeps the rolling window of Hugging Face listing days in the
+// store.
+type window struct {
 	client      *scrape.HFClient
 	store       *feed.Store
 	days        int
 	refreshPast time.Duration
-	status      *Status
-	obs         Observer
-	views       *hfViews
+	status      *refresh.Status
+	obs         refresh.Observer
+	views       *refresh.ListingViews
 	log         *slog.Logger
 	now         func() time.Time
 	onLoad      func()
@@ -34,12 +51,9 @@ type hfSource struct {
 	lastWalk time.Time // when the window was last walked completely
 }
 
-// Name is feed.SourceHF.
-func (s *hfSource) Name() string { return feed.SourceHF }
-
 // Refresh fetches the newest listing day, and the whole window when it
 // is due.
-func (s *hfSource) Refresh(ctx context.Context) (time.Duration, error) {
+func (s *window) Refresh(ctx context.Context) (time.Duration, error) {
 	latest, err := s.fetch("latest", func() (scrape.Listing, error) { return s.client.Latest(ctx, feed.DayOf(s.now())) })
 	if err != nil {
 		return 0, err
@@ -83,7 +97,7 @@ var errNoDate = errors.New("the page states no listing date")
 // walk fetches the older days of the window, following previous-day
 // links, so weekends and holidays (HF serves the previous papers-day for
 // them) are skipped and no day is fetched twice.
-func (s *hfSource) walk(ctx context.Context, latest scrape.Listing) error {
+func (s *window) walk(ctx context.Context, latest scrape.Listing) error {
 	seen := map[time.Time]bool{latest.Date: true}
 	prev := latest.PrevDate
 	if prev.IsZero() {
@@ -128,20 +142,20 @@ func (s *hfSource) walk(ctx context.Context, latest scrape.Listing) error {
 
 // fetch runs one listing request, counting it and warning when the page
 // had to be read from its cards.
-func (s *hfSource) fetch(kind string, get func() (scrape.Listing, error)) (scrape.Listing, error) {
+func (s *window) fetch(kind string, get func() (scrape.Listing, error)) (scrape.Listing, error) {
 	l, err := get()
 	period := kind
 	if !l.Date.IsZero() {
 		period = "day/" + l.Date.Format(time.DateOnly)
 	}
-	s.views.note(period, l, err)
+	s.views.Note(period, l, err)
 	if err == nil && l.FromCards {
 		s.log.Warn("listing page had no readable JSON props; read the cards instead (less data)", "kind", kind, "date", l.Date.Format(time.DateOnly))
 	}
 	return l, err
 }
 
-func (s *hfSource) put(l scrape.Listing) {
+func (s *window) put(l scrape.Listing) {
 	if len(l.Papers) == 0 || l.Date.IsZero() {
 		return
 	}
@@ -154,20 +168,29 @@ func (s *hfSource) put(l scrape.Listing) {
 }
 
 // Publish shows the days and papers held in the status.
-func (s *hfSource) Publish() {
+func (s *window) Publish() {
 	v := s.store.View()
-	publishHeld(s.status, s.obs, feed.SourceHF, v, v.HFDays)
+	n := 0
+	for _, p := range v.Papers {
+		if p.OnHF {
+			n++
+		}
+	}
+	refresh.PublishHeld(s.status, s.obs, feed.SourceHF, n, v.HFDays)
 }
 
+// Holds reports whether the view holds window days.
+func (s *window) Holds(v *feed.View) bool { return len(v.HFDays) > 0 }
+
 // Keep saves the newest day and the last walk of the window.
-func (s *hfSource) Keep(sc *Schedule) {
+func (s *window) Keep(sc *refresh.Schedule) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sc.Newest, sc.LastWalk = s.newest, s.lastWalk
 }
 
 // Resume resumes from a saved schedule.
-func (s *hfSource) Resume(sc Schedule) {
+func (s *window) Resume(sc refresh.Schedule) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.newest, s.lastWalk = sc.Newest, sc.LastWalk
