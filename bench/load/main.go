@@ -39,8 +39,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -56,19 +54,7 @@ func main() {
 		baseline(os.Args[2:])
 		return
 	}
-	var (
-		duration = flag.Duration("duration", 8*time.Second, "length of one wrk run")
-		rounds   = flag.Int("rounds", 3, "rounds of alternating runs per scenario")
-		conns    = flag.Int("connections", 64, "wrk connections")
-		threads  = flag.Int("threads", 2, "wrk threads")
-		items    = flag.Int("arxiv-items", 4880, "papers in the replayed arXiv day")
-		out      = flag.String("out", "", "also write the results table (Markdown) to this file")
-		profiles = flag.String("profiles", "", "write paperfeed's heap profile after the start and after the load, and a CPU profile of each scenario's first round, to this directory")
-		only     = flag.String("only", "abcd", "scenarios to run")
-		month    = flag.Int("state-days", 30, "days of older papers and history in the state store paperfeed starts with (0: no data directory)")
-		logLevel = flag.String("log-level", "warn", "paperfeed's log level (info: an access log line per request, written to this command's standard error)")
-	)
-	flag.Parse()
+	o := parseOptions()
 	if _, err := exec.LookPath("wrk"); err != nil {
 		log.Fatal("wrk is not installed (apt-get install wrk)")
 	}
@@ -83,257 +69,66 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	site.Arxiv.UseBigFeed(*items)
-	upURL := serve(site)
-
-	bin := filepath.Join(tmp, "paperfeed")
-	run("go", "build", "-trimpath", "-o", bin, ".")
-	self, err := os.Executable()
-	if err != nil {
-		log.Fatal(err)
-	}
-
-	pfAddr, dbgAddr := freeAddr(), freeAddr()
-	dataDir := ""
-	if *month > 0 {
-		dataDir = filepath.Join(tmp, "data")
-	}
-	start := func() *exec.Cmd {
-		pf := exec.Command(bin)
-		pf.Env = append(os.Environ(),
-			"PAPERFEED_ADDR="+pfAddr, "PAPERFEED_HF_URL="+upURL, "PAPERFEED_HF_INTERVAL=0s",
-			"PAPERFEED_ARXIV_RSS_URL="+upURL, "PAPERFEED_ARXIV_API_URL="+upURL+"/api/query", "PAPERFEED_ARXIV_INTERVAL=0s",
-			"PAPERFEED_REFRESH=1h", "PAPERFEED_REFRESH_PAST=6h", "PAPERFEED_ARXIV_REFRESH=6h", "PAPERFEED_LOG_LEVEL="+*logLevel,
-			"PAPERFEED_BASE_URL=http://paperfeed.local", "PAPERFEED_DATA_DIR="+dataDir,
-			// The replay has one (large) arXiv day; the state's older arXiv
-			// days stay on disk, as a month-old instance's do.
-			"PAPERFEED_ARXIV_DAYS=1", "PAPERFEED_DEBUG_ADDR="+dbgAddr)
-		pf.Stderr = os.Stderr
-		if err := pf.Start(); err != nil {
-			log.Fatal(err)
-		}
-		return pf
-	}
-	base := "http://" + pfAddr
-	if *month > 0 {
+	site.Arxiv.UseBigFeed(o.items)
+	h := &harness{o: o, tmp: tmp, upURL: serve(site), pfAddr: freeAddr(), dbgAddr: freeAddr(),
+		res: map[string]result{}, ratios: map[string]float64{}, spread: map[string][]float64{}}
+	h.base = "http://" + h.pfAddr
+	h.bin = filepath.Join(tmp, "paperfeed")
+	run("go", "build", "-trimpath", "-o", h.bin, ".")
+	if o.month > 0 {
+		h.dataDir = filepath.Join(tmp, "data")
 		// A first run saves the window; a month of older papers and
 		// history is added behind it; the measured run starts from that.
-		pf := start()
-		waitLoaded(base, *items)
+		pf := h.start()
+		waitLoaded(h.base, o.items)
 		must(pf.Process.Signal(os.Interrupt))
 		must(pf.Wait())
-		fillState(dataDir, *month)
+		fillState(h.dataDir, o.month)
 	}
-	pf := start()
-	defer pf.Process.Kill()
-	// Where the start's peak is: resident memory sampled until loaded.
-	sampled := make(chan struct{})
-	go func() {
-		var peak, anon, file int64
-		where := ""
-		var at time.Duration
-		t0 := time.Now()
-		for {
-			select {
-			case <-sampled:
-				log.Printf("start: resident memory peaked at %.1f MB (anonymous %.1f, file-backed %.1f) %s after start; by mapping then: %s",
-					mb(peak), mb(anon), mb(file), at.Round(10*time.Millisecond), where)
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-			if r := currentRSS(pf.Process.Pid); r > peak {
-				peak, anon, file, at = r, procStatus(pf.Process.Pid, "RssAnon:"), procStatus(pf.Process.Pid, "RssFile:"), time.Since(t0)
-				where = mappings(pf.Process.Pid)
-			}
-		}
-	}()
-	papers := waitLoaded(base, *items)
-	close(sampled)
+	h.pf = h.start()
+	defer h.pf.Process.Kill()
+	stopSampling := samplePeak(h.pf.Process.Pid)
+	papers := waitLoaded(h.base, o.items)
+	stopSampling()
 	quiet(site)
 	hitsBefore := total(site)
-	loadedRSS := currentRSS(pf.Process.Pid)
-	log.Printf("loaded %d papers; RSS %.1f MB (peak so far %.1f MB), Go heap in use %.1f MB", papers, float64(loadedRSS)/(1<<20), float64(peakRSS(pf.Process.Pid))/(1<<20), heapInUse(base)/(1<<20))
+	log.Printf("loaded %d papers; RSS %.1f MB (peak so far %.1f MB), Go heap in use %.1f MB", papers,
+		mb(currentRSS(h.pf.Process.Pid)), mb(peakRSS(h.pf.Process.Pid)), heapInUse(h.base)/(1<<20))
 
-	// The popular feed and the baseline serving its exact bytes.
-	const popular = "/feed.rss?q=agents+OR+reasoning&min_upvotes=5&source=all"
-	plain, hdr := fetch(base+popular, nil)
-	gz, _ := fetch(base+popular, map[string]string{"Accept-Encoding": "gzip"})
-	if len(plain) == 0 || len(gz) == 0 {
-		log.Fatal("popular feed is empty")
-	}
-	plainFile, gzFile := filepath.Join(tmp, "body"), filepath.Join(tmp, "body.gz")
-	must(os.WriteFile(plainFile, plain, 0o644))
-	must(os.WriteFile(gzFile, gz, 0o644))
-	// (c)'s baseline: a bare server writing a distinct feed of the mean
-	// size of (c)'s answers (sampled from URLs (c) does not ask for).
-	distinctBody, meanSize := sampleDistinct(base, 900_000_000, 200)
-	distinctFile := filepath.Join(tmp, "distinct")
-	must(os.WriteFile(distinctFile, distinctBody, 0o644))
-	log.Printf("(c): mean answer %d bytes; the baseline writes %d", meanSize, len(distinctBody))
-	blAddr, blDbg := freeAddr(), freeAddr()
-	bl := exec.Command(self, "baseline", "-addr", blAddr, "-body", plainFile, "-gz", gzFile, "-ctype", hdr.Get("Content-Type"), "-etag", hdr.Get("ETag"),
-		"-distinct", distinctFile, "-debug", blDbg)
-	bl.Stderr = os.Stderr
-	if err := bl.Start(); err != nil {
-		log.Fatal(err)
-	}
-	defer bl.Process.Kill()
-	waitUp("http://" + blAddr + "/")
-
-	w := wrkRunner{duration: *duration, conns: *conns, threads: *threads, tmp: tmp}
-	var rows []row
-	res := map[string]result{}
-	ratios := map[string]float64{}
-	spread := map[string][]float64{} // each round's ratio, sorted
-	// measure runs paperfeed and the baseline back to back, in turn
-	// first, each round; the ratio reported is the median of the rounds'
-	// ratios, which cancels most of the machine's drift.
-	memory := func(after string) {
-		pid := pf.Process.Pid
-		log.Printf("after %s: RSS %.1f MB (anonymous %.1f MB, file-backed %.1f MB), peak %.1f MB, Go heap in use %.1f MB",
-			after, mb(currentRSS(pid)), mb(procStatus(pid, "RssAnon:")), mb(procStatus(pid, "RssFile:")), mb(peakRSS(pid)), heapInUse(base)/(1<<20))
-		log.Printf("  resident by mapping: %s", mappings(pid))
-	}
-	profileOf := func(addr, name, path string) {
-		if *profiles == "" {
-			return
-		}
-		must(os.MkdirAll(*profiles, 0o755))
-		b, _ := fetch("http://"+addr+path, nil)
-		must(os.WriteFile(filepath.Join(*profiles, name), b, 0o644))
-	}
-	profile := func(name, path string) { profileOf(dbgAddr, name, path) }
-	memory("the start")
-	profile("heap-start.pprof", "/debug/pprof/heap?gc=1")
+	meanSize := h.startBaseline()
+	defer h.bl.Process.Kill()
+	h.w = wrkRunner{duration: o.duration, conns: o.conns, threads: o.threads, tmp: tmp}
+	h.memory("the start")
+	h.profile("heap-start.pprof", "/debug/pprof/heap?gc=1")
 	// Measure the steady state: first until paperfeed's own work after
 	// the start (indexes, the collector and scavenger giving back the
 	// start's memory) is done, then a short unmeasured run of each
 	// server on the popular feed.
-	settled := settle(pf.Process.Pid, time.Minute)
+	settled := settle(h.pf.Process.Pid, time.Minute)
 	log.Printf("settled %s after loading (CPU under 5%% over a second)", settled.Round(100*time.Millisecond))
-	warm := wrkRunner{duration: 2 * time.Second, conns: *conns, threads: *threads}
-	warm.run(pf.Process.Pid, base+popular, nil, "")
-	warm.run(bl.Process.Pid, "http://"+blAddr+popular, nil, "")
-	// cpuProfile profiles a server (paperfeed's debug address or the
-	// baseline's) through the wrk run that starts now, the first round's;
-	// wait for it with the returned function.
-	cpuProfile := func(addr, name string) (wait func()) {
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			profileOf(addr, "cpu-"+name+".pprof", fmt.Sprintf("/debug/pprof/profile?seconds=%d", max(1, int(w.duration.Seconds())-1)))
-		}()
-		return func() { <-done }
+	warm := wrkRunner{duration: 2 * time.Second, conns: o.conns, threads: o.threads}
+	warm.run(h.pf.Process.Pid, h.base+popular, nil, "")
+	warm.run(h.bl.Process.Pid, "http://"+h.blAddr+popular, nil, "")
+	blPopular := "http://" + h.blAddr + popular
+	if strings.Contains(o.only, "a") || strings.Contains(o.only, "d") {
+		h.measure("a", h.base+popular, blPopular, nil)
 	}
-	measure := func(name, pfURL, blURL string, headers []string) {
-		defer memory("(" + name + ")")
-		var p, b []result
-		var rs []float64
-		for r := 0; r < *rounds; r++ {
-			var pr, br result
-			if r%2 == 1 && blURL != "" {
-				br = w.run(bl.Process.Pid, blURL, headers, "")
-			}
-			wait := func() {}
-			if r == 0 {
-				wait = cpuProfile(dbgAddr, name)
-			}
-			pr = w.run(pf.Process.Pid, pfURL, headers, "")
-			wait()
-			if r%2 == 0 && blURL != "" {
-				if r == 0 {
-					wait = cpuProfile(blDbg, name+"-baseline")
-				}
-				br = w.run(bl.Process.Pid, blURL, headers, "")
-				wait()
-			}
-			p = append(p, pr)
-			if blURL != "" {
-				b = append(b, br)
-				rs = append(rs, pr.rps/br.rps)
-			}
-		}
-		res[name] = median(p)
-		if blURL != "" {
-			res[name+" baseline"] = median(b)
-			sort.Float64s(rs)
-			ratios[name] = rs[len(rs)/2]
-			spread[name] = rs
-		}
+	if strings.Contains(o.only, "b") {
+		h.measure("b", h.base+popular, blPopular, []string{"Accept-Encoding: gzip"})
 	}
-	if strings.Contains(*only, "a") || strings.Contains(*only, "d") {
-		measure("a", base+popular, "http://"+blAddr+popular, nil)
-	}
-	if strings.Contains(*only, "b") {
-		measure("b", base+popular, "http://"+blAddr+popular, []string{"Accept-Encoding: gzip"})
-	}
-	if strings.Contains(*only, "d") {
+	if strings.Contains(o.only, "d") {
 		// Against the baseline's full answers, as the target says.
-		measure("d", base+popular, "http://"+blAddr+popular, []string{"If-None-Match: " + hdr.Get("ETag")})
+		h.measure("d", h.base+popular, blPopular, []string{"If-None-Match: " + h.etag})
 	}
-	if strings.Contains(*only, "c") {
-		// (c): distinct URLs; the script walks through them, rounds apart;
-		// paired with the baseline writing bytes of their mean size.
-		var c, cb []result
-		var rs []float64
-		cpuWait := cpuProfile(dbgAddr, "c")
-		for r := 0; r < *rounds; r++ {
-			script := distinctScript(tmp, r*100_000_000, *threads)
-			var pr, br result
-			if r%2 == 1 {
-				br = w.run(bl.Process.Pid, "http://"+blAddr+"/distinct", nil, "")
-			}
-			pr = w.run(pf.Process.Pid, base+"/", nil, script)
-			if r%2 == 0 {
-				br = w.run(bl.Process.Pid, "http://"+blAddr+"/distinct", nil, "")
-			}
-			c, cb = append(c, pr), append(cb, br)
-			rs = append(rs, pr.rps/br.rps)
-		}
-		cpuWait()
-		res["c"], res["c baseline"] = median(c), median(cb)
-		sort.Float64s(rs)
-		ratios["c"] = rs[len(rs)/2]
-		spread["c"] = rs
+	if strings.Contains(o.only, "c") {
+		h.measureDistinct()
 	}
-	rss := peakRSS(pf.Process.Pid)
-	memory("the load")
-	profile("heap-load.pprof", "/debug/pprof/heap?gc=1")
-	upstreamDuring := total(site) - hitsBefore
-
-	rf := func(k string) string {
-		if v, ok := ratios[k]; ok {
-			rs := spread[k]
-			return fmt.Sprintf("%.2f (%.2f-%.2f)", v, rs[0], rs[len(rs)-1])
-		}
-		return ""
-	}
-	rows = append(rows,
-		row{"(a) popular feed, identity", res["a"], res["a baseline"], rf("a"), ">= 0.95"},
-		row{"(b) popular feed, gzip", res["b"], res["b baseline"], rf("b"), ">= 0.90"},
-		row{"(c) distinct filter URLs (misses; baseline: bytes of their mean size)", res["c"], res["c baseline"], rf("c"), ">= 0.50, all 200"},
-		row{"(d) conditional, 304 (baseline: full answers)", res["d"], res["d baseline"], rf("d"), ">= 1.00"},
-	)
-	var buf bytes.Buffer
-	stateNote := "no state store"
-	if *month > 0 {
-		stateNote = fmt.Sprintf("a state store holding %d older days of papers and history", *month)
-	}
-	fmt.Fprintf(&buf, "Machine: %s, %d CPUs, %s; wrk -t%d -c%d -d%s, %d rounds: req/s, latency and CPU time per request (the server process's user and system time over the requests wrk counted) are the median round's, ratios the median of the rounds' paired ratios; %d papers loaded (%d HF days + %d arXiv), %s.\n\n",
-		cpuModel(), runtime.NumCPU(), runtime.Version(), *threads, *conns, *duration, *rounds, papers, 7, *items, stateNote)
-	fmt.Fprintln(&buf, "| scenario | paperfeed req/s | p50 | p99 | CPU µs/req | baseline req/s | p50 | p99 | CPU µs/req | ratio (rounds' range) | target |")
-	fmt.Fprintln(&buf, "|---|---|---|---|---|---|---|---|---|---|---|")
-	for _, r := range rows {
-		fmt.Fprintf(&buf, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.name, r.pf.rps, r.pf.p50, r.pf.p99, cpuUS(r.pf),
-			orDash(r.bl.rps), orDashS(r.bl.p50), orDashS(r.bl.p99), cpuUS(r.bl), orDashS(r.ratio), r.target)
-	}
-	fmt.Fprintf(&buf, "\n(c): %d non-2xx/3xx responses, %d socket errors, %d distinct URLs in its median round, each asked for once. Mean answer of (c): %d bytes. Peak RSS of paperfeed after (c): %.1f MB (target <= 100 MB). Upstream requests during the load: %d (target 0).\n",
-		res["c"].non2xx, res["c"].errors, res["c"].requests, meanSize, float64(rss)/(1<<20), upstreamDuring)
-	os.Stdout.Write(buf.Bytes())
-	if *out != "" {
-		must(os.WriteFile(*out, buf.Bytes(), 0o644))
-	}
+	rss := peakRSS(h.pf.Process.Pid)
+	h.memory("the load")
+	h.profile("heap-load.pprof", "/debug/pprof/heap?gc=1")
+	h.report(papers, meanSize, rss, total(site)-hitsBefore)
 }
+
 func baseline(args []string) {
 	fs := flag.NewFlagSet("baseline", flag.ExitOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "")
