@@ -10,15 +10,15 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"paperfeed/internal/standin"
 	"paperfeed/internal/testkit"
-	"paperfeed/internal/upstream"
 )
 
 // The static export's page works opened from disk and served under any
 // path: its style sheet and script load (relative links), its Copy
 // buttons copy, and its count is its feed's.
 func TestBrowserOpensTheExportedPage(t *testing.T) {
-	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	site, err := standin.NewSite("testdata", standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

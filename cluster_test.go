@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"paperfeed/internal/redistest"
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 )
 
 // replica is one paperfeed process of a cluster.
@@ -103,7 +103,7 @@ func sameAnswers(t *testing.T, rs []*replica, what string) {
 	_ = last
 }
 
-func hitsSnapshot(site *upstream.Site) map[string]int {
+func hitsSnapshot(site *standin.Site) map[string]int {
 	out := map[string]int{}
 	for k, v := range site.HF.Hits() {
 		out["hf "+k] = v
@@ -123,7 +123,7 @@ func TestReplicasShareOneScrape(t *testing.T) {
 		t.Skip("starts Redis and three processes")
 	}
 	srv := redistest.Start(t, "")
-	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	site, err := standin.NewSite("testdata", standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,14 +4,14 @@ import (
 	"strings"
 	"testing"
 
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 )
 
 // Credentials in an upstream URL (-hf-url https://user:pass@host) are
 // used, and shown nowhere: not in the logs, /status, /metrics or an
 // error a reader sees, however the upstream fails.
 func TestUpstreamCredentialsAreNeverShown(t *testing.T) {
-	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	site, err := standin.NewSite("testdata", standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,9 +22,9 @@ func TestUpstreamCredentialsAreNeverShown(t *testing.T) {
 	vars["PAPERFEED_LOG_LEVEL"] = "debug"
 	vars["PAPERFEED_STARTUP_WAIT"] = "100ms"
 	vars["PAPERFEED_ARXIV_RSS_URL"], vars["PAPERFEED_ARXIV_API_URL"] = withCreds, withCreds+"/api/query"
-	site.HF.SetFault("/papers", upstream.Fault{Status: 503})
-	site.HF.SetFault("/api/", upstream.Fault{Status: 500})
-	site.Arxiv.SetFault("/", upstream.Fault{Status: 429, RetryAfter: "60"})
+	site.HF.SetFault("/papers", standin.Fault{Status: 503})
+	site.HF.SetFault("/api/", standin.Fault{Status: 500})
+	site.Arxiv.SetFault("/", standin.Fault{Status: 429, RetryAfter: "60"})
 	s := runService(t, vars)
 	waitFor(t, "the failed fetches to show", func() bool {
 		st := s.status(t)

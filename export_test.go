@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 )
 
 func exportEnv(site, dataDir string) func(string) (string, bool) {
@@ -44,7 +44,7 @@ func readTree(t *testing.T, dir string) map[string][]byte {
 // Two exports of the same data are the same bytes; every file parses;
 // every link goes through the base URL.
 func TestExportIsDeterministicAndValid(t *testing.T) {
-	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	site, err := standin.NewSite("testdata", standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,11 +157,11 @@ func TestExportIsDeterministicAndValid(t *testing.T) {
 // An upstream failure that no state covers is an error with a clear
 // message; the exit status is not 0.
 func TestExportFailsWithoutData(t *testing.T) {
-	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	site, err := standin.NewSite("testdata", standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	site.HF.SetFault("/", upstream.Fault{Status: 500})
+	site.HF.SetFault("/", standin.Fault{Status: 500})
 	up := newUpstream(t, site)
 	err = export(context.Background(), []string{"-o", t.TempDir()}, exportEnv(up, t.TempDir()), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "Hugging Face failed and no saved state covers it") {
@@ -178,7 +178,7 @@ func TestExportFailsWithoutData(t *testing.T) {
 // a failed export leaves the previous one as it was, and the state is
 // read while rendering (seeds and past listings are not fetched again).
 func TestExportSwapsTheTreeWhole(t *testing.T) {
-	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	site, err := standin.NewSite("testdata", standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +278,7 @@ func TestExportSwapsTheTreeWhole(t *testing.T) {
 	// A failing export (HF down, a data directory without state) leaves
 	// the previous export as it was, and no temporary tree behind.
 	before := readTree(t, out)
-	site.HF.SetFault("/", upstream.Fault{Status: 500})
+	site.HF.SetFault("/", standin.Fault{Status: 500})
 	if err := export(context.Background(), []string{"-o", out}, env(t.TempDir()), io.Discard); err == nil {
 		t.Fatal("an export with HF down and no state succeeded")
 	}
@@ -294,7 +294,7 @@ func TestExportSwapsTheTreeWhole(t *testing.T) {
 	if left, _ := os.ReadDir(parent); len(left) != 1 {
 		t.Errorf("beside the export: %v", left)
 	}
-	site.HF.SetFault("/", upstream.Fault{})
+	site.HF.SetFault("/", standin.Fault{})
 
 	// -o naming a link is refused, and nothing is written.
 	link := filepath.Join(parent, "link")
@@ -333,7 +333,7 @@ func TestExportIsInTheHelp(t *testing.T) {
 // An export writes no access-log lines for the requests it makes of its
 // own handler.
 func TestExportWritesNoAccessLog(t *testing.T) {
-	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	site, err := standin.NewSite("testdata", standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

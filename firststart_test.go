@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 )
 
 // With no upstream reachable, a reader waits only while a first fetch
@@ -46,7 +46,7 @@ func TestFirstStartThatCannotFetchExplainsItself(t *testing.T) {
 // An operator sees success: one info line when each source first loads,
 // naming what it holds and where it came from.
 func TestSourcesSayWhenTheyLoad(t *testing.T) {
-	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	site, err := standin.NewSite("testdata", standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

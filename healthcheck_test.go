@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 )
 
 // paperfeed healthcheck: ready when the instance serves its feeds, else
@@ -26,7 +26,7 @@ func TestHealthcheckSaysReadyOrWhyNot(t *testing.T) {
 		strings.Contains(err.Error(), "\n") {
 		t.Errorf("upstream down: %v", err)
 	}
-	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	site, err := standin.NewSite("testdata", standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestHealthcheckSaysReadyOrWhyNot(t *testing.T) {
 // there), and a URL that answers something else than paperfeed's status
 // is told to end in /readyz.
 func TestHealthcheckTakesTheBaseURL(t *testing.T) {
-	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	site, err := standin.NewSite("testdata", standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,14 +8,14 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"paperfeed/internal/server"
+	"paperfeed/internal/standin"
 	"paperfeed/internal/testkit"
-	"paperfeed/internal/upstream"
 )
 
 // What the command's tests share (the replays and helpers of testkit,
 // named as the tests use them).
 
-func replayHF(t testing.TB) *upstream.HF { t.Helper(); return testkit.ReplayHF(t, "testdata") }
+func replayHF(t testing.TB) *standin.HF { t.Helper(); return testkit.ReplayHF(t, "testdata") }
 func newUpstream(t testing.TB, h http.Handler) string {
 	t.Helper()
 	return testkit.Upstream(t, h)

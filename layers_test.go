@@ -36,16 +36,16 @@ func TestImportsRunOneWay(t *testing.T) {
 		"filter":                    {"feed"},
 		"scrape":                    {"feed"},
 		"feed":                      {},
-		"internal/testkit":          {"internal/upstream"},
-		"internal/upstream":         {},
+		"internal/testkit":          {"internal/standin"},
+		"internal/standin":          {},
 		"internal/recorded":         {"feed", "scrape"},
 		"internal/redistest":        {},
 		"internal/smtptest":         {},
-		"bench/load":                {"feed", "internal/recorded", "internal/state", "internal/upstream"},
-		"bench/replay":              {"internal/upstream"},
+		"bench/load":                {"feed", "internal/recorded", "internal/state", "internal/standin"},
+		"bench/replay":              {"internal/standin"},
 	}
-	testSupport := []string{"internal/testkit", "internal/upstream", "internal/recorded", "internal/redistest", "internal/smtptest"}
-	httpSide := []string{".", "internal/server", "scrape", "internal/notify", "bench/load", "bench/replay", "internal/testkit", "internal/upstream", "internal/redistest", "internal/smtptest"}
+	testSupport := []string{"internal/testkit", "internal/standin", "internal/recorded", "internal/redistest", "internal/smtptest"}
+	httpSide := []string{".", "internal/server", "scrape", "internal/notify", "bench/load", "bench/replay", "internal/testkit", "internal/standin", "internal/redistest", "internal/smtptest"}
 	serverOnly := []string{"net/http/httptest", "net/http/pprof", "github.com/prometheus/client_golang/prometheus/promhttp"}
 	found := map[string]bool{}
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {

@@ -16,7 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"paperfeed/internal/redistest"
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 )
 
 // slowHook is a webhook receiver that holds the first delivery it gets
@@ -81,7 +81,7 @@ func TestStalledLeaderDoesNotSendAgain(t *testing.T) {
 		t.Skip("starts Redis and two processes")
 	}
 	srv := redistest.Start(t, "")
-	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	site, err := standin.NewSite("testdata", standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"paperfeed/internal/standin"
 	"paperfeed/internal/state"
-	"paperfeed/internal/upstream"
 )
 
 // service is paperfeed started by run() on loopback, stopped by stop
@@ -113,7 +113,7 @@ func (s *service) settle(t *testing.T, whole bool) {
 }
 
 // upstreamHits counts every request the replay received.
-func upstreamHits(site *upstream.Site) int {
+func upstreamHits(site *standin.Site) int {
 	n := 0
 	for _, h := range []map[string]int{site.HF.Hits(), site.Arxiv.Hits()} {
 		for _, c := range h {
@@ -132,7 +132,7 @@ var restartPaths = []string{
 // feeds with the same validators, and asks the upstreams nothing until
 // a refresh is due.
 func TestRestartWithFreshStateChangesNothing(t *testing.T) {
-	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	site, err := standin.NewSite("testdata", standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestKill9KeepsStateConsistent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills processes")
 	}
-	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	site, err := standin.NewSite("testdata", standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func startChild(t *testing.T, vars map[string]string) (*exec.Cmd, string, *syncB
 // stops the start with a message naming the setting and how to run
 // without state.
 func TestUnusableDataDirStopsTheStart(t *testing.T) {
-	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	site, err := standin.NewSite("testdata", standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"paperfeed/internal/standin"
 	"paperfeed/internal/state"
-	"paperfeed/internal/upstream"
 )
 
 // A real state file cut short at several lengths: the real binary (a
@@ -22,7 +22,7 @@ func TestTruncatedStateFileStillStarts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
-	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	site, err := standin.NewSite("testdata", standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestTruncatedStateFileStillStarts(t *testing.T) {
 // mount in a mount namespace of the child's own; another user a
 // directory and file it may only read.
 func TestReadOnlyStateIsServed(t *testing.T) {
-	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	site, err := standin.NewSite("testdata", standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

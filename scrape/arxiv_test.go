@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"paperfeed/feed"
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 )
 
 func open(t testing.TB, name string) *os.File {
@@ -185,7 +185,7 @@ func TestParseArxivAPIBothFormats(t *testing.T) {
 // Every arXiv request goes through the one limiter, with a User-Agent,
 // and refetches are conditional.
 func TestArxivClientPoliteness(t *testing.T) {
-	ax, err := upstream.NewArxiv("../testdata", upstream.ArxivDerivedDays)
+	ax, err := standin.NewArxiv("../testdata", standin.ArxivDerivedDays)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 )
 
 // One real HF listing page (2024-08-01, 223 kB, 13 papers, 533 authors
@@ -28,7 +28,7 @@ func BenchmarkParseListing(b *testing.B) {
 // A 2,000-item arXiv feed (the most rss.arxiv.org serves), derived from
 // real items.
 func BenchmarkParseArxivFeed2000(b *testing.B) {
-	body, err := upstream.BigFeed(filepath.Join("..", "testdata"), 2000)
+	body, err := standin.BigFeed(filepath.Join("..", "testdata"), 2000)
 	if err != nil {
 		b.Fatal(err)
 	}

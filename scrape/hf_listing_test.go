@@ -15,7 +15,7 @@ import (
 	"unicode/utf8"
 
 	"paperfeed/feed"
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -111,9 +111,9 @@ func TestParseListingCardsFallback(t *testing.T) {
 }
 
 // The 2025-2026 fields, from a page derived from the newest real API
-// listing (see internal/upstream), fetched through HFClient.
+// listing (see internal/standin), fetched through HFClient.
 func TestHFClientDerived2026Page(t *testing.T) {
-	hf, err := upstream.NewHF("../testdata", upstream.DefaultDays())
+	hf, err := standin.NewHF("../testdata", standin.DefaultDays())
 	if err != nil {
 		t.Fatal(err)
 	}

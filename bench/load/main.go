@@ -45,8 +45,8 @@ import (
 
 	"paperfeed/feed"
 	"paperfeed/internal/recorded"
+	"paperfeed/internal/standin"
 	"paperfeed/internal/state"
-	"paperfeed/internal/upstream"
 )
 
 func main() {
@@ -65,7 +65,7 @@ func main() {
 	defer os.RemoveAll(tmp)
 
 	// The replay upstream, in this process (it idles during the load).
-	site, err := upstream.NewSite("testdata", upstream.SiteOptions{})
+	site, err := standin.NewSite("testdata", standin.SiteOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func fillState(dir string, days int) {
 	for i := range ps {
 		ptrs[i] = &ps[i]
 	}
-	oldest := upstream.DefaultDays()[6].Date
+	oldest := standin.DefaultDays()[6].Date
 	must(state.FillMonth(b, ptrs, oldest, days, 50, 1000))
 	st := b.Stats()
 	must(b.Close())
@@ -274,7 +274,7 @@ func waitLoaded(base string, arxivItems int) int {
 	return 0
 }
 
-func total(site *upstream.Site) int {
+func total(site *standin.Site) int {
 	n := 0
 	for _, v := range site.HF.Hits() {
 		n += v
@@ -287,7 +287,7 @@ func total(site *upstream.Site) int {
 
 // quiet waits until the upstream has seen no request for two seconds
 // (the category look-ups after the first load).
-func quiet(site *upstream.Site) {
+func quiet(site *standin.Site) {
 	last, since := total(site), time.Now()
 	for time.Since(since) < 2*time.Second {
 		time.Sleep(200 * time.Millisecond)

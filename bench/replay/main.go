@@ -16,14 +16,14 @@ import (
 	"os"
 	"sync"
 
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9090", "address to listen on")
 	data := flag.String("data", "testdata", "directory of recorded responses")
 	flag.Parse()
-	mux, err := upstream.NewSite(*data, upstream.SiteOptions{})
+	mux, err := standin.NewSite(*data, standin.SiteOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -10,8 +10,8 @@ import (
 	"paperfeed/filter"
 	"paperfeed/internal/refresh"
 	"paperfeed/internal/source"
+	"paperfeed/internal/standin"
 	"paperfeed/internal/testkit"
-	"paperfeed/internal/upstream"
 	"paperfeed/scrape"
 )
 
@@ -21,7 +21,7 @@ const testdata = "../../testdata"
 // upstreams (the 7 Hugging Face days and one arXiv day).
 func loadedEngine(t *testing.T) *Engine {
 	t.Helper()
-	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	site, err := standin.NewSite(testdata, standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

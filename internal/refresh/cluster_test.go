@@ -13,8 +13,8 @@ import (
 	"paperfeed/feed"
 	"paperfeed/internal/refresh"
 	"paperfeed/internal/source"
+	"paperfeed/internal/standin"
 	"paperfeed/internal/state"
-	"paperfeed/internal/upstream"
 	"paperfeed/scrape"
 )
 
@@ -40,7 +40,7 @@ func (d *downCluster) NextRequest(context.Context, time.Duration) (string, error
 // fallback=local: then after a lease's time it refreshes by itself.
 func TestFallbackLocalRefreshesWithoutTheStore(t *testing.T) {
 	for _, fallback := range []bool{false, true} {
-		hf, err := upstream.NewHF(filepath.Join("..", "..", "testdata"), upstream.DefaultDays())
+		hf, err := standin.NewHF(filepath.Join("..", "..", "testdata"), standin.DefaultDays())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,8 +13,8 @@ import (
 	"paperfeed/feed"
 	"paperfeed/internal/refresh"
 	"paperfeed/internal/source/hf"
+	"paperfeed/internal/standin"
 	"paperfeed/internal/state"
-	"paperfeed/internal/upstream"
 	"paperfeed/scrape"
 )
 
@@ -61,7 +61,7 @@ func notesPlugin(made **notes) refresh.Plugin {
 // the window, /status lists it after the window, its schedule survives
 // a restart, and a start has not settled until it ran once.
 func TestASourceIsOnePlugin(t *testing.T) {
-	rec, err := upstream.NewHF(filepath.Join("..", "..", "testdata"), upstream.DefaultDays())
+	rec, err := standin.NewHF(filepath.Join("..", "..", "testdata"), standin.DefaultDays())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,18 +10,18 @@ import (
 	"time"
 
 	"paperfeed/feed"
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 )
 
 // siteFixture is an app on the replay of both upstreams, driven by hand.
 type siteFixture struct {
 	*fixture
-	site *upstream.Site
+	site *standin.Site
 }
 
 func newSiteFixture(t *testing.T, now func() time.Time) *siteFixture {
 	t.Helper()
-	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	site, err := standin.NewSite(testdata, standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 )
 
 // Every path to an upstream honours its request to slow down, not only
@@ -15,7 +15,7 @@ import (
 // under Hugging Face's 429, eight past days make one request per view.
 // Readers get a 503 with a Retry-After (capped for clients), at once.
 func TestOnDemandFetchesHonourRetryAfter(t *testing.T) {
-	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	site, err := standin.NewSite(testdata, standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +23,7 @@ func TestOnDemandFetchesHonourRetryAfter(t *testing.T) {
 	a := testApp(t, up, nil, func(c *Config) { c.ArxivAPIURL = up + "/api/query" })
 	f := (&fixture{app: a, hf: site.HF, srv: newServer(t, a)}).loaded(t)
 
-	site.Arxiv.SetFault("/api/query", upstream.Fault{Status: 429, RetryAfter: "3600"})
+	site.Arxiv.SetFault("/api/query", standin.Fault{Status: 429, RetryAfter: "3600"})
 	api := func() int { return site.Arxiv.Hits()["/api/query"] }
 	before := api()
 	for i := range 12 {
@@ -37,8 +37,8 @@ func TestOnDemandFetchesHonourRetryAfter(t *testing.T) {
 		t.Errorf("12 like= look-ups under a 429 made %d arXiv API requests, want 1", n)
 	}
 
-	site.HF.SetFault("/papers/date/", upstream.Fault{Status: 429, RetryAfter: "600"})
-	site.HF.SetFault("/api/daily_papers?date=", upstream.Fault{Status: 429, RetryAfter: "600"})
+	site.HF.SetFault("/papers/date/", standin.Fault{Status: 429, RetryAfter: "600"})
+	site.HF.SetFault("/api/daily_papers?date=", standin.Fault{Status: 429, RetryAfter: "600"})
 	hits := func() int {
 		n := 0
 		for _, c := range site.HF.Hits() {

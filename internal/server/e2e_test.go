@@ -10,15 +10,15 @@ import (
 	"time"
 
 	"paperfeed/feed"
+	"paperfeed/internal/standin"
 	"paperfeed/internal/state"
-	"paperfeed/internal/upstream"
 )
 
 // testServer is the whole service, running (its refresh side started),
 // served on a loopback port against replayed upstreams.
 type testServer struct {
 	URL string
-	HF  *upstream.HF
+	HF  *standin.HF
 	svc *Service
 }
 

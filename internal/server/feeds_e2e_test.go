@@ -12,7 +12,7 @@ import (
 
 	"paperfeed/feed"
 	"paperfeed/internal/recorded"
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 )
 
 // expectedPapers reads the replayed days straight from the recordings:
@@ -20,7 +20,7 @@ import (
 func expectedPapers(t *testing.T, days int) map[string]feed.Paper {
 	t.Helper()
 	out := map[string]feed.Paper{}
-	for _, d := range upstream.DefaultDays()[:days] {
+	for _, d := range standin.DefaultDays()[:days] {
 		ps, err := recorded.File(testdata, d.File)
 		if err != nil {
 			t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"paperfeed/internal/source/artifacts"
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 )
 
 var updateFeeds = flag.Bool("update-feeds", false, "rewrite testdata/feeds/, the golden feeds")
@@ -48,7 +48,7 @@ func TestGoldenFeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.arxivRefresh(t)
-	f.site.Arxiv.Revise("2608.09888", upstream.Revision{Version: 2, Updated: time.Date(2026, 8, 20, 9, 0, 0, 0, time.UTC),
+	f.site.Arxiv.Revise("2608.09888", standin.Revision{Version: 2, Updated: time.Date(2026, 8, 20, 9, 0, 0, 0, time.UTC),
 		Comment: "Accepted at NeurIPS 2026 (Spotlight)"})
 	if err := f.app.refresh.EnrichCategories(ctx); err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"paperfeed/feed"
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 	"paperfeed/scrape"
 )
 
@@ -83,8 +83,8 @@ func TestMalformedQueryIs400(t *testing.T) {
 // feed), while an arXiv feed is served once arXiv loaded.
 func TestSourceNeverLoadedIs503(t *testing.T) {
 	f := newSiteFixture(t, nil)
-	f.site.HF.SetFault("/papers", upstream.Fault{Status: 500})
-	f.site.HF.SetFault("/api/daily_papers", upstream.Fault{Status: 500})
+	f.site.HF.SetFault("/papers", standin.Fault{Status: 500})
+	f.site.HF.SetFault("/api/daily_papers", standin.Fault{Status: 500})
 	if err := f.refresh(t); err == nil {
 		t.Fatal("refresh against a failing HF succeeded")
 	}
@@ -183,7 +183,7 @@ func TestHangingPastListingAnswersQuickly(t *testing.T) {
 	if err := f.refresh(t); err != nil {
 		t.Fatal(err)
 	}
-	f.hf.SetFault("/papers/date/2026-08-12", upstream.Fault{Slow: 1500 * time.Millisecond})
+	f.hf.SetFault("/papers/date/2026-08-12", standin.Fault{Slow: 1500 * time.Millisecond})
 	start := time.Now()
 	resp, body := f.get(t, "/feed.rss?date=2026-08-12")
 	if d := time.Since(start); d > time.Second {

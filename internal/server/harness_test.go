@@ -14,9 +14,9 @@ import (
 
 	"paperfeed/feed"
 	"paperfeed/internal/refresh"
+	"paperfeed/internal/standin"
 	"paperfeed/internal/state"
 	"paperfeed/internal/testkit"
-	"paperfeed/internal/upstream"
 )
 
 // The one test harness: every test that needs a wired service builds it
@@ -25,7 +25,7 @@ import (
 // testdata holds the recorded upstream responses.
 const testdata = "../../testdata"
 
-func replayHF(t testing.TB) *upstream.HF              { t.Helper(); return testkit.ReplayHF(t, testdata) }
+func replayHF(t testing.TB) *standin.HF               { t.Helper(); return testkit.ReplayHF(t, testdata) }
 func newUpstream(t testing.TB, h http.Handler) string { t.Helper(); return testkit.Upstream(t, h) }
 func discardLog() *slog.Logger                        { return testkit.DiscardLog() }
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -88,7 +88,7 @@ func testAppLogging(t testing.TB, upstreamURL string, now func() time.Time, muta
 // calls refresh itself, so the upstream request count is exact.
 type fixture struct {
 	app *app
-	hf  *upstream.HF
+	hf  *standin.HF
 	srv *httptest.Server
 }
 

@@ -11,7 +11,7 @@ import (
 
 	"paperfeed/feed"
 	"paperfeed/internal/recorded"
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 	"paperfeed/scrape"
 )
 
@@ -20,7 +20,7 @@ import (
 // view can make q find it.
 func apiOnlyKeyword(t *testing.T) (id, keyword string) {
 	t.Helper()
-	d := upstream.DefaultDays()[0]
+	d := standin.DefaultDays()[0]
 	ps, err := recorded.File(testdata, d.File)
 	if err != nil {
 		t.Fatal(err)
@@ -94,12 +94,12 @@ func TestTwoViewsOneRequestEachPerPeriod(t *testing.T) {
 func TestPageFaultsServedByTheAPI(t *testing.T) {
 	for _, c := range []struct {
 		name  string
-		fault upstream.Fault
+		fault standin.Fault
 		want  string // in the page error
 	}{
-		{"changed layout", upstream.Fault{Layout: true}, "layout changed"},
-		{"http 500", upstream.Fault{Status: 500}, "HTTP 500"},
-		{"cut body", upstream.Fault{Truncate: true}, "unexpected EOF"},
+		{"changed layout", standin.Fault{Layout: true}, "layout changed"},
+		{"http 500", standin.Fault{Status: 500}, "HTTP 500"},
+		{"cut body", standin.Fault{Truncate: true}, "unexpected EOF"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var logs syncBuffer
@@ -111,7 +111,7 @@ func TestPageFaultsServedByTheAPI(t *testing.T) {
 			f.loaded(t)
 			items := f.items(t, "/feed.json?limit=500")
 			want := 0
-			for _, d := range upstream.DefaultDays()[:7] {
+			for _, d := range standin.DefaultDays()[:7] {
 				want += hf.Items(d.Date)
 			}
 			if len(items) != want {
@@ -141,7 +141,7 @@ func TestPageFaultsServedByTheAPI(t *testing.T) {
 // When the API fails, the page serves alone, as before it existed.
 func TestAPIFailureServesThePage(t *testing.T) {
 	f := newFixture(t, nil)
-	f.hf.SetFault("/api/", upstream.Fault{Status: 500})
+	f.hf.SetFault("/api/", standin.Fault{Status: 500})
 	f.loaded(t)
 	items := f.items(t, "/feed.json?limit=500")
 	p, ok := items["2608.19880"]
@@ -158,8 +158,8 @@ func TestAPIFailureServesThePage(t *testing.T) {
 func TestBothViewsFailingKeepLastGoodData(t *testing.T) {
 	f := newFixture(t, nil).loaded(t)
 	resp, before := f.get(t, "/feed.atom")
-	f.hf.SetFault("/papers", upstream.Fault{Status: 503})
-	f.hf.SetFault("/api/", upstream.Fault{Status: 500})
+	f.hf.SetFault("/papers", standin.Fault{Status: 503})
+	f.hf.SetFault("/api/", standin.Fault{Status: 500})
 	if err := f.refresh(t); err == nil {
 		t.Fatal("refresh with both views failing succeeded")
 	}
@@ -188,7 +188,7 @@ func TestTokenGoesToHuggingFaceOnly(t *testing.T) {
 			h.ServeHTTP(w, r)
 		})
 	}
-	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	site, err := standin.NewSite(testdata, standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,8 +17,8 @@ import (
 	"paperfeed/internal/notify"
 	"paperfeed/internal/redistest"
 	"paperfeed/internal/smtptest"
+	"paperfeed/internal/standin"
 	"paperfeed/internal/state"
-	"paperfeed/internal/upstream"
 )
 
 var (
@@ -316,7 +316,7 @@ func TestReaderMailOffWithoutSMTP(t *testing.T) {
 func TestReaderMailAcrossReplicas(t *testing.T) {
 	srv := redistest.Start(t, "")
 	mails := smtptest.Start(t, smtptest.Options{})
-	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	site, err := standin.NewSite(testdata, standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

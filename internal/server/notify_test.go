@@ -19,8 +19,8 @@ import (
 
 	"paperfeed/feed"
 	"paperfeed/internal/redistest"
+	"paperfeed/internal/standin"
 	"paperfeed/internal/state"
-	"paperfeed/internal/upstream"
 )
 
 // hookReceiver stands in for a webhook endpoint.
@@ -186,7 +186,7 @@ func TestNotifyOnlyTheLeaderSends(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := redistest.Start(t, "")
-	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	site, err := standin.NewSite(testdata, standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

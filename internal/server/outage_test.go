@@ -10,8 +10,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"paperfeed/internal/refresh"
+	"paperfeed/internal/standin"
 	"paperfeed/internal/testkit"
-	"paperfeed/internal/upstream"
 )
 
 // During a Hugging Face outage the builder page says what /status says:
@@ -22,7 +22,7 @@ func TestPageShowsAnOutage(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Date(2026, 8, 21, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	site, err := standin.NewSite(testdata, standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,8 +46,8 @@ func TestPageShowsAnOutage(t *testing.T) {
 	mu.Lock()
 	now = now.Add(3*time.Hour + 5*time.Minute)
 	mu.Unlock()
-	site.HF.SetFault("/papers", upstream.Fault{Status: 503})
-	site.HF.SetFault("/api/daily_papers", upstream.Fault{Status: 503})
+	site.HF.SetFault("/papers", standin.Fault{Status: 503})
+	site.HF.SetFault("/api/daily_papers", standin.Fault{Status: 503})
 	if err := f.refresh(t); err == nil {
 		t.Fatal("the refresh did not fail")
 	}

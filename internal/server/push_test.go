@@ -19,8 +19,8 @@ import (
 	"paperfeed/feed"
 	"paperfeed/internal/notify"
 	"paperfeed/internal/smtptest"
+	"paperfeed/internal/standin"
 	"paperfeed/internal/state"
-	"paperfeed/internal/upstream"
 )
 
 // hookLog stands in for webhook and chat endpoints: it keeps every
@@ -90,7 +90,7 @@ func (h *hookLog) at(path string) []hookDelivery {
 // a webhook and chat receiver and a real SMTP server.
 type pushRig struct {
 	t     *testing.T
-	site  *upstream.Site
+	site  *standin.Site
 	up    string
 	dir   string
 	file  string
@@ -105,7 +105,7 @@ type pushRig struct {
 
 func newPushRig(t *testing.T, lines string, smtp smtptest.Options) *pushRig {
 	t.Helper()
-	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	site, err := standin.NewSite(testdata, standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

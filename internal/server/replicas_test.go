@@ -10,8 +10,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"paperfeed/internal/redistest"
+	"paperfeed/internal/standin"
 	"paperfeed/internal/state"
-	"paperfeed/internal/upstream"
 )
 
 // One unreadable entry in the shared Redis state: a follower that
@@ -20,7 +20,7 @@ import (
 // the quarantine; no replica ever wipes the store.
 func TestFollowerRestartNeverWipesSharedState(t *testing.T) {
 	srv := redistest.Start(t, "")
-	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	site, err := standin.NewSite(testdata, standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestReplicasServeTheSameDigest(t *testing.T) {
 // the upstreams, each restored and refreshing for the test's life.
 func redisReplicas(t *testing.T, srv *redistest.Server) func() *app {
 	t.Helper()
-	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	site, err := standin.NewSite(testdata, standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"paperfeed/internal/source/artifacts"
+	"paperfeed/internal/standin"
 	"paperfeed/internal/testkit"
-	"paperfeed/internal/upstream"
 )
 
 // richFixture is the replayed window with arXiv's records looked up and
@@ -32,9 +32,9 @@ func richFixture(t *testing.T) (*siteFixture, string) {
 			id = k
 		}
 	}
-	f.site.Arxiv.Revise(id, upstream.Revision{Version: 3, Updated: time.Date(2026, 8, 20, 17, 0, 0, 0, time.UTC),
+	f.site.Arxiv.Revise(id, standin.Revision{Version: 3, Updated: time.Date(2026, 8, 20, 17, 0, 0, 0, time.UTC),
 		Comment: "Camera-ready. Accepted at NeurIPS 2026 (Oral); code at https://github.com/x/y"})
-	f.site.HF.SetArtifacts(id, upstream.Artifacts{Models: 2, Spaces: 1})
+	f.site.HF.SetArtifacts(id, standin.Artifacts{Models: 2, Spaces: 1})
 	if err := f.app.refresh.EnrichCategories(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestRichPapersInEveryFormat(t *testing.T) {
 	}
 	// revised=1 with like= also follows the seeds: a seed outside the
 	// window with a new version is an item of its own.
-	f.site.Arxiv.Revise("2604.26835", upstream.Revision{Version: 2, Updated: time.Date(2026, 8, 19, 8, 0, 0, 0, time.UTC), Comment: "Accepted at ICML 2026"})
+	f.site.Arxiv.Revise("2604.26835", standin.Revision{Version: 2, Updated: time.Date(2026, 8, 19, 8, 0, 0, 0, time.UTC), Comment: "Accepted at ICML 2026"})
 	seedItems := richItems(t, f, "/feed.json?like=2604.26835&revised=1")
 	if len(seedItems) == 0 || seedItems[0].Ext.ArxivID != "2604.26835" || seedItems[0].ID != "https://arxiv.org/abs/2604.26835v2" ||
 		seedItems[0].Ext.Event != "version" || seedItems[0].Ext.Venue == nil || seedItems[0].Ext.Venue.Key != "icml" {
@@ -305,7 +305,7 @@ func TestSeedNewVersionFoundByRecheck(t *testing.T) {
 	if got := richItems(t, f, "/feed.json?like="+seed+"&revised=1"); len(got) > 0 && got[0].Ext.ArxivID == seed {
 		t.Fatalf("a first version is listed as revised: %+v", got[0])
 	}
-	f.site.Arxiv.Revise(seed, upstream.Revision{Version: 2, Updated: time.Date(2026, 8, 21, 20, 0, 0, 0, time.UTC), Comment: "v2: camera-ready"})
+	f.site.Arxiv.Revise(seed, standin.Revision{Version: 2, Updated: time.Date(2026, 8, 21, 20, 0, 0, 0, time.UTC), Comment: "v2: camera-ready"})
 	now = now.Add(25 * time.Hour)
 	if err := f.app.refresh.EnrichCategories(context.Background()); err != nil {
 		t.Fatal(err)

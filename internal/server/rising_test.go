@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 )
 
 // risingFixture is a service on a replay whose pages change over time,
@@ -331,8 +331,8 @@ func TestDigestWaitsForItsListing(t *testing.T) {
 	r.fixture = &fixture{app: a, hf: hf, srv: newServer(t, a)}
 	r.loaded(t)
 	// Slower than a reader waits, quicker than an upstream timeout.
-	r.hf.SetFault("/papers/week/", upstream.Fault{Slow: 700 * time.Millisecond})
-	r.hf.SetFault("/api/daily_papers?week=", upstream.Fault{Slow: 700 * time.Millisecond})
+	r.hf.SetFault("/papers/week/", standin.Fault{Slow: 700 * time.Millisecond})
+	r.hf.SetFault("/api/daily_papers?week=", standin.Fault{Slow: 700 * time.Millisecond})
 	for _, f := range []string{"json", "rss", "atom"} {
 		resp, body := r.get(t, "/feed."+f+"?digest=week&q=video")
 		if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || !strings.Contains(resp.Header.Get("Cache-Control"), "no-store") {

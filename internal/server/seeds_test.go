@@ -8,8 +8,8 @@ import (
 
 	"paperfeed/feed"
 	"paperfeed/internal/refresh"
+	"paperfeed/internal/standin"
 	"paperfeed/internal/state"
-	"paperfeed/internal/upstream"
 )
 
 // seedIDs are n made-up arXiv IDs from start on (the replay answers any
@@ -32,7 +32,7 @@ func TestLookedUpSeedsAreBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("looks up thousands of papers")
 	}
-	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	site, err := standin.NewSite(testdata, standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"paperfeed/feed"
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 	"paperfeed/scrape"
 )
 
@@ -24,16 +24,16 @@ import (
 func TestFaultsKeepLastGoodData(t *testing.T) {
 	for _, c := range []struct {
 		name    string
-		fault   upstream.Fault
+		fault   standin.Fault
 		wantErr string // in /status; "" means the refresh succeeds
 	}{
-		{"http 500", upstream.Fault{Status: 500}, "HTTP 500"},
-		{"429 retry-after", upstream.Fault{Status: 429, RetryAfter: "120"}, "HTTP 429 (retry after 2m0s)"},
-		{"hang past the timeout", upstream.Fault{Hang: 5 * time.Second}, "timed out after 1s"},
-		{"body cut half-way", upstream.Fault{Truncate: true}, "unexpected EOF"},
-		{"changed layout", upstream.Fault{Layout: true}, "layout changed"},
-		{"partial day", upstream.Fault{Partial: 3}, ""},
-		{"slow", upstream.Fault{Slow: 300 * time.Millisecond}, ""},
+		{"http 500", standin.Fault{Status: 500}, "HTTP 500"},
+		{"429 retry-after", standin.Fault{Status: 429, RetryAfter: "120"}, "HTTP 429 (retry after 2m0s)"},
+		{"hang past the timeout", standin.Fault{Hang: 5 * time.Second}, "timed out after 1s"},
+		{"body cut half-way", standin.Fault{Truncate: true}, "unexpected EOF"},
+		{"changed layout", standin.Fault{Layout: true}, "layout changed"},
+		{"partial day", standin.Fault{Partial: 3}, ""},
+		{"slow", standin.Fault{Slow: 300 * time.Millisecond}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t, func(c *Config) { c.Timeout, c.HFAPI = time.Second, false }) // the page alone; with the API see TestPageFaultsServedByTheAPI
@@ -57,7 +57,7 @@ func TestFaultsKeepLastGoodData(t *testing.T) {
 				if !strings.Contains(st.LastError, c.wantErr) || st.Failures != 1 || st.LastErrorAt.IsZero() {
 					t.Errorf("status does not show the fault: %+v", st)
 				}
-				f.hf.SetFault("/papers", upstream.Fault{})
+				f.hf.SetFault("/papers", standin.Fault{})
 			}
 			resp, now := f.get(t, "/feed.json?limit=500")
 			if resp.StatusCode != 200 || !bytes.Equal(now, good) || resp.Header.Get("ETag") != etag {
@@ -70,8 +70,8 @@ func TestFaultsKeepLastGoodData(t *testing.T) {
 func TestColdStartIs503UntilLoaded(t *testing.T) {
 	r := newRisingFixture(t, time.Now())
 	f := r.fixture
-	f.hf.SetFault("/papers", upstream.Fault{Status: 503, RetryAfter: "30"})
-	f.hf.SetFault("/api/", upstream.Fault{Status: 503, RetryAfter: "30"})
+	f.hf.SetFault("/papers", standin.Fault{Status: 503, RetryAfter: "30"})
+	f.hf.SetFault("/api/", standin.Fault{Status: 503, RetryAfter: "30"})
 	if err := f.refresh(t); err == nil {
 		t.Fatal("refresh against a 503 succeeded")
 	}
@@ -87,8 +87,8 @@ func TestColdStartIs503UntilLoaded(t *testing.T) {
 	if resp, _ := f.get(t, "/healthz"); resp.StatusCode != 200 {
 		t.Errorf("healthz: %d", resp.StatusCode)
 	}
-	f.hf.SetFault("/papers", upstream.Fault{})
-	f.hf.SetFault("/api/", upstream.Fault{})
+	f.hf.SetFault("/papers", standin.Fault{})
+	f.hf.SetFault("/api/", standin.Fault{})
 	// Within the upstream's Retry-After nothing is asked, whoever asks.
 	hits := len(f.hf.Hits())
 	before := f.hf.Hits()
@@ -112,7 +112,7 @@ func TestColdStartIs503UntilLoaded(t *testing.T) {
 
 func TestPartialDayMerges(t *testing.T) {
 	f := newFixture(t, func(c *Config) { c.HFAPI = false }) // the page alone: its partial days
-	f.hf.SetFault("/papers", upstream.Fault{Partial: 5})
+	f.hf.SetFault("/papers", standin.Fault{Partial: 5})
 	if err := f.refresh(t); err != nil {
 		t.Fatal(err)
 	}
@@ -120,9 +120,9 @@ func TestPartialDayMerges(t *testing.T) {
 	if n := heldOn(f.app.store, newest); n != 5 {
 		t.Fatalf("first, partial fetch: %d papers", n)
 	}
-	f.hf.SetFault("/papers", upstream.Fault{})
+	f.hf.SetFault("/papers", standin.Fault{})
 	f.loaded(t)
-	f.hf.SetFault("/papers", upstream.Fault{Partial: 2})
+	f.hf.SetFault("/papers", standin.Fault{Partial: 2})
 	f.loaded(t)
 	if n := heldOn(f.app.store, newest); n != f.hf.Items(newest) {
 		t.Errorf("after a smaller refetch: %d papers, want all %d", n, f.hf.Items(newest))
@@ -165,7 +165,7 @@ func TestRefreshSchedule(t *testing.T) {
 
 func TestColdStartConcurrencyOneFetchPerResource(t *testing.T) {
 	hf := replayHF(t)
-	hf.SetFault("/papers", upstream.Fault{Slow: 300 * time.Millisecond})
+	hf.SetFault("/papers", standin.Fault{Slow: 300 * time.Millisecond})
 	a := testApp(t, newUpstream(t, hf), nil, func(c *Config) { c.StartupWait, c.HFAPI = 10*time.Second, false })
 	srv := httptest.NewServer(a.routes())
 	defer srv.Close()
@@ -433,7 +433,7 @@ func TestLatestWeekViewFallsBackToDayPage(t *testing.T) {
 // are asked for until the poller's wait (Retry-After) is over.
 func TestWalkStopsOn429(t *testing.T) {
 	f := newFixture(t, func(c *Config) { c.HFAPI = false })
-	f.hf.SetFault("/papers/date/", upstream.Fault{Status: 429, RetryAfter: "600"})
+	f.hf.SetFault("/papers/date/", standin.Fault{Status: 429, RetryAfter: "600"})
 	_, err := f.app.refresh.RefreshSource(context.Background(), feed.SourceHF)
 	var he *scrape.HTTPError
 	if !errors.As(err, &he) || he.RetryAfter != 10*time.Minute {

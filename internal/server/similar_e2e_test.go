@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"paperfeed/internal/standin"
 	"paperfeed/internal/state"
-	"paperfeed/internal/upstream"
 )
 
 type likeItem struct {
@@ -93,7 +93,7 @@ func TestLikeRanksBySimilarity(t *testing.T) {
 // across a restart; an ID arXiv does not have is a 400 naming it; arXiv
 // down is a 503 with Retry-After, not an empty feed.
 func TestLikeSeedsLookedUpOnArxiv(t *testing.T) {
-	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	site, err := standin.NewSite(testdata, standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestLikeSeedsLookedUpOnArxiv(t *testing.T) {
 	if resp.StatusCode != 400 || !strings.Contains(string(body), "like=2601.99999: arXiv has no paper with this ID") {
 		t.Errorf("unknown seed: %d %s", resp.StatusCode, body)
 	}
-	site.Arxiv.SetFault("/api/query", upstream.Fault{Status: 500})
+	site.Arxiv.SetFault("/api/query", standin.Fault{Status: 500})
 	resp, body = g.get(t, "/feed.rss?like=2604.26942")
 	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
 		t.Errorf("arXiv down: %d %s", resp.StatusCode, body)

@@ -11,8 +11,8 @@ import (
 	"paperfeed/feed"
 	"paperfeed/internal/redistest"
 	"paperfeed/internal/refresh"
+	"paperfeed/internal/standin"
 	"paperfeed/internal/state"
-	"paperfeed/internal/upstream"
 )
 
 // metricValue reads one series of a /metrics body ("" when absent).
@@ -52,7 +52,7 @@ func stateDir(t *testing.T, dir string) func() state.Backend {
 func sharedSite(t *testing.T) (up string, openShared func() state.Backend) {
 	t.Helper()
 	srv := redistest.Start(t, "")
-	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	site, err := standin.NewSite(testdata, standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,8 +75,8 @@ func TestSourceHistorySurvivesRestart(t *testing.T) {
 	a := testAppWith(t, up, nil, nil, open())
 	first := &fixture{app: a, hf: hf, srv: newServer(t, a)}
 	first.loaded(t)
-	hf.SetFault("/papers", upstream.Fault{Status: 500})
-	hf.SetFault("/api/", upstream.Fault{Status: 500})
+	hf.SetFault("/papers", standin.Fault{Status: 500})
+	hf.SetFault("/api/", standin.Fault{Status: 500})
 	for range 2 {
 		if err := first.refresh(t); err == nil {
 			t.Fatal("a refresh against a failing upstream succeeded")
@@ -114,8 +114,8 @@ func TestSourceHistorySurvivesRestart(t *testing.T) {
 	}
 
 	// A success ends the run of failures; the total stays.
-	hf.SetFault("/papers", upstream.Fault{})
-	hf.SetFault("/api/", upstream.Fault{})
+	hf.SetFault("/papers", standin.Fault{})
+	hf.SetFault("/api/", standin.Fault{})
 	second.loaded(t)
 	if st := sourceStates(t, second)[0]; st.Failures != 0 || st.FailuresTotal != 2 || !st.LastSuccess.After(before.LastSuccess) {
 		t.Errorf("after a success: %+v", st)
@@ -157,7 +157,7 @@ func TestSourceHistorySharedByReplicas(t *testing.T) {
 // restart: the next fetch is one new interval after the last success,
 // not where the old interval had put it.
 func TestLoweredRefreshAppliesAfterRestart(t *testing.T) {
-	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	site, err := standin.NewSite(testdata, standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestLoweredRefreshAppliesAfterRestart(t *testing.T) {
 // paper is marked as checked with nothing linked.
 func TestArtifactLookupsAll404AreAFailure(t *testing.T) {
 	hf := replayHF(t)
-	hf.SetFault("/api/papers/", upstream.Fault{Status: 404})
+	hf.SetFault("/api/papers/", standin.Fault{Status: 404})
 	logs := &syncBuffer{}
 	a := testAppLogging(t, newUpstream(t, hf), nil, nil, nil, logs)
 	f := &fixture{app: a, hf: hf, srv: newServer(t, a)}

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"paperfeed/feed"
+	"paperfeed/internal/standin"
 	"paperfeed/internal/state"
-	"paperfeed/internal/upstream"
 )
 
 // A state older than the refresh interval is served at once (ready, the
@@ -40,7 +40,7 @@ func TestRestartWithStaleStateServesThenRefreshes(t *testing.T) {
 	}
 
 	now = now.Add(time.Hour) // four refresh intervals later
-	hf.SetFault("/papers", upstream.Fault{Slow: 500 * time.Millisecond})
+	hf.SetFault("/papers", standin.Fault{Slow: 500 * time.Millisecond})
 	b := testAppWith(t, up, clock, nil, open())
 	if _, err := b.refresh.Restore(); err != nil {
 		t.Fatal(err)

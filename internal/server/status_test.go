@@ -7,17 +7,17 @@ import (
 
 	"paperfeed/feed"
 	"paperfeed/internal/source/artifacts"
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 )
 
 // Each view's own error in /status when both fail.
 func TestStatusKeepsEachViewsError(t *testing.T) {
-	site, err := upstream.NewSite(testdata, upstream.SiteOptions{})
+	site, err := standin.NewSite(testdata, standin.SiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	site.HF.SetFault("/papers", upstream.Fault{Status: 502})
-	site.HF.SetFault("/api/", upstream.Fault{Status: 500})
+	site.HF.SetFault("/papers", standin.Fault{Status: 502})
+	site.HF.SetFault("/api/", standin.Fault{Status: 500})
 	f := newFixture(t, nil)
 	f.app = testApp(t, newUpstream(t, site), nil, nil)
 	f.srv = newServer(t, f.app)

@@ -16,14 +16,14 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
-	"paperfeed/internal/upstream"
+	"paperfeed/internal/standin"
 )
 
 // ReplayHF is the replay of Hugging Face's pages over the recorded days
 // (testdata at the repository's root).
-func ReplayHF(t testing.TB, testdata string) *upstream.HF {
+func ReplayHF(t testing.TB, testdata string) *standin.HF {
 	t.Helper()
-	hf, err := upstream.NewHF(testdata, upstream.DefaultDays())
+	hf, err := standin.NewHF(testdata, standin.DefaultDays())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,8 +12,8 @@ import (
 	"paperfeed/feed"
 	"paperfeed/internal/refresh"
 	"paperfeed/internal/source/hf"
+	"paperfeed/internal/standin"
 	"paperfeed/internal/state"
-	"paperfeed/internal/upstream"
 	"paperfeed/scrape"
 )
 
@@ -47,7 +47,7 @@ func newService(store *feed.Store, backend state.Backend, client *scrape.HFClien
 // 5 minutes). A model released in the afternoon is in the paper's
 // history from the first recheck after.
 func TestArtifactsBudgetOverASimulatedDay(t *testing.T) {
-	hf, err := upstream.NewHF(filepath.Join("..", "..", "..", "testdata"), upstream.DefaultDays())
+	hf, err := standin.NewHF(filepath.Join("..", "..", "..", "testdata"), standin.DefaultDays())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestArtifactsBudgetOverASimulatedDay(t *testing.T) {
 	// The newest day's first paper has no model until 19:00.
 	var late *feed.Paper
 	for _, p := range papers {
-		if p.ListedOn.Equal(time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)) && upstream.DerivedArtifacts(p.ID).Models == 0 {
+		if p.ListedOn.Equal(time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC)) && standin.DerivedArtifacts(p.ID).Models == 0 {
 			late = p
 			break
 		}
@@ -78,7 +78,7 @@ func TestArtifactsBudgetOverASimulatedDay(t *testing.T) {
 	if late == nil {
 		t.Fatal("no paper of the newest day without a derived model")
 	}
-	hf.SetArtifacts(late.ID, upstream.Artifacts{})
+	hf.SetArtifacts(late.ID, standin.Artifacts{})
 	perPaper := map[string]int{}
 	before := 0
 	window := map[time.Time]int{} // requests per 5-minute window
@@ -86,7 +86,7 @@ func TestArtifactsBudgetOverASimulatedDay(t *testing.T) {
 	for at := start; at.Before(start.Add(day + time.Minute)); at = at.Add(Interval) {
 		clock.set(at)
 		if at.Equal(start.Add(7 * time.Hour)) {
-			hf.SetArtifacts(late.ID, upstream.Artifacts{Models: 2})
+			hf.SetArtifacts(late.ID, standin.Artifacts{Models: 2})
 		}
 		if _, err := s.RefreshSource(ctx, Name); err != nil {
 			t.Fatalf("%s: %v", at.Format(time.Kitchen), err)
@@ -164,7 +164,7 @@ func cutPaperPath(p string) (string, bool) {
 // A 429 stops the run at once; a paper HF has no page for counts as
 // none; a failure among successes is retried by the next run.
 func TestArtifactsFaults(t *testing.T) {
-	hf, err := upstream.NewHF(filepath.Join("..", "..", "..", "testdata"), upstream.DefaultDays())
+	hf, err := standin.NewHF(filepath.Join("..", "..", "..", "testdata"), standin.DefaultDays())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,17 +178,17 @@ func TestArtifactsFaults(t *testing.T) {
 	if _, err := s.RefreshSource(ctx, feed.SourceHF); err != nil {
 		t.Fatal(err)
 	}
-	hf.SetFault("/api/papers/", upstream.Fault{Status: 429, RetryAfter: "60"})
+	hf.SetFault("/api/papers/", standin.Fault{Status: 429, RetryAfter: "60"})
 	if _, err := s.RefreshSource(ctx, Name); !scrape.Throttled(err) {
 		t.Errorf("a 429: %v", err)
 	}
 	if n := hf.PaperTotal(); n != 1 {
 		t.Errorf("%d requests after a 429, want 1", n)
 	}
-	hf.SetFault("/api/papers/", upstream.Fault{})
+	hf.SetFault("/api/papers/", standin.Fault{})
 	ids := src.due(clock.now())
-	hf.SetFault("/api/papers/"+ids[1], upstream.Fault{Status: 500})
-	hf.SetFault("/api/papers/"+ids[2], upstream.Fault{Status: 404})
+	hf.SetFault("/api/papers/"+ids[1], standin.Fault{Status: 500})
+	hf.SetFault("/api/papers/"+ids[2], standin.Fault{Status: 404})
 	if _, err := s.RefreshSource(ctx, Name); err != nil {
 		t.Errorf("one failure among successes failed the run: %v", err)
 	}
@@ -199,7 +199,7 @@ func TestArtifactsFaults(t *testing.T) {
 	if a := v.ByID[ids[2]].Artifacts; !a.Known() || a.Total() != 0 {
 		t.Errorf("a paper without a page: %+v", a)
 	}
-	hf.SetFault("/api/papers/"+ids[1], upstream.Fault{})
+	hf.SetFault("/api/papers/"+ids[1], standin.Fault{})
 	if got := src.due(clock.now()); len(got) == 0 || got[0] != ids[1] {
 		t.Errorf("the failed paper is not first next run: %v", got[:min(3, len(got))])
 	}

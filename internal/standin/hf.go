@@ -1,7 +1,7 @@
-// Package upstream replays recorded Hugging Face and arXiv responses over
-// HTTP for tests and load runs, with fault injection. It never touches
-// the network.
-package upstream
+// Package standin holds the test stand-ins of the upstreams: it replays
+// recorded Hugging Face and arXiv responses over HTTP for tests and load
+// runs, with fault injection. It never touches the network.
+package standin
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package upstream
+package standin
 
 import (
 	"net/http"
