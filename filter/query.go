@@ -386,26 +386,8 @@ func (q *Query) set(key, val string, o Options) error {
 		}
 		q.Digest = d
 		q.raw.Set(key, d)
-	case "like", "unlike":
-		ids, err := ParseIDList(key, val)
-		if err != nil {
-			return err
-		}
-		if key == "like" {
-			q.Like = ids
-		} else {
-			q.Unlike = ids
-		}
-		q.raw.Set(key, strings.Join(ids, ","))
-	case "min_similarity":
-		f, err := strconv.ParseFloat(val, 64)
-		if err != nil || f < 0 || f > 1 || f != f {
-			return errf(key, val, "must be a number from 0 to 1 (default %.2f; higher keeps only closer papers)", DefaultMinSimilarity)
-		}
-		q.MinSimilarity = f
-		q.raw.Set(key, strconv.FormatFloat(f, 'f', -1, 64))
-	default: // paper facts, reader options, RSSHub's other parameters, then its regex filters
-		for _, set := range []func(k, v string) (bool, error){q.setFact, q.setReader, q.setRSSHub} {
+	default: // similarity, paper facts, reader options, RSSHub's other parameters, then its regex filters
+		for _, set := range []func(k, v string) (bool, error){q.setSimilar, q.setFact, q.setReader, q.setRSSHub} {
 			if ok, err := set(key, val); ok {
 				return err
 			}
