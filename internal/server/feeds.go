@@ -47,7 +47,7 @@ func (s *Server) topicHandler(w http.ResponseWriter, r *http.Request) {
 		for i, t := range s.topics {
 			names[i] = t.Name
 		}
-		http.Error(w, fmt.Sprintf("404 no topic feed %q: topics are %s, each as .rss, .atom or .json (or .bib, .ris: its papers' citations)", file, strings.Join(names, ", ")), http.StatusNotFound)
+		fail(w, http.StatusNotFound, fmt.Sprintf("no topic feed %q: topics are %s, each as .rss, .atom or .json (or .bib, .ris: its papers' citations)", file, strings.Join(names, ", ")))
 		return
 	}
 	s.serveFeed(w, r, feedRequest{format: f, topic: &t})

@@ -172,7 +172,7 @@ func (s *Server) writeHTML(w http.ResponseWriter, tmpl string, data any, status 
 	var buf bytes.Buffer
 	if err := pageTmpl.ExecuteTemplate(&buf, tmpl, data); err != nil {
 		s.log.Error("render page", "error", err)
-		http.Error(w, "render page failed", http.StatusInternalServerError)
+		fail(w, http.StatusInternalServerError, "render page failed")
 		return
 	}
 	h := w.Header()

@@ -54,7 +54,7 @@ func (s *Server) paperHandler(w http.ResponseWriter, r *http.Request) {
 	}
 	id, _, ok := feed.ParseArxivID(name)
 	if !ok {
-		http.Error(w, "404 not found: "+name+" is not an arXiv ID; paper pages are /papers/ID, /papers/ID.bib and /papers/ID.ris (e.g. /papers/2501.00001)", http.StatusNotFound)
+		fail(w, http.StatusNotFound, name+" is not an arXiv ID; paper pages are /papers/ID, /papers/ID.bib and /papers/ID.ris (e.g. /papers/2501.00001)")
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
@@ -62,11 +62,11 @@ func (s *Server) paperHandler(w http.ResponseWriter, r *http.Request) {
 	p, err := s.engine.Paper(ctx, id, s.clientAddr(r))
 	switch {
 	case errors.Is(err, engine.ErrNoPaper):
-		http.Error(w, "404 not found: arXiv has no paper "+id, http.StatusNotFound)
+		fail(w, http.StatusNotFound, "arXiv has no paper "+id)
 		return
 	case err != nil:
 		w.Header().Set("Retry-After", "30")
-		http.Error(w, "this paper is not held and could not be looked up on arXiv now: "+err.Error(), http.StatusServiceUnavailable)
+		fail(w, http.StatusServiceUnavailable, "this paper is not held and could not be looked up on arXiv now: "+err.Error())
 		return
 	}
 	base := s.baseURL(r)
@@ -89,7 +89,7 @@ func (s *Server) paperHandler(w http.ResponseWriter, r *http.Request) {
 		}
 		if err := pageTmpl.ExecuteTemplate(&buf, "paper", d); err != nil {
 			s.log.Error("render paper page", "error", err)
-			http.Error(w, "render page failed", http.StatusInternalServerError)
+			fail(w, http.StatusInternalServerError, "render page failed")
 			return
 		}
 		body, ctype = buf.Bytes(), "text/html; charset=utf-8"

@@ -142,7 +142,7 @@ func (s *Server) personalFile(w http.ResponseWriter, r *http.Request) {
 	}
 	format, ok := feed.ParseFormat(ext)
 	if !ok {
-		http.Error(w, fmt.Sprintf("404 not found: a personal feed is /f/%s.rss, .atom, .json, .bib or .ris", token), http.StatusNotFound)
+		fail(w, http.StatusNotFound, fmt.Sprintf("a personal feed is /f/%s.rss, .atom, .json, .bib or .ris", token))
 		return
 	}
 	s.serveFeed(w, r, feedRequest{format: format, personal: f})
@@ -153,12 +153,12 @@ func (s *Server) personalFile(w http.ResponseWriter, r *http.Request) {
 func (s *Server) personalMissing(w http.ResponseWriter, err error) {
 	w.Header().Set("Cache-Control", "no-store")
 	if errors.Is(err, state.ErrNoPersonal) {
-		http.Error(w, "404 no personal feed here: the link is wrong, or the feed was deleted. Make one from the builder page (/).", http.StatusNotFound)
+		fail(w, http.StatusNotFound, "no personal feed here: the link is wrong, or the feed was deleted. Make one from the builder page (/).")
 		return
 	}
 	s.log.Warn("personal feed unreadable", "error", err)
 	w.Header().Set("Retry-After", "10")
-	http.Error(w, "503 the personal feeds' store cannot be read right now; try again shortly", http.StatusServiceUnavailable)
+	fail(w, http.StatusServiceUnavailable, "the personal feeds' store cannot be read right now; try again shortly")
 }
 
 // personalQuery makes a personal feed's query: its filter, with its
@@ -182,7 +182,7 @@ func (s *Server) personalQuery(f *personal.Feed) (filter.Query, error) {
 // personalCreate serves POST /f.
 func (s *Server) personalCreate(w http.ResponseWriter, r *http.Request) {
 	if err := s.sameSite(r); err != nil {
-		http.Error(w, "403 "+err.Error(), http.StatusForbidden)
+		fail(w, http.StatusForbidden, err.Error())
 		return
 	}
 	form, err := readPersonalForm(w, r, s.engine.Now().UTC())
@@ -225,9 +225,8 @@ func (s *Server) personalCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	case errors.As(err, &limited):
 		w.Header().Set("Retry-After", strconv.Itoa(int(max(1, math.Ceil(limited.Retry.Seconds())))))
-		w.Header().Set("Cache-Control", "no-store")
-		http.Error(w, fmt.Sprintf("429 too many personal feeds made from this address: %d at once, then one every %s; the next in %s",
-			s.personal.burst, createEvery, limited.Retry.Round(time.Second)), http.StatusTooManyRequests)
+		fail(w, http.StatusTooManyRequests, fmt.Sprintf("too many personal feeds made from this address: %d at once, then one every %s; the next in %s",
+			s.personal.burst, createEvery, limited.Retry.Round(time.Second)))
 		return
 	case err != nil:
 		s.personalMissing(w, err)
@@ -241,13 +240,13 @@ func (s *Server) personalCreate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) personalFull(w http.ResponseWriter) {
 	w.Header().Set("Retry-After", "86400")
 	w.Header().Set("Cache-Control", "no-store")
-	http.Error(w, fmt.Sprintf("503 this server holds %d personal feeds, its limit; delete unused ones or ask its operator", s.personal.maxFeeds), http.StatusServiceUnavailable)
+	fail(w, http.StatusServiceUnavailable, fmt.Sprintf("this server holds %d personal feeds, its limit; delete unused ones or ask its operator", s.personal.maxFeeds))
 }
 
 // personalEdit serves POST /f/{token}/edit.
 func (s *Server) personalEdit(w http.ResponseWriter, r *http.Request) {
 	if err := s.sameSite(r); err != nil {
-		http.Error(w, "403 "+err.Error(), http.StatusForbidden)
+		fail(w, http.StatusForbidden, err.Error())
 		return
 	}
 	f, err := s.personal.load(r.PathValue("token"))
@@ -281,13 +280,13 @@ func (s *Server) personalEdit(w http.ResponseWriter, r *http.Request) {
 // yes of feed.ParseBool).
 func (s *Server) personalDelete(w http.ResponseWriter, r *http.Request) {
 	if err := s.sameSite(r); err != nil {
-		http.Error(w, "403 "+err.Error(), http.StatusForbidden)
+		fail(w, http.StatusForbidden, err.Error())
 		return
 	}
 	token := r.PathValue("token")
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
 	if err := r.ParseForm(); err != nil {
-		http.Error(w, "400 unreadable form: "+err.Error(), http.StatusBadRequest)
+		fail(w, http.StatusBadRequest, "unreadable form: "+err.Error())
 		return
 	}
 	confirm := r.PostForm.Get("confirm")
@@ -297,7 +296,7 @@ func (s *Server) personalDelete(w http.ResponseWriter, r *http.Request) {
 			why = "takes " + feed.BoolWords
 		}
 		w.Header().Set("Cache-Control", "no-store")
-		http.Error(w, fmt.Sprintf("400 confirm=%q: %s; to delete, tick the confirmation box (confirm=yes)", confirm, why), http.StatusBadRequest)
+		fail(w, http.StatusBadRequest, fmt.Sprintf("confirm=%q: %s; to delete, tick the confirmation box (confirm=yes)", confirm, why))
 		return
 	}
 	if !personal.ValidToken(token) {

@@ -139,7 +139,7 @@ func (s *Server) personalFormError(w http.ResponseWriter, r *http.Request, f *pe
 	}
 	if f == nil {
 		w.Header().Set("Cache-Control", "no-store")
-		http.Error(w, http.StatusText(status)+": "+err.Error(), status)
+		fail(w, status, err.Error())
 		return
 	}
 	d := s.personalData(r, f)

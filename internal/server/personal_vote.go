@@ -61,12 +61,12 @@ func (s *Server) personalVote(w http.ResponseWriter, r *http.Request) {
 	case http.MethodGet, http.MethodHead, http.MethodPost:
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		http.Error(w, "405 a vote link is opened (GET) and confirmed (POST)", http.StatusMethodNotAllowed)
+		fail(w, http.StatusMethodNotAllowed, "a vote link is opened (GET) and confirmed (POST)")
 		return
 	}
 	if r.Method == http.MethodPost {
 		if err := s.sameSite(r); err != nil {
-			http.Error(w, "403 "+err.Error(), http.StatusForbidden)
+			fail(w, http.StatusForbidden, err.Error())
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, 4096)
@@ -75,13 +75,13 @@ func (s *Server) personalVote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		http.Error(w, "400 unreadable form: "+err.Error(), http.StatusBadRequest)
+		fail(w, http.StatusBadRequest, "unreadable form: "+err.Error())
 		return
 	}
 	id, dir, err := s.voteForm(r, f)
 	if err != nil {
 		w.Header().Set("Cache-Control", "no-store")
-		http.Error(w, "400 "+err.Error(), http.StatusBadRequest)
+		fail(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	id, _, _ = feed.ParseArxivID(id)

@@ -193,9 +193,21 @@ func unavailable(w http.ResponseWriter, f feed.Format, msg string, retry time.Du
 	writeError(w, f, http.StatusServiceUnavailable, map[string]any{"error": msg}, retry)
 }
 
+// fail answers an error that is not a feed's in plain text: the status
+// and its text on the first line, then msg, which says what was wrong
+// and what is accepted.
+func fail(w http.ResponseWriter, status int, msg string) {
+	writeError(w, "", status, map[string]any{"error": msg}, 0)
+}
+
+// writeError is the one writer of error answers (fail, badRequest,
+// unavailable): never cached, with the Retry-After given, as JSON for
+// JSON feeds and plain text otherwise.
 func writeError(w http.ResponseWriter, f feed.Format, status int, body map[string]any, retry time.Duration) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Del("Content-Length")
 	if retry > 0 {
 		h.Set("Retry-After", strconv.Itoa(int(max(1, retry.Round(time.Second).Seconds()))))
 	}

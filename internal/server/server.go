@@ -99,7 +99,7 @@ func limits(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header()["X-Content-Type-Options"] = nosniff
 		if len(r.URL.RawQuery) > maxQueryBytes {
-			http.Error(w, fmt.Sprintf("query string too long: at most %d bytes", maxQueryBytes), http.StatusRequestURITooLong)
+			fail(w, http.StatusRequestURITooLong, fmt.Sprintf("query string too long: at most %d bytes", maxQueryBytes))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -123,7 +123,7 @@ func onlyGet(h http.Handler) http.Handler {
 		}
 		w.Header().Set("Allow", "GET, HEAD, OPTIONS")
 		w.Header().Set("Cache-Control", "no-store")
-		http.Error(w, fmt.Sprintf("405 method not allowed: %s %s only answers GET and HEAD", r.Method, r.URL.Path), http.StatusMethodNotAllowed)
+		fail(w, http.StatusMethodNotAllowed, fmt.Sprintf("method not allowed: %s %s only answers GET and HEAD", r.Method, r.URL.Path))
 	})
 }
 
@@ -164,7 +164,7 @@ func (s *Server) instrument(name string, h http.Handler) http.Handler {
 				}
 				s.log.Error("handler panic", "route", name, "path", logPath(r.URL.Path), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				if sw.status == 0 {
-					http.Error(sw, "internal error", http.StatusInternalServerError)
+					fail(sw, http.StatusInternalServerError, "internal error")
 				}
 			}
 			d := time.Since(start)
@@ -180,7 +180,7 @@ func (s *Server) instrument(name string, h http.Handler) http.Handler {
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {
-	http.Error(w, "404 not found: "+r.URL.Path+"\nfeeds are at /feed.rss, /feed.atom and /feed.json", http.StatusNotFound)
+	fail(w, http.StatusNotFound, "no page at "+r.URL.Path+"; feeds are at /feed.rss, /feed.atom and /feed.json, the builder page at /")
 }
 
 // validHost accepts a Host header made of name, IPv4 or bracketed IPv6

@@ -181,7 +181,7 @@ func (s *Server) opml(w http.ResponseWriter, r *http.Request) {
 	doc := opmlDoc{Version: "2.0", Title: "paperfeed feeds", Docs: "http://opml.org/spec2.opml", Body: folder}
 	out, err := xml.MarshalIndent(doc, "", "  ")
 	if err != nil {
-		http.Error(w, "render opml: "+err.Error(), http.StatusInternalServerError)
+		fail(w, http.StatusInternalServerError, "render opml: "+err.Error())
 		return
 	}
 	w.Header().Set("Content-Type", "text/x-opml; charset=utf-8")
