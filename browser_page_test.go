@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"paperfeed/internal/command"
 	"paperfeed/internal/standin"
 	"paperfeed/internal/testkit"
 )
@@ -24,7 +25,7 @@ func TestBrowserOpensTheExportedPage(t *testing.T) {
 	}
 	up := newUpstream(t, site)
 	dir := t.TempDir()
-	if err := export(context.Background(), []string{"-o", dir}, exportEnv(up, t.TempDir()), io.Discard); err != nil {
+	if err := command.Export(context.Background(), []string{"-o", dir}, exportEnv(up, t.TempDir()), io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	prefixed := httptest.NewServer(http.StripPrefix("/some/deep/prefix/", http.FileServer(http.Dir(dir))))

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"paperfeed/internal/command"
 	"paperfeed/internal/redistest"
 	"paperfeed/internal/standin"
 )
@@ -270,7 +271,7 @@ func TestWrongRedisPasswordStopsTheStart(t *testing.T) {
 	srv := redistest.Start(t, "right")
 	env := siteEnv("http://127.0.0.1:1", "")
 	env["PAPERFEED_REDIS_URL"] = srv.URL("hunter2x")
-	err := run(t.Context(), nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, io.Discard, nil)
+	err := command.Serve(t.Context(), nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, io.Discard, nil)
 	if err == nil || !strings.Contains(err.Error(), "invalid -redis / PAPERFEED_REDIS_URL") || strings.Contains(err.Error(), "hunter2x") {
 		t.Errorf("run with a wrong password: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"paperfeed/internal/command"
 	"paperfeed/internal/standin"
 )
 
@@ -51,11 +52,11 @@ func TestExportIsDeterministicAndValid(t *testing.T) {
 	up := newUpstream(t, site)
 	data := t.TempDir()
 	one, two := t.TempDir(), t.TempDir()
-	if err := export(context.Background(), []string{"-o", one}, exportEnv(up, data), io.Discard); err != nil {
+	if err := command.Export(context.Background(), []string{"-o", one}, exportEnv(up, data), io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	hits := upstreamHits(site)
-	if err := export(context.Background(), []string{"-o=" + two}, exportEnv(up, data), io.Discard); err != nil {
+	if err := command.Export(context.Background(), []string{"-o=" + two}, exportEnv(up, data), io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if n := upstreamHits(site) - hits; n != 0 {
@@ -163,11 +164,11 @@ func TestExportFailsWithoutData(t *testing.T) {
 	}
 	site.HF.SetFault("/", standin.Fault{Status: 500})
 	up := newUpstream(t, site)
-	err = export(context.Background(), []string{"-o", t.TempDir()}, exportEnv(up, t.TempDir()), io.Discard)
+	err = command.Export(context.Background(), []string{"-o", t.TempDir()}, exportEnv(up, t.TempDir()), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "Hugging Face failed and no saved state covers it") {
 		t.Errorf("export with HF down and no state: %v", err)
 	}
-	err = export(context.Background(), nil, exportEnv(up, t.TempDir()), io.Discard)
+	err = command.Export(context.Background(), nil, exportEnv(up, t.TempDir()), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "-o names the directory") {
 		t.Errorf("export without -o: %v", err)
 	}
@@ -201,7 +202,7 @@ func TestExportSwapsTheTreeWhole(t *testing.T) {
 	}
 	parent := t.TempDir()
 	out := filepath.Join(parent, "site")
-	if err := export(context.Background(), []string{"-o", out}, env(data), io.Discard); err != nil {
+	if err := command.Export(context.Background(), []string{"-o", out}, env(data), io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	first := readTree(t, out)
@@ -209,7 +210,7 @@ func TestExportSwapsTheTreeWhole(t *testing.T) {
 		t.Fatalf("the like= and date= topics were not exported: %v", keys(first))
 	}
 	hits := upstreamHits(site)
-	if err := export(context.Background(), []string{"-o", out}, env(data), io.Discard); err != nil {
+	if err := command.Export(context.Background(), []string{"-o", out}, env(data), io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if n := upstreamHits(site) - hits; n != 0 {
@@ -260,7 +261,7 @@ func TestExportSwapsTheTreeWhole(t *testing.T) {
 		}
 	}()
 	for range 6 {
-		if err := export(context.Background(), []string{"-o", out}, env(data), io.Discard); err != nil {
+		if err := command.Export(context.Background(), []string{"-o", out}, env(data), io.Discard); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -279,7 +280,7 @@ func TestExportSwapsTheTreeWhole(t *testing.T) {
 	// the previous export as it was, and no temporary tree behind.
 	before := readTree(t, out)
 	site.HF.SetFault("/", standin.Fault{Status: 500})
-	if err := export(context.Background(), []string{"-o", out}, env(t.TempDir()), io.Discard); err == nil {
+	if err := command.Export(context.Background(), []string{"-o", out}, env(t.TempDir()), io.Discard); err == nil {
 		t.Fatal("an export with HF down and no state succeeded")
 	}
 	after := readTree(t, out)
@@ -302,7 +303,7 @@ func TestExportSwapsTheTreeWhole(t *testing.T) {
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
 	}
-	if err := export(context.Background(), []string{"-o", link}, env(data), io.Discard); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+	if err := command.Export(context.Background(), []string{"-o", link}, env(data), io.Discard); err == nil || !strings.Contains(err.Error(), "symbolic link") {
 		t.Errorf("export to a link: %v", err)
 	}
 	if entries, _ := os.ReadDir(target); len(entries) != 0 {
@@ -313,14 +314,14 @@ func TestExportSwapsTheTreeWhole(t *testing.T) {
 // -h says how to export; export -h lists what an export needs.
 func TestExportIsInTheHelp(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"-h"}, func(string) (string, bool) { return "", false }, &out, nil); !errors.Is(err, flag.ErrHelp) {
+	if err := command.Serve(context.Background(), []string{"-h"}, func(string) (string, bool) { return "", false }, &out, nil); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("-h: %v", err)
 	}
 	if !strings.Contains(out.String(), "paperfeed export -o DIR") {
 		t.Errorf("paperfeed -h does not mention export:\n%s", out.String())
 	}
 	out.Reset()
-	if err := export(context.Background(), []string{"-h"}, func(string) (string, bool) { return "", false }, &out); !errors.Is(err, flag.ErrHelp) {
+	if err := command.Export(context.Background(), []string{"-h"}, func(string) (string, bool) { return "", false }, &out); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("export -h: %v", err)
 	}
 	for _, want := range []string{"Usage: paperfeed export -o DIR -base-url URL", "-o DIR", "-base-url URL", "(required", "-data-dir", "-topics"} {
@@ -339,7 +340,7 @@ func TestExportWritesNoAccessLog(t *testing.T) {
 	}
 	env := exportEnv(newUpstream(t, site), t.TempDir())
 	var logs bytes.Buffer
-	if err := export(context.Background(), []string{"-o", t.TempDir()}, func(k string) (string, bool) {
+	if err := command.Export(context.Background(), []string{"-o", t.TempDir()}, func(k string) (string, bool) {
 		if k == "PAPERFEED_LOG_LEVEL" {
 			return "info", true
 		}

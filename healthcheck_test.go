@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"paperfeed/internal/command"
 	"paperfeed/internal/standin"
 )
 
@@ -14,7 +15,7 @@ import (
 func TestHealthcheckSaysReadyOrWhyNot(t *testing.T) {
 	check := func(url string) (string, error) {
 		var out bytes.Buffer
-		err := healthcheck(context.Background(), []string{"-url", url}, func(string) (string, bool) { return "", false }, &out)
+		err := command.Healthcheck(context.Background(), []string{"-url", url}, func(string) (string, bool) { return "", false }, &out)
 		return out.String(), err
 	}
 	if _, err := check("http://127.0.0.1:1/readyz"); err == nil || !strings.Contains(err.Error(), "does not answer") {
@@ -35,9 +36,6 @@ func TestHealthcheckSaysReadyOrWhyNot(t *testing.T) {
 	if out, err := check(up.base + "/readyz"); err != nil || !strings.HasPrefix(out, "ready: ") {
 		t.Errorf("ready instance: %q %v", out, err)
 	}
-	if got := readyzURL(":9000"); got != "http://127.0.0.1:9000/readyz" {
-		t.Errorf("readyzURL(:9000) = %s", got)
-	}
 }
 
 // healthcheck -url takes the instance's base URL too (it asks /readyz
@@ -52,13 +50,13 @@ func TestHealthcheckTakesTheBaseURL(t *testing.T) {
 	waitFor(t, "ready", func() bool { code, _, _ := up.get(t, "/readyz"); return code == 200 })
 	for _, u := range []string{up.base, up.base + "/"} {
 		var out bytes.Buffer
-		err := healthcheck(context.Background(), []string{"-url", u}, func(string) (string, bool) { return "", false }, &out)
+		err := command.Healthcheck(context.Background(), []string{"-url", u}, func(string) (string, bool) { return "", false }, &out)
 		if err != nil || !strings.HasPrefix(out.String(), "ready: ") {
 			t.Errorf("-url %s: %q %v", u, out.String(), err)
 		}
 	}
 	for _, path := range []string{"/healthz", "/feed.rss", "/status/x"} {
-		err := healthcheck(context.Background(), []string{"-url", up.base + path}, func(string) (string, bool) { return "", false }, &bytes.Buffer{})
+		err := command.Healthcheck(context.Background(), []string{"-url", up.base + path}, func(string) (string, bool) { return "", false }, &bytes.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), up.base+"/readyz") {
 			t.Errorf("-url %s: %v, want the error to name %s/readyz", path, err, up.base)
 		}

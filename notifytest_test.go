@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"paperfeed/internal/command"
 	"paperfeed/internal/smtptest"
 )
 
@@ -34,7 +35,7 @@ func TestNotifyTestCommand(t *testing.T) {
 		return v, ok
 	}
 	var out, errs bytes.Buffer
-	if err := notifyCommand(t.Context(), []string{"test", "agents"}, env, &out, &errs); err != nil {
+	if err := command.Notify(t.Context(), []string{"test", "agents"}, env, &out, &errs); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "webhook http://127.0.0.1") || !strings.Contains(out.String(), "204 No Content") || strings.Contains(out.String(), "SECRET") {
@@ -58,11 +59,11 @@ func TestNotifyTestCommand(t *testing.T) {
 		payload.Feed.Items[0].ID != "https://arxiv.org/abs/1706.03762" || !strings.Contains(payload.Feed.Items[0].Title, "Attention Is All You Need") {
 		t.Errorf("the webhook's test payload carries no sample paper: %v %s", err, got)
 	}
-	err := notifyCommand(t.Context(), []string{"test", "nope"}, env, &out, &errs)
+	err := command.Notify(t.Context(), []string{"test", "nope"}, env, &out, &errs)
 	if err == nil || !strings.Contains(err.Error(), "it has agents, mail") {
 		t.Errorf("unknown subscription: %v", err)
 	}
-	if err := notifyCommand(t.Context(), []string{"send"}, env, &out, &errs); err == nil || !strings.Contains(err.Error(), "usage: paperfeed notify test NAME") {
+	if err := command.Notify(t.Context(), []string{"send"}, env, &out, &errs); err == nil || !strings.Contains(err.Error(), "usage: paperfeed notify test NAME") {
 		t.Errorf("a wrong subcommand: %v", err)
 	}
 }
@@ -83,7 +84,7 @@ func TestNotifyTestTriesTheNamedLine(t *testing.T) {
 		"PAPERFEED_SMTP_PORT": strconv.Itoa(srv.Port()), "PAPERFEED_SMTP_FROM": "pf@example.org", "PAPERFEED_SMTP_TLS": "none"}
 	env := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
 	var out, errs bytes.Buffer
-	if err := notifyCommand(t.Context(), []string{"test", "mail"}, env, &out, &errs); err != nil {
+	if err := command.Notify(t.Context(), []string{"test", "mail"}, env, &out, &errs); err != nil {
 		t.Fatalf("notify test mail, with a webhook line that lacks its key: %v", err)
 	}
 	mails := srv.Wait(1, 5*time.Second)
@@ -94,7 +95,7 @@ func TestNotifyTestTriesTheNamedLine(t *testing.T) {
 		t.Errorf("answer printed: %q", out.String())
 	}
 	for name, want := range map[string]string{"hook": "PAPERFEED_WEBHOOK_SECRET", "chat": "UNSET_HOOK is not set"} {
-		err := notifyCommand(t.Context(), []string{"test", name}, env, &out, &errs)
+		err := command.Notify(t.Context(), []string{"test", name}, env, &out, &errs)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("notify test %s: %v, want it to say %q", name, err, want)
 		}

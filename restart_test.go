@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"paperfeed/internal/command"
 	"paperfeed/internal/standin"
 	"paperfeed/internal/state"
 )
@@ -46,7 +47,7 @@ func runService(t *testing.T, vars map[string]string) *service {
 	done := make(chan error, 1)
 	logs := &syncBuffer{}
 	go func() {
-		done <- run(ctx, nil, func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, logs, addr)
+		done <- command.Serve(ctx, nil, func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, logs, addr)
 	}()
 	var a string
 	select {
@@ -295,7 +296,7 @@ func TestUnusableDataDirStopsTheStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	vars := siteEnv(up, blocker)
-	err = run(context.Background(), nil, func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, io.Discard, nil)
+	err = command.Serve(context.Background(), nil, func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, io.Discard, nil)
 	if err == nil {
 		t.Fatal("the start went on with an unusable data directory")
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"paperfeed/internal/command"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,7 +34,7 @@ func TestShutdownUnderLoadAnswersWhole(t *testing.T) {
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, nil, func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, &logs, addrc)
+		done <- command.Serve(ctx, nil, func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, &logs, addrc)
 	}()
 	base := "http://" + <-addrc
 	waitFor(t, "ready", func() bool {

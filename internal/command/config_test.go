@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -96,7 +97,7 @@ func TestConfigCategoriesAndDebugAddr(t *testing.T) {
 	defer busy.Close()
 	vars := map[string]string{"PAPERFEED_ADDR": "127.0.0.1:0", "PAPERFEED_DEBUG_ADDR": busy.Addr().String(), "PAPERFEED_ARXIV_CATEGORIES": "",
 		"PAPERFEED_DATA_DIR": t.TempDir()}
-	err = run(context.Background(), nil, env(vars), io.Discard, nil)
+	err = Serve(context.Background(), nil, env(vars), io.Discard, nil)
 	if err == nil || !strings.Contains(err.Error(), "-debug-addr") {
 		t.Errorf("run with a busy debug address: %v", err)
 	}
@@ -136,7 +137,7 @@ func TestPortInUseNamesTheSetting(t *testing.T) {
 	}
 	defer ln.Close()
 	vars := map[string]string{"PAPERFEED_ADDR": ln.Addr().String(), "PAPERFEED_DATA_DIR": "", "PAPERFEED_HF_URL": "http://127.0.0.1:1"}
-	err = run(context.Background(), nil, env(vars), io.Discard, nil)
+	err = Serve(context.Background(), nil, env(vars), io.Discard, nil)
 	if err == nil || !strings.Contains(err.Error(), "-addr / PAPERFEED_ADDR=") || !strings.Contains(err.Error(), "already in use") || !strings.Contains(err.Error(), ":8081") {
 		t.Errorf("port in use: %v", err)
 	}
@@ -238,7 +239,7 @@ func TestHelpSaysFloorsAndProxyEnvironment(t *testing.T) {
 // configuration the start accepts: an empty SMTP or notify setting must
 // not stop the replicas.
 func TestComposeEnvironmentIsAccepted(t *testing.T) {
-	b, err := os.ReadFile("compose.yaml")
+	b, err := os.ReadFile(filepath.Join("..", "..", "compose.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

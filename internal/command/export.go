@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // .json, the default feed, the OPML file and a static builder page,
 // written into DIR. The same data gives the same bytes. A source that
 // failed and that no state covers is an error (exit status 2).
-func export(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stderr io.Writer) error {
+func Export(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stderr io.Writer) error {
 	dir, rest, err := exportDir(args)
 	if err != nil && !slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "-help" || a == "--help" }) {
 		return err

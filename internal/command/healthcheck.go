@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 // instance's /readyz and exits 0 when it is ready, or non-zero with one
 // line saying why not. The image's HEALTHCHECK and compose use it: the
 // distroless image has no curl.
-func healthcheck(ctx context.Context, args []string, lookupEnv func(string) (string, bool), out io.Writer) error {
+func Healthcheck(ctx context.Context, args []string, lookupEnv func(string) (string, bool), out io.Writer) error {
 	fs := flag.NewFlagSet("paperfeed healthcheck", flag.ContinueOnError)
 	fs.SetOutput(out)
 	addr, _ := lookupEnv("PAPERFEED_ADDR")

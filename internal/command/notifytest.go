@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 // sample message to a subscription of the notify file and prints the
 // channel's answer, so an operator sees a channel work (or why not)
 // before a paper qualifies.
-func notifyCommand(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+func Notify(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
 	if len(args) < 2 || args[0] != "test" || args[1] == "" || args[1][0] == '-' {
 		return errors.New("usage: paperfeed notify test NAME [flags] (NAME: a subscription of the -notify file)")
 	}
