@@ -39,7 +39,7 @@ func parseOptions() options {
 	flag.StringVar(&o.profiles, "profiles", "", "write paperfeed's heap profile after the start and after the load, and a CPU profile of each scenario's first round, to this directory")
 	flag.StringVar(&o.only, "only", "abcd", "scenarios to run")
 	flag.IntVar(&o.month, "state-days", 30, "days of older papers and history in the state store paperfeed starts with (0: no data directory)")
-	flag.StringVar(&o.logLevel, "log-level", "warn", "paperfeed's log level (info: an access log line per request, written to this command's standard error)")
+	flag.StringVar(&o.logLevel, "log-level", "info", "paperfeed's log level (the default a user runs: an access log line per request, written to this command's standard error; warn: none)")
 	flag.Parse()
 	return o
 }
