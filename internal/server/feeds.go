@@ -119,7 +119,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 		job.title = pf.Name + " (personal feed)"
 		job.home = base + "/f/" + pf.Token
 		job.key += "|" + revision(pf)
-		if job.decorate, err = s.voteLinks(base, pf); err != nil {
+		if job.decorate, err = s.personal.voteLinks(base, pf); err != nil {
 			unavailable(w, f, "the personal feeds' store cannot be read right now", 10*time.Second)
 			return
 		}
@@ -202,7 +202,7 @@ func (s *Server) parseFeedQuery(r *http.Request, fr feedRequest) (q, own filter.
 		if r.URL.RawQuery != "" {
 			return q, own, "", &filter.Error{Param: "query", Value: r.URL.RawQuery, Reason: "a personal feed takes no parameters; change its filter on its page (/f/TOKEN)"}
 		}
-		q, err = s.personalQuery(fr.personal)
+		q, err = s.personal.personalQuery(fr.personal)
 		return q, own, "", err
 	}
 	values, err := filter.ParseRawQuery(r.URL.RawQuery)

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"html"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"paperfeed/filter"
+	"paperfeed/internal/engine"
 	"paperfeed/internal/notify"
 	"paperfeed/internal/state"
 )
@@ -36,6 +38,17 @@ type mailSide struct {
 	smtp    notify.SMTP
 	base    string // the public URL links point at (never a request's Host)
 	opts    func() filter.Options
+}
+
+// mailRoutes are the handlers of readers' e-mail: the sign-up and the
+// pages of its links. They reach the rest of the server only through
+// these fields. side is nil without SMTP settings.
+type mailRoutes struct {
+	side      *mailSide
+	engine    *engine.Engine
+	log       *slog.Logger
+	baseURL   func(r *http.Request) string
+	writeHTML func(w http.ResponseWriter, tmpl string, data any, status int, referrer, cacheControl string)
 }
 
 func newMailSide(cfg Config, backend state.Backend, now func() time.Time, opts func() filter.Options) *mailSide {
@@ -113,21 +126,21 @@ type mailPageData struct {
 	Back       string // the feed's builder page
 }
 
-func (s *Server) mailPage(w http.ResponseWriter, r *http.Request, status int, d mailPageData) {
+func (s *mailRoutes) mailPage(w http.ResponseWriter, r *http.Request, status int, d mailPageData) {
 	d.Prefix = basePath(s.baseURL(r))
 	d.Meta = append(d.Meta, metaTag{"robots", "noindex, nofollow"})
 	w.Header().Set("X-Robots-Tag", "noindex, nofollow")
 	s.writeHTML(w, "mail", d, status, "no-referrer", "private, no-store") // links carry tokens
 }
 
-func (s *Server) mailError(w http.ResponseWriter, r *http.Request, status int, title, why string) {
+func (s *mailRoutes) mailError(w http.ResponseWriter, r *http.Request, status int, title, why string) {
 	s.mailPage(w, r, status, mailPageData{Title: title, Notes: []string{why}})
 }
 
 // mailSignUp answers the builder page's form: address, filter, and what
 // (each paper, or a day's or a week's digest).
-func (s *Server) mailSignUp(w http.ResponseWriter, r *http.Request) {
-	m := s.mail
+func (s *mailRoutes) mailSignUp(w http.ResponseWriter, r *http.Request) {
+	m := s.side
 	if m == nil {
 		s.mailError(w, r, http.StatusNotFound, "No e-mail here", "This server sends no e-mail: its operator has not set SMTP.")
 		return
@@ -177,7 +190,7 @@ func (s *Server) mailSignUp(w http.ResponseWriter, r *http.Request) {
 // mailFilter is a sign-up's filter as a subscription keeps it
 // (canonical), with what it holds in words; what=day|week makes it a
 // digest.
-func (s *Server) mailFilter(raw, what string) (query, holds string, err error) {
+func (s *mailRoutes) mailFilter(raw, what string) (query, holds string, err error) {
 	v, err := url.ParseQuery(raw)
 	if err != nil {
 		return "", "", errors.New("filter: not a query string: " + err.Error())
@@ -206,29 +219,29 @@ func (s *Server) mailFilter(raw, what string) (query, holds string, err error) {
 }
 
 // sendConfirmation mails the link that confirms a sign-up.
-func (s *Server) sendConfirmation(ctx context.Context, rd notify.Reader, holds string) error {
-	link, err := s.mail.link("confirm", rd)
+func (s *mailRoutes) sendConfirmation(ctx context.Context, rd notify.Reader, holds string) error {
+	link, err := s.side.link("confirm", rd)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	text := "Someone, we hope you, asked the paperfeed at " + s.mail.base + " to mail " + rd.Address + " the papers of this filter:\n\n  " + holds +
+	text := "Someone, we hope you, asked the paperfeed at " + s.side.base + " to mail " + rd.Address + " the papers of this filter:\n\n  " + holds +
 		"\n\nTo confirm, open this link and press the button on its page:\n\n  " + link +
 		"\n\nIf you did not ask, ignore this mail: nothing will be sent to you. The link works for " + strconv.Itoa(int(notify.ConfirmWithin.Hours())) + " hours.\n"
-	html := "<!doctype html><html><body style=\"font-family:sans-serif\"><p>Someone, we hope you, asked the paperfeed at " + html.EscapeString(s.mail.base) +
+	html := "<!doctype html><html><body style=\"font-family:sans-serif\"><p>Someone, we hope you, asked the paperfeed at " + html.EscapeString(s.side.base) +
 		" to mail " + html.EscapeString(rd.Address) + " the papers of this filter: <strong>" + html.EscapeString(holds) + "</strong>.</p><p><a href=\"" + html.EscapeString(link) +
 		"\">Confirm</a> (a page with a button).</p><p><small>If you did not ask, ignore this mail: nothing will be sent to you. The link works for " +
 		strconv.Itoa(int(notify.ConfirmWithin.Hours())) + " hours.</small></p></body></html>"
-	_, err = notify.SendMail(ctx, s.mail.smtp, notify.Mail{To: rd.Address, Shown: "a reader", Subject: "paperfeed: confirm your subscription", Text: text, HTML: html})
+	_, err = notify.SendMail(ctx, s.side.smtp, notify.Mail{To: rd.Address, Shown: "a reader", Subject: "paperfeed: confirm your subscription", Text: text, HTML: html})
 	return err
 }
 
 // mailReader is the subscription a link names, its signature checked;
 // it answers the page itself when there is none or the link is not one
 // this server made.
-func (s *Server) mailReader(w http.ResponseWriter, r *http.Request, action string) (notify.Reader, bool) {
-	m := s.mail
+func (s *mailRoutes) mailReader(w http.ResponseWriter, r *http.Request, action string) (notify.Reader, bool) {
+	m := s.side
 	if m == nil {
 		s.mailError(w, r, http.StatusNotFound, "No e-mail here", "This server sends no e-mail.")
 		return notify.Reader{}, false
@@ -261,13 +274,13 @@ func (s *Server) mailReader(w http.ResponseWriter, r *http.Request, action strin
 }
 
 // mailConfirm shows the confirmation (GET) and confirms (POST).
-func (s *Server) mailConfirm(w http.ResponseWriter, r *http.Request) {
+func (s *mailRoutes) mailConfirm(w http.ResponseWriter, r *http.Request) {
 	rd, ok := s.mailReader(w, r, "confirm")
 	if !ok {
 		return
 	}
 	_, holds, _ := s.mailFilter(rd.Query, "")
-	unsub, _ := s.mail.link("unsubscribe", rd)
+	unsub, _ := s.side.link("unsubscribe", rd)
 	back := feedPage(s, r, rd.Query)
 	if r.Method == http.MethodGet {
 		if !rd.Waiting() {
@@ -279,7 +292,7 @@ func (s *Server) mailConfirm(w http.ResponseWriter, r *http.Request) {
 			Notes: []string{"Mail " + rd.Address + " the papers of: " + holds + "?"}})
 		return
 	}
-	if _, err := s.mail.readers.Confirm(rd.Token); err != nil {
+	if _, err := s.side.readers.Confirm(rd.Token); err != nil {
 		s.mailError(w, r, http.StatusServiceUnavailable, "Not now", "The confirmation could not be saved: "+err.Error()+"; try again in a minute.")
 		return
 	}
@@ -290,7 +303,7 @@ func (s *Server) mailConfirm(w http.ResponseWriter, r *http.Request) {
 
 // mailUnsubscribe shows the button (GET) and cancels (POST, as RFC 8058's
 // one-click: List-Unsubscribe=One-Click).
-func (s *Server) mailUnsubscribe(w http.ResponseWriter, r *http.Request) {
+func (s *mailRoutes) mailUnsubscribe(w http.ResponseWriter, r *http.Request) {
 	rd, ok := s.mailReader(w, r, "unsubscribe")
 	if !ok {
 		return
@@ -305,16 +318,16 @@ func (s *Server) mailUnsubscribe(w http.ResponseWriter, r *http.Request) {
 		s.mailError(w, r, http.StatusBadRequest, "Not an unsubscribe", "A one-click unsubscribe is a POST with List-Unsubscribe=One-Click (RFC 8058); open the link to get its button.")
 		return
 	}
-	if _, err := s.mail.readers.Remove(rd.Token); err != nil && !errors.Is(err, notify.ErrNoReader) {
+	if _, err := s.side.readers.Remove(rd.Token); err != nil && !errors.Is(err, notify.ErrNoReader) {
 		s.mailError(w, r, http.StatusServiceUnavailable, "Not now", "The subscription could not be cancelled: "+err.Error()+"; try again in a minute.")
 		return
 	}
-	_ = s.mail.records.PutRecord(notify.DeliveryRecord(notify.ReaderName(rd.Token)), nil)
+	_ = s.side.records.PutRecord(notify.DeliveryRecord(notify.ReaderName(rd.Token)), nil)
 	s.mailPage(w, r, http.StatusOK, mailPageData{Title: "Unsubscribed", Notes: []string{"Nothing more is sent to " + rd.Address + " for this subscription."}})
 }
 
 // feedPage is the builder page of a filter.
-func feedPage(s *Server, r *http.Request, query string) string {
+func feedPage(s *mailRoutes, r *http.Request, query string) string {
 	return s.baseURL(r) + "/?" + query
 }
 

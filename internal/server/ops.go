@@ -13,7 +13,7 @@ import (
 // The operator's routes: liveness, readiness, status. Metrics are in
 // metrics.go.
 
-func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+func healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	fmt.Fprintln(w, "ok")
@@ -64,19 +64,23 @@ func (s *Server) Status() Status {
 	return d
 }
 
-func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, s.Status())
+// statusHandler answers /status with the status now.
+func statusHandler(status func() Status) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, status()) }
 }
 
-// readyz is 200 once data is loaded, 503 before; the body is the status.
-func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
-	d := s.Status()
-	code := http.StatusOK
-	if !d.Ready {
-		code = http.StatusServiceUnavailable
-		w.Header().Set("Retry-After", "5")
+// readyzHandler is 200 once data is loaded, 503 before; the body is the
+// status.
+func readyzHandler(status func() Status) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		d := status()
+		code := http.StatusOK
+		if !d.Ready {
+			code = http.StatusServiceUnavailable
+			w.Header().Set("Retry-After", "5")
+		}
+		writeJSON(w, code, d)
 	}
-	writeJSON(w, code, d)
 }
 
 // shared is the replicas' coordination state (nil without a shared

@@ -41,9 +41,9 @@ var pageTmpl = template.Must(template.New("index.html").Funcs(template.FuncMap{
 // contentSecurityPolicy allows only this server's own scripts, styles
 // and images, and with thumbnails on, images from Hugging Face's image
 // hosts: with -thumbnails=off a page loads nothing from another site.
-func (s *Server) contentSecurityPolicy() string {
+func contentSecurityPolicy(thumbnails bool) string {
 	img := "img-src 'self'; "
-	if s.cfg.Thumbnails {
+	if thumbnails {
 		img = "img-src 'self' https://cdn-thumbnails.huggingface.co https://huggingface.co; "
 	}
 	return "default-src 'none'; script-src 'self'; style-src 'self'; " + img +
@@ -177,7 +177,7 @@ func (s *Server) writeHTML(w http.ResponseWriter, tmpl string, data any, status 
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", s.contentSecurityPolicy())
+	h.Set("Content-Security-Policy", contentSecurityPolicy(s.cfg.Thumbnails))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", referrer)
 	h.Set("Cache-Control", cacheControl)

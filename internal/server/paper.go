@@ -93,7 +93,7 @@ func (s *Server) paperHandler(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		body, ctype = buf.Bytes(), "text/html; charset=utf-8"
-		w.Header().Set("Content-Security-Policy", s.contentSecurityPolicy())
+		w.Header().Set("Content-Security-Policy", contentSecurityPolicy(s.cfg.Thumbnails))
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Cache-Control", "public, max-age=3600")

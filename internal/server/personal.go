@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
@@ -16,7 +17,9 @@ import (
 
 	"paperfeed/feed"
 	"paperfeed/filter"
+	"paperfeed/internal/engine"
 	"paperfeed/internal/personal"
+	"paperfeed/internal/refresh"
 	"paperfeed/internal/state"
 )
 
@@ -46,6 +49,27 @@ const (
 	createBurst      = 5               // feeds a client makes at once,
 	createEvery      = 6 * time.Minute // and then one per createEvery
 )
+
+// personalRoutes are the personal feeds' handlers: their pages, votes,
+// edits, exports and feeds. They reach the rest of the server only
+// through these fields: the state (side), the engine, the settings,
+// and the server's feed and page writers.
+type personalRoutes struct {
+	side       *personalSide
+	engine     *engine.Engine
+	cfg        Config
+	log        *slog.Logger
+	serveFeed  func(w http.ResponseWriter, r *http.Request, fr feedRequest)
+	writeHTML  func(w http.ResponseWriter, tmpl string, data any, status int, referrer, cacheControl string)
+	baseURL    func(r *http.Request) string
+	clientAddr func(r *http.Request) string
+	shared     func() *refresh.ClusterState
+}
+
+func newPersonalRoutes(s *Server, ps state.PersonalStore) *personalRoutes {
+	return &personalRoutes{side: newPersonalSide(ps), engine: s.engine, cfg: s.cfg, log: s.log,
+		serveFeed: s.serveFeed, writeHTML: s.writeHTML, baseURL: s.baseURL, clientAddr: s.clientAddr, shared: s.shared}
+}
 
 // personalSide is the server's part of personal feeds.
 type personalSide struct {
@@ -110,7 +134,7 @@ func revision(f *personal.Feed) string {
 }
 
 // sameSite refuses a POST made by a page of another site.
-func (s *Server) sameSite(r *http.Request) error {
+func (s *personalRoutes) sameSite(r *http.Request) error {
 	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
 		return errors.New("refused: this form was sent from another site")
 	}
@@ -126,9 +150,9 @@ func (s *Server) sameSite(r *http.Request) error {
 
 // personalFile serves GET /f/{file}: a feed's page (TOKEN) or the feed
 // itself (TOKEN.rss, ...).
-func (s *Server) personalFile(w http.ResponseWriter, r *http.Request) {
+func (s *personalRoutes) personalFile(w http.ResponseWriter, r *http.Request) {
 	token, ext, hasExt := strings.Cut(r.PathValue("file"), ".")
-	f, err := s.personal.load(token)
+	f, err := s.side.load(token)
 	if err != nil {
 		s.personalMissing(w, err)
 		return
@@ -150,7 +174,7 @@ func (s *Server) personalFile(w http.ResponseWriter, r *http.Request) {
 
 // personalMissing answers a token that names no feed (or a store that
 // cannot be read).
-func (s *Server) personalMissing(w http.ResponseWriter, err error) {
+func (s *personalRoutes) personalMissing(w http.ResponseWriter, err error) {
 	w.Header().Set("Cache-Control", "no-store")
 	if errors.Is(err, state.ErrNoPersonal) {
 		fail(w, http.StatusNotFound, "no personal feed here: the link is wrong, or the feed was deleted. Make one from the builder page (/).")
@@ -163,7 +187,7 @@ func (s *Server) personalMissing(w http.ResponseWriter, err error) {
 
 // personalQuery makes a personal feed's query: its filter, with its
 // seeds and votes as the two sides of like=.
-func (s *Server) personalQuery(f *personal.Feed) (filter.Query, error) {
+func (s *personalRoutes) personalQuery(f *personal.Feed) (filter.Query, error) {
 	values, err := url.ParseQuery(f.Filter)
 	if err != nil {
 		return filter.Query{}, &filter.Error{Param: "filter", Value: f.Filter, Reason: "is not a query string"}
@@ -180,7 +204,7 @@ func (s *Server) personalQuery(f *personal.Feed) (filter.Query, error) {
 }
 
 // personalCreate serves POST /f.
-func (s *Server) personalCreate(w http.ResponseWriter, r *http.Request) {
+func (s *personalRoutes) personalCreate(w http.ResponseWriter, r *http.Request) {
 	if err := s.sameSite(r); err != nil {
 		fail(w, http.StatusForbidden, err.Error())
 		return
@@ -190,10 +214,10 @@ func (s *Server) personalCreate(w http.ResponseWriter, r *http.Request) {
 		s.personalFormError(w, r, nil, err)
 		return
 	}
-	if n, err := s.personal.store.PersonalCount(); err != nil {
+	if n, err := s.side.store.PersonalCount(); err != nil {
 		s.personalMissing(w, err)
 		return
-	} else if n >= s.personal.maxFeeds { // before any look-up; the write checks again
+	} else if n >= s.side.maxFeeds { // before any look-up; the write checks again
 		s.personalFull(w)
 		return
 	}
@@ -217,7 +241,7 @@ func (s *Server) personalCreate(w http.ResponseWriter, r *http.Request) {
 	for id, v := range f.Votes {
 		rec.Votes[id] = personal.EncodeVote(v)
 	}
-	err = s.personal.store.PersonalCreate(f.Token, rec, creator(s.clientAddr(r)), s.personal.limits(now))
+	err = s.side.store.PersonalCreate(f.Token, rec, creator(s.clientAddr(r)), s.side.limits(now))
 	var limited *state.CreateLimitError
 	switch {
 	case errors.Is(err, state.ErrPersonalFull):
@@ -226,7 +250,7 @@ func (s *Server) personalCreate(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &limited):
 		w.Header().Set("Retry-After", strconv.Itoa(int(max(1, math.Ceil(limited.Retry.Seconds())))))
 		fail(w, http.StatusTooManyRequests, fmt.Sprintf("too many personal feeds made from this address: %d at once, then one every %s; the next in %s",
-			s.personal.burst, createEvery, limited.Retry.Round(time.Second)))
+			s.side.burst, createEvery, limited.Retry.Round(time.Second)))
 		return
 	case err != nil:
 		s.personalMissing(w, err)
@@ -237,19 +261,19 @@ func (s *Server) personalCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 // personalFull answers a create when the server holds its limit.
-func (s *Server) personalFull(w http.ResponseWriter) {
+func (s *personalRoutes) personalFull(w http.ResponseWriter) {
 	w.Header().Set("Retry-After", "86400")
 	w.Header().Set("Cache-Control", "no-store")
-	fail(w, http.StatusServiceUnavailable, fmt.Sprintf("this server holds %d personal feeds, its limit; delete unused ones or ask its operator", s.personal.maxFeeds))
+	fail(w, http.StatusServiceUnavailable, fmt.Sprintf("this server holds %d personal feeds, its limit; delete unused ones or ask its operator", s.side.maxFeeds))
 }
 
 // personalEdit serves POST /f/{token}/edit.
-func (s *Server) personalEdit(w http.ResponseWriter, r *http.Request) {
+func (s *personalRoutes) personalEdit(w http.ResponseWriter, r *http.Request) {
 	if err := s.sameSite(r); err != nil {
 		fail(w, http.StatusForbidden, err.Error())
 		return
 	}
-	f, err := s.personal.load(r.PathValue("token"))
+	f, err := s.side.load(r.PathValue("token"))
 	if err != nil {
 		s.personalMissing(w, err)
 		return
@@ -269,7 +293,7 @@ func (s *Server) personalEdit(w http.ResponseWriter, r *http.Request) {
 		s.personalFormError(w, r, f, err)
 		return
 	}
-	if err := s.personal.store.PersonalPut(f.Token, personal.EncodeDef(edited.Def)); err != nil {
+	if err := s.side.store.PersonalPut(f.Token, personal.EncodeDef(edited.Def)); err != nil {
 		s.personalMissing(w, err)
 		return
 	}
@@ -278,7 +302,7 @@ func (s *Server) personalEdit(w http.ResponseWriter, r *http.Request) {
 
 // personalDelete serves POST /f/{token}/delete (confirm=yes, or any
 // yes of feed.ParseBool).
-func (s *Server) personalDelete(w http.ResponseWriter, r *http.Request) {
+func (s *personalRoutes) personalDelete(w http.ResponseWriter, r *http.Request) {
 	if err := s.sameSite(r); err != nil {
 		fail(w, http.StatusForbidden, err.Error())
 		return
@@ -303,7 +327,7 @@ func (s *Server) personalDelete(w http.ResponseWriter, r *http.Request) {
 		s.personalMissing(w, state.ErrNoPersonal)
 		return
 	}
-	if err := s.personal.store.PersonalDelete(token); err != nil {
+	if err := s.side.store.PersonalDelete(token); err != nil {
 		s.personalMissing(w, err)
 		return
 	}
@@ -313,8 +337,8 @@ func (s *Server) personalDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 // personalExport serves GET /f/{token}/export.
-func (s *Server) personalExport(w http.ResponseWriter, r *http.Request) {
-	f, err := s.personal.load(r.PathValue("token"))
+func (s *personalRoutes) personalExport(w http.ResponseWriter, r *http.Request) {
+	f, err := s.side.load(r.PathValue("token"))
 	if err != nil {
 		s.personalMissing(w, err)
 		return

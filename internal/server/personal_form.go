@@ -20,7 +20,7 @@ import (
 // checkDef validates a feed before it is written: its bounds
 // (personal's Check), its filter parses, its seeds are known (held or
 // looked up on arXiv like like='s).
-func (s *Server) checkDef(ctx context.Context, r *http.Request, f *personal.Feed) error {
+func (s *personalRoutes) checkDef(ctx context.Context, r *http.Request, f *personal.Feed) error {
 	if err := f.Check(); err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ type voteLine struct {
 }
 
 // personalPage answers a personal feed's page.
-func (s *Server) personalPage(w http.ResponseWriter, r *http.Request, f *personal.Feed, status int, notes []string) {
+func (s *personalRoutes) personalPage(w http.ResponseWriter, r *http.Request, f *personal.Feed, status int, notes []string) {
 	d := s.personalData(r, f)
 	d.Notes = notes
 	switch {
@@ -56,7 +56,7 @@ func (s *Server) personalPage(w http.ResponseWriter, r *http.Request, f *persona
 	s.writePersonal(w, "personal", d, status)
 }
 
-func (s *Server) personalData(r *http.Request, f *personal.Feed) personalPageData {
+func (s *personalRoutes) personalData(r *http.Request, f *personal.Feed) personalPageData {
 	base := s.baseURL(r)
 	prefix := basePath(base)
 	d := personalPageData{Title: f.Name, Prefix: prefix, Feed: f, Page: base + "/f/" + f.Token, Export: prefix + "/f/" + f.Token + "/export",
@@ -88,7 +88,7 @@ func (s *Server) personalData(r *http.Request, f *personal.Feed) personalPageDat
 	for _, id := range f.Unlike {
 		d.Unlike = append(d.Unlike, seedLine{ID: id, Title: title(id), URL: prefix + "/papers/" + id})
 	}
-	sg, err := s.personal.sign()
+	sg, err := s.side.sign()
 	for id, v := range f.Votes {
 		l := voteLine{ID: id, Title: title(id), URL: prefix + "/papers/" + id, Dir: v.Dir, At: v.At}
 		if err == nil {
@@ -102,7 +102,7 @@ func (s *Server) personalData(r *http.Request, f *personal.Feed) personalPageDat
 
 // voteConfirmPage asks to confirm a vote: feed readers and mail scanners
 // fetch links ahead of the reader, so only the page's POST records.
-func (s *Server) voteConfirmPage(w http.ResponseWriter, r *http.Request, f *personal.Feed, id, dir string) {
+func (s *personalRoutes) voteConfirmPage(w http.ResponseWriter, r *http.Request, f *personal.Feed, id, dir string) {
 	d := s.personalData(r, f)
 	title := ""
 	if p := s.engine.View().ByID[id]; p != nil {
@@ -130,7 +130,7 @@ func voteEffect(f *personal.Feed, id, dir string) string {
 
 // personalFormError answers a create or edit form that cannot be used:
 // a 400 that says what was wrong (the feed's page again when editing).
-func (s *Server) personalFormError(w http.ResponseWriter, r *http.Request, f *personal.Feed, err error) {
+func (s *personalRoutes) personalFormError(w http.ResponseWriter, r *http.Request, f *personal.Feed, err error) {
 	status := http.StatusBadRequest
 	var fe *filter.Error
 	if !errors.As(err, &fe) && strings.Contains(err.Error(), "look up") {
@@ -147,7 +147,7 @@ func (s *Server) personalFormError(w http.ResponseWriter, r *http.Request, f *pe
 	s.writePersonal(w, "personal", d, status)
 }
 
-func (s *Server) writePersonal(w http.ResponseWriter, tmpl string, d personalPageData, status int) {
+func (s *personalRoutes) writePersonal(w http.ResponseWriter, tmpl string, d personalPageData, status int) {
 	w.Header().Set("X-Robots-Tag", "noindex, nofollow")
 	s.writeHTML(w, tmpl, d, status, "no-referrer", "private, no-store") // the token is in the URL
 }

@@ -11,8 +11,8 @@ import (
 )
 
 // voteLinks decorates a personal feed's items with their signed links.
-func (s *Server) voteLinks(base string, f *personal.Feed) (func([]feed.Item), error) {
-	sg, err := s.personal.sign()
+func (s *personalRoutes) voteLinks(base string, f *personal.Feed) (func([]feed.Item), error) {
+	sg, err := s.side.sign()
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ func voteURL(base string, sg personal.Signer, token, id, dir string) string {
 }
 
 // voteForm reads and checks a vote's id, dir and signature.
-func (s *Server) voteForm(r *http.Request, f *personal.Feed) (id, dir string, err error) {
+func (s *personalRoutes) voteForm(r *http.Request, f *personal.Feed) (id, dir string, err error) {
 	id, dir, sig := r.Form.Get("id"), r.Form.Get("dir"), r.Form.Get("sig")
 	if dir != personal.More && dir != personal.Less && dir != "undo" {
 		return "", "", fmt.Errorf("dir=%q: must be more, less or undo", dir)
@@ -40,7 +40,7 @@ func (s *Server) voteForm(r *http.Request, f *personal.Feed) (id, dir string, er
 	if _, _, ok := feed.ParseArxivID(id); !ok {
 		return "", "", fmt.Errorf("id=%q: not an arXiv ID", id)
 	}
-	sg, err := s.personal.sign()
+	sg, err := s.side.sign()
 	if err != nil {
 		return "", "", err
 	}
@@ -51,8 +51,8 @@ func (s *Server) voteForm(r *http.Request, f *personal.Feed) (id, dir string, er
 }
 
 // personalVote serves /f/{token}/vote: GET confirms, POST records.
-func (s *Server) personalVote(w http.ResponseWriter, r *http.Request) {
-	f, err := s.personal.load(r.PathValue("token"))
+func (s *personalRoutes) personalVote(w http.ResponseWriter, r *http.Request) {
+	f, err := s.side.load(r.PathValue("token"))
 	if err != nil {
 		s.personalMissing(w, err)
 		return
@@ -98,9 +98,9 @@ func (s *Server) personalVote(w http.ResponseWriter, r *http.Request) {
 
 // recordVote stores a vote (undo removes it); a feed at MaxVotes lets
 // its oldest vote go, in the same step as the write (see state).
-func (s *Server) recordVote(f *personal.Feed, id, dir string) error {
+func (s *personalRoutes) recordVote(f *personal.Feed, id, dir string) error {
 	if dir == "undo" {
-		return s.personal.store.PersonalVote(f.Token, id, "", 0)
+		return s.side.store.PersonalVote(f.Token, id, "", 0)
 	}
-	return s.personal.store.PersonalVote(f.Token, id, personal.EncodeVote(personal.Vote{Dir: dir, At: s.engine.Now().UTC()}), personal.MaxVotes)
+	return s.side.store.PersonalVote(f.Token, id, personal.EncodeVote(personal.Vote{Dir: dir, At: s.engine.Now().UTC()}), personal.MaxVotes)
 }

@@ -28,7 +28,7 @@ type Server struct {
 	refresh  *refresh.Service // what /status, /readyz and /metrics report
 	topics   []Topic
 	feeds    *renderer
-	personal *personalSide
+	personal *personalRoutes // personal feeds' handlers (personal.go)
 
 	notifyStatus func() []notify.Status // nil without notifications
 	mail         *mailSide              // readers' e-mail; nil without SMTP
@@ -36,8 +36,8 @@ type Server struct {
 }
 
 func newHTTPSide(cfg Config, log *slog.Logger, access *accessLog, m *metrics, e *engine.Engine, r *refresh.Service, topics []Topic, ps state.PersonalStore) *Server {
-	s := &Server{cfg: cfg, log: log, access: access, metrics: m, engine: e, refresh: r, topics: topics, feeds: newRenderer(cfg, e, m),
-		personal: newPersonalSide(ps)}
+	s := &Server{cfg: cfg, log: log, access: access, metrics: m, engine: e, refresh: r, topics: topics, feeds: newRenderer(cfg, e, m)}
+	s.personal = newPersonalRoutes(s, ps)
 	if cfg.WebSubHub != "" {
 		s.websub = newWebSub(cfg.WebSubHub, log, m, e)
 	}
@@ -67,25 +67,26 @@ func (s *Server) routes() http.Handler {
 	get("/opml", "opml", http.HandlerFunc(s.opml))
 	// Personal feeds (personal.go).
 	post := func(pattern, name string, h http.HandlerFunc) { mux.Handle("POST "+pattern, s.instrument(name, h)) }
-	post("/f", "personal", s.personalCreate)
-	get("/f/{file}", "personal", http.HandlerFunc(s.personalFile))
-	mux.Handle("/f/{token}/vote", s.instrument("vote", http.HandlerFunc(s.personalVote)))
-	post("/f/{token}/edit", "personal", s.personalEdit)
-	post("/f/{token}/delete", "personal", s.personalDelete)
-	get("/f/{token}/export", "personal", noParams("an export", http.HandlerFunc(s.personalExport)))
+	post("/f", "personal", s.personal.personalCreate)
+	get("/f/{file}", "personal", http.HandlerFunc(s.personal.personalFile))
+	mux.Handle("/f/{token}/vote", s.instrument("vote", http.HandlerFunc(s.personal.personalVote)))
+	post("/f/{token}/edit", "personal", s.personal.personalEdit)
+	post("/f/{token}/delete", "personal", s.personal.personalDelete)
+	get("/f/{token}/export", "personal", noParams("an export", http.HandlerFunc(s.personal.personalExport)))
 	// Readers' e-mail (mail.go): a sign-up, and the pages of its links
 	// (GET shows, POST does).
-	post("/mail", "mail", s.mailSignUp)
-	mux.Handle("/mail/confirm/{token}", s.instrument("mail", http.HandlerFunc(s.mailConfirm)))
-	mux.Handle("/mail/unsubscribe/{token}", s.instrument("mail", http.HandlerFunc(s.mailUnsubscribe)))
+	mail := &mailRoutes{side: s.mail, engine: s.engine, log: s.log, baseURL: s.baseURL, writeHTML: s.writeHTML}
+	post("/mail", "mail", mail.mailSignUp)
+	mux.Handle("/mail/confirm/{token}", s.instrument("mail", http.HandlerFunc(mail.mailConfirm)))
+	mux.Handle("/mail/unsubscribe/{token}", s.instrument("mail", http.HandlerFunc(mail.mailUnsubscribe)))
 	get("/{$}", "page", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.renderPage(w, r, "index.html") }))
 	get("/preview", "preview", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.renderPage(w, r, "result") }))
 	get("/static/{file}", "static", http.HandlerFunc(serveStatic))
 	get("/favicon.ico", "static", http.HandlerFunc(serveFavicon))
 	// Operations.
-	get("/healthz", "healthz", noParams("/healthz", http.HandlerFunc(s.healthz)))
-	get("/readyz", "readyz", noParams("/readyz", http.HandlerFunc(s.readyz)))
-	get("/status", "status", noParams("/status", http.HandlerFunc(s.status)))
+	get("/healthz", "healthz", noParams("/healthz", http.HandlerFunc(healthz)))
+	get("/readyz", "readyz", noParams("/readyz", readyzHandler(s.Status)))
+	get("/status", "status", noParams("/status", statusHandler(s.Status)))
 	get("/metrics", "metrics", noParams("/metrics", s.metrics.handler()))
 	mux.Handle("/", s.instrument("other", http.HandlerFunc(notFound)))
 	return limits(mux)
