@@ -51,7 +51,7 @@ func (l *Loaded) Wait(ctx context.Context, d time.Duration) bool {
 // leader, waits the whole time. It reports whether the source is loaded,
 // and the source's state (its last error, its next fetch).
 func (s *Service) WaitLoaded(ctx context.Context, source string, max time.Duration) (bool, SourceState) {
-	p := s.lister(source)
+	p := s.sources.lister(source)
 	l, st := p.loaded, p.status
 	timer := time.NewTimer(max)
 	defer timer.Stop()

@@ -49,7 +49,7 @@ type Service struct {
 	store    *feed.Store
 	log      *slog.Logger
 	now      func() time.Time
-	sources  []*polled // in the order registered
+	sources  registry // in the order registered
 	past     *Past
 	seeds    *seeds
 	enricher *enricher
@@ -87,7 +87,7 @@ func New(cfg Config, store *feed.Store, backend state.Backend, up Upstreams, plu
 		s.sources = append(s.sources, p)
 	}
 	hfStatus := newStatus(feed.SourceHF, true)
-	if p := s.source(feed.SourceHF); p != nil {
+	if p := s.sources.named(feed.SourceHF); p != nil {
 		hfStatus = p.status // past listings show beside the window's
 	}
 	views := NewListingViews(Env{Status: hfStatus, Obs: obs, Log: log, Now: now}, up.HF != nil && up.HF.API != nil)
@@ -107,7 +107,7 @@ func New(cfg Config, store *feed.Store, backend state.Backend, up Upstreams, plu
 	s.enricher.onUnknown = k.persist.unknown
 	k.persist.hooks.unknownOf = s.enricher.unknownSince
 	s.enricher.seeds = func() []string { return s.seeds.inUse(7 * 24 * time.Hour) }
-	s.enricher.listingsSettled = s.listingsSettled
+	s.enricher.listingsSettled = func() bool { return s.sources.settled(true) }
 	s.past.onLoad = k.save
 	s.past.onEvict = func(key string) { k.persist.drop(feed.KeyPeriod + key) }
 
@@ -120,31 +120,6 @@ func New(cfg Config, store *feed.Store, backend state.Backend, up Upstreams, plu
 			st: ClusterState{Role: "follower"}}
 	}
 	return s
-}
-
-// source is the registered source of that name, or nil.
-func (s *Service) source(name string) *polled {
-	for _, p := range s.sources {
-		if p.spec.Name == name {
-			return p
-		}
-	}
-	return nil
-}
-
-// lister is the listing source a feed of the given source= reads: the
-// source of that name, or the first registered (Hugging Face) for
-// anything else.
-func (s *Service) lister(name string) *polled {
-	if p := s.source(name); p != nil && p.spec.Lists {
-		return p
-	}
-	for _, p := range s.sources {
-		if p.spec.Lists {
-			return p
-		}
-	}
-	return s.sources[0]
 }
 
 // DefaultRetention is how long the state keeps papers after they left
@@ -207,7 +182,7 @@ func (s *Service) startWork(ctx context.Context) {
 		pl := &poller{name: p.spec.Name, interval: p.interval, minBackoff: p.minBackoff, maxWait: s.cfg.RefreshPast,
 			refresh: func(ctx context.Context) (time.Duration, error) { return s.refresh(ctx, p) },
 			status:  p.status, log: s.log, now: s.now, first: first}
-		if a := s.source(p.spec.After); a != nil {
+		if a := s.sources.named(p.spec.After); a != nil {
 			pl.after = a.settled // e.g. counts of the window's papers: none before its first walk ends
 		}
 		go pl.run(ctx)
@@ -235,7 +210,7 @@ func (s *Service) Close() error {
 // step). later asks the poller to wait longer than its interval. A
 // source that is off or not registered does nothing.
 func (s *Service) RefreshSource(ctx context.Context, name string) (later time.Duration, err error) {
-	p := s.source(name)
+	p := s.sources.named(name)
 	if p == nil || !p.enabled {
 		return 0, nil
 	}
@@ -258,14 +233,14 @@ func (s *Service) EnrichCategories(ctx context.Context) error { return s.enriche
 
 // Loaded is the first-load signal of the listing source a feed of the
 // given source= reads (Hugging Face for anything but feed.SourceArxiv).
-func (s *Service) Loaded(source string) *Loaded { return s.lister(source).loaded }
+func (s *Service) Loaded(source string) *Loaded { return s.sources.lister(source).loaded }
 
 // Settled reports whether every listing source has completed its first
 // load (Hugging Face, and arXiv when it is followed), and arXiv's records
 // of what they hold have been looked up once after it: what the store
 // holds then is what a start holds, not a part of it still filling.
 func (s *Service) Settled() bool {
-	return s.listingsSettled() && (!s.followsArxiv() || s.enricher.settled.Done())
+	return s.sources.settled(true) && (!s.followsArxiv() || s.enricher.settled.Done())
 }
 
 // Current reports whether the store holds what the listing sources
@@ -273,51 +248,18 @@ func (s *Service) Settled() bool {
 // from a state recent enough that no refresh is due yet. A state
 // restored after a downtime is settled (it is served) but not current
 // until the refreshes due at the start have succeeded.
-func (s *Service) Current() bool {
-	now := s.now()
-	if !s.Settled() {
-		return false
-	}
-	for _, p := range s.sources {
-		if p.spec.Lists && !p.current(now) {
-			return false
-		}
-	}
-	return true
-}
+func (s *Service) Current() bool { return s.Settled() && s.sources.current(s.now()) }
 
 // CountsSettled reports whether every source that adds to papers held
 // (not a listing source) ran once, or the restored state says it did,
 // or is off.
-func (s *Service) CountsSettled() bool {
-	for _, p := range s.sources {
-		if !p.spec.Lists && p.enabled && !p.settled.Done() {
-			return false
-		}
-	}
-	return true
-}
-
-func (s *Service) listingsSettled() bool {
-	for _, p := range s.sources {
-		if p.spec.Lists && p.enabled && !p.settled.Done() {
-			return false
-		}
-	}
-	return true
-}
+func (s *Service) CountsSettled() bool { return s.sources.settled(false) }
 
 // Past is the loader of listings outside the window.
 func (s *Service) Past() *Past { return s.past }
 
 // States are the sources' states, in the order registered.
-func (s *Service) States() []SourceState {
-	out := make([]SourceState, len(s.sources))
-	for i, p := range s.sources {
-		out[i] = p.status.Snapshot()
-	}
-	return out
-}
+func (s *Service) States() []SourceState { return s.sources.states() }
 
 // StateStats is what the state store shows in /status, with the last
 // failed write.
