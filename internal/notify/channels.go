@@ -38,50 +38,102 @@ type SendError struct {
 func (e *SendError) Error() string { return e.Err.Error() }
 func (e *SendError) Unwrap() error { return e.Err }
 
+// A channel is one way to push: how a notify file's target is read
+// into a subscription, how a message is sent, and whether a message
+// carries its papers whole (a webhook: every paper, as a JSON Feed, at
+// most MaxPerPayload a delivery) or lists them for people (at most
+// MaxPerMessage, and a link to the rest). Adding a channel is an entry
+// in channels and its name in Channels.
+type channel struct {
+	target func(s *Subscription, target string, env Env) error
+	send   func(ctx context.Context, set Settings, s Subscription, m *Message) (string, error)
+	ready  func(set Settings) error // nil: needs no setting
+	whole  bool
+}
+
+// channels are the channels by name.
+var channels = map[string]channel{
+	Email:    {target: emailTarget, send: sendMail, ready: func(set Settings) error { return set.SMTP.Validate() }},
+	Slack:    {target: urlTarget, send: sendSlack},
+	Discord:  {target: urlTarget, send: sendDiscord},
+	Telegram: {target: telegramTarget, send: sendTelegram},
+	Webhook:  {target: urlTarget, send: sendWebhook, ready: webhookReady, whole: true},
+}
+
+func sendMail(ctx context.Context, set Settings, s Subscription, m *Message) (string, error) {
+	return sendEmail(ctx, set.SMTP, s, m)
+}
+
+func webhookReady(set Settings) error {
+	if set.WebhookSecret == "" {
+		return errors.New("webhooks are signed: set PAPERFEED_WEBHOOK_SECRET")
+	}
+	return nil
+}
+
 // Send delivers m through s's channel and returns the receiver's answer
 // in one line (for `paperfeed notify test`). Errors never carry secrets.
 func Send(ctx context.Context, set Settings, s Subscription, m *Message) (string, error) {
-	switch s.Channel {
-	case Email:
-		return sendEmail(ctx, set.SMTP, s, m)
-	case Slack:
-		body, _ := json.Marshal(map[string]any{"text": m.chat(slackLink, slackEscape, 38000), "unfurl_links": false})
-		return post(ctx, set, s, s.url, body, nil)
-	case Discord:
-		body, _ := json.Marshal(map[string]any{"content": m.chat(mdLink, mdEscape, 2000), "allowed_mentions": map[string]any{"parse": []string{}}})
-		return post(ctx, set, s, s.url, body, nil)
-	case Telegram:
-		body, _ := json.Marshal(map[string]any{"chat_id": s.chatID, "text": m.chat(htmlLink, html.EscapeString, 4096),
-			"parse_mode": "HTML", "link_preview_options": map[string]bool{"is_disabled": true}})
-		base := strings.TrimSuffix(set.TelegramAPI, "/")
-		if base == "" {
-			base = "https://api.telegram.org"
-		}
-		return post(ctx, set, s, base+"/bot"+s.token+"/sendMessage", body, nil)
-	case Webhook:
-		if set.WebhookSecret == "" {
-			return "", &SendError{Err: errors.New("webhook: PAPERFEED_WEBHOOK_SECRET is not set; webhooks are signed"), Permanent: true}
-		}
-		payload := struct {
-			DeliveryID   string          `json:"delivery_id"`
-			Subscription string          `json:"subscription"`
-			Title        string          `json:"title"`
-			FeedURL      string          `json:"feed_url"`
-			More         int             `json:"more,omitempty"`
-			Feed         json.RawMessage `json:"feed"`
-		}{m.DeliveryID, m.Subscription, m.Title, m.FeedURL, m.More, m.JSONFeed}
-		if len(payload.Feed) == 0 {
-			payload.Feed = json.RawMessage(`null`)
-		}
-		body, _ := json.Marshal(payload)
-		mac := hmac.New(sha256.New, []byte(set.WebhookSecret))
-		mac.Write(body)
-		return post(ctx, set, s, s.url, body, map[string]string{
-			"X-Paperfeed-Signature": "sha256=" + hex.EncodeToString(mac.Sum(nil)),
-			"X-Paperfeed-Delivery":  m.DeliveryID,
-		})
+	c, ok := channels[s.Channel]
+	if !ok {
+		return "", &SendError{Err: fmt.Errorf("unknown channel %q", s.Channel), Permanent: true}
 	}
-	return "", &SendError{Err: fmt.Errorf("unknown channel %q", s.Channel), Permanent: true}
+	return c.send(ctx, set, s, m)
+}
+
+// Ready checks that the settings s's channel needs are set.
+func (s Subscription) Ready(set Settings) error {
+	if c := channels[s.Channel]; c.ready != nil {
+		return c.ready(set)
+	}
+	return nil
+}
+
+// whole reports whether s's channel carries every paper of a message.
+func (s Subscription) whole() bool { return channels[s.Channel].whole }
+
+func sendSlack(ctx context.Context, set Settings, s Subscription, m *Message) (string, error) {
+	body, _ := json.Marshal(map[string]any{"text": m.chat(slackLink, slackEscape, 38000), "unfurl_links": false})
+	return post(ctx, set, s, s.url, body, nil)
+}
+
+func sendDiscord(ctx context.Context, set Settings, s Subscription, m *Message) (string, error) {
+	body, _ := json.Marshal(map[string]any{"content": m.chat(mdLink, mdEscape, 2000), "allowed_mentions": map[string]any{"parse": []string{}}})
+	return post(ctx, set, s, s.url, body, nil)
+}
+
+func sendTelegram(ctx context.Context, set Settings, s Subscription, m *Message) (string, error) {
+	body, _ := json.Marshal(map[string]any{"chat_id": s.chatID, "text": m.chat(htmlLink, html.EscapeString, 4096),
+		"parse_mode": "HTML", "link_preview_options": map[string]bool{"is_disabled": true}})
+	base := strings.TrimSuffix(set.TelegramAPI, "/")
+	if base == "" {
+		base = "https://api.telegram.org"
+	}
+	return post(ctx, set, s, base+"/bot"+s.token+"/sendMessage", body, nil)
+}
+
+func sendWebhook(ctx context.Context, set Settings, s Subscription, m *Message) (string, error) {
+	if set.WebhookSecret == "" {
+		return "", &SendError{Err: errors.New("webhook: PAPERFEED_WEBHOOK_SECRET is not set; webhooks are signed"), Permanent: true}
+	}
+	payload := struct {
+		DeliveryID   string          `json:"delivery_id"`
+		Subscription string          `json:"subscription"`
+		Title        string          `json:"title"`
+		FeedURL      string          `json:"feed_url"`
+		More         int             `json:"more,omitempty"`
+		Feed         json.RawMessage `json:"feed"`
+	}{m.DeliveryID, m.Subscription, m.Title, m.FeedURL, m.More, m.JSONFeed}
+	if len(payload.Feed) == 0 {
+		payload.Feed = json.RawMessage(`null`)
+	}
+	body, _ := json.Marshal(payload)
+	mac := hmac.New(sha256.New, []byte(set.WebhookSecret))
+	mac.Write(body)
+	return post(ctx, set, s, s.url, body, map[string]string{
+		"X-Paperfeed-Signature": "sha256=" + hex.EncodeToString(mac.Sum(nil)),
+		"X-Paperfeed-Delivery":  m.DeliveryID,
+	})
 }
 
 // post sends a JSON body and reads the answer: 2xx is delivered, 429 and

@@ -186,19 +186,19 @@ func (n *Notifier) compose(s Subscription, st *subState, items []feed.Item) (m *
 		for _, e := range d.Entries {
 			m.Papers = append(m.Papers, paperOf(&feed.Item{Paper: e.Paper, Gain: e.Gain, GainHours: e.GainHours}))
 		}
-		if s.Channel == Webhook {
+		if s.whole() {
 			m.JSONFeed = n.src.JSONFeed(m.Title, s.Query, due[:1])
 		}
 	} else {
 		batch := due
-		if s.Channel == Webhook {
+		if s.whole() {
 			batch = due[:min(len(due), MaxPerPayload)]
 		}
 		for i := range batch {
 			m.Keys = append(m.Keys, key(&batch[i]))
 		}
 		listed := batch
-		if s.Channel != Webhook {
+		if !s.whole() {
 			listed = batch[:min(len(batch), MaxPerMessage)]
 		}
 		for i := range listed {
@@ -210,7 +210,7 @@ func (n *Notifier) compose(s Subscription, st *subState, items []feed.Item) (m *
 			noun = "paper"
 		}
 		m.Title = "paperfeed · " + s.label() + ": " + itoa(len(batch)) + " new " + noun
-		if s.Channel == Webhook {
+		if s.whole() {
 			if m.More > 0 {
 				m.Title += " (" + itoa(m.More) + " more follow)"
 			}

@@ -189,40 +189,53 @@ func resolve(s string, env Env) (string, error) {
 }
 
 func (s *Subscription) setTarget(target string, env Env) error {
-	switch s.Channel {
-	case Email:
-		addr, err := resolve(target, env)
-		if err != nil {
-			return err
-		}
-		a, err := mail.ParseAddress(addr)
-		if err != nil {
-			return fmt.Errorf("email target %q is not an address: %v", target, err)
-		}
-		s.address, s.Shown = a.Address, shownAddress(a.Address)
-	case Slack, Discord, Webhook:
-		raw, err := resolve(target, env)
-		if err != nil {
-			return err
-		}
-		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return fmt.Errorf("%s target must be an http(s) URL (or $VAR naming one)", s.Channel)
-		}
-		s.url, s.Shown = raw, u.Scheme+"://"+u.Host+"/…"
-	case Telegram:
-		ref, chat, ok := strings.Cut(target, ":")
-		if !ok || !strings.HasPrefix(ref, "$") || chat == "" {
-			return fmt.Errorf("telegram target must be $BOT_TOKEN_VAR:chat_id (the token by reference, never written in the file)")
-		}
-		tok, err := resolve(ref, env)
-		if err != nil {
-			return err
-		}
-		s.token, s.chatID, s.Shown = tok, chat, "chat "+chat
-	default:
+	c, ok := channels[s.Channel]
+	if !ok {
 		return fmt.Errorf("unknown channel %q; channels are %s", s.Channel, strings.Join(Channels, ", "))
 	}
+	return c.target(s, target, env)
+}
+
+// emailTarget reads an address (or $VAR naming one).
+func emailTarget(s *Subscription, target string, env Env) error {
+	addr, err := resolve(target, env)
+	if err != nil {
+		return err
+	}
+	a, err := mail.ParseAddress(addr)
+	if err != nil {
+		return fmt.Errorf("email target %q is not an address: %v", target, err)
+	}
+	s.address, s.Shown = a.Address, shownAddress(a.Address)
+	return nil
+}
+
+// urlTarget reads the http(s) URL a message is POSTed to (or $VAR
+// naming one), shown by its host.
+func urlTarget(s *Subscription, target string, env Env) error {
+	raw, err := resolve(target, env)
+	if err != nil {
+		return err
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("%s target must be an http(s) URL (or $VAR naming one)", s.Channel)
+	}
+	s.url, s.Shown = raw, u.Scheme+"://"+u.Host+"/…"
+	return nil
+}
+
+// telegramTarget reads $BOT_TOKEN_VAR:chat_id.
+func telegramTarget(s *Subscription, target string, env Env) error {
+	ref, chat, ok := strings.Cut(target, ":")
+	if !ok || !strings.HasPrefix(ref, "$") || chat == "" {
+		return fmt.Errorf("telegram target must be $BOT_TOKEN_VAR:chat_id (the token by reference, never written in the file)")
+	}
+	tok, err := resolve(ref, env)
+	if err != nil {
+		return err
+	}
+	s.token, s.chatID, s.Shown = tok, chat, "chat "+chat
 	return nil
 }
 

@@ -95,13 +95,8 @@ func validSubscriptionFilter(q string, opts filter.Options) error {
 // channelReady checks that the settings a subscription's channel needs
 // are set.
 func channelReady(cfg Config, s notify.Subscription) error {
-	switch {
-	case s.Channel == notify.Email:
-		if err := cfg.SMTP.Validate(); err != nil {
-			return fmt.Errorf("notify subscription %s: %w", s.Name, err)
-		}
-	case s.Channel == notify.Webhook && cfg.WebhookSecret == "":
-		return fmt.Errorf("notify subscription %s: webhooks are signed: set PAPERFEED_WEBHOOK_SECRET", s.Name)
+	if err := s.Ready(notify.Settings{WebhookSecret: cfg.WebhookSecret, SMTP: cfg.SMTP}); err != nil {
+		return fmt.Errorf("notify subscription %s: %w", s.Name, err)
 	}
 	return nil
 }
