@@ -1,0 +1,80 @@
+package server
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"paperfeed/filter"
+)
+
+// notOnTheBuilderPage are the accepted parameters the builder page has
+// no field for, and why, besides RSSHub's filter parameters (for its
+// routes' URLs); every other one has a field.
+var notOnTheBuilderPage = map[string]string{
+	"unlike": "a personal feed's \"less like this\" votes do it; a URL can still say it",
+}
+
+// The parameter table of docs/filters.md, the parser and the builder
+// page say the same: every accepted parameter has a row, every row's
+// names are accepted and its examples answer (no 400) through the real
+// handler, and the builder page has a field for every parameter not
+// named above.
+func TestParameterTableDocsAndBuilderAgree(t *testing.T) {
+	md, err := os.ReadFile(filepath.Join("..", "..", "docs", "filters.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	var examples []string
+	row := regexp.MustCompile("^\\| (`[^|]*) \\|[^|]*\\| (.*) \\|$")
+	name := regexp.MustCompile("`([a-z_]+)(?:=[^`]*)?`")
+	example := regexp.MustCompile("`(/feed[^` ]*)`")
+	for _, line := range strings.Split(string(md), "\n") {
+		m := row.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		for _, n := range name.FindAllStringSubmatch(m[1], -1) {
+			documented[n[1]] = true
+		}
+		for _, e := range example.FindAllStringSubmatch(m[2], -1) {
+			examples = append(examples, e[1])
+		}
+	}
+	for _, p := range filter.Accepted {
+		if !documented[p] {
+			t.Errorf("%s is accepted but has no row in docs/filters.md", p)
+		}
+	}
+	s := loadedServer(t, nil)
+	for _, e := range examples {
+		if code, _, body := s.get(t, e); code == 400 || code >= 500 && code != 503 {
+			t.Errorf("docs/filters.md's example %s: %d %.200s", e, code, body)
+		}
+	}
+	if len(examples) < 30 {
+		t.Errorf("read %d examples from docs/filters.md; its table changed shape", len(examples))
+	}
+	_, _, page := s.get(t, "/")
+	fields := map[string]bool{}
+	for _, m := range regexp.MustCompile(`name="([a-z_]+)"`).FindAllStringSubmatch(page, -1) {
+		fields[m[1]] = true
+	}
+	for _, p := range filter.Accepted {
+		_, exempt := notOnTheBuilderPage[p]
+		rsshub := strings.HasPrefix(p, "filter") // RSSHub's filter, filterout, filter_title, ...: for its routes' URLs
+		switch {
+		case fields[p] && exempt:
+			t.Errorf("%s has a field on the builder page now; take it out of notOnTheBuilderPage", p)
+		case !fields[p] && !exempt && !rsshub:
+			t.Errorf("%s is accepted but the builder page has no field for it", p)
+		}
+	}
+	if !slices.Contains(filter.Accepted, "q") {
+		t.Fatal("filter.Accepted does not hold q")
+	}
+}
