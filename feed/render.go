@@ -35,6 +35,25 @@ var FeedFormats = []Format{RSS, Atom, JSON}
 // IsFeed reports whether a feed reader reads the format.
 func (f Format) IsFeed() bool { return slices.Contains(FeedFormats, f) }
 
+// formatSpec is what a format is: its media type, its name for
+// people, and, for a format feed readers do not read, its writer (the
+// feed-reader formats are assembled from fragments, fragment.go).
+type formatSpec struct {
+	media, label string
+	write        func(w io.Writer, f Format, m Meta, items []Item) error
+}
+
+// formats are the formats by name. Adding one is an entry here and its
+// name in Formats (and in FeedFormats for a feed-reader format); the
+// routes /feed.EXT, /topics/NAME.EXT and format= follow from Formats.
+var formats = map[Format]formatSpec{
+	RSS:    {media: "application/rss+xml", label: "RSS"},
+	Atom:   {media: "application/atom+xml", label: "Atom"},
+	JSON:   {media: "application/feed+json", label: "JSON Feed"},
+	BibTeX: {media: "application/x-bibtex", label: "BibTeX", write: writeCitations},
+	RISDoc: {media: "application/x-research-info-systems", label: "RIS", write: writeCitations},
+}
+
 // ParseFormat maps a format name to a Format.
 func ParseFormat(s string) (Format, bool) {
 	f := Format(s)
@@ -44,17 +63,10 @@ func ParseFormat(s string) (Format, bool) {
 // MediaType is a format's media type, as links and autodiscovery name
 // it.
 func (f Format) MediaType() string {
-	switch f {
-	case Atom:
-		return "application/atom+xml"
-	case JSON:
-		return "application/feed+json"
-	case BibTeX:
-		return "application/x-bibtex"
-	case RISDoc:
-		return "application/x-research-info-systems"
+	if spec, ok := formats[f]; ok {
+		return spec.media
 	}
-	return "application/rss+xml"
+	return formats[RSS].media
 }
 
 // ContentType is the HTTP Content-Type of a format.
@@ -62,17 +74,10 @@ func (f Format) ContentType() string { return f.MediaType() + "; charset=utf-8" 
 
 // Label is a format's name for people ("RSS", "Atom", "JSON Feed").
 func (f Format) Label() string {
-	switch f {
-	case Atom:
-		return "Atom"
-	case JSON:
-		return "JSON Feed"
-	case BibTeX:
-		return "BibTeX"
-	case RISDoc:
-		return "RIS"
+	if spec, ok := formats[f]; ok {
+		return spec.label
 	}
-	return "RSS"
+	return formats[RSS].label
 }
 
 // Meta describes a feed as a whole.
@@ -112,13 +117,14 @@ type Meta struct {
 // Render writes items as a feed in format f. It reads no clock: the
 // feed's dates come from its items, so equal input gives equal bytes.
 func Render(w io.Writer, f Format, m Meta, items []Item) error {
-	switch f {
-	case RSS, Atom, JSON:
+	spec, ok := formats[f]
+	switch {
+	case !ok:
+		return fmt.Errorf("unknown format %q", f)
+	case f.IsFeed():
 		return renderFeed(w, f, m, items) // see fragment.go
-	case BibTeX, RISDoc:
-		return writeCitations(w, f, m, items)
 	}
-	return fmt.Errorf("unknown format %q", f)
+	return spec.write(w, f, m, items)
 }
 
 // feedUpdated is the feed's date: its newest item change or date, else
@@ -146,8 +152,7 @@ func RenderBytes(f Format, m Meta, items []Item) ([]byte, error) {
 // AppendRender appends the document RenderBytes makes to dst: a caller
 // that reuses its buffers renders a feed without allocating its size.
 func AppendRender(dst []byte, f Format, m Meta, items []Item) ([]byte, error) {
-	switch f {
-	case RSS, Atom, JSON:
+	if f.IsFeed() {
 		return assemble(dst, f, m, items)
 	}
 	buf := bytes.NewBuffer(dst)

@@ -49,11 +49,9 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	get := func(pattern, name string, h http.Handler) { mux.Handle(pattern, s.instrument(name, onlyGet(h))) }
 	// Feeds.
-	get("/feed.rss", "feed", s.feedHandler(feedRequest{format: feed.RSS}))
-	get("/feed.atom", "feed", s.feedHandler(feedRequest{format: feed.Atom}))
-	get("/feed.json", "feed", s.feedHandler(feedRequest{format: feed.JSON}))
-	get("/feed.bib", "feed", s.feedHandler(feedRequest{format: feed.BibTeX}))
-	get("/feed.ris", "feed", s.feedHandler(feedRequest{format: feed.RISDoc}))
+	for _, f := range feed.Formats {
+		get("/feed."+string(f), "feed", s.feedHandler(feedRequest{format: f}))
+	}
 	get("/feed", "feed", s.feedHandler(feedRequest{}))
 	// RSSHub's route shape: an RSSHub URL works by changing only the host.
 	rsshub := s.feedHandler(feedRequest{rsshubPath: true})
