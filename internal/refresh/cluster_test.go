@@ -69,3 +69,23 @@ func TestFallbackLocalRefreshesWithoutTheStore(t *testing.T) {
 		}
 	}
 }
+
+// unreadable is a shared store whose state cannot be read.
+type unreadable struct{ *downCluster }
+
+func (unreadable) Load(func(string) bool) (*state.Snapshot, error) { return nil, errDown }
+
+// A replica that could not read the shared state at start says so in
+// its cluster state at once, before its first campaign.
+func TestUnreadableSharedStateIsShownAtOnce(t *testing.T) {
+	cfg := refresh.Config{Refresh: time.Minute, RefreshPast: time.Hour, Days: 7, ArxivDays: 7, Timeout: time.Second}
+	up := refresh.Upstreams{HF: &scrape.HFClient{Fetcher: &scrape.Fetcher{}}, Arxiv: &scrape.ArxivClient{Fetcher: &scrape.Fetcher{}}}
+	s := refresh.New(cfg, feed.NewStore(7, 7, nil), unreadable{&downCluster{Memory: state.NewMemory()}}, up, source.Registered(cfg, up), nil,
+		slog.New(slog.DiscardHandler), time.Now, nil)
+	if _, err := s.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	if st, shared := s.Cluster(); !shared || st.LastError == "" || st.ErrorAt.IsZero() {
+		t.Errorf("cluster state after an unreadable start: %+v", st)
+	}
+}

@@ -138,6 +138,10 @@ func (s *Service) Restore() (int, error) {
 			// Never discard the state other replicas share because this
 			// one could not read it: reload later.
 			s.log.Error("shared state unreadable for now; will reload", "error", err)
+			// Said at once in /status and /readyz, not only after the
+			// first campaign fails.
+			now := s.now()
+			s.leader.set(func(st *ClusterState) { st.LastError, st.ErrorAt = err.Error(), now })
 			return 0, nil
 		}
 		s.log.Error("saved state unreadable; starting without it", "error", err)
