@@ -3,6 +3,8 @@ package refresh
 import (
 	"sync"
 	"time"
+
+	"paperfeed/feed"
 )
 
 // Status is what the operator sees of one upstream source: last
@@ -143,13 +145,19 @@ func (st *Status) Snapshot() SourceState {
 }
 
 // PublishHeld shows what the view holds of one source in its status
-// and to the observer: n papers and its days.
-func PublishHeld(st *Status, obs Observer, source string, n int, days []time.Time) {
-	held := make([]string, len(days))
-	for i, d := range days {
-		held[i] = d.Format(time.DateOnly)
+// and to the observer: the papers held says are its, and its days.
+func PublishHeld(st *Status, obs Observer, source string, v *feed.View, days []time.Time, held func(*feed.Paper) bool) {
+	n := 0
+	for _, p := range v.Papers {
+		if held(p) {
+			n++
+		}
 	}
-	st.Update(func(s *SourceState) { s.Items, s.Days = n, held })
+	out := make([]string, len(days))
+	for i, d := range days {
+		out[i] = d.Format(time.DateOnly)
+	}
+	st.Update(func(s *SourceState) { s.Items, s.Days = n, out })
 	obs.Held(source, n)
 }
 

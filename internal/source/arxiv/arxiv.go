@@ -117,13 +117,7 @@ func (s *source) checkStale() {
 // Publish shows the days and papers held in the status.
 func (s *source) Publish() {
 	v := s.store.View()
-	n := 0
-	for _, p := range v.Papers {
-		if p.OnArxiv {
-			n++
-		}
-	}
-	refresh.PublishHeld(s.status, s.obs, feed.SourceArxiv, n, v.ArxivDays)
+	refresh.PublishHeld(s.status, s.obs, feed.SourceArxiv, v, v.ArxivDays, func(p *feed.Paper) bool { return p.OnArxiv })
 }
 
 // Holds reports whether the view holds announcement days.

@@ -170,13 +170,7 @@ func (s *window) put(l scrape.Listing) {
 // Publish shows the days and papers held in the status.
 func (s *window) Publish() {
 	v := s.store.View()
-	n := 0
-	for _, p := range v.Papers {
-		if p.OnHF {
-			n++
-		}
-	}
-	refresh.PublishHeld(s.status, s.obs, feed.SourceHF, n, v.HFDays)
+	refresh.PublishHeld(s.status, s.obs, feed.SourceHF, v, v.HFDays, func(p *feed.Paper) bool { return p.OnHF })
 }
 
 // Holds reports whether the view holds window days.
