@@ -68,7 +68,7 @@ const descMarker = "@@paperfeed-description@@"
 // plain reports whether the query adds nothing to the item.
 func (it *Item) plain() bool {
 	return it.Digest == nil && it.Paper != nil && it.Date.IsZero() && it.GainHours == 0 && len(it.Notes) == 0 &&
-		it.CloseTo == "" && it.Version == 0 && it.Votes == nil && !it.Liked
+		it.CloseTo == "" && it.Version == 0 && it.Votes == nil && !it.Liked && !it.Own
 }
 
 // renderFeed writes an RSS, Atom or JSON feed from its frame and its

@@ -34,6 +34,10 @@ type Item struct {
 	// links; Liked marks a paper its reader voted "more like this".
 	Votes *VoteLinks
 	Liked bool
+	// Own: the query changes the item's bytes in a way its other fields
+	// do not show (a parameter's Bytes in filter's table), so it is never
+	// the bytes its paper keeps for every feed that holds it.
+	Own bool
 }
 
 // VoteLinks are a personal feed item's vote links (absolute URLs).

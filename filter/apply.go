@@ -144,10 +144,11 @@ func (q *Query) enough(top int) int {
 // items makes the items of the kept papers order picks.
 func (q *Query) items(ix *Index, k keptPapers, order []int) []feed.Item {
 	items := make([]feed.Item, len(order))
+	own := q.ownBytes()
 	for o, n := range order {
 		i := k.pos[n]
 		p := ix.papers[i]
-		it := feed.Item{Paper: p}
+		it := feed.Item{Paper: p, Own: own}
 		if isTrue(q.Revised) {
 			it.Version = p.Version // an item per version
 		}
@@ -208,6 +209,7 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time, enough int) (
 		qualAt = map[int]time.Time{}
 	}
 	source := q.sourceTest()
+	tests := q.paperTests() // the table's parameters the index does not filter
 	within := q.within
 	if within != nil && within.ix != ix {
 		within = nil // a mask of another index restricts nothing here
@@ -264,6 +266,9 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time, enough int) (
 		if len(q.Orgs) > 0 && !containsAny([]string{d.org}, q.Orgs) {
 			continue
 		}
+		if !passes(&q, p, tests) {
+			continue
+		}
 		keep = append(keep, i)
 		if len(keep) == enough {
 			break
@@ -281,6 +286,16 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time, enough int) (
 		at[n] = qualAt[i]
 	}
 	return keep, at, nil
+}
+
+// passes reports whether p passes every test.
+func passes(q *Query, p *feed.Paper, tests []func(q *Query, p *feed.Paper) bool) bool {
+	for _, t := range tests {
+		if !t(q, p) {
+			return false
+		}
+	}
+	return true
 }
 
 // sourceTest is what the query's source and announce asks of a paper,

@@ -1,7 +1,6 @@
 package filter
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -39,15 +38,14 @@ type Facts struct {
 	Revised    *bool
 }
 
-// setFact parses one paper-fact parameter; ok is false for a parameter
-// that is not one.
-func (q *Query) setFact(key, val string) (ok bool, err error) {
+// setFact reads one paper-fact parameter.
+func setFact(q *Query, key, val string, _ Options) error {
 	f := &q.Facts
 	switch key {
 	case "venue":
 		keys, err := parseEnumList(key, strings.ToLower(val), feed.VenueKeys)
 		if err != nil {
-			return true, err
+			return err
 		}
 		slices.Sort(keys)
 		f.Venues = slices.Compact(keys)
@@ -55,7 +53,7 @@ func (q *Query) setFact(key, val string) (ok bool, err error) {
 	case "accepted", "has_model", "has_dataset", "has_demo", "revised":
 		b, ok := parseBool(val)
 		if !ok {
-			return true, errf(key, val, "must be %s (%s)", feed.BoolWords, factMeaning[key])
+			return errf(key, val, "must be %s (%s)", feed.BoolWords, factMeaning[key])
 		}
 		switch key {
 		case "accepted":
@@ -73,16 +71,14 @@ func (q *Query) setFact(key, val string) (ok bool, err error) {
 	case "min_models":
 		n, err := strconv.Atoi(val)
 		if err != nil || n < 0 || n > maxCount {
-			return true, errf(key, val, "must be a whole number of linked models from 0 to %d", maxCount)
+			return errf(key, val, "must be a whole number of linked models from 0 to %d", maxCount)
 		}
 		f.MinModels = n
 		if n > 0 {
 			q.raw.Set(key, strconv.Itoa(n))
 		}
-	default:
-		return false, nil
 	}
-	return true, nil
+	return nil
 }
 
 var factMeaning = map[string]string{
@@ -146,44 +142,26 @@ func revisedIn(p *feed.Paper, r dayRange) (time.Time, bool) {
 	return p.Updated, r.contains(day)
 }
 
-// describe names the fact conditions for a feed's title: "accepted at
-// NeurIPS or ICLR", "with a model", "new versions".
-func (f *Facts) describe() []string {
-	var p []string
-	if len(f.Venues) > 0 {
-		names := make([]string, len(f.Venues))
-		for i, k := range f.Venues {
-			names[i] = feed.VenueName(k)
-		}
-		p = append(p, "accepted at "+strings.Join(names, " or "))
+// venueWords: "accepted at NeurIPS or ICLR".
+func venueWords(q *Query) []string {
+	f := &q.Facts
+	names := make([]string, len(f.Venues))
+	for i, k := range f.Venues {
+		names[i] = feed.VenueName(k)
 	}
+	return when2(len(names) > 0, "accepted at "+strings.Join(names, " or "))
+}
+
+// acceptedWords: what venue= does not say already.
+func acceptedWords(q *Query) []string {
+	f := &q.Facts
 	switch {
 	case isTrue(f.Accepted) && len(f.Venues) == 0:
-		p = append(p, "accepted")
+		return []string{"accepted"}
 	case isFalse(f.Accepted):
-		p = append(p, "not accepted yet")
+		return []string{"not accepted yet"}
 	}
-	for _, c := range []struct {
-		b         *bool
-		yes, none string
-	}{{f.HasModel, "with a model", "without a model"}, {f.HasDataset, "with a dataset", "without a dataset"}, {f.HasDemo, "with a demo", "without a demo"}} {
-		switch {
-		case isTrue(c.b):
-			p = append(p, c.yes)
-		case isFalse(c.b):
-			p = append(p, c.none)
-		}
-	}
-	if f.MinModels > 0 {
-		p = append(p, fmt.Sprintf("%d+ models", f.MinModels))
-	}
-	switch {
-	case isTrue(f.Revised):
-		p = append(p, "new versions")
-	case isFalse(f.Revised):
-		p = append(p, "first versions only")
-	}
-	return p
+	return nil
 }
 
 // withRevisedSeeds puts first the seeds of like= (the papers the feed

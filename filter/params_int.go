@@ -1,7 +1,6 @@
 package filter
 
 import (
-	"fmt"
 	"strconv"
 )
 
@@ -14,21 +13,20 @@ type intParam struct {
 	field          func(q *Query) *int
 }
 
-// intParams are the whole-number parameters, by name.
-var intParams = map[string]intParam{
-	"min_upvotes":  {0, maxCount, 0, fmt.Sprintf("must be a whole number from 0 to %d", maxCount), func(q *Query) *int { return &q.MinUpvotes }},
-	"min_stars":    {0, maxCount, 0, fmt.Sprintf("must be a whole number from 0 to %d", maxCount), func(q *Query) *int { return &q.MinStars }},
-	"min_comments": {0, maxCount, 0, fmt.Sprintf("must be a whole number from 0 to %d", maxCount), func(q *Query) *int { return &q.MinComments }},
-	"limit": {1, MaxLimit, DefaultLimit, fmt.Sprintf("must be between 1 and %d (default %d)", MaxLimit, DefaultLimit),
-		func(q *Query) *int { return &q.Limit }},
-	"min_gain": {0, maxCount, 0, fmt.Sprintf("must be a whole number of upvotes gained, from 0 to %d", maxCount),
-		func(q *Query) *int { return &q.MinGain }},
-	"gain_hours": {1, MaxGainHours, DefaultGainHours,
-		fmt.Sprintf("must be a whole number of hours from 1 to %d (default %d)", MaxGainHours, DefaultGainHours),
-		func(q *Query) *int { return &q.GainHours }},
-	"digest_size": {1, MaxDigestSize, DefaultDigestSize,
-		fmt.Sprintf("must be a whole number of papers per digest from 1 to %d (default %d)", MaxDigestSize, DefaultDigestSize),
-		func(q *Query) *int { return &q.DigestSize }},
+// entry is the parameter's entry in the table; words, when not empty,
+// formats its value in the title ("%d+ upvotes") when it is above 0.
+func (p intParam) entry(name, words string) Param {
+	e := Param{Name: name, Set: func(q *Query, key, val string, _ Options) error { return q.setInt(key, val, p) }}
+	if words != "" {
+		e.Words = func(q *Query) []string { return countWords(*p.field(q), words) }
+	}
+	return e
+}
+
+// reading gives an entry what it reads.
+func (e Param) reading(r func(q *Query) Reads) Param {
+	e.Reads = r
+	return e
 }
 
 // setInt sets a whole-number parameter, written in the canonical form
@@ -40,7 +38,7 @@ func (q *Query) setInt(key, val string, p intParam) error {
 	}
 	*p.field(q) = n
 	if n != p.omit {
-		q.raw.Set(key, strconv.Itoa(n))
+		q.write(key, strconv.Itoa(n))
 	}
 	return nil
 }

@@ -77,7 +77,7 @@ func (q Query) PeriodRange() (from, to time.Time) {
 
 // setTime parses one time parameter: days, since, until, date, week or
 // month.
-func (q *Query) setTime(key, val string, o Options) error {
+func setTime(q *Query, key, val string, o Options) error {
 	var err error
 	switch key {
 	case "days":

@@ -3,7 +3,6 @@ package filter
 import (
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -58,20 +57,6 @@ var (
 	fieldNames    = []string{"title", "abstract", "keywords", "authors"}
 	defaultFields = []string{"title", "abstract", "keywords"}
 )
-
-// Accepted lists every parameter Parse accepts, for error messages and docs.
-var Accepted = append(append([]string{
-	"q", "in", "min_upvotes", "min_stars", "min_comments", "has_code", "category", "author", "org",
-	"source", "announce", "days", "since", "until", "date", "week", "month", "sort", "limit", "format"},
-	rssHubParamNames()...),
-	"filter_case_sensitive", "filter_time",
-	"min_gain", "gain_hours", "date_by", "digest", "digest_size",
-	"like", "unlike", "min_similarity",
-	"venue", "accepted", "has_model", "has_dataset", "has_demo", "min_models", "revised", "guid",
-)
-
-// listParams take comma-separated lists.
-var listParams = map[string]bool{"in": true, "category": true, "author": true, "org": true, "announce": true, "like": true, "unlike": true, "venue": true}
 
 // Options are the facts a query is validated against.
 type Options struct {
@@ -166,7 +151,7 @@ type Query struct {
 // parameters are ignored.
 func Parse(v url.Values, o Options) (Query, error) {
 	q := Query{Source: SourceHF, Sort: SortDate, Limit: DefaultLimit, In: defaultFields, DigestSize: DefaultDigestSize, raw: url.Values{}}
-	params := map[string]string{}
+	given := map[string]string{}
 	for name, vals := range v {
 		key := strings.ToLower(name)
 		if strings.HasPrefix(key, "utm_") {
@@ -178,11 +163,12 @@ func Parse(v url.Values, o Options) (Query, error) {
 			}
 			return q, errf("(no name)", strings.Join(vals, ","), "a value was given without a parameter name; write name=value")
 		}
-		if err := checkRSSHubRoute(key, o); err != nil {
-			return q, err
-		}
-		if !slices.Contains(Accepted, key) && !slices.Contains(rssHubRouteParams, key) {
+		p := byName[key]
+		if p == nil {
 			return q, unknownParam(name, Accepted)
+		}
+		if err := checkRSSHubRoute(p, o); err != nil {
+			return q, err
 		}
 		var nonEmpty []string
 		for _, s := range vals {
@@ -190,15 +176,15 @@ func Parse(v url.Values, o Options) (Query, error) {
 				nonEmpty = append(nonEmpty, s)
 			}
 		}
-		prev, dup := params[key]
-		if listParams[key] && (dup || len(nonEmpty) > 1) {
+		prev, dup := given[key]
+		if p.List && (dup || len(nonEmpty) > 1) {
 			// A list may also be written as repeated parameters (as an
 			// HTML form with checkboxes sends it).
 			if prev != "" {
 				nonEmpty = append([]string{prev}, nonEmpty...)
 			}
 			if len(nonEmpty) > 0 {
-				params[key] = strings.Join(nonEmpty, ",")
+				given[key] = strings.Join(nonEmpty, ",")
 			}
 			continue
 		}
@@ -209,15 +195,16 @@ func Parse(v url.Values, o Options) (Query, error) {
 			if !utf8.ValidString(nonEmpty[0]) {
 				return q, errf(key, strings.ToValidUTF8(nonEmpty[0], "?"), "is not valid UTF-8")
 			}
-			params[key] = strings.TrimSpace(nonEmpty[0])
+			given[key] = strings.TrimSpace(nonEmpty[0])
 		}
 	}
-	for _, key := range append(Accepted[:len(Accepted):len(Accepted)], rssHubRouteParams...) { // fixed order: deterministic errors
-		val, ok := params[key]
+	for i := range params { // the table's order: deterministic errors
+		p := &params[i]
+		val, ok := given[p.Name]
 		if !ok {
 			continue
 		}
-		if err := q.set(key, val, o); err != nil {
+		if err := p.Set(&q, p.Name, val, o); err != nil {
 			return q, err
 		}
 	}
@@ -228,7 +215,7 @@ func Parse(v url.Values, o Options) (Query, error) {
 		return q, err
 	}
 	if q.Digest != "" {
-		if _, set := params["limit"]; !set {
+		if _, set := given["limit"]; !set {
 			q.Limit = DigestLimits[q.Digest] // limit counts digests
 		}
 		if q.Period() != "" || q.Days > 0 || !q.Since.IsZero() || !q.Until.IsZero() {
@@ -250,13 +237,13 @@ func Parse(v url.Values, o Options) (Query, error) {
 		if !q.sortSet {
 			q.Sort = SortSimilarity
 		}
-		if _, set := params["min_similarity"]; !set {
+		if _, set := given["min_similarity"]; !set {
 			q.MinSimilarity = DefaultMinSimilarity
 		}
 	} else if q.Sort == SortSimilarity && !o.SeedsLater {
 		return q, errf("sort", q.Sort, "sort=similarity needs like=ID,... (the papers to be similar to)")
-	} else if _, set := params["min_similarity"]; set && !o.SeedsLater {
-		return q, &Error{Param: "min_similarity", Value: params["min_similarity"], Reason: "needs like=ID,... (the papers to be similar to)"}
+	} else if _, set := given["min_similarity"]; set && !o.SeedsLater {
+		return q, &Error{Param: "min_similarity", Value: given["min_similarity"], Reason: "needs like=ID,... (the papers to be similar to)"}
 	}
 	return q, nil
 }
@@ -292,113 +279,6 @@ func (q Query) ItemDates() bool {
 		return q.DateBy == DateQualified
 	}
 	return q.changing()
-}
-
-func (q *Query) set(key, val string, o Options) error {
-	if p, ok := intParams[key]; ok {
-		return q.setInt(key, val, p)
-	}
-	var err error
-	switch key {
-	case "q":
-		var k Keywords
-		if k, err = parseKeywords(val); err != nil {
-			return errf(key, val, "%v; write words (all must match), \"exact phrases\", -excluded, a OR b, prefix*", err)
-		}
-		q.Keywords = k
-		if !k.Empty() {
-			q.raw.Set(key, k.String())
-		}
-	case "in":
-		var f []string
-		if f, err = parseEnumList(key, val, fieldNames); err != nil {
-			return err
-		}
-		q.In = f
-		if !slices.Equal(f, defaultFields) {
-			q.raw.Set(key, strings.Join(f, ","))
-		}
-	case "has_code":
-		b, ok := parseBool(val)
-		if !ok {
-			return errf(key, val, "must be 1, true, yes or on (has code) or 0, false, no or off (has none)")
-		}
-		q.HasCode = &b
-		q.raw.Set(key, strconv.FormatBool(b))
-	case "category":
-		if q.Categories, err = parseCategories(val); err != nil {
-			return err
-		}
-		q.raw.Set(key, strings.Join(q.Categories, ","))
-	case "author", "org":
-		list, err := parseSubstrings(key, val)
-		if err != nil {
-			return err
-		}
-		if key == "author" {
-			q.Authors = list
-		} else {
-			q.Orgs = list
-		}
-		q.raw.Set(key, strings.Join(list, ","))
-	case "source":
-		s := strings.ToLower(val)
-		if !slices.Contains(feed.Sources, s) {
-			return errf(key, val, "must be one of %s", strings.Join(feed.Sources, ", "))
-		}
-		q.Source = s
-		if s != SourceHF {
-			q.raw.Set(key, s)
-		}
-	case "announce":
-		if q.Announce, err = parseEnumList(key, val, AnnounceTypes); err != nil {
-			return err
-		}
-		q.raw.Set(key, strings.Join(q.Announce, ","))
-	case "days", "since", "until", "date", "week", "month":
-		return q.setTime(key, val, o) // period.go
-	case "sort":
-		s := strings.ToLower(val)
-		if !slices.Contains(sorts, s) {
-			return errf(key, val, "must be one of %s", strings.Join(sorts, ", "))
-		}
-		q.Sort, q.sortSet = s, true
-		if s != SortDate {
-			q.raw.Set(key, s)
-		}
-	case "format":
-		f, ok := feed.ParseFormat(strings.ToLower(val))
-		if !ok {
-			return errf(key, val, "must be one of %s", formatNames())
-		}
-		q.Format = string(f)
-	case "date_by":
-		d := strings.ToLower(val)
-		if d != DateListed && d != DateQualified {
-			return errf(key, val, "must be listed (the listing day) or qualified (when the paper met the feed's conditions)")
-		}
-		q.DateBy = d
-		q.raw.Set(key, d)
-	case "digest":
-		d := strings.ToLower(val)
-		if !slices.Contains(DigestPeriods, d) {
-			return errf(key, val, "must be one of %s (one item per closed period)", strings.Join(DigestPeriods, ", "))
-		}
-		q.Digest = d
-		q.raw.Set(key, d)
-	default: // similarity, paper facts, reader options, RSSHub's other parameters, then its regex filters
-		for _, set := range []func(k, v string) (bool, error){q.setSimilar, q.setFact, q.setReader, q.setRSSHub} {
-			if ok, err := set(key, val); ok {
-				return err
-			}
-		}
-		if err := checkRegex(key, val); err != nil {
-			return err
-		}
-		q.RSSHub.set(key, val)
-		q.raw.Set(key, val)
-	}
-	return nil
 }
 
 // MaxLike bounds the seed papers of like.

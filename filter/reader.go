@@ -20,21 +20,17 @@ const (
 	GUIDFeed  = "feed"
 )
 
-// setReader parses a reader option; ok is false for a parameter that is
-// not one.
-func (q *Query) setReader(key, val string) (ok bool, err error) {
-	if key != "guid" {
-		return false, nil
-	}
+// setReader reads guid=, the reader option.
+func setReader(q *Query, key, val string, _ Options) error {
 	g := strings.ToLower(val)
 	if g != GUIDPaper && g != GUIDFeed {
-		return true, errf(key, val, "must be paper (the paper's arXiv URL, the same in every feed; the default) or feed (this feed's own, for readers that keep one item per GUID across all feeds)")
+		return errf(key, val, "must be paper (the paper's arXiv URL, the same in every feed; the default) or feed (this feed's own, for readers that keep one item per GUID across all feeds)")
 	}
 	q.GUID = g
 	if g == GUIDFeed {
 		q.raw.Set(key, g)
 	}
-	return true, nil
+	return nil
 }
 
 // OwnGUIDs reports whether the feed's items take GUIDs of the feed's own

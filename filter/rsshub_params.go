@@ -2,7 +2,6 @@ package filter
 
 import (
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,10 +55,11 @@ var tgivHash = regexp.MustCompile(`^[0-9a-fA-F]{1,64}$`)
 
 // checkRSSHubRoute rejects, off RSSHub's routes, a parameter only they
 // take.
-func checkRSSHubRoute(key string, o Options) error {
-	if o.RSSHubRoute || !slices.Contains(rssHubRouteParams, key) {
+func checkRSSHubRoute(p *Param, o Options) error {
+	if o.RSSHubRoute || !p.RSSHubRoute {
 		return nil
 	}
+	key := p.Name
 	hint := ""
 	if key == "sorted" {
 		hint = "; here write sort=upvotes for sorted=false (newest first is the default)"
@@ -67,20 +67,19 @@ func checkRSSHubRoute(key string, o Options) error {
 	return &Error{Param: key, Reason: "is one of RSSHub's parameters, taken with RSSHub's meaning on its routes (/huggingface/daily-papers, .../date, .../week, .../month)" + hint}
 }
 
-// setRSSHub parses the RSSHub parameters that are not regex filters;
-// ok is false for a parameter that is not one.
-func (q *Query) setRSSHub(key, val string) (ok bool, err error) {
+// setRSSHub reads the RSSHub parameters that are not regex filters.
+func setRSSHub(q *Query, key, val string, _ Options) error {
 	if reason, none := rssHubNone[key]; none {
 		if key == "key" || key == "code" {
 			val = "" // a secret: not repeated
 		}
-		return true, &Error{Param: key, Value: val, Reason: "RSSHub's parameter has no equivalent here: " + reason}
+		return &Error{Param: key, Value: val, Reason: "RSSHub's parameter has no equivalent here: " + reason}
 	}
 	switch key {
 	case "filter_case_sensitive":
 		b, ok := parseBool(val)
 		if !ok {
-			return true, errf(key, val, "must be %s (default true, as in RSSHub)", feed.BoolWords)
+			return errf(key, val, "must be %s (default true, as in RSSHub)", feed.BoolWords)
 		}
 		q.RSSHub.CaseInsensitive = !b
 		if !b {
@@ -89,14 +88,14 @@ func (q *Query) setRSSHub(key, val string) (ok bool, err error) {
 	case "filter_time":
 		n, err := strconv.ParseInt(val, 10, 64)
 		if err != nil || n < 1 || n > 100*365*86400 {
-			return true, errf(key, val, "must be a number of seconds greater than 0 (items newer than that)")
+			return errf(key, val, "must be a number of seconds greater than 0 (items newer than that)")
 		}
 		q.FilterTime = time.Duration(n) * time.Second
 		q.raw.Set(key, strconv.FormatInt(n, 10))
 	case "sorted":
 		b, ok := parseBool(val)
 		if !ok {
-			return true, errf(key, val, "must be %s (false: RSSHub's route order, most upvoted first)", feed.BoolWords)
+			return errf(key, val, "must be %s (false: RSSHub's route order, most upvoted first)", feed.BoolWords)
 		}
 		if !b {
 			q.sortedFalse = true
@@ -104,24 +103,22 @@ func (q *Query) setRSSHub(key, val string) (ok bool, err error) {
 	case "brief":
 		n, err := strconv.Atoi(val)
 		if err != nil || n < MinBrief || n > 100_000 {
-			return true, errf(key, val, "must be a number of characters from %d to 100000, as in RSSHub (each item's description becomes its text, cut there)", MinBrief)
+			return errf(key, val, "must be a number of characters from %d to 100000, as in RSSHub (each item's description becomes its text, cut there)", MinBrief)
 		}
 		q.Brief = n
 		q.raw.Set(key, strconv.Itoa(n))
 	case "tgiv":
 		if !tgivHash.MatchString(val) {
-			return true, errf(key, val, "must be the hash of a Telegram Instant View template (hexadecimal, the rhash of its link)")
+			return errf(key, val, "must be the hash of a Telegram Instant View template (hexadecimal, the rhash of its link)")
 		}
 		q.TGIV = strings.ToLower(val)
 		q.raw.Set(key, q.TGIV)
 	case "mode":
 		if !strings.EqualFold(val, "fulltext") {
-			return true, errf(key, val, "must be fulltext, RSSHub's only mode (items here carry their whole text already)")
+			return errf(key, val, "must be fulltext, RSSHub's only mode (items here carry their whole text already)")
 		}
-	default:
-		return false, nil
 	}
-	return true, nil
+	return nil
 }
 
 // applySorted gives sorted=false RSSHub's meaning once sort is known.

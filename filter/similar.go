@@ -294,14 +294,13 @@ var stopWords = func() map[string]bool {
 	return m
 }()
 
-// setSimilar reads like=, unlike= and min_similarity=; ok is false for
-// any other key.
-func (q *Query) setSimilar(key, val string) (ok bool, err error) {
+// setSimilar reads like=, unlike= and min_similarity=.
+func setSimilar(q *Query, key, val string, _ Options) error {
 	switch key {
 	case "like", "unlike":
 		ids, err := ParseIDList(key, val)
 		if err != nil {
-			return true, err
+			return err
 		}
 		if key == "like" {
 			q.Like = ids
@@ -312,12 +311,10 @@ func (q *Query) setSimilar(key, val string) (ok bool, err error) {
 	case "min_similarity":
 		f, err := strconv.ParseFloat(val, 64)
 		if err != nil || f < 0 || f > 1 || f != f {
-			return true, errf(key, val, "must be a number from 0 to 1 (default %.2f; higher keeps only closer papers)", DefaultMinSimilarity)
+			return errf(key, val, "must be a number from 0 to 1 (default %.2f; higher keeps only closer papers)", DefaultMinSimilarity)
 		}
 		q.MinSimilarity = f
 		q.raw.Set(key, strconv.FormatFloat(f, 'f', -1, 64))
-	default:
-		return false, nil
 	}
-	return true, nil
+	return nil
 }

@@ -3,7 +3,6 @@ package filter
 import (
 	"fmt"
 	"strings"
-	"time"
 )
 
 // A feed's title and description say what it is. The title is what a
@@ -187,61 +186,9 @@ func (q Query) describeParts() []string {
 }
 
 // conditionParts say every condition but the seeds, the keywords and
-// the gain, which title and description say each their own way.
-func (q Query) conditionParts() []string {
-	var p []string
-	if q.MinUpvotes > 0 {
-		p = append(p, fmt.Sprintf("%d+ upvotes", q.MinUpvotes))
-	}
-	if q.MinStars > 0 {
-		p = append(p, fmt.Sprintf("%d+ stars", q.MinStars))
-	}
-	if q.MinComments > 0 {
-		p = append(p, fmt.Sprintf("%d+ comments", q.MinComments))
-	}
-	if q.HasCode != nil {
-		if *q.HasCode {
-			p = append(p, "with code")
-		} else {
-			p = append(p, "without code")
-		}
-	}
-	p = append(p, q.Facts.describe()...)
-	if len(q.Categories) > 0 {
-		p = append(p, strings.Join(q.Categories, " or "))
-	}
-	if len(q.Authors) > 0 {
-		p = append(p, "by "+strings.Join(q.Authors, " or "))
-	}
-	if len(q.Orgs) > 0 {
-		p = append(p, "from "+strings.Join(q.Orgs, " or "))
-	}
-	if len(q.Announce) > 0 {
-		p = append(p, "announced as "+strings.Join(q.Announce, "/"))
-	}
-	switch {
-	case !q.Date.IsZero():
-		p = append(p, q.Date.Format(time.DateOnly))
-	case q.Week != "":
-		p = append(p, "week "+q.Week)
-	case q.Month != "":
-		p = append(p, "month "+q.Month)
-	case q.Days == 1:
-		p = append(p, "last day")
-	case q.Days > 0:
-		p = append(p, fmt.Sprintf("last %d days", q.Days))
-	}
-	if !q.Since.IsZero() {
-		p = append(p, "since "+q.Since.Format(time.DateOnly))
-	}
-	if !q.Until.IsZero() {
-		p = append(p, "until "+q.Until.Format(time.DateOnly))
-	}
-	if q.RSSHub.active() {
-		p = append(p, "regex filters")
-	}
-	return p
-}
+// the gain, which title and description say each their own way: the
+// words of the parameters' entries (params.go), in the table's order.
+func (q Query) conditionParts() []string { return q.tableWords() }
 
 // likePart names the seeds of like=: by title when it is known ("more
 // like “Title” and 2 more"), else by ID; unliked seeds likewise.

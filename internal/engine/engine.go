@@ -126,15 +126,15 @@ func (e *Engine) Plan(ctx context.Context, q filter.Query, client string) (*Plan
 	if err != nil {
 		return nil, fmt.Errorf("could not load that listing from Hugging Face: %w", err)
 	}
-	p := &Plan{Query: q, index: ix, view: v, Key: stamp,
-		Aliasable: (q.Period() == "" || q.Source == feed.SourceArxiv) && q.FilterTime == 0 && !q.Rising() && q.Digest == ""}
-	if q.FilterTime > 0 {
+	reads := q.Reads() // what the parameters say they read (filter's table)
+	p := &Plan{Query: q, index: ix, view: v, Key: stamp, Aliasable: reads == 0}
+	if reads&filter.ReadsDay != 0 {
 		p.Key += "|" + e.Today().Format(time.DateOnly) // its window moves with the clock
 	}
-	if q.Rising() {
+	if reads&filter.ReadsGains != 0 {
 		p.Key += "|" + e.now().UTC().Truncate(risingStep).Format(time.RFC3339) // gains move with the clock
 	}
-	if q.Digest != "" {
+	if reads&filter.ReadsDigests != 0 {
 		listings, err := e.digestListings(ctx, q, v)
 		if err != nil {
 			return nil, fmt.Errorf("getting the Hugging Face listings this digest needs: %w", err)
