@@ -17,10 +17,7 @@ import (
 // entry is all a parameter needs.
 func withParam(t *testing.T, p Param) {
 	t.Helper()
-	saved := slices.Clone(params)
-	params = append(params, p)
-	indexParams()
-	t.Cleanup(func() { params = saved; indexParams() })
+	t.Cleanup(Register(p))
 }
 
 // maxAuthors is the recipe's parameter: papers with at most N authors.

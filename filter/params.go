@@ -32,8 +32,14 @@ import (
 //     older ones do, in Query.keep), the test of one paper. A parameter
 //     kept this way reads its canonical value with Query.Value.
 //
-// The builder page has a field per entry (held to the table by a test in
-// internal/server), and docs/filters.md a row.
+//   - Field: its field on the builder page, for a parameter the page
+//     does not lay out by hand (the older ones); the page shows such
+//     fields under "More filters".
+//
+// The builder page has a field for every entry and docs/filters.md a row
+// (a test in internal/server holds both to the table). A parameter that
+// comes with a source (its package's registration) is added with
+// Register, before the server starts.
 
 // Param is one query parameter.
 type Param struct {
@@ -56,6 +62,17 @@ type Param struct {
 	// Keep tests one paper, for a parameter that is set (Value is not
 	// empty).
 	Keep func(q *Query, p *feed.Paper) bool
+	// Field is its field on the builder page; nil for the parameters the
+	// page lays out itself.
+	Field *Field
+}
+
+// Field is a builder page field: a text box, or a number box with
+// bounds.
+type Field struct {
+	Label, Placeholder string
+	Number             bool
+	Min, Max           int
 }
 
 // Reads are what a feed depends on beyond the data version.
@@ -160,6 +177,20 @@ func indexParams() {
 	}
 }
 
+// Register adds a parameter to the table, before any query is parsed (a
+// source's package brings its parameters this way); the function it
+// returns takes it out again (for tests). A name already taken panics.
+func Register(p Param) (undo func()) {
+	saved := slices.Clone(params)
+	at := len(params)
+	if i := slices.IndexFunc(params, func(p Param) bool { return p.RSSHubRoute }); i >= 0 {
+		at = i // before RSSHub's route parameters, which stay last
+	}
+	params = slices.Insert(params, at, p)
+	indexParams()
+	return func() { params = saved; indexParams() }
+}
+
 // Params are the parameters, in the table's order.
 func Params() []Param { return slices.Clone(params) }
 
@@ -169,6 +200,10 @@ func (q Query) Value(name string) string { return q.raw.Get(name) }
 
 // write sets a parameter's canonical value.
 func (q *Query) write(key, val string) { q.raw.Set(key, val) }
+
+// Write sets a parameter's canonical value, for a Set outside this
+// package; it always returns nil, so that Set may end with it.
+func (q *Query) Write(key, val string) error { q.write(key, val); return nil }
 
 // Reads is what the feed reads beyond the data version: the union of
 // its parameters'.

@@ -52,9 +52,12 @@ func contentSecurityPolicy(thumbnails bool) string {
 
 // pageData is what the builder page shows for one filter.
 type pageData struct {
-	Form      url.Values // the values as typed, to fill the form back
-	Canonical string
-	Personal  bool // offer to make a personal feed (the live page, not an export)
+	Form url.Values // the values as typed, to fill the form back
+	// MoreFields are the fields of the parameters the page does not lay
+	// out itself (filter.Param.Field), filled back.
+	MoreFields []moreField
+	Canonical  string
+	Personal   bool // offer to make a personal feed (the live page, not an export)
 	// Mail offers to e-mail the filter's papers (the live page, with
 	// SMTP set); PushFilter is the filter as a subscription takes it (no
 	// limit), Digest whether it is a digest already.
@@ -206,6 +209,7 @@ func (s *Server) pageData(r *http.Request) pageData {
 		var fe *filter.Error
 		if errors.As(err, &fe) {
 			d.ErrorField = fe.Param
+			d.MoreFields = moreFields(d.Form, d.ErrorField)
 		}
 		return d
 	}
@@ -214,6 +218,7 @@ func (s *Server) pageData(r *http.Request) pageData {
 		return fail(http.StatusBadRequest, err)
 	}
 	d.Form = values
+	d.MoreFields = moreFields(values, d.ErrorField)
 	// The form always sends format; the page shows every format.
 	vals := url.Values{}
 	for k, vs := range values {
@@ -283,6 +288,23 @@ func (s *Server) pageData(r *http.Request) pageData {
 	d.Papers = papers[:min(len(papers), previewMax)]
 	d.Shown = len(d.Papers)
 	return d
+}
+
+// moreField is one of pageData.MoreFields.
+type moreField struct {
+	filter.Field
+	Name, Value string
+	Invalid     bool
+}
+
+func moreFields(form url.Values, invalid string) []moreField {
+	var out []moreField
+	for _, p := range filter.Params() {
+		if p.Field != nil {
+			out = append(out, moreField{Field: *p.Field, Name: p.Name, Value: form.Get(p.Name), Invalid: p.Name == invalid})
+		}
+	}
+	return out
 }
 
 // basePath is the path part of a base URL, without a trailing slash.
