@@ -18,20 +18,21 @@ import (
 // cost more than allowed (see regex.go), or wraps ctx's error when ctx
 // ended while matching.
 func (q Query) Apply(ctx context.Context, ix *Index, now time.Time) ([]feed.Item, error) {
+	sel := selection{&q, ix, now}
 	top := 0
 	if q.Limit > 0 && q.Digest == "" {
 		top = q.Limit
 	}
-	k, err := q.kept(ctx, ix, now, q.enough(top))
+	k, err := sel.kept(ctx, sel.enough(top))
 	if err != nil {
 		return nil, err
 	}
 	// Order (and cut to the limit) by positions, then make only the items
 	// the feed shows.
-	items := q.items(ix, k, q.order(ix, k, top))
+	items := sel.items(k, sel.order(k, top))
 	putInts(k.pos)
 	if isTrue(q.Revised) && len(q.Seeds) > 0 {
-		items = q.withRevisedSeeds(ix, items)
+		items = sel.withRevisedSeeds(items)
 	}
 	return items, nil
 }
@@ -41,7 +42,7 @@ func (q Query) Apply(ctx context.Context, ix *Index, now time.Time) ([]feed.Item
 // n in a digest's order (the feed's sort; most upvoted first for the
 // default, date) as items, and how many the group holds.
 func (q Query) Groups(ctx context.Context, ix *Index, now time.Time, group func(day time.Time) string, n int) (map[string][]feed.Item, map[string]int, error) {
-	k, err := q.kept(ctx, ix, now, 0)
+	k, err := (selection{&q, ix, now}).kept(ctx, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -61,13 +62,22 @@ func (q Query) Groups(ctx context.Context, ix *Index, now time.Time, group func(
 	if dq.Sort == SortDate || dq.Sort == "" {
 		dq.Sort = SortUpvotes
 	}
+	dsel := selection{&dq, ix, now}
 	items, totals := map[string][]feed.Item{}, map[string]int{}
 	for key, js := range members {
 		sub := k.subset(js)
-		items[key] = dq.items(ix, sub, dq.order(ix, sub, n))
+		items[key] = dsel.items(sub, dsel.order(sub, n))
 		totals[key] = len(js)
 	}
 	return items, totals, nil
+}
+
+// A selection is one run of a query over an index at one time: what
+// Apply and Groups share, from keeping papers to making their items.
+type selection struct {
+	q   *Query
+	ix  *Index
+	now time.Time
 }
 
 // keptPapers are the papers a query keeps, by position in the index,
@@ -98,22 +108,23 @@ func (k keptPapers) subset(js []int) keptPapers {
 	return s
 }
 
-func (q Query) kept(ctx context.Context, ix *Index, now time.Time, enough int) (keptPapers, error) {
+func (s selection) kept(ctx context.Context, enough int) (keptPapers, error) {
+	q, ix, now := s.q, s.ix, s.now
 	var k keptPapers
 	var err error
-	k.pos, k.qualified, err = q.keep(ctx, ix, now, enough)
+	k.pos, k.qualified, err = s.keep(ctx, enough)
 	if err != nil {
 		return k, err
 	}
 	if len(q.Hide) > 0 {
-		k.pos, k.qualified = q.hidden(ix, k.pos, k.qualified)
+		k.pos, k.qualified = s.hidden(k.pos, k.qualified)
 	}
 	if len(q.Like) > 0 {
-		k.pos, k.qualified, k.scores, k.closest = q.similar(ix, k.pos, k.qualified)
+		k.pos, k.qualified, k.scores, k.closest = s.similar(k.pos, k.qualified)
 	}
 	if q.Rising() {
 		k.gains = make([]int, len(k.pos))
-		start := now.Add(-q.span())
+		start := now.Add(-s.span())
 		for n, i := range k.pos {
 			k.gains[n] = gainSince(ix.papers[i], ix.history(i), start)
 		}
@@ -125,7 +136,7 @@ func (q Query) kept(ctx context.Context, ix *Index, now time.Time, enough int) (
 // papers the query keeps in the index's order (newest day first, then
 // upvotes), nothing after keeping dropping or reordering them: a paper
 // it keeps that comes after its last item cannot join it.
-func (q *Query) InIndexOrder() bool { return q.Digest == "" && q.enough(q.Limit) > 0 }
+func (q *Query) InIndexOrder() bool { return q.Digest == "" && (selection{q: q}).enough(q.Limit) > 0 }
 
 // enough is how many papers keep may stop at for a feed of top items:
 // top when the feed is the first top papers keep finds in the index's
@@ -133,7 +144,8 @@ func (q *Query) InIndexOrder() bool { return q.Digest == "" && q.enough(q.Limit)
 // reorders them (hide, like, rising, regular expressions); else 0, all.
 // Most feeds are newest first with a limit: they read a few dozen papers
 // of the index, not all of it.
-func (q *Query) enough(top int) int {
+func (s selection) enough(top int) int {
+	q := s.q
 	if top <= 0 || (q.Sort != SortDate && q.Sort != "") || q.ItemDates() || len(q.Hide) > 0 || len(q.Like) > 0 ||
 		q.Rising() || len(q.RSSHub.rules()) > 0 {
 		return 0
@@ -142,9 +154,10 @@ func (q *Query) enough(top int) int {
 }
 
 // items makes the items of the kept papers order picks.
-func (q *Query) items(ix *Index, k keptPapers, order []int) []feed.Item {
+func (s selection) items(k keptPapers, order []int) []feed.Item {
+	q, ix := s.q, s.ix
 	items := make([]feed.Item, len(order))
-	own := q.ownBytes()
+	own := s.ownBytes()
 	for o, n := range order {
 		i := k.pos[n]
 		p := ix.papers[i]
@@ -183,22 +196,23 @@ func (q *Query) items(ix *Index, k keptPapers, order []int) []feed.Item {
 // no condition on a changing value).
 //
 // With enough > 0 it stops once it has kept that many: see enough.
-func (q Query) keep(ctx context.Context, ix *Index, now time.Time, enough int) ([]int, []time.Time, error) {
-	days := q.dayRange(ix)
+func (s selection) keep(ctx context.Context, enough int) ([]int, []time.Time, error) {
+	q, ix, now := s.q, s.ix, s.now
+	days := s.dayRange()
 	oldest := int64(math.MinInt64)
 	if q.FilterTime > 0 {
 		oldest = now.Add(-q.FilterTime).Truncate(24 * time.Hour).Unix()
 	}
 	var kw bitset
 	if !q.Keywords.Empty() {
-		kw = ix.keywordSet(q.Keywords, q.fieldIDs())
+		kw = ix.keywordSet(q.Keywords, s.fieldIDs())
 	}
 	cats := make([]string, len(q.Categories))
 	for i, c := range q.Categories {
 		cats[i] = strings.ToLower(c)
 	}
 	keep := getInts(len(ix.papers)) // reused across queries (putInts)
-	changing := q.changing()
+	changing, counts := q.changing()
 	negative := q.Facts.negative()
 	revised := isTrue(q.Revised)
 	if revised && days.from == math.MinInt64 {
@@ -208,8 +222,8 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time, enough int) (
 	if changing {
 		qualAt = map[int]time.Time{}
 	}
-	source := q.sourceTest()
-	tests := q.paperTests() // the table's parameters the index does not filter
+	source := s.sourceTest()
+	tests := s.paperTests() // the table's parameters the index does not filter
 	within := q.within
 	if within != nil && within.ix != ix {
 		within = nil // a mask of another index restricts nothing here
@@ -241,8 +255,8 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time, enough int) (
 		}
 		if changing {
 			at, ok := time.Time{}, true
-			if q.changingCounts() {
-				at, ok = q.qualified(ix, i, now)
+			if counts {
+				at, ok = s.qualified(i)
 			}
 			if !ok {
 				continue
@@ -266,7 +280,7 @@ func (q Query) keep(ctx context.Context, ix *Index, now time.Time, enough int) (
 		if len(q.Orgs) > 0 && !containsAny([]string{d.org}, q.Orgs) {
 			continue
 		}
-		if !passes(&q, p, tests) {
+		if !passes(q, p, tests) {
 			continue
 		}
 		keep = append(keep, i)
@@ -300,7 +314,8 @@ func passes(q *Query, p *feed.Paper, tests []func(q *Query, p *feed.Paper) bool)
 
 // sourceTest is what the query's source and announce asks of a paper,
 // decided once per query rather than per paper.
-func (q *Query) sourceTest() sourceTest {
+func (s selection) sourceTest() sourceTest {
+	q := s.q
 	st := sourceTest{announce: q.Announce}
 	switch q.Source {
 	case SourceArxiv:
@@ -325,7 +340,8 @@ func (st *sourceTest) match(p *feed.Paper, d *doc) bool {
 }
 
 // fieldIDs are the fields q searches, per the in parameter.
-func (q *Query) fieldIDs() []int {
+func (s selection) fieldIDs() []int {
+	q := s.q
 	out := make([]int, 0, len(q.In))
 	for _, f := range q.In {
 		out = append(out, fieldByName[f])
@@ -364,7 +380,8 @@ type dayRange struct{ from, to int64 }
 
 func (r dayRange) contains(d int64) bool { return d >= r.from && d <= r.to }
 
-func (q *Query) dayRange(ix *Index) dayRange {
+func (s selection) dayRange() dayRange {
+	q, ix := s.q, s.ix
 	r := dayRange{from: math.MinInt64, to: math.MaxInt64}
 	if !q.Since.IsZero() {
 		r.from = q.Since.Unix()
@@ -378,7 +395,7 @@ func (q *Query) dayRange(ix *Index) dayRange {
 	if q.Days > 0 {
 		// The N newest days among the papers of the chosen source.
 		seen := map[int64]bool{}
-		source := q.sourceTest()
+		source := s.sourceTest()
 		for i, p := range ix.papers {
 			if source.match(p, &ix.docs[i]) {
 				seen[ix.docs[i].day] = true

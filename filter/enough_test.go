@@ -52,7 +52,7 @@ func TestLimitedFeedIsThePrefixOfTheWholeOne(t *testing.T) {
 		for _, limit := range []int{1, 3, 10, 50, 5000} {
 			lq := q
 			lq.Limit = limit
-			if lq.enough(limit) > 0 {
+			if (selection{q: &lq}).enough(limit) > 0 {
 				stopped++
 			}
 			got, err := lq.Apply(context.Background(), ix, opts.Today)

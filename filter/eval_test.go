@@ -94,7 +94,7 @@ func chosenM(ix *Index, unlike func(seeds []int) []int) func([]int) []float64 {
 		for i := range out {
 			out[i] = -1 // left out: below every kept paper
 		}
-		pos, _, scores, _ := q.similar(ix, all, nil)
+		pos, _, scores, _ := (selection{q: &q, ix: ix}).similar(all, nil)
 		for n, i := range pos {
 			out[i] = scores[n]
 		}

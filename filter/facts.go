@@ -168,12 +168,13 @@ func acceptedWords(q *Query) []string {
 // follows) that got a new version in the feed's period, as version
 // items, when the index does not hold them: revised=1 with like= also
 // watches the seeds themselves. The limit still holds.
-func (q *Query) withRevisedSeeds(ix *Index, items []feed.Item) []feed.Item {
+func (s selection) withRevisedSeeds(items []feed.Item) []feed.Item {
+	q, ix := s.q, s.ix
 	held := make(map[string]bool, len(items))
 	for _, p := range ix.papers {
 		held[p.ID] = true
 	}
-	days := q.dayRange(ix)
+	days := s.dayRange()
 	if days.from == math.MinInt64 {
 		days.from = ix.oldestDay()
 	}

@@ -28,8 +28,7 @@ var maxAuthors = Param{
 		if err != nil || n < 1 || n > 1000 {
 			return errf(key, val, "must be a whole number of authors from 1 to 1000")
 		}
-		q.write(key, strconv.Itoa(n))
-		return nil
+		return q.Write(key, strconv.Itoa(n))
 	},
 	Words: func(q *Query) []string {
 		if v := q.Value("max_authors"); v != "" {

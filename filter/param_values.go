@@ -20,7 +20,7 @@ func setKeywords(q *Query, key, val string, _ Options) error {
 	}
 	q.Keywords = k
 	if !k.Empty() {
-		q.write(key, k.String())
+		q.raw.Set(key, k.String())
 	}
 	return nil
 }
@@ -32,7 +32,7 @@ func setIn(q *Query, key, val string, _ Options) error {
 	}
 	q.In = f
 	if !slices.Equal(f, defaultFields) {
-		q.write(key, strings.Join(f, ","))
+		q.raw.Set(key, strings.Join(f, ","))
 	}
 	return nil
 }
@@ -43,7 +43,7 @@ func setHasCode(q *Query, key, val string, _ Options) error {
 		return errf(key, val, "must be 1, true, yes or on (has code) or 0, false, no or off (has none)")
 	}
 	q.HasCode = &b
-	q.write(key, strconv.FormatBool(b))
+	q.raw.Set(key, strconv.FormatBool(b))
 	return nil
 }
 
@@ -55,7 +55,7 @@ func setCategory(q *Query, key, val string, _ Options) error {
 		return err
 	}
 	q.Categories = c
-	q.write(key, strings.Join(c, ","))
+	q.raw.Set(key, strings.Join(c, ","))
 	return nil
 }
 
@@ -70,7 +70,7 @@ func setSubstrings(q *Query, key, val string, _ Options) error {
 	} else {
 		q.Orgs = list
 	}
-	q.write(key, strings.Join(list, ","))
+	q.raw.Set(key, strings.Join(list, ","))
 	return nil
 }
 
@@ -81,7 +81,7 @@ func setSource(q *Query, key, val string, _ Options) error {
 	}
 	q.Source = s
 	if s != SourceHF {
-		q.write(key, s)
+		q.raw.Set(key, s)
 	}
 	return nil
 }
@@ -92,7 +92,7 @@ func setAnnounce(q *Query, key, val string, _ Options) error {
 		return err
 	}
 	q.Announce = a
-	q.write(key, strings.Join(a, ","))
+	q.raw.Set(key, strings.Join(a, ","))
 	return nil
 }
 
@@ -103,7 +103,7 @@ func setSort(q *Query, key, val string, _ Options) error {
 	}
 	q.Sort, q.sortSet = s, true
 	if s != SortDate {
-		q.write(key, s)
+		q.raw.Set(key, s)
 	}
 	return nil
 }
@@ -124,7 +124,7 @@ func setDateBy(q *Query, key, val string, _ Options) error {
 		return errf(key, val, "must be listed (the listing day) or qualified (when the paper met the feed's conditions)")
 	}
 	q.DateBy = d
-	q.write(key, d)
+	q.raw.Set(key, d)
 	return nil
 }
 
@@ -134,7 +134,7 @@ func setDigest(q *Query, key, val string, _ Options) error {
 		return errf(key, val, "must be one of %s (one item per closed period)", strings.Join(DigestPeriods, ", "))
 	}
 	q.Digest = d
-	q.write(key, d)
+	q.raw.Set(key, d)
 	return nil
 }
 
@@ -144,7 +144,7 @@ func setRegexFilter(q *Query, key, val string, _ Options) error {
 		return err
 	}
 	q.RSSHub.set(key, val)
-	q.write(key, val)
+	q.raw.Set(key, val)
 	return nil
 }
 

@@ -50,7 +50,8 @@ type Param struct {
 	// RSSHubRoute: taken only on RSSHub's routes (rsshub_params.go).
 	RSSHubRoute bool
 	// Set validates a (non-empty, trimmed) value and sets it in q,
-	// writing its canonical form with q.write unless it is the default.
+	// writing its canonical form (q.raw.Set; Query.Write outside this
+	// package) unless it is the default.
 	Set func(q *Query, key, val string, o Options) error
 	// Reads says what the feed reads beyond the data version.
 	Reads func(q *Query) Reads
@@ -198,12 +199,9 @@ func Params() []Param { return slices.Clone(params) }
 // is its default).
 func (q Query) Value(name string) string { return q.raw.Get(name) }
 
-// write sets a parameter's canonical value.
-func (q *Query) write(key, val string) { q.raw.Set(key, val) }
-
 // Write sets a parameter's canonical value, for a Set outside this
 // package; it always returns nil, so that Set may end with it.
-func (q *Query) Write(key, val string) error { q.write(key, val); return nil }
+func (q *Query) Write(key, val string) error { q.raw.Set(key, val); return nil }
 
 // Reads is what the feed reads beyond the data version: the union of
 // its parameters'.
@@ -219,7 +217,8 @@ func (q Query) Reads() Reads {
 
 // ownBytes reports whether a parameter changes items' bytes where the
 // items' fields do not show it.
-func (q *Query) ownBytes() bool {
+func (s selection) ownBytes() bool {
+	q := s.q
 	for i := range params {
 		if f := params[i].Bytes; f != nil && f(q) {
 			return true
@@ -229,7 +228,8 @@ func (q *Query) ownBytes() bool {
 }
 
 // paperTests are the Keep tests of the parameters set in q.
-func (q *Query) paperTests() []func(q *Query, p *feed.Paper) bool {
+func (s selection) paperTests() []func(q *Query, p *feed.Paper) bool {
+	q := s.q
 	var out []func(q *Query, p *feed.Paper) bool
 	for i := range params {
 		if p := &params[i]; p.Keep != nil && q.raw.Has(p.Name) {
@@ -240,11 +240,11 @@ func (q *Query) paperTests() []func(q *Query, p *feed.Paper) bool {
 }
 
 // tableWords are the parameters' words, in the table's order.
-func (q *Query) tableWords() []string {
+func (w words) tableWords() []string {
 	var out []string
 	for i := range params {
 		if f := params[i].Words; f != nil {
-			out = append(out, f(q)...)
+			out = append(out, f(&w.Query)...)
 		}
 	}
 	return out

@@ -16,7 +16,7 @@ type intParam struct {
 // entry is the parameter's entry in the table; words, when not empty,
 // formats its value in the title ("%d+ upvotes") when it is above 0.
 func (p intParam) entry(name, words string) Param {
-	e := Param{Name: name, Set: func(q *Query, key, val string, _ Options) error { return q.setInt(key, val, p) }}
+	e := Param{Name: name, Set: func(q *Query, key, val string, _ Options) error { return p.set(q, key, val) }}
 	if words != "" {
 		e.Words = func(q *Query) []string { return countWords(*p.field(q), words) }
 	}
@@ -29,16 +29,16 @@ func (e Param) reading(r func(q *Query) Reads) Param {
 	return e
 }
 
-// setInt sets a whole-number parameter, written in the canonical form
+// set sets a whole-number parameter, written in the canonical form
 // unless it is the default.
-func (q *Query) setInt(key, val string, p intParam) error {
+func (p intParam) set(q *Query, key, val string) error {
 	n, err := strconv.Atoi(val)
 	if err != nil || n < p.min || n > p.max {
 		return errf(key, val, "%s", p.reason)
 	}
 	*p.field(q) = n
 	if n != p.omit {
-		q.write(key, strconv.Itoa(n))
+		q.raw.Set(key, strconv.Itoa(n))
 	}
 	return nil
 }

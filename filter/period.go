@@ -11,7 +11,7 @@ import (
 
 // checkTime validates the time parameters together and against the
 // range the service can serve.
-func (q *Query) checkTime(o Options) error {
+func checkTime(q *Query, o Options) error {
 	periods := 0
 	for _, set := range []bool{!q.Date.IsZero(), q.Week != "", q.Month != ""} {
 		if set {

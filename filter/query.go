@@ -117,7 +117,7 @@ type Query struct {
 	Like          []string // version-free arXiv IDs, sorted
 	Unlike        []string // seeds to push away (unlike=), likewise
 	Hide          []string // papers never shown (SetSeeds)
-	More, Less    []string // of Like and Unlike, the papers a reader voted on (SetVotes)
+	More, Less    []string // of Like and Unlike, the papers a reader voted on (SetSeeds)
 	MinSimilarity float64  // 0..1; DefaultMinSimilarity until set
 	Seeds         []*feed.Paper
 	sortSet       bool
@@ -208,10 +208,10 @@ func Parse(v url.Values, o Options) (Query, error) {
 			return q, err
 		}
 	}
-	if err := q.applySorted(); err != nil {
+	if err := applySorted(&q); err != nil {
 		return q, err
 	}
-	if err := q.checkTime(o); err != nil {
+	if err := checkTime(&q, o); err != nil {
 		return q, err
 	}
 	if q.Digest != "" {
@@ -258,17 +258,12 @@ func (q Query) Rising() bool { return q.Sort == SortTrending || q.MinGain > 0 }
 
 // changing reports whether the query has a condition on a value that
 // changes after listing (counts, code, gain, paper facts, a new
-// version).
-func (q Query) changing() bool {
-	return q.changingCounts() || isTrue(q.Revised)
-}
-
-// changingCounts reports whether the query has a condition read from the
-// papers' history (all of changing but a new version, which is dated by
-// the version).
-func (q Query) changingCounts() bool {
-	return q.MinUpvotes > 0 || q.MinComments > 0 || q.MinStars > 0 || (q.HasCode != nil && *q.HasCode) || q.MinGain > 0 ||
+// version): any, and counts, those read from the papers' history (all
+// but a new version, which is dated by the version).
+func (q Query) changing() (any, counts bool) {
+	counts = q.MinUpvotes > 0 || q.MinComments > 0 || q.MinStars > 0 || (q.HasCode != nil && *q.HasCode) || q.MinGain > 0 ||
 		q.Facts.changing()
+	return counts || isTrue(q.Revised), counts
 }
 
 // ItemDates reports whether items are dated when they qualified
@@ -278,7 +273,7 @@ func (q Query) ItemDates() bool {
 	if q.DateBy != "" {
 		return q.DateBy == DateQualified
 	}
-	return q.changing()
+	return changing(q)
 }
 
 // MaxLike bounds the seed papers of like.
@@ -288,12 +283,22 @@ const MaxLike = 50
 // values normalised, defaults left out. format is not part of it.
 func (q Query) Canonical() string { return q.raw.Encode() }
 
-// SetSeeds sets the liked and unliked seeds of a query whose seeds come
-// from elsewhere than its parameters (a personal feed's seeds and votes,
-// which may be more than MaxLike): as like= and unlike= would, sorting by
+// Seeds are the seeds of a query that come from elsewhere than its
+// parameters (a personal feed's seeds and votes, which may be more than
+// MaxLike): the liked and unliked papers, and of those the ones a reader
+// voted "more" and "less" like this.
+type Seeds struct{ Like, Unlike, More, Less []string }
+
+// SetSeeds sets the seeds as like= and unlike= would, sorting by
 // similarity unless sort was given. Unliked seeds without liked ones
-// rank nothing; they are hidden instead.
-func (q *Query) SetSeeds(like, unlike []string) {
+// rank nothing; they are hidden instead. A paper voted "more" stays an
+// item (marked as liked) while it is a liked seed, and one voted "less"
+// weighs LessWeight in the query and leaves no other paper out (an
+// unliked seed weighs UnlikeWeight and pushes its topic out). Without
+// liked seeds, "less" only hides.
+func (q *Query) SetSeeds(s Seeds) {
+	like, unlike := s.Like, s.Unlike
+	q.More, q.Less = slices.Clone(s.More), slices.Clone(s.Less)
 	q.Like, q.Unlike, q.Hide = slices.Clone(like), slices.Clone(unlike), nil
 	if len(like) == 0 {
 		q.Unlike, q.Hide = nil, slices.Clone(unlike)
@@ -308,13 +313,4 @@ func (q *Query) SetSeeds(like, unlike []string) {
 	if q.MinSimilarity == 0 && !q.raw.Has("min_similarity") {
 		q.MinSimilarity = DefaultMinSimilarity
 	}
-}
-
-// SetVotes marks which of the seeds SetSeeds set are a reader's votes:
-// a paper voted "more" stays an item (marked as liked) while it is a
-// liked seed, and one voted "less" weighs LessWeight in the query and
-// leaves no other paper out (an unliked seed weighs UnlikeWeight and
-// pushes its topic out). Without liked seeds, "less" only hides.
-func (q *Query) SetVotes(more, less []string) {
-	q.More, q.Less = slices.Clone(more), slices.Clone(less)
 }

@@ -22,7 +22,8 @@ type seedSet struct {
 
 // seedVectors are the vectors of the query's seeds: the papers set in
 // Seeds, else those of the index named in Like and Unlike.
-func (q *Query) seedVectors(ix *Index) seedSet {
+func (s selection) seedVectors() seedSet {
+	q, ix := s.q, s.ix
 	sv := ix.vectors()
 	seeds := q.Seeds
 	if len(seeds) == 0 {
@@ -206,7 +207,8 @@ func (sc *scorer) dot(v []wterm) float64 {
 }
 
 // hidden leaves out the papers of Hide.
-func (q *Query) hidden(ix *Index, pos []int, qual []time.Time) ([]int, []time.Time) {
+func (s selection) hidden(pos []int, qual []time.Time) ([]int, []time.Time) {
+	q, ix := s.q, s.ix
 	var out []int
 	var at []time.Time
 	for n, i := range pos {
@@ -226,9 +228,10 @@ func (q *Query) hidden(ix *Index, pos []int, qual []time.Time) ([]int, []time.Ti
 // is left with scores and each closest seed's title. Two passes: the
 // first ranks by the seeds' query and picks the feedback papers, the
 // second scores by the query they expand (similar.go).
-func (q *Query) similar(ix *Index, pos []int, qual []time.Time) ([]int, []time.Time, []float64, []string) {
+func (s selection) similar(pos []int, qual []time.Time) ([]int, []time.Time, []float64, []string) {
+	q, ix := s.q, s.ix
 	sv := ix.vectors()
-	ss := q.seedVectors(ix)
+	ss := s.seedVectors()
 	sc := newScorer(len(sv.idf), ss.pos, ss.neg, ss.less, ss.queryVector(nil))
 	type cand struct {
 		n, i, which int

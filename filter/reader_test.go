@@ -24,9 +24,8 @@ type readerRounds struct {
 // votes and unliked papers, best first.
 func rankIDs(ix *Index, all []int, like, more, less []string) []int {
 	q := Query{MinSimilarity: 0}
-	q.SetSeeds(append(slices.Clip(like), more...), less)
-	q.SetVotes(more, less)
-	pos, _, scores, _ := q.similar(ix, all, nil)
+	q.SetSeeds(Seeds{Like: append(slices.Clip(like), more...), Unlike: less, More: more, Less: less})
+	pos, _, scores, _ := (selection{q: &q, ix: ix}).similar(all, nil)
 	order := slices.Clone(pos)
 	rank := map[int]float64{}
 	for n, i := range pos {

@@ -94,7 +94,8 @@ func gainAt(p *feed.Paper, s []feed.Point, t time.Time, span time.Duration) int 
 
 // meets reports whether a point meets the query's conditions on changing
 // values.
-func (q *Query) meets(p *feed.Paper, s []feed.Point, pt feed.Point) bool {
+func (sel selection) meets(p *feed.Paper, s []feed.Point, pt feed.Point) bool {
+	q := sel.q
 	if pt.Upvotes < q.MinUpvotes || pt.Comments < q.MinComments || pt.Stars < q.MinStars {
 		return false
 	}
@@ -104,10 +105,11 @@ func (q *Query) meets(p *feed.Paper, s []feed.Point, pt feed.Point) bool {
 	if !q.Facts.meets(pt) {
 		return false
 	}
-	return q.MinGain == 0 || gainAt(p, s, pt.At, q.span()) >= q.MinGain
+	return q.MinGain == 0 || gainAt(p, s, pt.At, sel.span()) >= q.MinGain
 }
 
-func (q *Query) span() time.Duration {
+func (s selection) span() time.Duration {
+	q := s.q
 	h := q.GainHours
 	if h == 0 {
 		h = DefaultGainHours
@@ -118,7 +120,8 @@ func (q *Query) span() time.Duration {
 // qualified reports whether a paper ever met the conditions on changing
 // values and when: zero when it met them on first sight (its listing day
 // stands).
-func (q *Query) qualified(ix *Index, i int, now time.Time) (time.Time, bool) {
+func (s selection) qualified(i int) (time.Time, bool) {
+	q, ix, now := s.q, s.ix, s.now
 	p := ix.papers[i]
 	h := ix.history(i)
 	if len(h) == 0 {
@@ -126,14 +129,14 @@ func (q *Query) qualified(ix *Index, i int, now time.Time) (time.Time, bool) {
 		if q.MinGain > 0 {
 			return time.Time{}, false
 		}
-		return time.Time{}, q.meets(p, nil, feed.PointOf(p, now))
+		return time.Time{}, s.meets(p, nil, feed.PointOf(p, now))
 	}
-	var s []feed.Point // the whole series, only for gains
+	var hist []feed.Point // the whole series, only for gains
 	if q.MinGain > 0 {
-		s = ix.series(i)
+		hist = ix.series(i)
 	}
 	for n, pt := range h {
-		if q.meets(p, s, pt) {
+		if s.meets(p, hist, pt) {
 			if n == 0 {
 				return time.Time{}, true
 			}
@@ -145,7 +148,7 @@ func (q *Query) qualified(ix *Index, i int, now time.Time) (time.Time, bool) {
 		if cur.At.Before(last.At) {
 			cur.At = last.At
 		}
-		if q.meets(p, s, cur) {
+		if s.meets(p, hist, cur) {
 			return cur.At, true
 		}
 	}

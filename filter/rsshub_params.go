@@ -122,7 +122,7 @@ func setRSSHub(q *Query, key, val string, _ Options) error {
 }
 
 // applySorted gives sorted=false RSSHub's meaning once sort is known.
-func (q *Query) applySorted() error {
+func applySorted(q *Query) error {
 	if !q.sortedFalse {
 		return nil
 	}

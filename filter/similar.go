@@ -37,7 +37,7 @@ import (
 //     out: unlike= pushes its topic out of the feed, not only down. A
 //     "less" vote only weighs: it hides the paper voted on and nothing
 //     else.
-//   - A paper voted "more like this" (SetVotes) stays an item, marked as
+//   - A paper voted "more like this" (SetSeeds) stays an item, marked as
 //     liked, while it is a liked seed of the query.
 //   - min_similarity (default DefaultMinSimilarity) drops weak matches;
 //     sort=similarity, the default with like, orders by score.

@@ -77,8 +77,7 @@ func BenchmarkSimilarityVotes500(b *testing.B) {
 			less = append(less, p.ID)
 		}
 	}
-	q.SetSeeds(append(like, more...), less)
-	q.SetVotes(more, less)
+	q.SetSeeds(Seeds{Like: append(like, more...), Unlike: less, More: more, Less: less})
 	ix.vectors()
 	for b.Loop() {
 		items, err := q.Apply(b.Context(), ix, time.Now())

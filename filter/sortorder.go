@@ -12,7 +12,8 @@ import (
 // 0 only the first top are wanted: they are selected with a bounded heap,
 // so a short feed of many papers does not sort them all, and items are
 // made for them alone.
-func (q *Query) order(ix *Index, k keptPapers, top int) []int {
+func (s selection) order(k keptPapers, top int) []int {
+	q, ix := s.q, s.ix
 	pos, qualified, gains, scores := k.pos, k.qualified, k.gains, k.scores
 	if (q.Sort == SortDate || q.Sort == "") && !q.ItemDates() {
 		// The index is already newest day first, then upvotes.

@@ -13,6 +13,12 @@ import (
 // (papers, or digests of periods), the order of the items and the dates
 // they take.
 
+// changing: whether the query has any condition on a changing value.
+func changing(q Query) bool { any, _ := q.changing(); return any }
+
+// words are what a query's title and description say.
+type words struct{ Query }
+
 // titleParts bounds the conditions a title names.
 const titleParts = 4
 
@@ -20,12 +26,13 @@ const titleParts = 4
 // 20+ upvotes, with code" or "Daily Papers: trending, daily digest, top
 // 10".
 func (q Query) Title() string {
-	return q.titled(q.shortParts(true))
+	w := words{q}
+	return w.titled(w.shortParts(true))
 }
 
 // PeriodTitle is the title of one digest item's period: the feed's title
 // without its digest part ("Daily Papers: agents").
-func (q Query) PeriodTitle() string { return q.titled(q.shortParts(false)) }
+func (q Query) PeriodTitle() string { w := words{q}; return w.titled(w.shortParts(false)) }
 
 // NamedTitle is the title of a saved filter served under a name (a
 // topic): the source, the name in place of the saved conditions, then
@@ -33,10 +40,10 @@ func (q Query) PeriodTitle() string { return q.titled(q.shortParts(false)) }
 // 20+ upvotes").
 func (q Query) NamedTitle(name string, own Query) string {
 	own.Seeds = q.Seeds // own's like= names its seeds as the whole query does
-	return q.titled(append([]string{name}, own.shortParts(true)...))
+	return words{q}.titled(append([]string{name}, words{own}.shortParts(true)...))
 }
 
-func (q Query) titled(parts []string) string {
+func (q words) titled(parts []string) string {
 	if len(parts) == 0 {
 		return q.sourceName()
 	}
@@ -49,7 +56,7 @@ func (q Query) titled(parts []string) string {
 
 // shortParts are the title's conditions, most telling first; digest
 // adds the digest part.
-func (q Query) shortParts(digest bool) []string {
+func (q words) shortParts(digest bool) []string {
 	var p []string
 	if q.Sort == SortTrending {
 		if h := q.gainHours(); h != DefaultGainHours {
@@ -81,7 +88,7 @@ func (q Query) shortParts(digest bool) []string {
 	return p
 }
 
-func (q Query) sourceName() string {
+func (q words) sourceName() string {
 	switch q.Source {
 	case SourceArxiv:
 		return "arXiv papers"
@@ -92,7 +99,7 @@ func (q Query) sourceName() string {
 }
 
 // digestPart: "daily digest, top 10".
-func (q Query) digestPart() string {
+func (q words) digestPart() string {
 	kind := map[string]string{"day": "daily", "week": "weekly", "month": "monthly"}[q.Digest]
 	if kind == "" {
 		return ""
@@ -103,6 +110,7 @@ func (q Query) digestPart() string {
 // Description is a sentence for the feed's description: what it holds,
 // in which order, dated how.
 func (q Query) Description() string {
+	w := words{q}
 	var src string
 	switch q.Source {
 	case SourceArxiv:
@@ -112,7 +120,7 @@ func (q Query) Description() string {
 	default:
 		src = "Hugging Face Daily Papers"
 	}
-	parts := q.describeParts()
+	parts := w.describeParts()
 	var b strings.Builder
 	b.WriteString(src)
 	if len(parts) > 0 {
@@ -121,16 +129,16 @@ func (q Query) Description() string {
 	if q.Digest != "" {
 		period := map[string]string{"day": "listing day", "week": "week", "month": "month"}[q.Digest]
 		fmt.Fprintf(&b, ". One item per closed %s, newest first, dated when the %s closed, listing its top %d papers, %s",
-			period, period, q.DigestSize, q.orderWords(true))
+			period, period, q.DigestSize, w.orderWords(true))
 		return b.String() + "."
 	}
-	b.WriteString("; " + q.orderWords(false))
+	b.WriteString("; " + w.orderWords(false))
 	switch {
 	case isTrue(q.Revised) && !q.Facts.changing() && q.ItemDates():
 		b.WriteString("; one item per new version, dated when it was posted")
 	case q.ItemDates():
 		b.WriteString("; each paper dated when it met the conditions")
-	case q.changing():
+	case changing(q):
 		b.WriteString("; each paper dated by its listing day")
 	}
 	if q.OwnGUIDs() {
@@ -140,7 +148,7 @@ func (q Query) Description() string {
 }
 
 // orderWords say the order of the items (or of a digest's papers).
-func (q Query) orderWords(digest bool) string {
+func (q words) orderWords(digest bool) string {
 	switch q.Sort {
 	case SortUpvotes:
 		return "most upvoted first"
@@ -162,7 +170,7 @@ func (q Query) orderWords(digest bool) string {
 	return "newest first"
 }
 
-func (q Query) gainHours() int {
+func (q words) gainHours() int {
 	if q.GainHours == 0 {
 		return DefaultGainHours
 	}
@@ -171,7 +179,7 @@ func (q Query) gainHours() int {
 
 func hours(n int) string { return fmt.Sprintf("%d h", n) }
 
-func (q Query) describeParts() []string {
+func (q words) describeParts() []string {
 	var p []string
 	if len(q.Like) > 0 {
 		p = append(p, q.likePart())
@@ -188,11 +196,11 @@ func (q Query) describeParts() []string {
 // conditionParts say every condition but the seeds, the keywords and
 // the gain, which title and description say each their own way: the
 // words of the parameters' entries (params.go), in the table's order.
-func (q Query) conditionParts() []string { return q.tableWords() }
+func (q words) conditionParts() []string { return q.tableWords() }
 
 // likePart names the seeds of like=: by title when it is known ("more
 // like “Title” and 2 more"), else by ID; unliked seeds likewise.
-func (q Query) likePart() string {
+func (q words) likePart() string {
 	name := func(id string) string {
 		for _, s := range q.Seeds {
 			if s != nil && s.ID == id && s.Title != "" {

@@ -198,8 +198,7 @@ func (s *personalRoutes) personalQuery(f *personal.Feed) (filter.Query, error) {
 	if err != nil {
 		return q, err
 	}
-	q.SetSeeds(f.Positives(), f.Negatives())
-	q.SetVotes(f.Voted(personal.More), f.Voted(personal.Less))
+	q.SetSeeds(filter.Seeds{Like: f.Positives(), Unlike: f.Negatives(), More: f.Voted(personal.More), Less: f.Voted(personal.Less)})
 	return q, nil
 }
 

@@ -114,7 +114,7 @@ func (s *personalRoutes) voteConfirmPage(w http.ResponseWriter, r *http.Request,
 }
 
 // voteEffect says in a sentence what a vote will do to the feed (the
-// rules of filter's SetVotes; docs/ranking.md has the measurements).
+// rules of filter's SetSeeds; docs/ranking.md has the measurements).
 func voteEffect(f *personal.Feed, id, dir string) string {
 	liked := slices.ContainsFunc(f.Positives(), func(p string) bool { return p != id })
 	switch {
