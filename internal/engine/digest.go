@@ -28,6 +28,13 @@ import (
 // Hugging Face's own week or month listing (fetched before the digest is
 // made: Plan).
 
+// digests make the digest feeds of an engine, and remember when each
+// listing day first appeared (what dates a closed period).
+type digests struct {
+	e        *Engine
+	appeared dayAppearances
+}
+
 // closedPeriod is a period with the moment it closed.
 type closedPeriod struct {
 	feed.Period
@@ -47,10 +54,11 @@ func label(p feed.Period) string {
 
 // digests makes a digest feed's items: one per closed period, newest
 // first, at most the query's limit, each listing the period's top papers.
-func (e *Engine) digests(ctx context.Context, p *Plan, pageLink func(string) string) ([]feed.Item, error) {
+func (g *digests) items(ctx context.Context, p *Plan, pageLink func(string) string) ([]feed.Item, error) {
+	e := g.e
 	q := p.Query
 	days := digestDays(q, p.view)
-	periods := e.closedPeriods(q.Digest, days, p.view)
+	periods := g.closedPeriods(q.Digest, days, p.view)
 	wanted := map[string]bool{}
 	for _, per := range periods {
 		wanted[per.Key()] = true
@@ -70,7 +78,7 @@ func (e *Engine) digests(ctx context.Context, p *Plan, pageLink func(string) str
 		if len(out) == q.Limit {
 			break
 		}
-		entries, total, from := e.digestEntries(ctx, q, per.Period, top[per.Key()], totals[per.Key()], days)
+		entries, total, from := g.entries(ctx, q, per.Period, top[per.Key()], totals[per.Key()], days)
 		if from == "" || total == 0 {
 			continue // not held completely (yet), or nothing of the filter in it: no item
 		}
@@ -98,7 +106,7 @@ func digestDays(q filter.Query, v *feed.View) []time.Time {
 }
 
 // closedPeriods are the periods of a kind that closed, newest first.
-func (e *Engine) closedPeriods(kind string, days []time.Time, v *feed.View) []closedPeriod {
+func (g *digests) closedPeriods(kind string, days []time.Time, v *feed.View) []closedPeriod {
 	if len(days) < 2 {
 		return nil
 	}
@@ -121,7 +129,7 @@ func (e *Engine) closedPeriods(kind string, days []time.Time, v *feed.View) []cl
 		if next.IsZero() {
 			continue // the period is still being published
 		}
-		closed := e.dayAppeared(next, v)
+		closed := g.dayAppeared(next, v)
 		if closed.IsZero() {
 			continue
 		}
@@ -139,8 +147,9 @@ type dayAppearances struct {
 }
 
 // dayAppeared is when the service first held papers of a day.
-func (e *Engine) dayAppeared(day time.Time, v *feed.View) time.Time {
-	d := &e.digested
+func (g *digests) dayAppeared(day time.Time, v *feed.View) time.Time {
+	e := g.e
+	d := &g.appeared
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.version != v.Version || d.seen == nil {
@@ -150,7 +159,7 @@ func (e *Engine) dayAppeared(day time.Time, v *feed.View) time.Time {
 		}
 		d.seen = make(map[time.Time]time.Time, len(ids))
 		for day, list := range ids {
-			d.seen[day] = e.refresh.FirstSeen(list)
+			d.seen[day] = e.refresh.Kept().FirstSeen(list)
 		}
 		d.version = v.Version
 	}
@@ -167,7 +176,8 @@ func needsListing(q filter.Query, per feed.Period, days []time.Time) bool {
 // held), or, when the days held begin inside the period, those of
 // Hugging Face's own week or month listing; and where they came from
 // ("" when nothing holds the period completely).
-func (e *Engine) digestEntries(ctx context.Context, q filter.Query, per feed.Period, top []feed.Item, total int, days []time.Time) ([]feed.DigestEntry, int, string) {
+func (g *digests) entries(ctx context.Context, q filter.Query, per feed.Period, top []feed.Item, total int, days []time.Time) ([]feed.DigestEntry, int, string) {
+	e := g.e
 	from := "the listing days held"
 	if needsListing(q, per, days) {
 		listing, ok := e.store.Period(per.Key())
@@ -196,10 +206,11 @@ func (e *Engine) digestEntries(ctx context.Context, q filter.Query, per feed.Per
 // final. A listing that could not be fetched is left out of the digest.
 // The stamp names the listings and when each was fetched, which every
 // replica reads from the shared state alike.
-func (e *Engine) digestListings(ctx context.Context, q filter.Query, v *feed.View) (string, error) {
+func (g *digests) listings(ctx context.Context, q filter.Query, v *feed.View) (string, error) {
+	e := g.e
 	days := digestDays(q, v)
 	var need []feed.Period
-	for _, per := range e.closedPeriods(q.Digest, days, v) {
+	for _, per := range g.closedPeriods(q.Digest, days, v) {
 		if len(need) == q.Limit {
 			break
 		}

@@ -42,18 +42,20 @@ import (
 
 // Engine answers queries over the store the refresh side fills.
 type Engine struct {
-	store    *feed.Store
-	refresh  *refresh.Service
-	now      func() time.Time
-	maxDays  int // the longest window kept (HF or arXiv days)
-	indexes  indexes
-	digested dayAppearances
+	store   *feed.Store
+	refresh *refresh.Service
+	now     func() time.Time
+	maxDays int // the longest window kept (HF or arXiv days)
+	indexes indexes
+	digests *digests
 }
 
 // New makes an engine over a store and its refresh side; maxDays is the
 // longest window kept (-days, -arxiv-days).
 func New(store *feed.Store, r *refresh.Service, now func() time.Time, maxDays int) *Engine {
-	return &Engine{store: store, refresh: r, now: now, maxDays: maxDays, indexes: indexes{past: map[string]pastIndex{}}}
+	e := &Engine{store: store, refresh: r, now: now, maxDays: maxDays, indexes: indexes{past: map[string]pastIndex{}}}
+	e.digests = &digests{e: e}
+	return e
 }
 
 // View is the store's current data.
@@ -135,7 +137,7 @@ func (e *Engine) Plan(ctx context.Context, q filter.Query, client string) (*Plan
 		p.Key += "|" + e.now().UTC().Truncate(risingStep).Format(time.RFC3339) // gains move with the clock
 	}
 	if reads&filter.ReadsDigests != 0 {
-		listings, err := e.digestListings(ctx, q, v)
+		listings, err := e.digests.listings(ctx, q, v)
 		if err != nil {
 			return nil, fmt.Errorf("getting the Hugging Face listings this digest needs: %w", err)
 		}
@@ -155,7 +157,7 @@ func (e *Engine) Items(ctx context.Context, p *Plan, pageLink func(query string)
 	var items []feed.Item
 	var err error
 	if p.Query.Digest != "" {
-		items, err = e.digests(ctx, p, pageLink)
+		items, err = e.digests.items(ctx, p, pageLink)
 	} else {
 		items, err = p.Query.Apply(ctx, p.index, e.now())
 	}

@@ -56,7 +56,7 @@ func (e *Engine) newIndex(papers []*feed.Paper) *filter.Index {
 		if !p.OnHF {
 			continue // counts are HF's
 		}
-		if pts, err := e.refresh.History(p.ID); err == nil && len(pts) > 0 {
+		if pts, err := e.refresh.Kept().History(p.ID); err == nil && len(pts) > 0 {
 			h[p.ID] = pts
 		}
 	}

@@ -172,7 +172,7 @@ func (s *Service) Start(ctx context.Context) {
 // startWork launches the pollers, the category look-ups and the state's
 // upkeep.
 func (s *Service) startWork(ctx context.Context) {
-	if s.followsArxiv() {
+	if s.cfg.followsArxiv() {
 		go s.enricher.run(ctx)
 	}
 	for _, p := range s.sources {
@@ -196,11 +196,7 @@ func (s *Service) startWork(ctx context.Context) {
 
 // followsArxiv reports whether arXiv categories are followed: arXiv's
 // records of the papers held are then looked up.
-func (s *Service) followsArxiv() bool { return len(s.cfg.ArxivCategories) > 0 }
-
-// Prune runs a retention pass now (the upkeep runs one ten minutes after
-// start and every six hours).
-func (s *Service) Prune() { s.keep.prune() }
+func (c Config) followsArxiv() bool { return len(c.ArxivCategories) > 0 }
 
 // Close writes what is not saved yet and closes the state store; later
 // saves do nothing. Stop the pollers first.
@@ -225,7 +221,7 @@ func (s *Service) refresh(ctx context.Context, p *polled) (later time.Duration, 
 	later, err = p.refresh(ctx, s.store, s.log, s.now)
 	s.keep.onChange()
 	s.keep.save()
-	if p.spec.Lists && s.followsArxiv() {
+	if p.spec.Lists && s.cfg.followsArxiv() {
 		s.enricher.poke()
 	}
 	return later, err
@@ -244,7 +240,7 @@ func (s *Service) Loaded(source string) *Loaded { return s.sources.lister(source
 // of what they hold have been looked up once after it: what the store
 // holds then is what a start holds, not a part of it still filling.
 func (s *Service) Settled() bool {
-	return s.sources.settled(true) && (!s.followsArxiv() || s.enricher.settled.Done())
+	return s.sources.settled(true) && (!s.cfg.followsArxiv() || s.enricher.settled.Done())
 }
 
 // Current reports whether the store holds what the listing sources
@@ -265,16 +261,27 @@ func (s *Service) Past() *Past { return s.past }
 // States are the sources' states, in the order registered.
 func (s *Service) States() []SourceState { return s.sources.states() }
 
-// StateStats is what the state store shows in /status, with the last
-// failed write.
-func (s *Service) StateStats() state.Stats { return s.keep.stats() }
+// Kept is what the state store keeps for the service.
+func (s *Service) Kept() Kept { return Kept{s.keep} }
+
+// Kept reads what the state store keeps: papers' histories, when papers
+// were first seen, the store's figures; and runs its retention.
+type Kept struct{ k *keeper }
+
+// Stats is what the state store shows in /status, with the last failed
+// write.
+func (k Kept) Stats() state.Stats { return k.k.stats() }
 
 // History returns a paper's recorded counts, oldest first.
-func (s *Service) History(id string) ([]state.Point, error) { return s.keep.backend.History(id) }
+func (k Kept) History(id string) ([]state.Point, error) { return k.k.backend.History(id) }
 
 // FirstSeen is the earliest time the service first held any of the
 // papers: for the papers of a listing day, when that day appeared.
-func (s *Service) FirstSeen(ids []string) time.Time { return s.keep.persist.firstSeenOf(ids) }
+func (k Kept) FirstSeen(ids []string) time.Time { return k.k.persist.firstSeenOf(ids) }
+
+// Prune runs a retention pass now (the upkeep runs one ten minutes after
+// start and every six hours).
+func (k Kept) Prune() { k.k.prune() }
 
 // RefreshDue runs, once, the refreshes of the listing sources that are
 // due, and arXiv's look-ups after them (the export's fetch cycle). It
@@ -294,7 +301,7 @@ func (s *Service) RefreshDue(ctx context.Context) error {
 			}
 		}
 	}
-	if s.followsArxiv() {
+	if s.cfg.followsArxiv() {
 		if err := s.EnrichCategories(ctx); err != nil {
 			s.log.Warn("arXiv category look-ups failed; papers keep the categories known", "error", err)
 		}

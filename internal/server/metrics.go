@@ -192,7 +192,7 @@ func (m *metrics) watchCluster(r *refresh.Service) {
 			func() float64 { st, _ := r.Cluster(); return float64(st.Reloads) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "paperfeed_state_errors",
 			Help: "Errors of the state store since start (Redis unreachable, disk full)."},
-			func() float64 { return float64(r.StateStats().Errors) }),
+			func() float64 { return float64(r.Kept().Stats().Errors) }),
 	)
 }
 

@@ -50,7 +50,7 @@ func (s *Server) Status() Status {
 	d.Settled = s.refresh.Settled() && s.refresh.CountsSettled()
 	d.SeedsHeld = s.refresh.SeedsHeld()
 	d.Sources = s.refresh.States()
-	d.Store = s.refresh.StateStats()
+	d.Store = s.refresh.Kept().Stats()
 	if c, shared := s.refresh.Cluster(); shared {
 		d.Cluster = &c
 	}

@@ -128,7 +128,7 @@ func TestLookedUpSeedsAreBounded(t *testing.T) {
 	if n := g.refresh.SeedsHeld(); n != refresh.MaxSeedsHeld {
 		t.Errorf("after a restart on %d saved seeds: %d held", refresh.MaxSeedsHeld+600, n)
 	}
-	g.refresh.Prune()
+	g.refresh.Kept().Prune()
 	if n := seedEntries(b); n != refresh.MaxSeedsHeld {
 		t.Errorf("after retention the state holds %d seeds", n)
 	}
