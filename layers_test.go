@@ -21,32 +21,34 @@ import (
 // packages are imported by tests and tools alone.
 func TestImportsRunOneWay(t *testing.T) {
 	allowed := map[string][]string{
-		".":                         {"internal/command"},
-		"internal/command":          {"feed", "internal/server", "internal/swapdir"},
-		"internal/server":           {"feed", "filter", "scrape", "internal/engine", "internal/refresh", "internal/source", "internal/state", "internal/personal", "internal/notify"},
-		"internal/personal":         {"feed"},
-		"internal/notify":           {"feed"},
-		"internal/engine":           {"feed", "filter", "internal/refresh"},
-		"internal/source":           {"internal/refresh", "internal/source/hf", "internal/source/arxiv", "internal/source/artifacts"},
-		"internal/source/hf":        {"feed", "scrape", "internal/refresh"},
-		"internal/source/arxiv":     {"feed", "scrape", "internal/refresh"},
-		"internal/source/artifacts": {"feed", "scrape", "internal/refresh"},
-		"internal/refresh":          {"feed", "scrape", "internal/state"},
-		"internal/state":            {"feed"},
-		"internal/swapdir":          {},
-		"filter":                    {"feed"},
-		"scrape":                    {"feed"},
-		"feed":                      {},
-		"internal/testkit":          {"internal/standin"},
-		"internal/standin":          {},
-		"internal/recorded":         {"feed", "scrape"},
-		"internal/redistest":        {},
-		"internal/smtptest":         {},
-		"bench/load":                {"feed", "internal/recorded", "internal/state", "internal/standin"},
-		"bench/replay":              {"internal/standin"},
+		".":                           {"internal/command"},
+		"internal/command":            {"feed", "internal/server", "internal/swapdir"},
+		"internal/server":             {"feed", "filter", "scrape", "internal/engine", "internal/refresh", "internal/source", "internal/state", "internal/personal", "internal/notify", "internal/server/personalweb", "internal/server/pagekit"},
+		"internal/server/personalweb": {"feed", "filter", "internal/engine", "internal/refresh", "internal/state", "internal/personal", "internal/server/pagekit"},
+		"internal/server/pagekit":     {"feed"},
+		"internal/personal":           {"feed"},
+		"internal/notify":             {"feed"},
+		"internal/engine":             {"feed", "filter", "internal/refresh"},
+		"internal/source":             {"internal/refresh", "internal/source/hf", "internal/source/arxiv", "internal/source/artifacts"},
+		"internal/source/hf":          {"feed", "scrape", "internal/refresh"},
+		"internal/source/arxiv":       {"feed", "scrape", "internal/refresh"},
+		"internal/source/artifacts":   {"feed", "scrape", "internal/refresh"},
+		"internal/refresh":            {"feed", "scrape", "internal/state"},
+		"internal/state":              {"feed"},
+		"internal/swapdir":            {},
+		"filter":                      {"feed"},
+		"scrape":                      {"feed"},
+		"feed":                        {},
+		"internal/testkit":            {"internal/standin"},
+		"internal/standin":            {},
+		"internal/recorded":           {"feed", "scrape"},
+		"internal/redistest":          {},
+		"internal/smtptest":           {},
+		"bench/load":                  {"feed", "internal/recorded", "internal/state", "internal/standin"},
+		"bench/replay":                {"internal/standin"},
 	}
 	testSupport := []string{"internal/testkit", "internal/standin", "internal/recorded", "internal/redistest", "internal/smtptest"}
-	httpSide := []string{".", "internal/command", "internal/server", "scrape", "internal/notify", "bench/load", "bench/replay", "internal/testkit", "internal/standin", "internal/redistest", "internal/smtptest"}
+	httpSide := []string{".", "internal/command", "internal/server", "internal/server/personalweb", "scrape", "internal/notify", "bench/load", "bench/replay", "internal/testkit", "internal/standin", "internal/redistest", "internal/smtptest"}
 	serverOnly := []string{"net/http/httptest", "net/http/pprof", "github.com/prometheus/client_golang/prometheus/promhttp"}
 	found := map[string]bool{}
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {

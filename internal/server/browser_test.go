@@ -140,7 +140,7 @@ func TestBrowserMakesPersonalFeed(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("main.personal"))); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.svc.HTTP.personal.side.store.PersonalCount(); n != 1 || err != nil {
+	if n, err := s.svc.HTTP.personal.Side.Store.PersonalCount(); n != 1 || err != nil {
 		t.Errorf("after a reload %d personal feeds (%v), want 1", n, err)
 	}
 	_, _, body := s.get(t, path+".json")
@@ -154,7 +154,7 @@ func TestBrowserMakesPersonalFeed(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(less), chromedp.WaitVisible(chromedp.CSS(`form button[type="submit"]`))); err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := s.svc.HTTP.personal.side.store.PersonalGet(strings.TrimPrefix(path, "/f/")); len(r.Votes) != 0 {
+	if r, _ := s.svc.HTTP.personal.Side.Store.PersonalGet(strings.TrimPrefix(path, "/f/")); len(r.Votes) != 0 {
 		t.Fatalf("opening a vote link recorded a vote: %v", r.Votes)
 	}
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("#votes li"))); err != nil {

@@ -14,6 +14,7 @@ import (
 	"paperfeed/feed"
 	"paperfeed/filter"
 	"paperfeed/internal/personal"
+	"paperfeed/internal/server/personalweb"
 )
 
 // feedRequest is what a route asks of serveFeed.
@@ -118,8 +119,8 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 	if pf := fr.personal; pf != nil {
 		job.title = pf.Name + " (personal feed)"
 		job.home = base + "/f/" + pf.Token
-		job.key += "|" + revision(pf)
-		if job.decorate, err = s.personal.voteLinks(base, pf); err != nil {
+		job.key += "|" + personalweb.Revision(pf)
+		if job.decorate, err = s.personal.VoteLinks(base, pf); err != nil {
 			unavailable(w, f, "the personal feeds' store cannot be read right now", 10*time.Second)
 			return
 		}
@@ -202,7 +203,7 @@ func (s *Server) parseFeedQuery(r *http.Request, fr feedRequest) (q, own filter.
 		if r.URL.RawQuery != "" {
 			return q, own, "", &filter.Error{Param: "query", Value: r.URL.RawQuery, Reason: "a personal feed takes no parameters; change its filter on its page (/f/TOKEN)"}
 		}
-		q, err = s.personal.personalQuery(fr.personal)
+		q, err = s.personal.Query(fr.personal)
 		return q, own, "", err
 	}
 	values, err := filter.ParseRawQuery(r.URL.RawQuery)

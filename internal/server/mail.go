@@ -128,7 +128,7 @@ type mailPageData struct {
 
 func (s *mailRoutes) mailPage(w http.ResponseWriter, r *http.Request, status int, d mailPageData) {
 	d.Prefix = basePath(s.baseURL(r))
-	d.Meta = append(d.Meta, metaTag{"robots", "noindex, nofollow"})
+	d.Meta = append(d.Meta, meta("robots", "noindex, nofollow"))
 	w.Header().Set("X-Robots-Tag", "noindex, nofollow")
 	s.writeHTML(w, "mail", d, status, "no-referrer", "private, no-store") // links carry tokens
 }

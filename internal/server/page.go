@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"paperfeed/internal/server/pagekit"
 	"path"
 	"strconv"
 	"strings"
@@ -135,17 +136,8 @@ var factLabels = map[string]string{
 	"revised": "Versions", "revised=1": "new versions", "revised=0": "first only",
 }
 
-type feedLink struct {
-	Label, Type, URL string
-	Format           feed.Format
-	Href             string // where Open leads when not URL (the static page's relative link)
-}
-
-// TypeAttr is the link's type attribute as written ("+" unescaped: some
-// autodiscovery code compares it literally).
-func (l feedLink) TypeAttr() template.HTMLAttr {
-	return template.HTMLAttr(`type="` + l.Format.MediaType() + `"`)
-}
+// feedLink is a link to one of a page's feeds (shared with the personal pages).
+type feedLink = pagekit.FeedLink
 
 type topicLink struct {
 	Name, Title, RSS, Atom, JSON string
@@ -308,13 +300,7 @@ func moreFields(form url.Values, invalid string) []moreField {
 }
 
 // basePath is the path part of a base URL, without a trailing slash.
-func basePath(base string) string {
-	u, err := url.Parse(base)
-	if err != nil {
-		return ""
-	}
-	return strings.TrimRight(u.Path, "/")
-}
+func basePath(base string) string { return pagekit.BasePath(base) }
 
 // shortAbstract cuts an abstract near n characters, at a word.
 func shortAbstract(s string) string {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"paperfeed/internal/server/pagekit"
 	"strings"
 
 	"paperfeed/feed"
@@ -26,7 +27,10 @@ import (
 // not have is a 404.
 
 // metaTag is one <meta name content> of a page's head.
-type metaTag struct{ Name, Content string }
+type metaTag = pagekit.MetaTag
+
+// meta is one <meta name content>.
+func meta(name, content string) metaTag { return metaTag{Name: name, Content: content} }
 
 // paperPage is what the one-paper page shows.
 type paperPage struct {
@@ -103,29 +107,29 @@ func (s *Server) paperHandler(w http.ResponseWriter, r *http.Request) {
 // citationMeta are the Highwire Press tags reference managers read from
 // a paper's page.
 func citationMeta(p *feed.Paper) []metaTag {
-	m := []metaTag{{"citation_title", p.Title}}
+	m := []metaTag{meta("citation_title", p.Title)}
 	for _, a := range p.Authors {
-		m = append(m, metaTag{"citation_author", a})
+		m = append(m, meta("citation_author", a))
 	}
 	if !p.Published.IsZero() {
-		m = append(m, metaTag{"citation_publication_date", p.Published.UTC().Format("2006/01/02")})
+		m = append(m, meta("citation_publication_date", p.Published.UTC().Format("2006/01/02")))
 	} else if y := p.Year(); y > 0 {
-		m = append(m, metaTag{"citation_publication_date", p.Day().Format("2006/01/02")})
+		m = append(m, meta("citation_publication_date", p.Day().Format("2006/01/02")))
 	}
-	m = append(m, metaTag{"citation_arxiv_id", p.ID}, metaTag{"citation_pdf_url", p.PDFURL()},
-		metaTag{"citation_abstract_html_url", p.AbsURL()})
+	m = append(m, meta("citation_arxiv_id", p.ID), meta("citation_pdf_url", p.PDFURL()),
+		meta("citation_abstract_html_url", p.AbsURL()))
 	if p.DOI != "" {
-		m = append(m, metaTag{"citation_doi", p.DOI})
+		m = append(m, meta("citation_doi", p.DOI))
 	}
 	if v := p.Venue; v.Accepted() {
 		if v.Journal() {
-			m = append(m, metaTag{"citation_journal_title", v.Name})
+			m = append(m, meta("citation_journal_title", v.Name))
 		} else {
-			m = append(m, metaTag{"citation_conference_title", v.Name})
+			m = append(m, meta("citation_conference_title", v.Name))
 		}
 	}
 	if p.Abstract != "" {
-		m = append(m, metaTag{"description", p.Abstract})
+		m = append(m, meta("description", p.Abstract))
 	}
 	return m
 }

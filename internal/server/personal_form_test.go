@@ -19,7 +19,7 @@ import (
 // nothing and says so.
 func TestPersonalDeleteConfirmYesNo(t *testing.T) {
 	f := newFixture(t, nil).loaded(t)
-	f.app.HTTP.personal.side.burst = 100 // a dozen feeds from one address
+	f.app.HTTP.personal.Side.Burst = 100 // a dozen feeds from one address
 	base := f.srv.URL
 	for _, no := range []string{"", "0", "no", "OFF", "maybe"} {
 		token := create(t, base, url.Values{"filter": {"q=agents"}})
@@ -30,7 +30,7 @@ func TestPersonalDeleteConfirmYesNo(t *testing.T) {
 		if no == "maybe" && !strings.Contains(string(b), "1, true, yes or on") {
 			t.Errorf("confirm=maybe does not say what is accepted: %s", b)
 		}
-		if _, err := f.app.HTTP.personal.side.store.PersonalGet(token); err != nil {
+		if _, err := f.app.HTTP.personal.Side.Store.PersonalGet(token); err != nil {
 			t.Errorf("confirm=%q deleted the feed", no)
 		}
 	}
@@ -53,7 +53,7 @@ func exportOf(def map[string]any, votes map[string]any) string {
 // them, and nothing is stored.
 func TestPersonalImportCheckedLikeTheForm(t *testing.T) {
 	f := newFixture(t, nil).loaded(t)
-	f.app.HTTP.personal.side.burst = 100
+	f.app.HTTP.personal.Side.Burst = 100
 	base := f.srv.URL
 	var held []string
 	for id := range f.items(t, "/feed.json?q=agents") {
@@ -81,12 +81,12 @@ func TestPersonalImportCheckedLikeTheForm(t *testing.T) {
 		{map[string]any{"name": "x", "bogus": 1}, nil, `unknown field "bogus"`},
 		{map[string]any{"name": "x", "votes": map[string]any{"2501.00001": vote}}, nil, `unknown field "votes"`}, // votes misplaced in feed
 	} {
-		before, _ := f.app.HTTP.personal.side.store.PersonalCount()
+		before, _ := f.app.HTTP.personal.Side.Store.PersonalCount()
 		resp, b := post(t, base, "/f", url.Values{}, map[string]string{"import_file": exportOf(tc.def, tc.votes)})
 		if resp.StatusCode != 400 || !strings.Contains(string(b), tc.want) {
 			t.Errorf("import %.80v %.80v: %d %.300s, want 400 saying %q", tc.def, tc.votes, resp.StatusCode, b, tc.want)
 		}
-		if after, _ := f.app.HTTP.personal.side.store.PersonalCount(); after != before {
+		if after, _ := f.app.HTTP.personal.Side.Store.PersonalCount(); after != before {
 			t.Errorf("a refused import stored a feed")
 		}
 	}

@@ -73,7 +73,7 @@ func TestPersonalVoteCapUnderConcurrentVotes(t *testing.T) {
 	for name, c := range map[string]struct {
 		store state.PersonalStore
 		bases []string
-	}{"bolt": {a.HTTP.personal.side.store, []string{base}}, "redis": {r1.HTTP.personal.side.store, redisBases}} {
+	}{"bolt": {a.HTTP.personal.Side.Store, []string{base}}, "redis": {r1.HTTP.personal.Side.Store, redisBases}} {
 		t.Run(name, func(t *testing.T) {
 			token := create(t, c.bases[0], url.Values{"name": {"Race"}, "filter": {"q=agents"}})
 			failed := 0

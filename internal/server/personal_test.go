@@ -218,17 +218,17 @@ func TestPersonalFeedVotes(t *testing.T) {
 			t.Errorf("%s after delete: %d", p, resp.StatusCode)
 		}
 	}
-	if _, err := f.app.HTTP.personal.side.store.PersonalGet(token); err != state.ErrNoPersonal {
+	if _, err := f.app.HTTP.personal.Side.Store.PersonalGet(token); err != state.ErrNoPersonal {
 		t.Errorf("the store still holds the deleted feed: %v", err)
 	}
-	if _, err := f.app.HTTP.personal.side.store.PersonalGet(copyToken); err != nil {
+	if _, err := f.app.HTTP.personal.Side.Store.PersonalGet(copyToken); err != nil {
 		t.Errorf("deleting one feed touched its copy: %v", err)
 	}
 }
 
 func mustRecord(t *testing.T, a *app, token string) state.PersonalRecord {
 	t.Helper()
-	r, err := a.HTTP.personal.side.store.PersonalGet(token)
+	r, err := a.HTTP.personal.Side.Store.PersonalGet(token)
 	if err != nil {
 		t.Fatal(err)
 	}

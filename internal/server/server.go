@@ -13,7 +13,9 @@ import (
 	"paperfeed/feed"
 	"paperfeed/internal/engine"
 	"paperfeed/internal/notify"
+	"paperfeed/internal/personal"
 	"paperfeed/internal/refresh"
+	"paperfeed/internal/server/personalweb"
 	"paperfeed/internal/state"
 )
 
@@ -28,7 +30,7 @@ type Server struct {
 	refresh  *refresh.Service // what /status, /readyz and /metrics report
 	topics   []Topic
 	feeds    *renderer
-	personal *personalRoutes // personal feeds' handlers (personal.go)
+	personal *personalweb.Routes // personal feeds' handlers (package personalweb)
 
 	notifyStatus func() []notify.Status // nil without notifications
 	mail         *mailSide              // readers' e-mail; nil without SMTP
@@ -37,7 +39,16 @@ type Server struct {
 
 func newHTTPSide(cfg Config, log *slog.Logger, access *accessLog, m *metrics, e *engine.Engine, r *refresh.Service, topics []Topic, ps state.PersonalStore) *Server {
 	s := &Server{cfg: cfg, log: log, access: access, metrics: m, engine: e, refresh: r, topics: topics, feeds: newRenderer(cfg, e, m)}
-	s.personal = newPersonalRoutes(s, ps)
+	s.personal = personalweb.New(personalweb.Host{Engine: e, Log: log, RequestTimeout: cfg.RequestTimeout, StartupWait: cfg.StartupWait,
+		ServeFeed: func(w http.ResponseWriter, r *http.Request, format feed.Format, f *personal.Feed) {
+			s.serveFeed(w, r, feedRequest{format: format, personal: f})
+		},
+		WriteHTML: s.writeHTML, Fail: fail, KnownParams: knownParams, BaseURL: s.baseURL, ClientAddr: s.clientAddr,
+		NotLoaded: func(source string, st refresh.SourceState) string {
+			msg, _ := notLoaded(source, st, s.shared(), s.engine.Now())
+			return msg
+		},
+	}, ps)
 	if cfg.WebSubHub != "" {
 		s.websub = newWebSub(cfg.WebSubHub, log, m, e)
 	}
@@ -63,14 +74,14 @@ func (s *Server) routes() http.Handler {
 	// Topics and the page.
 	get("/topics/{file}", "topic", http.HandlerFunc(s.topicHandler))
 	get("/opml", "opml", http.HandlerFunc(s.opml))
-	// Personal feeds (personal.go).
+	// Personal feeds (package personalweb).
 	post := func(pattern, name string, h http.HandlerFunc) { mux.Handle("POST "+pattern, s.instrument(name, h)) }
-	post("/f", "personal", s.personal.personalCreate)
-	get("/f/{file}", "personal", http.HandlerFunc(s.personal.personalFile))
-	mux.Handle("/f/{token}/vote", s.instrument("vote", http.HandlerFunc(s.personal.personalVote)))
-	post("/f/{token}/edit", "personal", s.personal.personalEdit)
-	post("/f/{token}/delete", "personal", s.personal.personalDelete)
-	get("/f/{token}/export", "personal", noParams("an export", http.HandlerFunc(s.personal.personalExport)))
+	post("/f", "personal", s.personal.Create)
+	get("/f/{file}", "personal", http.HandlerFunc(s.personal.File))
+	mux.Handle("/f/{token}/vote", s.instrument("vote", http.HandlerFunc(s.personal.Vote)))
+	post("/f/{token}/edit", "personal", s.personal.Edit)
+	post("/f/{token}/delete", "personal", s.personal.Delete)
+	get("/f/{token}/export", "personal", noParams("an export", http.HandlerFunc(s.personal.Export)))
 	// Readers' e-mail (mail.go): a sign-up, and the pages of its links
 	// (GET shows, POST does).
 	mail := &mailRoutes{side: s.mail, engine: s.engine, log: s.log, baseURL: s.baseURL, writeHTML: s.writeHTML}

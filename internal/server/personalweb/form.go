@@ -1,4 +1,4 @@
-package server
+package personalweb
 
 import (
 	"bytes"
@@ -20,24 +20,24 @@ import (
 // checkDef validates a feed before it is written: its bounds
 // (personal's Check), its filter parses, its seeds are known (held or
 // looked up on arXiv like like='s).
-func (s *personalRoutes) checkDef(ctx context.Context, r *http.Request, f *personal.Feed) error {
+func (s *Routes) checkDef(ctx context.Context, r *http.Request, f *personal.Feed) error {
 	if err := f.Check(); err != nil {
 		return err
 	}
-	q, err := s.personalQuery(f)
+	q, err := s.Query(f)
 	if err != nil {
 		return err
 	}
 	if len(q.Like)+len(q.Hide) == 0 {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
+	ctx, cancel := context.WithTimeout(ctx, s.RequestTimeout)
 	defer cancel()
-	if ok, st := s.engine.WaitLoaded(ctx, q.Source, s.cfg.StartupWait); !ok {
-		msg, _ := notLoaded(q.Source, st, s.shared(), s.engine.Now())
+	if ok, st := s.Engine.WaitLoaded(ctx, q.Source, s.StartupWait); !ok {
+		msg := s.NotLoaded(q.Source, st)
 		return errors.New(msg)
 	}
-	_, err = s.engine.Plan(ctx, q, s.clientAddr(r)) // looks the seeds up: an unknown one is a 400
+	_, err = s.Engine.Plan(ctx, q, s.ClientAddr(r)) // looks the seeds up: an unknown one is a 400
 	return err
 }
 

@@ -1,4 +1,4 @@
-package server
+package personalweb
 
 import (
 	"crypto/sha256"
@@ -20,10 +20,12 @@ import (
 	"paperfeed/internal/engine"
 	"paperfeed/internal/personal"
 	"paperfeed/internal/refresh"
+	"paperfeed/internal/server/pagekit"
 	"paperfeed/internal/state"
 )
 
-// Personal feeds (package personal has the model and its rules):
+// Package personalweb is the HTTP side of personal feeds (package
+// personal has the model and its rules):
 //
 //   - POST /f creates one from the builder page's form (name, filter,
 //     liked and unliked seeds, a pasted or uploaded library, or an
@@ -50,43 +52,58 @@ const (
 	createEvery      = 6 * time.Minute // and then one per createEvery
 )
 
-// personalRoutes are the personal feeds' handlers: their pages, votes,
-// edits, exports and feeds. They reach the rest of the server only
-// through these fields: the state (side), the engine, the settings,
-// and the server's feed and page writers.
-type personalRoutes struct {
-	side       *personalSide
-	engine     *engine.Engine
-	cfg        Config
-	log        *slog.Logger
-	serveFeed  func(w http.ResponseWriter, r *http.Request, fr feedRequest)
-	writeHTML  func(w http.ResponseWriter, tmpl string, data any, status int, referrer, cacheControl string)
-	baseURL    func(r *http.Request) string
-	clientAddr func(r *http.Request) string
-	shared     func() *refresh.ClusterState
+// Routes are the personal feeds' handlers: their pages, votes, edits,
+// exports and feeds. They reach the rest of the server only through
+// Host, and the state through Side.
+type Routes struct {
+	Host
+	Side *Side
 }
 
-func newPersonalRoutes(s *Server, ps state.PersonalStore) *personalRoutes {
-	return &personalRoutes{side: newPersonalSide(ps), engine: s.engine, cfg: s.cfg, log: s.log,
-		serveFeed: s.serveFeed, writeHTML: s.writeHTML, baseURL: s.baseURL, clientAddr: s.clientAddr, shared: s.shared}
+// Host is what the handlers need of the server: the engine, the
+// settings, and its feed and page writers.
+type Host struct {
+	Engine *engine.Engine
+	Log    *slog.Logger
+	// RequestTimeout bounds a request's work; StartupWait is how long a
+	// request waits for a source's first load.
+	RequestTimeout, StartupWait time.Duration
+	// ServeFeed answers a personal feed in a format.
+	ServeFeed func(w http.ResponseWriter, r *http.Request, format feed.Format, f *personal.Feed)
+	// WriteHTML writes a page of the server's templates.
+	WriteHTML func(w http.ResponseWriter, tmpl string, data any, status int, referrer, cacheControl string)
+	// Fail writes an error answer; KnownParams refuses (and answers) a
+	// request with parameters other than those named.
+	Fail        func(w http.ResponseWriter, status int, msg string)
+	KnownParams func(w http.ResponseWriter, r *http.Request, what string, accepted ...string) bool
+	// BaseURL is the public base URL a request was made to; ClientAddr
+	// names the client.
+	BaseURL, ClientAddr func(r *http.Request) string
+	// NotLoaded says why a source has no data yet.
+	NotLoaded func(source string, st refresh.SourceState) string
 }
 
-// personalSide is the server's part of personal feeds.
-type personalSide struct {
-	store    state.PersonalStore
-	maxFeeds int // feeds held at most
-	burst    int // feeds a client makes at once (createBurst)
+// New makes the handlers over a store of personal feeds.
+func New(h Host, ps state.PersonalStore) *Routes {
+	return &Routes{Host: h, Side: newSide(ps)}
 }
 
-func newPersonalSide(store state.PersonalStore) *personalSide {
-	return &personalSide{store: store, maxFeeds: maxPersonalFeeds, burst: createBurst}
+// Side is the state of personal feeds: the store and its bounds.
+type Side struct {
+	Store    state.PersonalStore
+	MaxFeeds int // feeds held at most
+	Burst    int // feeds a client makes at once (createBurst)
+}
+
+func newSide(store state.PersonalStore) *Side {
+	return &Side{Store: store, MaxFeeds: maxPersonalFeeds, Burst: createBurst}
 }
 
 // sign is the shared signer. The secret is read on every use: it is the
 // one the store holds (see state), so replicas sign alike even after
 // Redis lost it.
-func (ps *personalSide) sign() (personal.Signer, error) {
-	key, err := ps.store.PersonalSecret()
+func (ps *Side) sign() (personal.Signer, error) {
+	key, err := ps.Store.PersonalSecret()
 	if err != nil {
 		return personal.Signer{}, fmt.Errorf("the vote links' secret: %w", err)
 	}
@@ -94,8 +111,8 @@ func (ps *personalSide) sign() (personal.Signer, error) {
 }
 
 // limits are the bounds of creating a feed now.
-func (ps *personalSide) limits(now time.Time) state.Limits {
-	return state.Limits{Feeds: ps.maxFeeds, Burst: ps.burst, Every: createEvery, Now: now}
+func (ps *Side) limits(now time.Time) state.Limits {
+	return state.Limits{Feeds: ps.MaxFeeds, Burst: ps.Burst, Every: createEvery, Now: now}
 }
 
 // creator names a client in the store's creation budgets: a hash of its
@@ -106,20 +123,20 @@ func creator(addr string) string {
 }
 
 // load reads a feed by token.
-func (ps *personalSide) load(token string) (*personal.Feed, error) {
+func (ps *Side) load(token string) (*personal.Feed, error) {
 	if !personal.ValidToken(token) {
 		return nil, state.ErrNoPersonal
 	}
-	rec, err := ps.store.PersonalGet(token)
+	rec, err := ps.Store.PersonalGet(token)
 	if err != nil {
 		return nil, err
 	}
 	return personal.Decode(token, rec.Def, rec.Votes)
 }
 
-// revision names a feed's definition and votes, for cache keys and
+// Revision names a feed's definition and votes, for cache keys and
 // validators: a vote makes a new one.
-func revision(f *personal.Feed) string {
+func Revision(f *personal.Feed) string {
 	h := sha256.New()
 	h.Write(personal.EncodeDef(f.Def))
 	ids := make([]string, 0, len(f.Votes))
@@ -134,13 +151,13 @@ func revision(f *personal.Feed) string {
 }
 
 // sameSite refuses a POST made by a page of another site.
-func (s *personalRoutes) sameSite(r *http.Request) error {
+func (s *Routes) sameSite(r *http.Request) error {
 	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
 		return errors.New("refused: this form was sent from another site")
 	}
 	if o := r.Header.Get("Origin"); o != "" && o != "null" {
 		u, err := url.Parse(o)
-		base, _ := url.Parse(s.baseURL(r))
+		base, _ := url.Parse(s.BaseURL(r))
 		if err != nil || base == nil || (!strings.EqualFold(u.Host, base.Host) && !strings.EqualFold(u.Host, r.Host)) {
 			return fmt.Errorf("refused: this form was sent from %s, not from this server", o)
 		}
@@ -148,17 +165,17 @@ func (s *personalRoutes) sameSite(r *http.Request) error {
 	return nil
 }
 
-// personalFile serves GET /f/{file}: a feed's page (TOKEN) or the feed
+// File serves GET /f/{file}: a feed's page (TOKEN) or the feed
 // itself (TOKEN.rss, ...).
-func (s *personalRoutes) personalFile(w http.ResponseWriter, r *http.Request) {
+func (s *Routes) File(w http.ResponseWriter, r *http.Request) {
 	token, ext, hasExt := strings.Cut(r.PathValue("file"), ".")
-	f, err := s.side.load(token)
+	f, err := s.Side.load(token)
 	if err != nil {
 		s.personalMissing(w, err)
 		return
 	}
 	if !hasExt {
-		if !knownParams(w, r, "a personal feed's page", "voted", "saved") {
+		if !s.KnownParams(w, r, "a personal feed's page", "voted", "saved") {
 			return
 		}
 		s.personalPage(w, r, f, http.StatusOK, nil)
@@ -166,33 +183,33 @@ func (s *personalRoutes) personalFile(w http.ResponseWriter, r *http.Request) {
 	}
 	format, ok := feed.ParseFormat(ext)
 	if !ok {
-		fail(w, http.StatusNotFound, fmt.Sprintf("a personal feed is /f/%s.rss, .atom, .json, .bib or .ris", token))
+		s.Fail(w, http.StatusNotFound, fmt.Sprintf("a personal feed is /f/%s.rss, .atom, .json, .bib or .ris", token))
 		return
 	}
-	s.serveFeed(w, r, feedRequest{format: format, personal: f})
+	s.ServeFeed(w, r, format, f)
 }
 
 // personalMissing answers a token that names no feed (or a store that
 // cannot be read).
-func (s *personalRoutes) personalMissing(w http.ResponseWriter, err error) {
+func (s *Routes) personalMissing(w http.ResponseWriter, err error) {
 	w.Header().Set("Cache-Control", "no-store")
 	if errors.Is(err, state.ErrNoPersonal) {
-		fail(w, http.StatusNotFound, "no personal feed here: the link is wrong, or the feed was deleted. Make one from the builder page (/).")
+		s.Fail(w, http.StatusNotFound, "no personal feed here: the link is wrong, or the feed was deleted. Make one from the builder page (/).")
 		return
 	}
-	s.log.Warn("personal feed unreadable", "error", err)
+	s.Log.Warn("personal feed unreadable", "error", err)
 	w.Header().Set("Retry-After", "10")
-	fail(w, http.StatusServiceUnavailable, "the personal feeds' store cannot be read right now; try again shortly")
+	s.Fail(w, http.StatusServiceUnavailable, "the personal feeds' store cannot be read right now; try again shortly")
 }
 
-// personalQuery makes a personal feed's query: its filter, with its
+// Query makes a personal feed's query: its filter, with its
 // seeds and votes as the two sides of like=.
-func (s *personalRoutes) personalQuery(f *personal.Feed) (filter.Query, error) {
+func (s *Routes) Query(f *personal.Feed) (filter.Query, error) {
 	values, err := url.ParseQuery(f.Filter)
 	if err != nil {
 		return filter.Query{}, &filter.Error{Param: "filter", Value: f.Filter, Reason: "is not a query string"}
 	}
-	opts := s.engine.Options()
+	opts := s.Engine.Options()
 	opts.SeedsLater = true
 	q, err := filter.Parse(values, opts)
 	if err != nil {
@@ -202,26 +219,26 @@ func (s *personalRoutes) personalQuery(f *personal.Feed) (filter.Query, error) {
 	return q, nil
 }
 
-// personalCreate serves POST /f.
-func (s *personalRoutes) personalCreate(w http.ResponseWriter, r *http.Request) {
+// Create serves POST /f.
+func (s *Routes) Create(w http.ResponseWriter, r *http.Request) {
 	if err := s.sameSite(r); err != nil {
-		fail(w, http.StatusForbidden, err.Error())
+		s.Fail(w, http.StatusForbidden, err.Error())
 		return
 	}
-	form, err := readPersonalForm(w, r, s.engine.Now().UTC())
+	form, err := readPersonalForm(w, r, s.Engine.Now().UTC())
 	if err != nil {
 		s.personalFormError(w, r, nil, err)
 		return
 	}
-	if n, err := s.side.store.PersonalCount(); err != nil {
+	if n, err := s.Side.Store.PersonalCount(); err != nil {
 		s.personalMissing(w, err)
 		return
-	} else if n >= s.side.maxFeeds { // before any look-up; the write checks again
+	} else if n >= s.Side.MaxFeeds { // before any look-up; the write checks again
 		s.personalFull(w)
 		return
 	}
 	f := &personal.Feed{Token: personal.NewToken(), Votes: map[string]personal.Vote{}}
-	now := s.engine.Now().UTC()
+	now := s.Engine.Now().UTC()
 	var notes []string
 	if form.imported != nil {
 		f.Def, f.Votes = form.imported.Def, form.imported.Votes
@@ -240,7 +257,7 @@ func (s *personalRoutes) personalCreate(w http.ResponseWriter, r *http.Request) 
 	for id, v := range f.Votes {
 		rec.Votes[id] = personal.EncodeVote(v)
 	}
-	err = s.side.store.PersonalCreate(f.Token, rec, creator(s.clientAddr(r)), s.side.limits(now))
+	err = s.Side.Store.PersonalCreate(f.Token, rec, creator(s.ClientAddr(r)), s.Side.limits(now))
 	var limited *state.CreateLimitError
 	switch {
 	case errors.Is(err, state.ErrPersonalFull):
@@ -248,36 +265,36 @@ func (s *personalRoutes) personalCreate(w http.ResponseWriter, r *http.Request) 
 		return
 	case errors.As(err, &limited):
 		w.Header().Set("Retry-After", strconv.Itoa(int(max(1, math.Ceil(limited.Retry.Seconds())))))
-		fail(w, http.StatusTooManyRequests, fmt.Sprintf("too many personal feeds made from this address: %d at once, then one every %s; the next in %s",
-			s.side.burst, createEvery, limited.Retry.Round(time.Second)))
+		s.Fail(w, http.StatusTooManyRequests, fmt.Sprintf("too many personal feeds made from this address: %d at once, then one every %s; the next in %s",
+			s.Side.Burst, createEvery, limited.Retry.Round(time.Second)))
 		return
 	case err != nil:
 		s.personalMissing(w, err)
 		return
 	}
-	w.Header().Set("Location", basePath(s.baseURL(r))+"/f/"+f.Token)
+	w.Header().Set("Location", pagekit.BasePath(s.BaseURL(r))+"/f/"+f.Token)
 	s.personalPage(w, r, f, http.StatusCreated, append([]string{"Your personal feed is made. Its address is its only key: bookmark this page, and subscribe to a feed link below."}, notes...))
 }
 
 // personalFull answers a create when the server holds its limit.
-func (s *personalRoutes) personalFull(w http.ResponseWriter) {
+func (s *Routes) personalFull(w http.ResponseWriter) {
 	w.Header().Set("Retry-After", "86400")
 	w.Header().Set("Cache-Control", "no-store")
-	fail(w, http.StatusServiceUnavailable, fmt.Sprintf("this server holds %d personal feeds, its limit; delete unused ones or ask its operator", s.side.maxFeeds))
+	s.Fail(w, http.StatusServiceUnavailable, fmt.Sprintf("this server holds %d personal feeds, its limit; delete unused ones or ask its operator", s.Side.MaxFeeds))
 }
 
-// personalEdit serves POST /f/{token}/edit.
-func (s *personalRoutes) personalEdit(w http.ResponseWriter, r *http.Request) {
+// Edit serves POST /f/{token}/edit.
+func (s *Routes) Edit(w http.ResponseWriter, r *http.Request) {
 	if err := s.sameSite(r); err != nil {
-		fail(w, http.StatusForbidden, err.Error())
+		s.Fail(w, http.StatusForbidden, err.Error())
 		return
 	}
-	f, err := s.side.load(r.PathValue("token"))
+	f, err := s.Side.load(r.PathValue("token"))
 	if err != nil {
 		s.personalMissing(w, err)
 		return
 	}
-	form, err := readPersonalForm(w, r, s.engine.Now().UTC())
+	form, err := readPersonalForm(w, r, s.Engine.Now().UTC())
 	if err == nil && form.imported != nil {
 		err = &filter.Error{Param: "import_file", Value: "(upload)", Reason: "an export is imported as a new feed from the builder page, not into an existing one"}
 	}
@@ -287,29 +304,29 @@ func (s *personalRoutes) personalEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	edited := *f
 	edited.Def = form.def
-	edited.Created, edited.Changed = f.Created, s.engine.Now().UTC()
+	edited.Created, edited.Changed = f.Created, s.Engine.Now().UTC()
 	if err := s.checkDef(r.Context(), r, &edited); err != nil {
 		s.personalFormError(w, r, f, err)
 		return
 	}
-	if err := s.side.store.PersonalPut(f.Token, personal.EncodeDef(edited.Def)); err != nil {
+	if err := s.Side.Store.PersonalPut(f.Token, personal.EncodeDef(edited.Def)); err != nil {
 		s.personalMissing(w, err)
 		return
 	}
-	http.Redirect(w, r, basePath(s.baseURL(r))+"/f/"+f.Token+"?saved=1", http.StatusSeeOther)
+	http.Redirect(w, r, pagekit.BasePath(s.BaseURL(r))+"/f/"+f.Token+"?saved=1", http.StatusSeeOther)
 }
 
-// personalDelete serves POST /f/{token}/delete (confirm=yes, or any
+// Delete serves POST /f/{token}/delete (confirm=yes, or any
 // yes of feed.ParseBool).
-func (s *personalRoutes) personalDelete(w http.ResponseWriter, r *http.Request) {
+func (s *Routes) Delete(w http.ResponseWriter, r *http.Request) {
 	if err := s.sameSite(r); err != nil {
-		fail(w, http.StatusForbidden, err.Error())
+		s.Fail(w, http.StatusForbidden, err.Error())
 		return
 	}
 	token := r.PathValue("token")
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
 	if err := r.ParseForm(); err != nil {
-		fail(w, http.StatusBadRequest, "unreadable form: "+err.Error())
+		s.Fail(w, http.StatusBadRequest, "unreadable form: "+err.Error())
 		return
 	}
 	confirm := r.PostForm.Get("confirm")
@@ -319,14 +336,14 @@ func (s *personalRoutes) personalDelete(w http.ResponseWriter, r *http.Request) 
 			why = "takes " + feed.BoolWords
 		}
 		w.Header().Set("Cache-Control", "no-store")
-		fail(w, http.StatusBadRequest, fmt.Sprintf("confirm=%q: %s; to delete, tick the confirmation box (confirm=yes)", confirm, why))
+		s.Fail(w, http.StatusBadRequest, fmt.Sprintf("confirm=%q: %s; to delete, tick the confirmation box (confirm=yes)", confirm, why))
 		return
 	}
 	if !personal.ValidToken(token) {
 		s.personalMissing(w, state.ErrNoPersonal)
 		return
 	}
-	if err := s.side.store.PersonalDelete(token); err != nil {
+	if err := s.Side.Store.PersonalDelete(token); err != nil {
 		s.personalMissing(w, err)
 		return
 	}
@@ -335,9 +352,9 @@ func (s *personalRoutes) personalDelete(w http.ResponseWriter, r *http.Request) 
 	fmt.Fprintln(w, "Deleted: the feed, its seeds and its votes are gone. Its address now answers 404.")
 }
 
-// personalExport serves GET /f/{token}/export.
-func (s *personalRoutes) personalExport(w http.ResponseWriter, r *http.Request) {
-	f, err := s.side.load(r.PathValue("token"))
+// Export serves GET /f/{token}/export.
+func (s *Routes) Export(w http.ResponseWriter, r *http.Request) {
+	f, err := s.Side.load(r.PathValue("token"))
 	if err != nil {
 		s.personalMissing(w, err)
 		return

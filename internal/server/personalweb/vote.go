@@ -1,4 +1,4 @@
-package server
+package personalweb
 
 import (
 	"errors"
@@ -8,11 +8,12 @@ import (
 
 	"paperfeed/feed"
 	"paperfeed/internal/personal"
+	"paperfeed/internal/server/pagekit"
 )
 
-// voteLinks decorates a personal feed's items with their signed links.
-func (s *personalRoutes) voteLinks(base string, f *personal.Feed) (func([]feed.Item), error) {
-	sg, err := s.side.sign()
+// VoteLinks decorates a personal feed's items with their signed links.
+func (s *Routes) VoteLinks(base string, f *personal.Feed) (func([]feed.Item), error) {
+	sg, err := s.Side.sign()
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +33,7 @@ func voteURL(base string, sg personal.Signer, token, id, dir string) string {
 }
 
 // voteForm reads and checks a vote's id, dir and signature.
-func (s *personalRoutes) voteForm(r *http.Request, f *personal.Feed) (id, dir string, err error) {
+func (s *Routes) voteForm(r *http.Request, f *personal.Feed) (id, dir string, err error) {
 	id, dir, sig := r.Form.Get("id"), r.Form.Get("dir"), r.Form.Get("sig")
 	if dir != personal.More && dir != personal.Less && dir != "undo" {
 		return "", "", fmt.Errorf("dir=%q: must be more, less or undo", dir)
@@ -40,7 +41,7 @@ func (s *personalRoutes) voteForm(r *http.Request, f *personal.Feed) (id, dir st
 	if _, _, ok := feed.ParseArxivID(id); !ok {
 		return "", "", fmt.Errorf("id=%q: not an arXiv ID", id)
 	}
-	sg, err := s.side.sign()
+	sg, err := s.Side.sign()
 	if err != nil {
 		return "", "", err
 	}
@@ -50,9 +51,9 @@ func (s *personalRoutes) voteForm(r *http.Request, f *personal.Feed) (id, dir st
 	return id, dir, nil
 }
 
-// personalVote serves /f/{token}/vote: GET confirms, POST records.
-func (s *personalRoutes) personalVote(w http.ResponseWriter, r *http.Request) {
-	f, err := s.side.load(r.PathValue("token"))
+// Vote serves /f/{token}/vote: GET confirms, POST records.
+func (s *Routes) Vote(w http.ResponseWriter, r *http.Request) {
+	f, err := s.Side.load(r.PathValue("token"))
 	if err != nil {
 		s.personalMissing(w, err)
 		return
@@ -61,27 +62,27 @@ func (s *personalRoutes) personalVote(w http.ResponseWriter, r *http.Request) {
 	case http.MethodGet, http.MethodHead, http.MethodPost:
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		fail(w, http.StatusMethodNotAllowed, "a vote link is opened (GET) and confirmed (POST)")
+		s.Fail(w, http.StatusMethodNotAllowed, "a vote link is opened (GET) and confirmed (POST)")
 		return
 	}
 	if r.Method == http.MethodPost {
 		if err := s.sameSite(r); err != nil {
-			fail(w, http.StatusForbidden, err.Error())
+			s.Fail(w, http.StatusForbidden, err.Error())
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, 4096)
 	}
-	if !knownParams(w, r, "a vote link", "id", "dir", "sig") {
+	if !s.KnownParams(w, r, "a vote link", "id", "dir", "sig") {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		fail(w, http.StatusBadRequest, "unreadable form: "+err.Error())
+		s.Fail(w, http.StatusBadRequest, "unreadable form: "+err.Error())
 		return
 	}
 	id, dir, err := s.voteForm(r, f)
 	if err != nil {
 		w.Header().Set("Cache-Control", "no-store")
-		fail(w, http.StatusBadRequest, err.Error())
+		s.Fail(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	id, _, _ = feed.ParseArxivID(id)
@@ -93,14 +94,14 @@ func (s *personalRoutes) personalVote(w http.ResponseWriter, r *http.Request) {
 		s.personalMissing(w, err)
 		return
 	}
-	http.Redirect(w, r, basePath(s.baseURL(r))+"/f/"+f.Token+"?voted="+url.QueryEscape(dir)+"#votes", http.StatusSeeOther)
+	http.Redirect(w, r, pagekit.BasePath(s.BaseURL(r))+"/f/"+f.Token+"?voted="+url.QueryEscape(dir)+"#votes", http.StatusSeeOther)
 }
 
 // recordVote stores a vote (undo removes it); a feed at MaxVotes lets
 // its oldest vote go, in the same step as the write (see state).
-func (s *personalRoutes) recordVote(f *personal.Feed, id, dir string) error {
+func (s *Routes) recordVote(f *personal.Feed, id, dir string) error {
 	if dir == "undo" {
-		return s.side.store.PersonalVote(f.Token, id, "", 0)
+		return s.Side.Store.PersonalVote(f.Token, id, "", 0)
 	}
-	return s.side.store.PersonalVote(f.Token, id, personal.EncodeVote(personal.Vote{Dir: dir, At: s.engine.Now().UTC()}), personal.MaxVotes)
+	return s.Side.Store.PersonalVote(f.Token, id, personal.EncodeVote(personal.Vote{Dir: dir, At: s.Engine.Now().UTC()}), personal.MaxVotes)
 }

@@ -1,4 +1,4 @@
-package server
+package personalweb
 
 import (
 	"errors"
@@ -11,15 +11,16 @@ import (
 	"paperfeed/feed"
 	"paperfeed/filter"
 	"paperfeed/internal/personal"
+	"paperfeed/internal/server/pagekit"
 )
 
 // personalPageData is what a personal feed's page shows.
 type personalPageData struct {
 	Title      string
 	Prefix     string
-	Alternates []feedLink
-	Citations  []feedLink // the feed as BibTeX and RIS
-	Meta       []metaTag
+	Alternates []pagekit.FeedLink
+	Citations  []pagekit.FeedLink // the feed as BibTeX and RIS
+	Meta       []pagekit.MetaTag
 	Feed       *personal.Feed
 	Notes      []string
 	Error      string
@@ -44,7 +45,7 @@ type voteLine struct {
 }
 
 // personalPage answers a personal feed's page.
-func (s *personalRoutes) personalPage(w http.ResponseWriter, r *http.Request, f *personal.Feed, status int, notes []string) {
+func (s *Routes) personalPage(w http.ResponseWriter, r *http.Request, f *personal.Feed, status int, notes []string) {
 	d := s.personalData(r, f)
 	d.Notes = notes
 	switch {
@@ -56,13 +57,13 @@ func (s *personalRoutes) personalPage(w http.ResponseWriter, r *http.Request, f 
 	s.writePersonal(w, "personal", d, status)
 }
 
-func (s *personalRoutes) personalData(r *http.Request, f *personal.Feed) personalPageData {
-	base := s.baseURL(r)
-	prefix := basePath(base)
+func (s *Routes) personalData(r *http.Request, f *personal.Feed) personalPageData {
+	base := s.BaseURL(r)
+	prefix := pagekit.BasePath(base)
 	d := personalPageData{Title: f.Name, Prefix: prefix, Feed: f, Page: base + "/f/" + f.Token, Export: prefix + "/f/" + f.Token + "/export",
-		Meta: []metaTag{{"robots", "noindex, nofollow"}}}
+		Meta: []pagekit.MetaTag{{Name: "robots", Content: "noindex, nofollow"}}}
 	for _, ff := range feed.Formats {
-		l := feedLink{Label: ff.Label(), URL: base + "/f/" + f.Token + "." + string(ff), Type: ff.MediaType(), Format: ff}
+		l := pagekit.FeedLink{Label: ff.Label(), URL: base + "/f/" + f.Token + "." + string(ff), Type: ff.MediaType(), Format: ff}
 		if ff.IsFeed() {
 			d.Alternates = append(d.Alternates, l)
 		} else {
@@ -71,13 +72,13 @@ func (s *personalRoutes) personalData(r *http.Request, f *personal.Feed) persona
 	}
 	values, _ := url.ParseQuery(f.Filter)
 	d.Filter = values.Encode()
-	opts := s.engine.Options()
+	opts := s.Engine.Options()
 	opts.SeedsLater = true
 	if q, err := filter.Parse(values, opts); err == nil {
 		d.Holds = strings.TrimSuffix(q.Description(), ".") // the page's sentence ends it
 	}
 	title := func(id string) string {
-		if p := s.engine.View().ByID[id]; p != nil {
+		if p := s.Engine.View().ByID[id]; p != nil {
 			return p.Title
 		}
 		return ""
@@ -88,7 +89,7 @@ func (s *personalRoutes) personalData(r *http.Request, f *personal.Feed) persona
 	for _, id := range f.Unlike {
 		d.Unlike = append(d.Unlike, seedLine{ID: id, Title: title(id), URL: prefix + "/papers/" + id})
 	}
-	sg, err := s.side.sign()
+	sg, err := s.Side.sign()
 	for id, v := range f.Votes {
 		l := voteLine{ID: id, Title: title(id), URL: prefix + "/papers/" + id, Dir: v.Dir, At: v.At}
 		if err == nil {
@@ -102,10 +103,10 @@ func (s *personalRoutes) personalData(r *http.Request, f *personal.Feed) persona
 
 // voteConfirmPage asks to confirm a vote: feed readers and mail scanners
 // fetch links ahead of the reader, so only the page's POST records.
-func (s *personalRoutes) voteConfirmPage(w http.ResponseWriter, r *http.Request, f *personal.Feed, id, dir string) {
+func (s *Routes) voteConfirmPage(w http.ResponseWriter, r *http.Request, f *personal.Feed, id, dir string) {
 	d := s.personalData(r, f)
 	title := ""
-	if p := s.engine.View().ByID[id]; p != nil {
+	if p := s.Engine.View().ByID[id]; p != nil {
 		title = p.Title
 	}
 	d.Title = "Confirm your vote"
@@ -130,7 +131,7 @@ func voteEffect(f *personal.Feed, id, dir string) string {
 
 // personalFormError answers a create or edit form that cannot be used:
 // a 400 that says what was wrong (the feed's page again when editing).
-func (s *personalRoutes) personalFormError(w http.ResponseWriter, r *http.Request, f *personal.Feed, err error) {
+func (s *Routes) personalFormError(w http.ResponseWriter, r *http.Request, f *personal.Feed, err error) {
 	status := http.StatusBadRequest
 	var fe *filter.Error
 	if !errors.As(err, &fe) && strings.Contains(err.Error(), "look up") {
@@ -139,7 +140,7 @@ func (s *personalRoutes) personalFormError(w http.ResponseWriter, r *http.Reques
 	}
 	if f == nil {
 		w.Header().Set("Cache-Control", "no-store")
-		fail(w, status, err.Error())
+		s.Fail(w, status, err.Error())
 		return
 	}
 	d := s.personalData(r, f)
@@ -147,7 +148,7 @@ func (s *personalRoutes) personalFormError(w http.ResponseWriter, r *http.Reques
 	s.writePersonal(w, "personal", d, status)
 }
 
-func (s *personalRoutes) writePersonal(w http.ResponseWriter, tmpl string, d personalPageData, status int) {
+func (s *Routes) writePersonal(w http.ResponseWriter, tmpl string, d personalPageData, status int) {
 	w.Header().Set("X-Robots-Tag", "noindex, nofollow")
-	s.writeHTML(w, tmpl, d, status, "no-referrer", "private, no-store") // the token is in the URL
+	s.WriteHTML(w, tmpl, d, status, "no-referrer", "private, no-store") // the token is in the URL
 }
