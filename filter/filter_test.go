@@ -218,7 +218,7 @@ func TestParseErrors(t *testing.T) {
 		{"filter_description=.{500}.{500}.{500}zzz", "repetition count 500 is too large: counted repetitions ({n} or {n,m}) may be at most 100"},
 		{"filterout_title=a{101}", "repetition count 101 is too large"},
 		{"filter_case_sensitive=perhaps", "filter_case_sensitive=perhaps: must be 1, true, yes or on; 0, false, no or off"},
-		{"filter_time=-5", "filter_time=-5: must be a number of seconds greater than 0"},
+		{"filter_time=-5", "filter_time=-5: must be a number of seconds from 1 to"},
 		{"author=" + strings.Repeat("x", 101), "each entry must be at most 100 characters"},
 		{"org=---", `org=---: "---" has no letters or digits to search for`},
 		{"min_upvote=20", "min_upvote: unknown parameter (did you mean min_upvotes?); accepted: q, in, min_upvotes"},

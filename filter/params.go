@@ -68,13 +68,17 @@ type Param struct {
 	Field *Field
 }
 
-// Field is a builder page field: a text box, or a number box with
-// bounds.
+// Field is a builder page field: a text box, a number box with bounds,
+// or a choice among values.
 type Field struct {
 	Label, Placeholder string
 	Number             bool
 	Min, Max           int
+	Choices            []Choice // a select; the first is the default
 }
+
+// Choice is one value of a select field.
+type Choice struct{ Value, Label string }
 
 // Reads are what a feed depends on beyond the data version.
 type Reads uint8
@@ -119,8 +123,10 @@ var params = []Param{
 	intParam{1, MaxLimit, DefaultLimit, fmt.Sprintf("must be between 1 and %d (default %d)", MaxLimit, DefaultLimit),
 		func(q *Query) *int { return &q.Limit }}.entry("limit", ""),
 	{Name: "format", Set: setFormat},
-	{Name: "filter_case_sensitive", Set: setRSSHub},
-	{Name: "filter_time", Set: setRSSHub, Reads: func(q *Query) Reads { return when(q.FilterTime > 0, ReadsDay) }},
+	{Name: "filter_case_sensitive", Set: setRSSHub, Field: &Field{Label: "Regular expressions",
+		Choices: []Choice{{"", "case-sensitive"}, {"false", "case-insensitive"}}}},
+	{Name: "filter_time", Set: setRSSHub, Reads: func(q *Query) Reads { return when(q.FilterTime > 0, ReadsDay) },
+		Field: &Field{Label: "Listed in the last seconds", Number: true, Min: 1, Max: maxFilterTime, Placeholder: "86400"}},
 	intParam{0, maxCount, 0, "must be a whole number of upvotes gained, from 0 to " + fmt.Sprint(maxCount),
 		func(q *Query) *int { return &q.MinGain }}.entry("min_gain", "").reading(readsGains),
 	intParam{1, MaxGainHours, DefaultGainHours,
@@ -143,8 +149,8 @@ var countReason = fmt.Sprintf("must be a whole number from 0 to %d", maxCount)
 func init() {
 	at := slices.IndexFunc(params, func(p Param) bool { return p.Name == "sort" })
 	var rx []Param
-	for i, name := range rssHubParamNames() {
-		p := Param{Name: name, Set: setRegexFilter}
+	for i, rp := range rssHubParams {
+		p := Param{Name: rp.name, Set: setRegexFilter, Field: &Field{Label: rp.label(), Placeholder: "a regular expression"}}
 		if i == 0 {
 			p.Words = func(q *Query) []string { return when2(q.RSSHub.active(), "regex filters") }
 		}

@@ -1,5 +1,7 @@
 package filter
 
+import "strings"
+
 // RSSHubFilters are RSSHub's generic filter parameters: RE2 regular
 // expressions over an item's title, description, author and category.
 // filter and filterout look at the title and the description together.
@@ -9,14 +11,17 @@ type RSSHubFilters struct {
 	CaseInsensitive bool
 }
 
-// rssHubParams are RSSHub's regex parameters, in a fixed order: the one
-// list of their names, the fields each reads and whether it keeps or
-// drops what matches.
-var rssHubParams = []struct {
+// rssHubParam is one of RSSHub's regex parameters: its name, the fields
+// it reads and whether it keeps or drops what matches.
+type rssHubParam struct {
 	name   string
 	fields []rxField
 	out    bool
-}{
+}
+
+// rssHubParams are RSSHub's regex parameters, in a fixed order: the one
+// list of their names.
+var rssHubParams = []rssHubParam{
 	{"filter", []rxField{rxTitle, rxDesc}, false},
 	{"filter_title", []rxField{rxTitle}, false},
 	{"filter_description", []rxField{rxDesc}, false},
@@ -27,6 +32,24 @@ var rssHubParams = []struct {
 	{"filterout_description", []rxField{rxDesc}, true},
 	{"filterout_author", []rxField{rxAuthor}, true},
 	{"filterout_category", []rxField{rxCategory}, true},
+}
+
+// label is a regex parameter's field label on the builder page, e.g.
+// "Title or abstract matches".
+func (p rssHubParam) label() string {
+	names := map[rxField]string{rxTitle: "Title", rxDesc: "abstract", rxAuthor: "An author", rxCategory: "A category"}
+	var parts []string
+	for _, f := range p.fields {
+		parts = append(parts, names[f])
+	}
+	subject := strings.Join(parts, " or ")
+	if p.fields[0] == rxDesc {
+		subject = "Abstract"
+	}
+	if p.out {
+		return subject + " does not match"
+	}
+	return subject + " matches"
 }
 
 // rssHubParamNames are the names of rssHubParams.

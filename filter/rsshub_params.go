@@ -48,6 +48,9 @@ var rssHubNone = map[string]string{
 	"wrap_multimedia_in_iframe":   "items carry no audio or video; drop wrap_multimedia_in_iframe",
 }
 
+// maxFilterTime bounds filter_time: a hundred years of seconds.
+const maxFilterTime = 100 * 365 * 86400
+
 // MinBrief is the shortest brief RSSHub allows.
 const MinBrief = 100
 
@@ -87,8 +90,8 @@ func setRSSHub(q *Query, key, val string, _ Options) error {
 		}
 	case "filter_time":
 		n, err := strconv.ParseInt(val, 10, 64)
-		if err != nil || n < 1 || n > 100*365*86400 {
-			return errf(key, val, "must be a number of seconds greater than 0 (items newer than that)")
+		if err != nil || n < 1 || n > maxFilterTime {
+			return errf(key, val, "must be a number of seconds from 1 to %d (papers listed that recently, counted in whole listing days)", maxFilterTime)
 		}
 		q.FilterTime = time.Duration(n) * time.Second
 		q.raw.Set(key, strconv.FormatInt(n, 10))

@@ -55,8 +55,10 @@ func contentSecurityPolicy(thumbnails bool) string {
 type pageData struct {
 	Form url.Values // the values as typed, to fill the form back
 	// MoreFields are the fields of the parameters the page does not lay
-	// out itself (filter.Param.Field), filled back.
+	// out itself (filter.Param.Field), filled back; MoreOpen shows them
+	// when one is set or wrong.
 	MoreFields []moreField
+	MoreOpen   bool
 	Canonical  string
 	Personal   bool // offer to make a personal feed (the live page, not an export)
 	// Mail offers to e-mail the filter's papers (the live page, with
@@ -201,7 +203,7 @@ func (s *Server) pageData(r *http.Request) pageData {
 		var fe *filter.Error
 		if errors.As(err, &fe) {
 			d.ErrorField = fe.Param
-			d.MoreFields = moreFields(d.Form, d.ErrorField)
+			d.MoreFields, d.MoreOpen = moreFields(d.Form, d.ErrorField)
 		}
 		return d
 	}
@@ -210,7 +212,7 @@ func (s *Server) pageData(r *http.Request) pageData {
 		return fail(http.StatusBadRequest, err)
 	}
 	d.Form = values
-	d.MoreFields = moreFields(values, d.ErrorField)
+	d.MoreFields, d.MoreOpen = moreFields(values, d.ErrorField)
 	// The form always sends format; the page shows every format.
 	vals := url.Values{}
 	for k, vs := range values {
@@ -289,14 +291,15 @@ type moreField struct {
 	Invalid     bool
 }
 
-func moreFields(form url.Values, invalid string) []moreField {
-	var out []moreField
+func moreFields(form url.Values, invalid string) (fields []moreField, open bool) {
 	for _, p := range filter.Params() {
 		if p.Field != nil {
-			out = append(out, moreField{Field: *p.Field, Name: p.Name, Value: form.Get(p.Name), Invalid: p.Name == invalid})
+			f := moreField{Field: *p.Field, Name: p.Name, Value: form.Get(p.Name), Invalid: p.Name == invalid}
+			fields = append(fields, f)
+			open = open || f.Value != "" || f.Invalid
 		}
 	}
-	return out
+	return fields, open
 }
 
 // basePath is the path part of a base URL, without a trailing slash.

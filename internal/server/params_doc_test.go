@@ -12,11 +12,9 @@ import (
 )
 
 // notOnTheBuilderPage are the accepted parameters the builder page has
-// no field for, and why, besides RSSHub's filter parameters (for its
-// routes' URLs); every other one has a field.
-var notOnTheBuilderPage = map[string]string{
-	"unlike": "a personal feed's \"less like this\" votes do it; a URL can still say it",
-}
+// no field for, and why; every other one has a field (a filter the page
+// cannot show would be dropped when its form is sent).
+var notOnTheBuilderPage = map[string]string{}
 
 // The parameter table of docs/filters.md, the parser and the builder
 // page say the same: every accepted parameter has a row, every row's
@@ -66,15 +64,36 @@ func TestParameterTableDocsAndBuilderAgree(t *testing.T) {
 	}
 	for _, p := range filter.Accepted {
 		_, exempt := notOnTheBuilderPage[p]
-		rsshub := strings.HasPrefix(p, "filter") // RSSHub's filter, filterout, filter_title, ...: for its routes' URLs
 		switch {
 		case fields[p] && exempt:
 			t.Errorf("%s has a field on the builder page now; take it out of notOnTheBuilderPage", p)
-		case !fields[p] && !exempt && !rsshub:
+		case !fields[p] && !exempt:
 			t.Errorf("%s is accepted but the builder page has no field for it", p)
 		}
 	}
 	if !slices.Contains(filter.Accepted, "q") {
 		t.Fatal("filter.Accepted does not hold q")
+	}
+}
+
+// The builder page fills back what the URL says, so that sending its
+// form keeps it: a filter the page cannot show would be dropped.
+func TestBuilderPageFillsBackEveryKindOfField(t *testing.T) {
+	s := loadedServer(t, nil)
+	_, _, page := s.get(t, "/?like=2608.19880&unlike=2608.19881&filter_title=LLM&filterout=survey&filter_case_sensitive=false&filter_time=86400")
+	for _, want := range []string{
+		`name="unlike" value="2608.19881"`,
+		`name="filter_title" value="LLM"`,
+		`name="filterout" value="survey"`,
+		`<option value="false" selected>case-insensitive</option>`,
+		`name="filter_time" type="number" min="1" max="3153600000" inputmode="numeric" value="86400"`,
+		`<details id="more-filters" open>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the builder page does not hold %s", want)
+		}
+	}
+	if _, _, page := s.get(t, "/"); strings.Contains(page, `<details id="more-filters" open>`) {
+		t.Error("the more filters are open with none set")
 	}
 }
