@@ -219,6 +219,9 @@ func TestParseErrors(t *testing.T) {
 		{"filterout_title=a{101}", "repetition count 101 is too large"},
 		{"filter_case_sensitive=perhaps", "filter_case_sensitive=perhaps: must be 1, true, yes or on; 0, false, no or off"},
 		{"filter_time=-5", "filter_time=-5: must be a number of seconds from 1 to"},
+		{"gain_hours=72", "gain_hours=72: changes nothing without sort=trending or min_gain=N"},
+		{"digest_size=5", "digest_size=5: changes nothing without digest=day, week or month"},
+		{"filter_case_sensitive=false", "filter_case_sensitive=false: changes nothing without one of RSSHub's regex filters"},
 		{"author=" + strings.Repeat("x", 101), "each entry must be at most 100 characters"},
 		{"org=---", `org=---: "---" has no letters or digits to search for`},
 		{"min_upvote=20", "min_upvote: unknown parameter (did you mean min_upvotes?); accepted: q, in, min_upvotes"},
@@ -280,6 +283,12 @@ func TestCanonical(t *testing.T) {
 		{"", "source=hf&sort=date&limit=100&in=title,abstract,keywords&filter_case_sensitive=true&q=&min_upvotes=0"},
 		{"author=José", "author=jose", "author=JOSE,jose"},
 		{"q=diffusion  OR   rl", "q=Diffusion OR RL"},
+		// date_by where it says the default is the same feed.
+		{"min_upvotes=5", "min_upvotes=5&date_by=qualified"},
+		{"q=agents", "q=agents&date_by=listed", "q=agents&date_by=qualified"},
+		{"min_upvotes=5&date_by=listed", "date_by=LISTED&min_upvotes=5"},
+		// A companion's default without its companion is harmless.
+		{"", "gain_hours=24&digest_size=10"},
 	}
 	for _, group := range same {
 		want := parse(group[0]).Canonical()

@@ -222,6 +222,9 @@ func Parse(v url.Values, o Options) (Query, error) {
 			return q, &Error{Param: "digest", Value: q.Digest, Reason: "a digest covers the closed periods held: give it without date, week, month, days, since or until"}
 		}
 	}
+	if err := checkCompanions(&q, given); err != nil {
+		return q, err
+	}
 	if q.GainHours == 0 {
 		q.GainHours = DefaultGainHours
 	}
@@ -246,6 +249,33 @@ func Parse(v url.Values, o Options) (Query, error) {
 		return q, &Error{Param: "min_similarity", Value: given["min_similarity"], Reason: "needs like=ID,... (the papers to be similar to)"}
 	}
 	return q, nil
+}
+
+// checkCompanions refuses a parameter that changes nothing without
+// another (a feed that looks like another's but is not), and leaves
+// date_by out of the canonical form where it says the default: the same
+// feed, one URL.
+func checkCompanions(q *Query, given map[string]string) error {
+	needs := []struct {
+		param, what string
+		without     bool
+	}{
+		{"gain_hours", "sort=trending or min_gain=N (it sets the span their gains are counted over)", !q.Rising()},
+		{"digest_size", "digest=day, week or month (it sets the papers each digest lists)", q.Digest == ""},
+		{"filter_case_sensitive", "one of RSSHub's regex filters (filter, filter_title, filterout, ...)", !q.RSSHub.active()},
+	}
+	for _, n := range needs {
+		if q.raw.Has(n.param) && n.without { // its default is harmless: the canonical form leaves it out
+			return errf(n.param, given[n.param], "changes nothing without %s", n.what)
+		}
+	}
+	if !changing(*q) || q.DateBy != DateListed {
+		// Without a changing condition every paper is dated by its
+		// listing day; with one, date_by=qualified is the default.
+		q.DateBy = ""
+		q.raw.Del("date_by")
+	}
+	return nil
 }
 
 // DigestLimits are the digests a feed holds by default: 7 days, 8

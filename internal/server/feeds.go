@@ -80,6 +80,9 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 	if err == nil {
 		f, err = chooseFormat(fr.format, q.Format)
 	}
+	if err == nil && q.Digest != "" && !f.IsFeed() {
+		err = &filter.Error{Param: "digest", Value: q.Digest, Reason: fmt.Sprintf("makes one item per closed period, for feed readers; %s lists papers: drop digest, or ask for .rss, .atom or .json", f.Label())}
+	}
 	if err != nil {
 		badRequest(w, f, err)
 		return
@@ -245,7 +248,12 @@ func chooseFormat(route feed.Format, param string) (feed.Format, error) {
 // period "date" is the newest listing day, "week" this ISO week, "month"
 // this month; min is a minimum upvote count.
 func rsshubPath(r *http.Request, q *filter.Query, today time.Time) error {
-	switch p := r.PathValue("period"); p {
+	p := r.PathValue("period")
+	if p != "" && (q.Period() != "" || q.Days > 0 || !q.Since.IsZero() || !q.Until.IsZero()) {
+		return &filter.Error{Param: "period", Value: p, Reason: "the path chooses the period already (" + p +
+			"); give days, since, until, date, week or month on /huggingface/daily-papers, without a period segment"}
+	}
+	switch p {
 	case "":
 	case "date", "day":
 		if q.Period() == "" && q.Days == 0 {
@@ -267,6 +275,9 @@ func rsshubPath(r *http.Request, q *filter.Query, today time.Time) error {
 		n, err := strconv.Atoi(m)
 		if err != nil || n < 0 || n > 1_000_000_000 {
 			return &filter.Error{Param: "min_upvotes", Value: m, Reason: "path segment must be a whole number of upvotes, 0 or more, as in /huggingface/daily-papers/week/20"}
+		}
+		if q.MinUpvotes > 0 {
+			return &filter.Error{Param: "min_upvotes", Value: m, Reason: fmt.Sprintf("is given twice, in the path (/%s) and the query (min_upvotes=%d): give it once", m, q.MinUpvotes)}
 		}
 		q.SetUpvotesFloor(n)
 	}

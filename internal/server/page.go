@@ -213,7 +213,13 @@ func (s *Server) pageData(r *http.Request) pageData {
 	}
 	d.Form = values
 	d.MoreFields, d.MoreOpen = moreFields(values, d.ErrorField)
-	// The form always sends format; the page shows every format.
+	// The form always sends format; the page shows every format, the
+	// chosen one first.
+	if fv := values.Get("format"); fv != "" {
+		if _, ok := feed.ParseFormat(strings.ToLower(fv)); !ok {
+			return fail(http.StatusBadRequest, &filter.Error{Param: "format", Value: fv, Reason: "must be one of " + formatList()})
+		}
+	}
 	vals := url.Values{}
 	for k, vs := range values {
 		if k != "format" {
@@ -232,7 +238,7 @@ func (s *Server) pageData(r *http.Request) pageData {
 		if f.IsFeed() {
 			d.Alternates = append(d.Alternates, u)
 		}
-		if values.Get("format") == string(f) { // the chosen format comes first
+		if strings.ToLower(values.Get("format")) == string(f) { // the chosen format comes first
 			d.FeedURLs = append([]feedLink{u}, d.FeedURLs...)
 		} else {
 			d.FeedURLs = append(d.FeedURLs, u)
@@ -300,6 +306,15 @@ func moreFields(form url.Values, invalid string) (fields []moreField, open bool)
 		}
 	}
 	return fields, open
+}
+
+// formatList names the formats, for an error.
+func formatList() string {
+	names := make([]string, len(feed.Formats))
+	for i, f := range feed.Formats {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
 }
 
 // basePath is the path part of a base URL, without a trailing slash.

@@ -219,8 +219,27 @@ func writeError(w http.ResponseWriter, f feed.Format, status int, body map[strin
 	}
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
-	fmt.Fprintf(w, "%d %s\n%s\n", status, http.StatusText(status), body["error"])
+	fmt.Fprintf(w, "%d %s\n%s\n", status, http.StatusText(status), printable(fmt.Sprint(body["error"])))
 }
+
+// printable writes a message's control characters (a value a request
+// carried, echoed back) as escapes, so a text answer holds text.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
