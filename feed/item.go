@@ -137,6 +137,9 @@ type Point struct {
 	// Venue is the key of the venue the paper was accepted at or
 	// published in ("" when none is known).
 	Venue string `json:"ve,omitempty"`
+	// NoHF: the paper was not on Hugging Face yet (arXiv's alone), so
+	// its Hugging Face counts were not known, not zero.
+	NoHF bool `json:"nh,omitempty"`
 }
 
 // Same reports whether two points hold the same values.
@@ -148,7 +151,7 @@ func (p Point) Same(o Point) bool {
 // PointOf is a paper's values at a time.
 func PointOf(p *Paper, at time.Time) Point {
 	pt := Point{At: at, Upvotes: p.Upvotes, Comments: p.Comments, Stars: p.GitHubStars, Code: p.HasCode(),
-		Models: p.Artifacts.Models, Datasets: p.Artifacts.Datasets, Spaces: p.Artifacts.Spaces, Version: p.Version}
+		Models: p.Artifacts.Models, Datasets: p.Artifacts.Datasets, Spaces: p.Artifacts.Spaces, Version: p.Version, NoHF: !p.OnHF}
 	if p.Venue.Accepted() {
 		pt.Venue = p.Venue.Key
 	}

@@ -56,7 +56,16 @@ func (e *Engine) newIndex(papers []*feed.Paper) *filter.Index {
 		if !p.OnHF {
 			continue // counts are HF's
 		}
-		if pts, err := e.refresh.Kept().History(p.ID); err == nil && len(pts) > 0 {
+		pts, err := e.refresh.Kept().History(p.ID)
+		if err != nil {
+			continue
+		}
+		// Points from before the paper was on Hugging Face (arXiv's,
+		// loaded first) did not know its counts: its history of counts
+		// starts at its first sight there, so a paper that met a
+		// condition then keeps its listing day, and gained nothing.
+		pts = slices.DeleteFunc(pts, func(pt feed.Point) bool { return pt.NoHF })
+		if len(pts) > 0 {
 			h[p.ID] = pts
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -178,5 +179,50 @@ func TestArxivStaleDayIsReported(t *testing.T) {
 	}
 	if st := fresh.Sources[1]; len(st.Stale) != 0 {
 		t.Errorf("fresh feed reported stale: %v", st.Stale)
+	}
+}
+
+// A paper arXiv brings before Hugging Face does (a fresh start where
+// arXiv answers first) had no Hugging Face counts then, not zero: once
+// Hugging Face lists it, a condition it meets at first sight there keeps
+// its listing day, and it gained nothing (found by a hostile try: it was
+// dated the moment Hugging Face loaded, and "met the conditions" then).
+func TestArxivFirstKeepsListingDays(t *testing.T) {
+	now := time.Date(2026, 8, 22, 9, 0, 0, 0, time.UTC)
+	f := newSiteFixture(t, func() time.Time { return now })
+	f.arxivRefresh(t)
+	now = now.Add(20 * time.Minute)
+	if err := f.refresh(t); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(20 * time.Minute)
+	get := func(query string) feedItem {
+		t.Helper()
+		resp, body := f.get(t, "/feed.json?limit=500&"+query)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", query, resp.StatusCode, body)
+		}
+		var doc struct{ Items []feedItem }
+		if err := json.Unmarshal(body, &doc); err != nil {
+			t.Fatal(err)
+		}
+		it, ok := find(doc.Items, rising)
+		if !ok {
+			t.Fatalf("%s: %s is not in the feed", query, rising)
+		}
+		return it
+	}
+	for _, q := range []string{"min_upvotes=20", "min_upvotes=20&has_code=1", "source=all&min_upvotes=20"} {
+		it := get(q)
+		if !strings.HasPrefix(it.DatePublished, "2026-08-21") || it.Ext.QualifiedAt != "" || strings.Contains(it.ContentHTML, "Met this feed") {
+			t.Errorf("%s: %s dated %s, qualified at %q: want its listing day, as at first sight", q, rising, it.DatePublished, it.Ext.QualifiedAt)
+		}
+	}
+	if it := get("sort=trending"); it.Ext.Gain == nil || *it.Ext.Gain != 0 {
+		gain := "nothing said"
+		if it.Ext.Gain != nil {
+			gain = strconv.Itoa(*it.Ext.Gain)
+		}
+		t.Errorf("sort=trending: %s gained %s since arXiv brought it; want 0 (its counts were not known)", rising, gain)
 	}
 }

@@ -47,10 +47,16 @@ func fromUnixNano(n int64) time.Time {
 
 // pointBytes: time, upvotes, comments, stars, code (21 bytes, the
 // first layout, still read); then models, datasets, Spaces, version and
-// the venue key, length first.
+// the venue key, length first (the second); then, only when one is set,
+// a byte of flags (the third): 1, the paper was not on Hugging Face yet
+// (its counts were not known).
 func pointBytes(p Point) []byte {
 	venue := p.Venue[:min(len(p.Venue), 255)]
-	b := make([]byte, pointV2+len(venue))
+	n := pointV2 + len(venue)
+	if p.NoHF {
+		n++
+	}
+	b := make([]byte, n)
 	binary.BigEndian.PutUint64(b, uint64(unixNano(p.At)))
 	binary.BigEndian.PutUint32(b[8:], uint32(max(0, p.Upvotes)))
 	binary.BigEndian.PutUint32(b[12:], uint32(max(0, p.Comments)))
@@ -64,8 +70,14 @@ func pointBytes(p Point) []byte {
 	binary.BigEndian.PutUint16(b[33:], uint16(min(max(0, p.Version), 65535)))
 	b[35] = byte(len(venue))
 	copy(b[pointV2:], venue)
+	if p.NoHF {
+		b[n-1] = pointNoHF
+	}
 	return b
 }
+
+// pointNoHF is the third layout's flag: not on Hugging Face yet.
+const pointNoHF = 1
 
 // The two point layouts' sizes (the second without its venue key).
 const (
@@ -74,7 +86,13 @@ const (
 )
 
 func parsePoint(b []byte) (Point, error) {
-	if len(b) != pointV1 && (len(b) < pointV2 || len(b) != pointV2+int(b[35])) {
+	flags := byte(0)
+	switch {
+	case len(b) == pointV1:
+	case len(b) >= pointV2 && len(b) == pointV2+int(b[35]):
+	case len(b) >= pointV2 && len(b) == pointV2+int(b[35])+1 && b[len(b)-1]&^pointNoHF == 0:
+		flags, b = b[len(b)-1], b[:len(b)-1]
+	default:
 		return Point{}, fmt.Errorf("history point of %d bytes", len(b))
 	}
 	p := Point{At: fromUnixNano(int64(binary.BigEndian.Uint64(b))), Upvotes: int(binary.BigEndian.Uint32(b[8:])),
@@ -87,6 +105,7 @@ func parsePoint(b []byte) (Point, error) {
 	p.Spaces = int(binary.BigEndian.Uint32(b[29:]))
 	p.Version = int(binary.BigEndian.Uint16(b[33:]))
 	p.Venue = string(b[pointV2:])
+	p.NoHF = flags&pointNoHF != 0
 	return p, nil
 }
 

@@ -13,6 +13,8 @@ func TestPointLayouts(t *testing.T) {
 		{At: at, Upvotes: 12, Comments: 3, Stars: 40, Code: true},
 		{At: at, Upvotes: 1, Models: 2, Datasets: 1, Spaces: 7, Version: 3, Venue: "neurips"},
 		{At: at, Version: 2},
+		{At: at, Code: true, NoHF: true},
+		{At: at, Version: 2, Venue: "iclr", NoHF: true},
 	} {
 		got, err := parsePoint(pointBytes(p))
 		if err != nil || got != p {
@@ -26,6 +28,16 @@ func TestPointLayouts(t *testing.T) {
 	old[20] = 1
 	if got, err := parsePoint(old); err != nil || got != (Point{At: at, Upvotes: 5, Code: true}) {
 		t.Errorf("first layout: %+v, %v", got, err)
+	}
+	// The third layout's flags byte is there only when a flag is set:
+	// every point of a paper on Hugging Face is written as before.
+	if n := len(pointBytes(Point{At: at, Venue: "iclr"})); n != pointV2+4 {
+		t.Errorf("a point without flags takes %d bytes, want the second layout's %d", n, pointV2+4)
+	}
+	b := pointBytes(Point{At: at, NoHF: true})
+	b[len(b)-1] = 2 // a flag this version does not know
+	if _, err := parsePoint(b); err == nil {
+		t.Error("an unknown flag read as a point")
 	}
 	// Lengths that are neither layout are damage, not a misread.
 	for _, n := range []int{0, 20, 22, 35, 37} {
@@ -42,6 +54,7 @@ func TestPointLayouts(t *testing.T) {
 func FuzzParsePoint(f *testing.F) {
 	f.Add(pointBytes(Point{At: time.Unix(1, 0), Venue: "iclr", Version: 2}))
 	f.Add(make([]byte, 21))
+	f.Add(pointBytes(Point{At: time.Unix(1, 0), Code: true, NoHF: true}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := parsePoint(b)
 		if err != nil {
