@@ -28,12 +28,12 @@ func errf(param, value, format string, args ...any) *Error {
 }
 
 // unknownParam lists what is accepted, so a typo is easy to fix.
-func unknownParam(name string, accepted []string) *Error {
+func unknownParam(name, value string, accepted []string) *Error {
 	msg := "unknown parameter; accepted: " + strings.Join(accepted, ", ")
 	if s := suggest(name, accepted); s != "" {
 		msg = fmt.Sprintf("unknown parameter (did you mean %s?); accepted: %s", s, strings.Join(accepted, ", "))
 	}
-	return &Error{Param: name, Reason: msg}
+	return errf(name, value, "%s", msg)
 }
 
 // suggest returns the accepted name closest to a typo, if close enough.

@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -152,7 +153,8 @@ type Query struct {
 func Parse(v url.Values, o Options) (Query, error) {
 	q := Query{Source: SourceHF, Sort: SortDate, Limit: DefaultLimit, In: defaultFields, DigestSize: DefaultDigestSize, raw: url.Values{}}
 	given := map[string]string{}
-	for name, vals := range v {
+	for _, name := range slices.Sorted(maps.Keys(v)) { // a fixed order: the same errors every time
+		vals := v[name]
 		key := strings.ToLower(name)
 		if strings.HasPrefix(key, "utm_") {
 			continue
@@ -165,7 +167,7 @@ func Parse(v url.Values, o Options) (Query, error) {
 		}
 		p := byName[key]
 		if p == nil {
-			return q, unknownParam(name, Accepted)
+			return q, unknownParam(name, strings.Join(vals, ","), Accepted)
 		}
 		if err := checkRSSHubRoute(p, o); err != nil {
 			return q, err
@@ -189,6 +191,9 @@ func Parse(v url.Values, o Options) (Query, error) {
 			continue
 		}
 		if dup || len(nonEmpty) > 1 {
+			if dup {
+				nonEmpty = append([]string{prev}, nonEmpty...)
+			}
 			return q, errf(key, strings.Join(nonEmpty, ","), "given more than once; give it once (lists are comma-separated)")
 		}
 		if len(nonEmpty) == 1 {
