@@ -314,6 +314,13 @@ func TestTitle(t *testing.T) {
 		"venue=neurips,iclr&has_model=1":      "Daily Papers: accepted at ICLR or NeurIPS, with a model",
 		"accepted=1&has_demo=0&min_models=3":  "Daily Papers: accepted, without a demo, 3+ models",
 		"revised=1":                           "Daily Papers: new versions",
+		// Every filter says what it does.
+		"q=agents&in=authors":                         "Daily Papers: agents, searched in authors",
+		"filter_title=LLM&filterout=survey":           "Daily Papers: title matches “LLM”, title or abstract does not match “survey”",
+		"filter_author=chen&filter_case_sensitive=0":  "Daily Papers: an author matches “chen”, ignoring case",
+		"filter_time=86400":                           "Daily Papers: listed in the last 1 day",
+		"filter_time=7200&min_upvotes=3":              "Daily Papers: 3+ upvotes, listed in the last 2 h",
+		"like=2611.00001&min_similarity=0.2&q=agents": "Daily Papers: more like 2611.00001, agents, similarity 0.2+",
 	} {
 		v, _ := url.ParseQuery(raw)
 		q, err := Parse(v, opts)

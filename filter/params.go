@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"paperfeed/feed"
 )
@@ -95,7 +96,9 @@ const (
 // title says them.
 var params = []Param{
 	{Name: "q", Set: setKeywords},
-	{Name: "in", List: true, Set: setIn},
+	{Name: "in", List: true, Set: setIn, Words: func(q *Query) []string {
+		return when2(!q.Keywords.Empty() && !slices.Equal(q.In, defaultFields), "searched in "+strings.Join(q.In, ", "))
+	}},
 	intParam{0, maxCount, 0, countReason, func(q *Query) *int { return &q.MinUpvotes }}.entry("min_upvotes", "%d+ upvotes"),
 	intParam{0, maxCount, 0, countReason, func(q *Query) *int { return &q.MinStars }}.entry("min_stars", "%d+ stars"),
 	intParam{0, maxCount, 0, countReason, func(q *Query) *int { return &q.MinComments }}.entry("min_comments", "%d+ comments"),
@@ -123,9 +126,12 @@ var params = []Param{
 	intParam{1, MaxLimit, DefaultLimit, fmt.Sprintf("must be between 1 and %d (default %d)", MaxLimit, DefaultLimit),
 		func(q *Query) *int { return &q.Limit }}.entry("limit", ""),
 	{Name: "format", Set: setFormat},
-	{Name: "filter_case_sensitive", Set: setRSSHub, Field: &Field{Label: "Regular expressions",
+	{Name: "filter_case_sensitive", Set: setRSSHub, Words: func(q *Query) []string {
+		return when2(q.RSSHub.CaseInsensitive && q.RSSHub.active(), "ignoring case")
+	}, Field: &Field{Label: "Regular expressions",
 		Choices: []Choice{{"", "case-sensitive"}, {"false", "case-insensitive"}}}},
 	{Name: "filter_time", Set: setRSSHub, Reads: func(q *Query) Reads { return when(q.FilterTime > 0, ReadsDay) },
+		Words: func(q *Query) []string { return when2(q.FilterTime > 0, "listed in the last "+spanWords(q.FilterTime)) },
 		Field: &Field{Label: "Listed in the last seconds", Number: true, Min: 1, Max: maxFilterTime, Placeholder: "86400"}},
 	intParam{0, maxCount, 0, "must be a whole number of upvotes gained, from 0 to " + fmt.Sprint(maxCount),
 		func(q *Query) *int { return &q.MinGain }}.entry("min_gain", "").reading(readsGains),
@@ -139,7 +145,9 @@ var params = []Param{
 		func(q *Query) *int { return &q.DigestSize }}.entry("digest_size", ""),
 	{Name: "like", List: true, Set: setSimilar},
 	{Name: "unlike", List: true, Set: setSimilar},
-	{Name: "min_similarity", Set: setSimilar},
+	{Name: "min_similarity", Set: setSimilar, Words: func(q *Query) []string {
+		return when2(q.raw.Has("min_similarity"), "similarity "+q.raw.Get("min_similarity")+"+")
+	}},
 	{Name: "guid", Set: setReader},
 	// RSSHub's route parameters come last (init).
 }
@@ -149,10 +157,12 @@ var countReason = fmt.Sprintf("must be a whole number from 0 to %d", maxCount)
 func init() {
 	at := slices.IndexFunc(params, func(p Param) bool { return p.Name == "sort" })
 	var rx []Param
-	for i, rp := range rssHubParams {
+	for _, rp := range rssHubParams {
 		p := Param{Name: rp.name, Set: setRegexFilter, Field: &Field{Label: rp.label(), Placeholder: "a regular expression"}}
-		if i == 0 {
-			p.Words = func(q *Query) []string { return when2(q.RSSHub.active(), "regex filters") }
+		name, label := rp.name, strings.ToLower(rp.label()[:1])+rp.label()[1:]
+		p.Words = func(q *Query) []string {
+			e := q.RSSHub.exprs[name]
+			return when2(e != "", label+" “"+shorten(e, 40)+"”")
 		}
 		rx = append(rx, p)
 	}
@@ -278,6 +288,25 @@ func readsListing(q *Query) Reads {
 
 // readsGains: trending order or a minimum gain.
 func readsGains(q *Query) Reads { return when(q.Rising(), ReadsGains) }
+
+// spanWords: "2 days", "6 h", "90 s".
+func spanWords(d time.Duration) string {
+	switch s := int64(d / time.Second); {
+	case s%86400 == 0:
+		return plural(s/86400, "day")
+	case s%3600 == 0:
+		return fmt.Sprintf("%d h", s/3600)
+	default:
+		return fmt.Sprintf("%d s", s)
+	}
+}
+
+func plural(n int64, one string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %ss", n, one)
+}
 
 func prefixed(prefix, s string) []string { return when2(s != "", prefix+s) }
 
