@@ -23,8 +23,9 @@ func TestImportsRunOneWay(t *testing.T) {
 	allowed := map[string][]string{
 		".":                           {"internal/command"},
 		"internal/command":            {"feed", "internal/server", "internal/swapdir"},
-		"internal/server":             {"feed", "filter", "scrape", "internal/engine", "internal/refresh", "internal/source", "internal/state", "internal/personal", "internal/notify", "internal/server/personalweb", "internal/server/pagekit"},
+		"internal/server":             {"feed", "filter", "scrape", "internal/engine", "internal/refresh", "internal/source", "internal/state", "internal/personal", "internal/notify", "internal/server/personalweb", "internal/server/mailweb", "internal/server/pagekit"},
 		"internal/server/personalweb": {"feed", "filter", "internal/engine", "internal/refresh", "internal/state", "internal/personal", "internal/server/pagekit"},
+		"internal/server/mailweb":     {"feed", "filter", "internal/engine", "internal/notify", "internal/state", "internal/server/pagekit"},
 		"internal/server/pagekit":     {"feed"},
 		"internal/personal":           {"feed"},
 		"internal/notify":             {"feed"},
@@ -48,7 +49,7 @@ func TestImportsRunOneWay(t *testing.T) {
 		"bench/replay":                {"internal/standin"},
 	}
 	testSupport := []string{"internal/testkit", "internal/standin", "internal/recorded", "internal/redistest", "internal/smtptest"}
-	httpSide := []string{".", "internal/command", "internal/server", "internal/server/personalweb", "scrape", "internal/notify", "bench/load", "bench/replay", "internal/testkit", "internal/standin", "internal/redistest", "internal/smtptest"}
+	httpSide := []string{".", "internal/command", "internal/server", "internal/server/personalweb", "internal/server/mailweb", "scrape", "internal/notify", "bench/load", "bench/replay", "internal/testkit", "internal/standin", "internal/redistest", "internal/smtptest"}
 	serverOnly := []string{"net/http/httptest", "net/http/pprof", "github.com/prometheus/client_golang/prometheus/promhttp"}
 	found := map[string]bool{}
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {

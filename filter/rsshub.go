@@ -52,15 +52,6 @@ func (p rssHubParam) label() string {
 	return subject + " matches"
 }
 
-// rssHubParamNames are the names of rssHubParams.
-func rssHubParamNames() []string {
-	out := make([]string, len(rssHubParams))
-	for i, p := range rssHubParams {
-		out[i] = p.name
-	}
-	return out
-}
-
 func (f *RSSHubFilters) set(key, val string) {
 	if f.exprs == nil {
 		f.exprs = map[string]string{}

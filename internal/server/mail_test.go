@@ -16,6 +16,7 @@ import (
 	"paperfeed/feed"
 	"paperfeed/internal/notify"
 	"paperfeed/internal/redistest"
+	"paperfeed/internal/server/mailweb"
 	"paperfeed/internal/smtptest"
 	"paperfeed/internal/standin"
 	"paperfeed/internal/state"
@@ -55,7 +56,7 @@ func (r *pushRig) signUp(address, filter, what string) (int, string) {
 	return r.do("POST", "/mail", url.Values{"address": {address}, "filter": {filter}, "what": {what}})
 }
 
-func (r *pushRig) mailStatus() MailStatus {
+func (r *pushRig) mailStatus() mailweb.MailStatus {
 	r.t.Helper()
 	_, body := r.do("GET", "/status", nil)
 	var st Status
@@ -226,7 +227,7 @@ func TestReaderMailHostile(t *testing.T) {
 		t.Fatalf("after confirming twice: %+v", st)
 	}
 	// Cancel, then replay the confirmation: it does not come back.
-	list, err := r.app.HTTP.mail.readers.List()
+	list, err := r.app.HTTP.mail.Readers.List()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +237,7 @@ func TestReaderMailHostile(t *testing.T) {
 			annReader = rd
 		}
 	}
-	unsub, err := r.app.HTTP.mail.link("unsubscribe", annReader)
+	unsub, err := r.app.HTTP.mail.Link("unsubscribe", annReader)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -258,12 +258,12 @@ func (svc *Service) setNotify(subs []notify.Subscription, backend state.RecordSt
 	m.reg.MustRegister(sent)
 	var readers func() []notify.Subscription
 	if s.mail != nil {
-		readers = s.mail.subscriptions
+		readers = s.mail.Subscriptions
 		for _, st := range []string{"confirmed", "waiting"} {
 			m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "paperfeed_mail_subscriptions",
 				Help: "Readers' mail subscriptions, confirmed or waiting for their confirmation.", ConstLabels: prometheus.Labels{"state": st}},
 				func() float64 {
-					ms := s.mail.status()
+					ms := s.mail.Status()
 					if ms == nil {
 						return 0
 					}

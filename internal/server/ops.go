@@ -7,6 +7,7 @@ import (
 
 	"paperfeed/internal/notify"
 	"paperfeed/internal/refresh"
+	"paperfeed/internal/server/mailweb"
 	"paperfeed/internal/state"
 )
 
@@ -41,7 +42,7 @@ type Status struct {
 	// secret), last success and error, pending and failed counts.
 	Notifications []notify.Status `json:"notifications,omitempty"`
 	// Mail counts readers' mail subscriptions (when SMTP is set).
-	Mail *MailStatus `json:"mail,omitempty"`
+	Mail *mailweb.MailStatus `json:"mail,omitempty"`
 }
 
 func (s *Server) Status() Status {
@@ -59,7 +60,7 @@ func (s *Server) Status() Status {
 		d.Notifications = s.notifyStatus()
 	}
 	if s.mail != nil {
-		d.Mail = s.mail.status()
+		d.Mail = s.mail.Status()
 	}
 	return d
 }

@@ -15,6 +15,7 @@ import (
 	"paperfeed/internal/notify"
 	"paperfeed/internal/personal"
 	"paperfeed/internal/refresh"
+	"paperfeed/internal/server/mailweb"
 	"paperfeed/internal/server/personalweb"
 	"paperfeed/internal/state"
 )
@@ -33,7 +34,7 @@ type Server struct {
 	personal *personalweb.Routes // personal feeds' handlers (package personalweb)
 
 	notifyStatus func() []notify.Status // nil without notifications
-	mail         *mailSide              // readers' e-mail; nil without SMTP
+	mail         *mailweb.Side          // readers' e-mail; nil without SMTP
 	websub       *websub                // nil without -websub-hub
 }
 
@@ -82,12 +83,13 @@ func (s *Server) routes() http.Handler {
 	post("/f/{token}/edit", "personal", s.personal.Edit)
 	post("/f/{token}/delete", "personal", s.personal.Delete)
 	get("/f/{token}/export", "personal", noParams("an export", http.HandlerFunc(s.personal.Export)))
-	// Readers' e-mail (mail.go): a sign-up, and the pages of its links
-	// (GET shows, POST does).
-	mail := &mailRoutes{side: s.mail, engine: s.engine, log: s.log, baseURL: s.baseURL, writeHTML: s.writeHTML}
-	post("/mail", "mail", mail.mailSignUp)
-	mux.Handle("/mail/confirm/{token}", s.instrument("mail", http.HandlerFunc(mail.mailConfirm)))
-	mux.Handle("/mail/unsubscribe/{token}", s.instrument("mail", http.HandlerFunc(mail.mailUnsubscribe)))
+	// Readers' e-mail (package mailweb): a sign-up, and the pages of its
+	// links (GET shows, POST does).
+	mail := mailweb.New(mailweb.Host{Engine: s.engine, Log: s.log, BaseURL: s.baseURL, WriteHTML: s.writeHTML,
+		ValidFilter: validSubscriptionFilter}, s.mail)
+	post("/mail", "mail", mail.SignUp)
+	mux.Handle("/mail/confirm/{token}", s.instrument("mail", http.HandlerFunc(mail.Confirm)))
+	mux.Handle("/mail/unsubscribe/{token}", s.instrument("mail", http.HandlerFunc(mail.Unsubscribe)))
 	get("/{$}", "page", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.renderPage(w, r, "index.html") }))
 	get("/preview", "preview", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.renderPage(w, r, "result") }))
 	get("/static/{file}", "static", http.HandlerFunc(serveStatic))

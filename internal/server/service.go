@@ -14,6 +14,7 @@ import (
 	"paperfeed/internal/engine"
 	"paperfeed/internal/notify"
 	"paperfeed/internal/refresh"
+	"paperfeed/internal/server/mailweb"
 	"paperfeed/internal/source"
 	"paperfeed/internal/state"
 	"paperfeed/scrape"
@@ -89,7 +90,7 @@ func New(cfg Config, logs io.Writer, now func() time.Time, backend state.Backend
 	m.watchCluster(svc.Refresh)
 	m.watchSources(svc.Refresh)
 	svc.HTTP = newHTTPSide(cfg, log, newAccessLog(cfg, logs), m, svc.Engine, svc.Refresh, topics, backend)
-	svc.HTTP.mail = newMailSide(cfg, backend, now, svc.Engine.Options)
+	svc.HTTP.mail = mailweb.NewSide(cfg.SMTP, messageBase(cfg), backend, now, svc.Engine.Options)
 	return svc
 }
 

@@ -1,4 +1,14 @@
-package server
+// Package mailweb is the HTTP side of readers' e-mail (package notify,
+// readers.go, has the rules): the
+// builder page's form signs an address up to its filter; the mail that
+// answers links a page whose button confirms it (a GET alone changes
+// nothing: mail scanners open links ahead of their reader); every mail
+// of the subscription carries a List-Unsubscribe URL that cancels it with
+// a POST of List-Unsubscribe=One-Click (RFC 8058), which the same page's
+// button sends. Links carry the subscription's token and a signature
+// binding the token, the address and the action, keyed by the secret
+// the replicas share. It is on only when SMTP is set.
+package mailweb
 
 import (
 	"context"
@@ -17,22 +27,13 @@ import (
 	"paperfeed/filter"
 	"paperfeed/internal/engine"
 	"paperfeed/internal/notify"
+	"paperfeed/internal/server/pagekit"
 	"paperfeed/internal/state"
 )
 
-// Readers' e-mail (package notify, readers.go, has the rules): the
-// builder page's form signs an address up to its filter; the mail that
-// answers links a page whose button confirms it (a GET alone changes
-// nothing: mail scanners open links ahead of their reader); every mail
-// of the subscription carries a List-Unsubscribe URL that cancels it with
-// a POST of List-Unsubscribe=One-Click (RFC 8058), which the same page's
-// button sends. Links carry the subscription's token and a signature
-// binding the token, the address and the action, keyed by the secret
-// the replicas share. It is on only when SMTP is set.
-
-// mailSide is the readers' e-mail.
-type mailSide struct {
-	readers *notify.Readers
+// Side is the readers' e-mail.
+type Side struct {
+	Readers *notify.Readers
 	records state.RecordStore
 	secret  func() ([]byte, error) // the replicas' shared secret
 	smtp    notify.SMTP
@@ -40,29 +41,49 @@ type mailSide struct {
 	opts    func() filter.Options
 }
 
-// mailRoutes are the handlers of readers' e-mail: the sign-up and the
+// Routes are the handlers of readers' e-mail: the sign-up and the
 // pages of its links. They reach the rest of the server only through
 // these fields. side is nil without SMTP settings.
-type mailRoutes struct {
-	side      *mailSide
-	engine    *engine.Engine
-	log       *slog.Logger
-	baseURL   func(r *http.Request) string
-	writeHTML func(w http.ResponseWriter, tmpl string, data any, status int, referrer, cacheControl string)
+type Routes struct {
+	side        *Side
+	engine      *engine.Engine
+	log         *slog.Logger
+	baseURL     func(r *http.Request) string
+	writeHTML   func(w http.ResponseWriter, tmpl string, data any, status int, referrer, cacheControl string)
+	validFilter func(query string, opts filter.Options) error
 }
 
-func newMailSide(cfg Config, backend state.Backend, now func() time.Time, opts func() filter.Options) *mailSide {
-	if cfg.SMTP.Validate() != nil {
+// Host is what the handlers need of the server.
+type Host struct {
+	Engine *engine.Engine
+	Log    *slog.Logger
+	// BaseURL is the public base URL a request was made to.
+	BaseURL func(r *http.Request) string
+	// WriteHTML writes a page of the server's templates.
+	WriteHTML func(w http.ResponseWriter, tmpl string, data any, status int, referrer, cacheControl string)
+	// ValidFilter refuses a filter a subscription cannot take.
+	ValidFilter func(query string, opts filter.Options) error
+}
+
+// New makes the handlers over a side (nil without SMTP).
+func New(h Host, side *Side) *Routes {
+	return &Routes{side: side, engine: h.Engine, log: h.Log, baseURL: h.BaseURL, writeHTML: h.WriteHTML, validFilter: h.ValidFilter}
+}
+
+// NewSide is the readers' e-mail over a state store, or nil when smtp
+// is not set; base is the public URL its links point at.
+func NewSide(smtp notify.SMTP, base string, backend state.Backend, now func() time.Time, opts func() filter.Options) *Side {
+	if smtp.Validate() != nil {
 		return nil
 	}
-	return &mailSide{readers: notify.NewReaders(backend, now), records: backend, secret: backend.PersonalSecret, smtp: cfg.SMTP,
-		base: messageBase(cfg), opts: opts}
+	return &Side{Readers: notify.NewReaders(backend, now), records: backend, secret: backend.PersonalSecret, smtp: smtp,
+		base: base, opts: opts}
 }
 
 var readerToken = regexp.MustCompile(`^[a-z2-7]{26}$`)
 
 // sign is a link's signature: the action, the token and the address.
-func (m *mailSide) sign(action string, r notify.Reader) (string, error) {
+func (m *Side) sign(action string, r notify.Reader) (string, error) {
 	secret, err := m.secret()
 	if err != nil {
 		return "", err
@@ -75,7 +96,7 @@ func (m *mailSide) sign(action string, r notify.Reader) (string, error) {
 }
 
 // link is a signed link of a subscription.
-func (m *mailSide) link(action string, r notify.Reader) (string, error) {
+func (m *Side) Link(action string, r notify.Reader) (string, error) {
 	sig, err := m.sign(action, r)
 	if err != nil {
 		return "", err
@@ -85,8 +106,8 @@ func (m *mailSide) link(action string, r notify.Reader) (string, error) {
 
 // subscriptions are the confirmed readers' subscriptions, for the
 // notifier.
-func (m *mailSide) subscriptions() []notify.Subscription {
-	list, err := m.readers.List()
+func (m *Side) Subscriptions() []notify.Subscription {
+	list, err := m.Readers.List()
 	if err != nil {
 		return nil
 	}
@@ -95,7 +116,7 @@ func (m *mailSide) subscriptions() []notify.Subscription {
 		if r.Waiting() {
 			continue
 		}
-		if u, err := m.link("unsubscribe", r); err == nil {
+		if u, err := m.Link("unsubscribe", r); err == nil {
 			out = append(out, r.Subscription(m.title(r.Query), u))
 		}
 	}
@@ -104,7 +125,7 @@ func (m *mailSide) subscriptions() []notify.Subscription {
 
 // title names a reader's subscription in its mails: what its filter
 // holds, short.
-func (m *mailSide) title(query string) string {
+func (m *Side) title(query string) string {
 	v, _ := url.ParseQuery(query)
 	q, err := filter.Parse(v, m.opts())
 	if err != nil {
@@ -117,8 +138,8 @@ func (m *mailSide) title(query string) string {
 type mailPageData struct {
 	Title      string
 	Prefix     string
-	Meta       []metaTag
-	Alternates []feedLink
+	Meta       []pagekit.MetaTag
+	Alternates []pagekit.FeedLink
 	Notes      []string
 	Action     string      // the form's target ("": no form)
 	Hidden     [][2]string // its fields
@@ -126,20 +147,20 @@ type mailPageData struct {
 	Back       string // the feed's builder page
 }
 
-func (s *mailRoutes) mailPage(w http.ResponseWriter, r *http.Request, status int, d mailPageData) {
-	d.Prefix = basePath(s.baseURL(r))
-	d.Meta = append(d.Meta, meta("robots", "noindex, nofollow"))
+func (s *Routes) mailPage(w http.ResponseWriter, r *http.Request, status int, d mailPageData) {
+	d.Prefix = pagekit.BasePath(s.baseURL(r))
+	d.Meta = append(d.Meta, pagekit.MetaTag{Name: "robots", Content: "noindex, nofollow"})
 	w.Header().Set("X-Robots-Tag", "noindex, nofollow")
 	s.writeHTML(w, "mail", d, status, "no-referrer", "private, no-store") // links carry tokens
 }
 
-func (s *mailRoutes) mailError(w http.ResponseWriter, r *http.Request, status int, title, why string) {
+func (s *Routes) mailError(w http.ResponseWriter, r *http.Request, status int, title, why string) {
 	s.mailPage(w, r, status, mailPageData{Title: title, Notes: []string{why}})
 }
 
-// mailSignUp answers the builder page's form: address, filter, and what
+// SignUp answers the builder page's form: address, filter, and what
 // (each paper, or a day's or a week's digest).
-func (s *mailRoutes) mailSignUp(w http.ResponseWriter, r *http.Request) {
+func (s *Routes) SignUp(w http.ResponseWriter, r *http.Request) {
 	m := s.side
 	if m == nil {
 		s.mailError(w, r, http.StatusNotFound, "No e-mail here", "This server sends no e-mail: its operator has not set SMTP.")
@@ -160,7 +181,7 @@ func (s *mailRoutes) mailSignUp(w http.ResponseWriter, r *http.Request) {
 		s.mailError(w, r, http.StatusBadRequest, "Not a filter for e-mail", err.Error())
 		return
 	}
-	rd, fresh, err := m.readers.SignUp(address, query)
+	rd, fresh, err := m.Readers.SignUp(address, query)
 	sent := mailPageData{Title: "Check your inbox", Back: feedPage(s, r, query), Notes: []string{
 		"If " + address + " can receive mail, a link to confirm is on its way to it. Nothing is sent before it is followed and confirmed; it works for " +
 			strconv.Itoa(int(notify.ConfirmWithin.Hours())) + " hours.",
@@ -178,7 +199,7 @@ func (s *mailRoutes) mailSignUp(w http.ResponseWriter, r *http.Request) {
 	}
 	if fresh {
 		if err := s.sendConfirmation(r.Context(), rd, holds); err != nil {
-			_, _ = m.readers.Remove(rd.Token) // so a try later can send one
+			_, _ = m.Readers.Remove(rd.Token) // so a try later can send one
 			s.log.Warn("mail confirmation not sent", "error", err)
 			s.mailError(w, r, http.StatusServiceUnavailable, "Not sent", "The confirmation mail could not be sent now; try again in a few minutes.")
 			return
@@ -190,7 +211,7 @@ func (s *mailRoutes) mailSignUp(w http.ResponseWriter, r *http.Request) {
 // mailFilter is a sign-up's filter as a subscription keeps it
 // (canonical), with what it holds in words; what=day|week makes it a
 // digest.
-func (s *mailRoutes) mailFilter(raw, what string) (query, holds string, err error) {
+func (s *Routes) mailFilter(raw, what string) (query, holds string, err error) {
 	v, err := url.ParseQuery(raw)
 	if err != nil {
 		return "", "", errors.New("filter: not a query string: " + err.Error())
@@ -205,7 +226,7 @@ func (s *mailRoutes) mailFilter(raw, what string) (query, holds string, err erro
 	default:
 		return "", "", errors.New("what=" + what + ": must be each (every paper as it joins), day or week (a digest)")
 	}
-	if err := validSubscriptionFilter(v.Encode(), s.engine.Options()); err != nil {
+	if err := s.validFilter(v.Encode(), s.engine.Options()); err != nil {
 		return "", "", err
 	}
 	q, err := filter.Parse(v, s.engine.Options())
@@ -219,8 +240,8 @@ func (s *mailRoutes) mailFilter(raw, what string) (query, holds string, err erro
 }
 
 // sendConfirmation mails the link that confirms a sign-up.
-func (s *mailRoutes) sendConfirmation(ctx context.Context, rd notify.Reader, holds string) error {
-	link, err := s.side.link("confirm", rd)
+func (s *Routes) sendConfirmation(ctx context.Context, rd notify.Reader, holds string) error {
+	link, err := s.side.Link("confirm", rd)
 	if err != nil {
 		return err
 	}
@@ -240,7 +261,7 @@ func (s *mailRoutes) sendConfirmation(ctx context.Context, rd notify.Reader, hol
 // mailReader is the subscription a link names, its signature checked;
 // it answers the page itself when there is none or the link is not one
 // this server made.
-func (s *mailRoutes) mailReader(w http.ResponseWriter, r *http.Request, action string) (notify.Reader, bool) {
+func (s *Routes) mailReader(w http.ResponseWriter, r *http.Request, action string) (notify.Reader, bool) {
 	m := s.side
 	if m == nil {
 		s.mailError(w, r, http.StatusNotFound, "No e-mail here", "This server sends no e-mail.")
@@ -252,7 +273,7 @@ func (s *mailRoutes) mailReader(w http.ResponseWriter, r *http.Request, action s
 		return notify.Reader{}, false
 	}
 	token := r.PathValue("token")
-	rd, err := m.readers.Get(token)
+	rd, err := m.Readers.Get(token)
 	if !readerToken.MatchString(token) || errors.Is(err, notify.ErrNoReader) {
 		status := http.StatusNotFound
 		if action == "unsubscribe" {
@@ -273,14 +294,14 @@ func (s *mailRoutes) mailReader(w http.ResponseWriter, r *http.Request, action s
 	return rd, true
 }
 
-// mailConfirm shows the confirmation (GET) and confirms (POST).
-func (s *mailRoutes) mailConfirm(w http.ResponseWriter, r *http.Request) {
+// Confirm shows the confirmation (GET) and confirms (POST).
+func (s *Routes) Confirm(w http.ResponseWriter, r *http.Request) {
 	rd, ok := s.mailReader(w, r, "confirm")
 	if !ok {
 		return
 	}
 	_, holds, _ := s.mailFilter(rd.Query, "")
-	unsub, _ := s.side.link("unsubscribe", rd)
+	unsub, _ := s.side.Link("unsubscribe", rd)
 	back := feedPage(s, r, rd.Query)
 	if r.Method == http.MethodGet {
 		if !rd.Waiting() {
@@ -292,7 +313,7 @@ func (s *mailRoutes) mailConfirm(w http.ResponseWriter, r *http.Request) {
 			Notes: []string{"Mail " + rd.Address + " the papers of: " + holds + "?"}})
 		return
 	}
-	if _, err := s.side.readers.Confirm(rd.Token); err != nil {
+	if _, err := s.side.Readers.Confirm(rd.Token); err != nil {
 		s.mailError(w, r, http.StatusServiceUnavailable, "Not now", "The confirmation could not be saved: "+err.Error()+"; try again in a minute.")
 		return
 	}
@@ -301,9 +322,9 @@ func (s *mailRoutes) mailConfirm(w http.ResponseWriter, r *http.Request) {
 		"Every mail has a link to stop them in one click; this is it: " + unsub}})
 }
 
-// mailUnsubscribe shows the button (GET) and cancels (POST, as RFC 8058's
+// Unsubscribe shows the button (GET) and cancels (POST, as RFC 8058's
 // one-click: List-Unsubscribe=One-Click).
-func (s *mailRoutes) mailUnsubscribe(w http.ResponseWriter, r *http.Request) {
+func (s *Routes) Unsubscribe(w http.ResponseWriter, r *http.Request) {
 	rd, ok := s.mailReader(w, r, "unsubscribe")
 	if !ok {
 		return
@@ -318,7 +339,7 @@ func (s *mailRoutes) mailUnsubscribe(w http.ResponseWriter, r *http.Request) {
 		s.mailError(w, r, http.StatusBadRequest, "Not an unsubscribe", "A one-click unsubscribe is a POST with List-Unsubscribe=One-Click (RFC 8058); open the link to get its button.")
 		return
 	}
-	if _, err := s.side.readers.Remove(rd.Token); err != nil && !errors.Is(err, notify.ErrNoReader) {
+	if _, err := s.side.Readers.Remove(rd.Token); err != nil && !errors.Is(err, notify.ErrNoReader) {
 		s.mailError(w, r, http.StatusServiceUnavailable, "Not now", "The subscription could not be cancelled: "+err.Error()+"; try again in a minute.")
 		return
 	}
@@ -327,7 +348,7 @@ func (s *mailRoutes) mailUnsubscribe(w http.ResponseWriter, r *http.Request) {
 }
 
 // feedPage is the builder page of a filter.
-func feedPage(s *mailRoutes, r *http.Request, query string) string {
+func feedPage(s *Routes, r *http.Request, query string) string {
 	return s.baseURL(r) + "/?" + query
 }
 
@@ -338,8 +359,8 @@ type MailStatus struct {
 	Waiting   int `json:"waiting"` // for their confirmation
 }
 
-func (m *mailSide) status() *MailStatus {
-	list, err := m.readers.List()
+func (m *Side) Status() *MailStatus {
+	list, err := m.Readers.List()
 	if err != nil {
 		return nil
 	}

@@ -1,3 +1,23 @@
+// Package personalweb is the HTTP side of personal feeds (package
+// personal has the model and its rules):
+//
+//   - POST /f creates one from the builder page's form (name, filter,
+//     liked and unliked seeds, a pasted or uploaded library, or an
+//     export to import) and answers with its page (201, Location).
+//   - GET /f/TOKEN is its page: feed links, seeds, votes (each with an
+//     undo button), the edit form, export and delete.
+//   - GET /f/TOKEN.rss|.atom|.json|.bib|.ris is the feed; each item links
+//     "More like this" / "Less like this".
+//   - GET /f/TOKEN/vote?id=&dir=&sig= shows a confirmation page; its POST
+//     records the vote (303 to the page). A GET never records.
+//   - POST /f/TOKEN/edit and /f/TOKEN/delete change it; GET
+//     /f/TOKEN/export downloads it as JSON.
+//
+// Every POST is refused from another site (Sec-Fetch-Site cross-site, or
+// an Origin that is not this server), so a page elsewhere cannot act for
+// a reader; a vote also needs its link's signature. Pages and feeds are
+// private and never cached by shared caches. Strangers are bounded: at
+// most maxPersonalFeeds feeds in all, creations per client limited.
 package personalweb
 
 import (
@@ -23,27 +43,6 @@ import (
 	"paperfeed/internal/server/pagekit"
 	"paperfeed/internal/state"
 )
-
-// Package personalweb is the HTTP side of personal feeds (package
-// personal has the model and its rules):
-//
-//   - POST /f creates one from the builder page's form (name, filter,
-//     liked and unliked seeds, a pasted or uploaded library, or an
-//     export to import) and answers with its page (201, Location).
-//   - GET /f/TOKEN is its page: feed links, seeds, votes (each with an
-//     undo button), the edit form, export and delete.
-//   - GET /f/TOKEN.rss|.atom|.json|.bib|.ris is the feed; each item links
-//     "More like this" / "Less like this".
-//   - GET /f/TOKEN/vote?id=&dir=&sig= shows a confirmation page; its POST
-//     records the vote (303 to the page). A GET never records.
-//   - POST /f/TOKEN/edit and /f/TOKEN/delete change it; GET
-//     /f/TOKEN/export downloads it as JSON.
-//
-// Every POST is refused from another site (Sec-Fetch-Site cross-site, or
-// an Origin that is not this server), so a page elsewhere cannot act for
-// a reader; a vote also needs its link's signature. Pages and feeds are
-// private and never cached by shared caches. Strangers are bounded: at
-// most maxPersonalFeeds feeds in all, creations per client limited.
 
 const (
 	maxPersonalFeeds = 10000
