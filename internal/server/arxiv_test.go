@@ -198,15 +198,7 @@ func TestArxivFirstKeepsListingDays(t *testing.T) {
 	now = now.Add(20 * time.Minute)
 	get := func(query string) feedItem {
 		t.Helper()
-		resp, body := f.get(t, "/feed.json?limit=500&"+query)
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s: %d %s", query, resp.StatusCode, body)
-		}
-		var doc struct{ Items []feedItem }
-		if err := json.Unmarshal(body, &doc); err != nil {
-			t.Fatal(err)
-		}
-		it, ok := find(doc.Items, rising)
+		it, ok := find(feedItems(t, f.fixture, "limit=500&"+query), rising)
 		if !ok {
 			t.Fatalf("%s: %s is not in the feed", query, rising)
 		}

@@ -55,7 +55,13 @@ type feedItem struct {
 
 func (r *risingFixture) feed(t *testing.T, query string) []feedItem {
 	t.Helper()
-	resp, body := r.get(t, "/feed.json?"+query)
+	return feedItems(t, r.fixture, query)
+}
+
+// feedItems are the items of a JSON feed of the query.
+func feedItems(t *testing.T, f *fixture, query string) []feedItem {
+	t.Helper()
+	resp, body := f.get(t, "/feed.json?"+query)
 	if resp.StatusCode != 200 {
 		t.Fatalf("%s: %d %s", query, resp.StatusCode, body)
 	}
