@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"paperfeed/feed"
@@ -152,56 +153,9 @@ type Query struct {
 // parameters are ignored.
 func Parse(v url.Values, o Options) (Query, error) {
 	q := Query{Source: SourceHF, Sort: SortDate, Limit: DefaultLimit, In: defaultFields, DigestSize: DefaultDigestSize, raw: url.Values{}}
-	given := map[string]string{}
-	for _, name := range slices.Sorted(maps.Keys(v)) { // a fixed order: the same errors every time
-		vals := v[name]
-		key := strings.ToLower(name)
-		if strings.HasPrefix(key, "utm_") {
-			continue
-		}
-		if strings.TrimSpace(key) == "" {
-			if strings.TrimSpace(strings.Join(vals, "")) == "" {
-				continue // a stray "&=" or "?&"
-			}
-			return q, errf("(no name)", strings.Join(vals, ","), "a value was given without a parameter name; write name=value")
-		}
-		p := byName[key]
-		if p == nil {
-			return q, unknownParam(name, strings.Join(vals, ","), Accepted)
-		}
-		if err := checkRSSHubRoute(p, o); err != nil {
-			return q, err
-		}
-		var nonEmpty []string
-		for _, s := range vals {
-			if strings.TrimSpace(s) != "" {
-				nonEmpty = append(nonEmpty, s)
-			}
-		}
-		prev, dup := given[key]
-		if p.List && (dup || len(nonEmpty) > 1) {
-			// A list may also be written as repeated parameters (as an
-			// HTML form with checkboxes sends it).
-			if prev != "" {
-				nonEmpty = append([]string{prev}, nonEmpty...)
-			}
-			if len(nonEmpty) > 0 {
-				given[key] = strings.Join(nonEmpty, ",")
-			}
-			continue
-		}
-		if dup || len(nonEmpty) > 1 {
-			if dup {
-				nonEmpty = append([]string{prev}, nonEmpty...)
-			}
-			return q, errf(key, strings.Join(nonEmpty, ","), "given more than once; give it once (lists are comma-separated)")
-		}
-		if len(nonEmpty) == 1 {
-			if !utf8.ValidString(nonEmpty[0]) {
-				return q, errf(key, strings.ToValidUTF8(nonEmpty[0], "?"), "is not valid UTF-8")
-			}
-			given[key] = strings.TrimSpace(nonEmpty[0])
-		}
+	given, err := gather(v, o)
+	if err != nil {
+		return q, err
 	}
 	for i := range params { // the table's order: deterministic errors
 		p := &params[i]
@@ -242,8 +196,15 @@ func Parse(v url.Values, o Options) (Query, error) {
 		}
 	}
 	if len(q.Like) > 0 {
-		if !q.sortSet {
+		// With like, similarity is the default order: the canonical form
+		// names date, not similarity.
+		switch {
+		case !q.sortSet:
 			q.Sort = SortSimilarity
+		case q.Sort == SortSimilarity:
+			q.raw.Del("sort")
+		case q.Sort == SortDate:
+			q.raw.Set("sort", SortDate)
 		}
 		if _, set := given["min_similarity"]; !set {
 			q.MinSimilarity = DefaultMinSimilarity
@@ -274,6 +235,9 @@ func checkCompanions(q *Query, given map[string]string) error {
 			return errf(n.param, given[n.param], "changes nothing without %s", n.what)
 		}
 	}
+	if q.Keywords.Empty() {
+		q.raw.Del("in") // the fields q searches, without q: the same feed
+	}
 	if !changing(*q) || q.DateBy != DateListed {
 		// Without a changing condition every paper is dated by its
 		// listing day; with one, date_by=qualified is the default.
@@ -281,6 +245,84 @@ func checkCompanions(q *Query, given map[string]string) error {
 		q.raw.Del("date_by")
 	}
 	return nil
+}
+
+// gather reads the parameters' values by lower-case name: empty values
+// count as absent (also when a name is repeated in another case), a list
+// may be repeated, any other parameter is given once, and a value must be
+// text (UTF-8 without control characters; tabs and line breaks count as
+// spaces).
+func gather(v url.Values, o Options) (map[string]string, error) {
+	given := map[string]string{}
+	for _, name := range slices.Sorted(maps.Keys(v)) { // a fixed order: the same errors every time
+		vals := v[name]
+		key := strings.ToLower(name)
+		if strings.HasPrefix(key, "utm_") {
+			continue
+		}
+		if strings.TrimSpace(key) == "" {
+			if strings.TrimSpace(strings.Join(vals, "")) == "" {
+				continue // a stray "&=" or "?&"
+			}
+			return nil, errf("(no name)", strings.Join(vals, ","), "a value was given without a parameter name; write name=value")
+		}
+		p := byName[key]
+		if p == nil {
+			return nil, unknownParam(name, strings.Join(vals, ","), Accepted)
+		}
+		if err := checkRSSHubRoute(p, o); err != nil {
+			return nil, err
+		}
+		var nonEmpty []string
+		for _, s := range vals {
+			if s = strings.Map(spaceForBreaks, s); strings.TrimSpace(s) != "" {
+				nonEmpty = append(nonEmpty, s)
+			}
+		}
+		if len(nonEmpty) == 0 {
+			continue
+		}
+		for _, s := range nonEmpty {
+			if !utf8.ValidString(s) {
+				return nil, errf(key, strings.ToValidUTF8(s, "?"), "is not valid UTF-8")
+			}
+			if strings.ContainsFunc(s, unicode.IsControl) {
+				return nil, errf(key, strings.Map(markControl, s), "holds a control character (shown as ?); remove it")
+			}
+		}
+		prev, dup := given[key]
+		switch {
+		case p.List:
+			// A list may also be written as repeated parameters (as an
+			// HTML form with checkboxes sends it).
+			if dup {
+				nonEmpty = append([]string{prev}, nonEmpty...)
+			}
+			given[key] = strings.TrimSpace(strings.Join(nonEmpty, ","))
+		case dup || len(nonEmpty) > 1:
+			if dup {
+				nonEmpty = append([]string{prev}, nonEmpty...)
+			}
+			return nil, errf(key, strings.Join(nonEmpty, ","), "given more than once; give it once (lists are comma-separated)")
+		default:
+			given[key] = strings.TrimSpace(nonEmpty[0])
+		}
+	}
+	return given, nil
+}
+
+func spaceForBreaks(r rune) rune {
+	if r == '\t' || r == '\n' || r == '\r' {
+		return ' '
+	}
+	return r
+}
+
+func markControl(r rune) rune {
+	if unicode.IsControl(r) {
+		return '?'
+	}
+	return r
 }
 
 // DigestLimits are the digests a feed holds by default: 7 days, 8

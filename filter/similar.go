@@ -314,7 +314,9 @@ func setSimilar(q *Query, key, val string, _ Options) error {
 			return errf(key, val, "must be a number from 0 to 1 (default %.2f; higher keeps only closer papers)", DefaultMinSimilarity)
 		}
 		q.MinSimilarity = f
-		q.raw.Set(key, strconv.FormatFloat(f, 'f', -1, 64))
+		if f != DefaultMinSimilarity {
+			q.raw.Set(key, strconv.FormatFloat(f, 'f', -1, 64))
+		}
 	}
 	return nil
 }

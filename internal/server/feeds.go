@@ -80,8 +80,8 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 	if err == nil {
 		f, err = chooseFormat(fr.format, q.Format)
 	}
-	if err == nil && q.Digest != "" && !f.IsFeed() {
-		err = &filter.Error{Param: "digest", Value: q.Digest, Reason: fmt.Sprintf("makes one item per closed period, for feed readers; %s lists papers: drop digest, or ask for .rss, .atom or .json", f.Label())}
+	if err == nil && !f.IsFeed() {
+		err = feedOnly(q, f)
 	}
 	if err != nil {
 		badRequest(w, f, err)
@@ -109,6 +109,9 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fr feedReques
 	job := renderJob{format: f, plan: plan, base: base, self: self, title: plan.Query.Title(), hub: s.websub}
 	if fr.topic != nil {
 		job.title = plan.Query.NamedTitle(fr.topic.Name, own) // as the OPML file names it
+		if fr.topic.replacedBy(own, "q", "like") {
+			job.title = plan.Query.Title() // the topic's name no longer says what it holds
+		}
 	}
 	if q.OwnGUIDs() {
 		job.guidScope = guidScope(q.Canonical(), r.PathValue("period"))
@@ -244,14 +247,49 @@ func chooseFormat(route feed.Format, param string) (feed.Format, error) {
 	return route, nil
 }
 
+// timeParam names the time parameter a query gives, if any.
+func timeParam(q filter.Query) string {
+	for _, name := range []string{"date", "week", "month", "days", "since", "until"} {
+		if q.Value(name) != "" {
+			return name
+		}
+	}
+	return ""
+}
+
+// feedOnly refuses, for a citation format, the parameters that shape
+// feed items, which a list of citations has none of.
+func feedOnly(q filter.Query, f feed.Format) error {
+	why := func(param, value, what string) error {
+		return &filter.Error{Param: param, Value: value, Reason: fmt.Sprintf("%s, for feed readers; %s lists papers: drop %s, or ask for .rss, .atom or .json", what, f.Label(), param)}
+	}
+	switch {
+	case q.Digest != "":
+		return why("digest", q.Digest, "makes one item per closed period")
+	case q.OwnGUIDs():
+		return why("guid", q.GUID, "gives items GUIDs of the feed's own")
+	case q.Brief > 0:
+		return why("brief", strconv.Itoa(q.Brief), "cuts each item's text")
+	case q.TGIV != "":
+		return why("tgiv", q.TGIV, "links each item through Telegram's Instant View")
+	}
+	return nil
+}
+
 // rsshubPath reads RSSHub's /huggingface/daily-papers/{period}/{min}:
 // period "date" is the newest listing day, "week" this ISO week, "month"
 // this month; min is a minimum upvote count.
 func rsshubPath(r *http.Request, q *filter.Query, today time.Time) error {
 	p := r.PathValue("period")
-	if p != "" && (q.Period() != "" || q.Days > 0 || !q.Since.IsZero() || !q.Until.IsZero()) {
-		return &filter.Error{Param: "period", Value: p, Reason: "the path chooses the period already (" + p +
-			"); give days, since, until, date, week or month on /huggingface/daily-papers, without a period segment"}
+	if p != "" {
+		if name := timeParam(*q); name != "" {
+			return &filter.Error{Param: name, Value: q.Value(name), Reason: "conflicts with the path, which chooses the period (" + p +
+				"); give days, since, until, date, week or month on /huggingface/daily-papers, without a period segment"}
+		}
+		if q.Digest != "" {
+			return &filter.Error{Param: "digest", Value: q.Digest, Reason: "covers the closed periods held, and the path chooses one period (" + p +
+				"); give digest on /huggingface/daily-papers, without a period segment"}
+		}
 	}
 	switch p {
 	case "":

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -23,14 +24,19 @@ func knownParams(w http.ResponseWriter, r *http.Request, what string, accepted .
 		return false
 	}
 	lower := make(url.Values, len(v))
-	for k, vals := range v {
+	for _, k := range slices.Sorted(maps.Keys(v)) { // a fixed order: the same error every time
+		vals := v[k]
 		key := strings.ToLower(k)
 		if !slices.Contains(accepted, key) {
 			takes := "no parameters"
 			if len(accepted) > 0 {
 				takes = strings.Join(accepted, ", ")
 			}
-			badRequest(w, "", &filter.Error{Param: k, Reason: "unknown parameter; " + what + " takes " + takes})
+			val := strings.Join(vals, ",")
+			if len(val) > 200 {
+				val = strings.ToValidUTF8(val[:200], "") + "…"
+			}
+			badRequest(w, "", &filter.Error{Param: k, Value: val, Reason: "unknown parameter; " + what + " takes " + takes})
 			return false
 		}
 		lower[key] = append(lower[key], vals...)

@@ -45,6 +45,19 @@ func (t Topic) with(own url.Values) url.Values {
 	return values
 }
 
+// replacedBy reports whether the request's own parameters replace one
+// of the named parameters the topic's filter sets (its keywords, its
+// seeds): the topic's name then no longer says what the feed holds.
+func (t Topic) replacedBy(own filter.Query, names ...string) bool {
+	values, _ := url.ParseQuery(t.Query)
+	for _, n := range names {
+		if values.Get(n) != "" && own.Value(n) != "" {
+			return true
+		}
+	}
+	return false
+}
+
 var topicName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
 
 // LoadTopics reads the topics file (or the built-in one when path is
