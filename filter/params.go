@@ -32,10 +32,14 @@ import (
 //   - Keep: for a parameter the index does not filter on its own (the
 //     older ones do, in Query.keep), the test of one paper. A parameter
 //     kept this way reads its canonical value with Query.Value.
-//
 //   - Field: its field on the builder page, for a parameter the page
 //     does not lay out by hand (the older ones); the page shows such
 //     fields under "More filters".
+//
+// A parameter that changes nothing without another (gain_hours without
+// trending) is refused unless it says its default, and one that says
+// what is the default anyway leaves the canonical form: checkCompanions
+// in query.go holds those rules, one feed to one URL.
 //
 // The builder page has a field for every entry and docs/filters.md a row
 // (a test in internal/server holds both to the table). A parameter that
