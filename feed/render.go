@@ -54,6 +54,15 @@ var formats = map[Format]formatSpec{
 	RISDoc: {media: "application/x-research-info-systems", label: "RIS", write: writeCitations},
 }
 
+// FormatNames lists the formats' names, for an error: "rss, atom, ...".
+func FormatNames() string {
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
+}
+
 // ParseFormat maps a format name to a Format.
 func ParseFormat(s string) (Format, bool) {
 	f := Format(s)

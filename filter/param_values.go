@@ -112,7 +112,7 @@ func setSort(q *Query, key, val string, _ Options) error {
 func setFormat(q *Query, key, val string, _ Options) error {
 	f, ok := feed.ParseFormat(strings.ToLower(val))
 	if !ok {
-		return errf(key, val, "must be one of %s", formatNames())
+		return errf(key, val, "must be one of %s", feed.FormatNames())
 	}
 	q.Format = string(f)
 	return nil

@@ -52,14 +52,6 @@ func ParseIDList(key, val string) ([]string, error) {
 	return out, nil
 }
 
-func formatNames() string {
-	names := make([]string, len(feed.Formats))
-	for i, f := range feed.Formats {
-		names[i] = string(f)
-	}
-	return strings.Join(names, ", ")
-}
-
 func parseBool(s string) (bool, bool) { return feed.ParseBool(s) }
 
 // splitList splits a comma list, trimming entries and dropping empty ones.

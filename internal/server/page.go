@@ -217,7 +217,7 @@ func (s *Server) pageData(r *http.Request) pageData {
 	// chosen one first.
 	if fv := values.Get("format"); fv != "" {
 		if _, ok := feed.ParseFormat(strings.ToLower(fv)); !ok {
-			return fail(http.StatusBadRequest, &filter.Error{Param: "format", Value: fv, Reason: "must be one of " + formatList()})
+			return fail(http.StatusBadRequest, &filter.Error{Param: "format", Value: fv, Reason: "must be one of " + feed.FormatNames()})
 		}
 	}
 	vals := url.Values{}
@@ -306,15 +306,6 @@ func moreFields(form url.Values, invalid string) (fields []moreField, open bool)
 		}
 	}
 	return fields, open
-}
-
-// formatList names the formats, for an error.
-func formatList() string {
-	names := make([]string, len(feed.Formats))
-	for i, f := range feed.Formats {
-		names[i] = string(f)
-	}
-	return strings.Join(names, ", ")
 }
 
 // basePath is the path part of a base URL, without a trailing slash.
