@@ -12,6 +12,7 @@ import (
 
 	"paperfeed/feed"
 	"paperfeed/internal/standin"
+	"paperfeed/internal/state"
 )
 
 // siteFixture is an app on the replay of both upstreams, driven by hand.
@@ -204,6 +205,56 @@ func TestArxivFirstKeepsListingDays(t *testing.T) {
 		}
 		return it
 	}
+	checkListingDays(t, get)
+}
+
+// The same after a restart from the state file: what the points say of
+// Hugging Face is kept on disk.
+func TestArxivFirstKeepsListingDaysAcrossARestart(t *testing.T) {
+	site, err := standin.NewSite(testdata, standin.SiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := newUpstream(t, site)
+	dir := t.TempDir()
+	now := time.Date(2026, 8, 22, 9, 0, 0, 0, time.UTC)
+	mk := func() *fixture {
+		b, err := state.Open(dir, discardLog(), func() time.Time { return now })
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := testAppWith(t, up, func() time.Time { return now }, func(c *Config) {
+			c.ArxivCategories = []string{"cs.AI", "cs.CL", "cs.CV", "cs.LG"}
+			c.ArxivRSSURL, c.ArxivAPIURL = up, up+"/api/query"
+		}, b)
+		if _, err := a.refresh.Restore(); err != nil {
+			t.Fatal(err)
+		}
+		return &fixture{app: a, hf: site.HF, srv: newServer(t, a)}
+	}
+	f := mk()
+	if _, err := f.app.refresh.RefreshSource(context.Background(), feed.SourceArxiv); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(20 * time.Minute)
+	f.loaded(t)
+	if err := f.app.refresh.Close(); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Hour)
+	g := mk() // restored, no refresh: the history read back from the file
+	checkListingDays(t, func(query string) feedItem {
+		t.Helper()
+		it, ok := find(feedItems(t, g, "limit=500&"+query), rising)
+		if !ok {
+			t.Fatalf("%s: %s is not in the restored feed", query, rising)
+		}
+		return it
+	})
+}
+
+func checkListingDays(t *testing.T, get func(query string) feedItem) {
+	t.Helper()
 	for _, q := range []string{"min_upvotes=20", "min_upvotes=20&has_code=1", "source=all&min_upvotes=20"} {
 		it := get(q)
 		if !strings.HasPrefix(it.DatePublished, "2026-08-21") || it.Ext.QualifiedAt != "" || strings.Contains(it.ContentHTML, "Met this feed") {
