@@ -33,6 +33,14 @@ var (
 
 // B+tree whose transactions are fsync'd), safe for concurrent use.
 type Bolt struct {
+	*boltFile
+	boltRecords  // named records (named_records.go)
+	boltPersonal // personal feeds (personal_bolt.go)
+}
+
+// boltFile is what every part of the bolt store shares: the open file
+// and the figures /status shows.
+type boltFile struct {
 	dbMu sync.RWMutex // guards db, which Reset and ReleaseMemory replace
 	db   *bolt.DB
 	path string
@@ -43,8 +51,12 @@ type Bolt struct {
 	stats Stats
 }
 
+func newBolt(f *boltFile) *Bolt {
+	return &Bolt{boltFile: f, boltRecords: boltRecords{f}, boltPersonal: boltPersonal{f}}
+}
+
 // handle is the open database; callers hold dbMu for reading.
-func (b *Bolt) handle() *bolt.DB { return b.db }
+func (b *boltFile) handle() *bolt.DB { return b.db }
 
 // ReleaseMemory closes and reopens the file: pages the start read
 // through bbolt's memory mapping stop counting as this process's

@@ -133,7 +133,7 @@ func openBolt(path string, log *slog.Logger, now func() time.Time) (b *Bolt, err
 	}); err != nil {
 		return nil, err
 	}
-	b = &Bolt{db: db, path: path, log: log, now: now, stats: Stats{Kind: "bolt", Path: path, Papers: papers}}
+	b = newBolt(&boltFile{db: db, path: path, log: log, now: now, stats: Stats{Kind: "bolt", Path: path, Papers: papers}})
 	b.refreshStats()
 	return b, nil
 }
@@ -196,7 +196,7 @@ func openBoltReadOnly(path string, log *slog.Logger, now func() time.Time) (b *B
 		_ = db.Close()
 		return nil, err
 	}
-	b = &Bolt{db: db, path: path, log: log, now: now, stats: Stats{Kind: "bolt", Path: path, Papers: papers, Size: fi.Size()}}
+	b = newBolt(&boltFile{db: db, path: path, log: log, now: now, stats: Stats{Kind: "bolt", Path: path, Papers: papers, Size: fi.Size()}})
 	return b, nil
 }
 

@@ -43,8 +43,11 @@ func swapOK(cur, old []byte) bool {
 
 var bRecords = []byte("records")
 
+// boltRecords are the bolt store's named records.
+type boltRecords struct{ *boltFile }
+
 // Record reads a record of the file.
-func (b *Bolt) Record(key string) ([]byte, error) {
+func (b *boltRecords) Record(key string) ([]byte, error) {
 	var v []byte
 	err := b.recordsTx(false, func(bk *bolt.Bucket) error {
 		v = bytes.Clone(bk.Get([]byte(key)))
@@ -54,13 +57,13 @@ func (b *Bolt) Record(key string) ([]byte, error) {
 }
 
 // PutRecord writes a record to the file.
-func (b *Bolt) PutRecord(key string, val []byte) error {
+func (b *boltRecords) PutRecord(key string, val []byte) error {
 	return b.recordsTx(true, func(bk *bolt.Bucket) error { return putOrDelete(bk, key, val) })
 }
 
 // SwapRecord writes a record to the file if it still holds old (one
 // process holds the file: it always leads).
-func (b *Bolt) SwapRecord(key string, old, val []byte) error {
+func (b *boltRecords) SwapRecord(key string, old, val []byte) error {
 	return b.recordsTx(true, func(bk *bolt.Bucket) error {
 		if !swapOK(bk.Get([]byte(key)), old) {
 			return ErrRecordChanged
@@ -70,7 +73,7 @@ func (b *Bolt) SwapRecord(key string, old, val []byte) error {
 }
 
 // SwapSharedRecord is SwapRecord: one process holds the file.
-func (b *Bolt) SwapSharedRecord(key string, old, val []byte) error {
+func (b *boltRecords) SwapSharedRecord(key string, old, val []byte) error {
 	return b.SwapRecord(key, old, val)
 }
 
@@ -83,7 +86,7 @@ func putOrDelete(bk *bolt.Bucket, key string, val []byte) error {
 
 // recordsTx runs f over the records' bucket (see bucketTx); a file
 // without it holds no record.
-func (b *Bolt) recordsTx(update bool, f func(bk *bolt.Bucket) error) error {
+func (b *boltRecords) recordsTx(update bool, f func(bk *bolt.Bucket) error) error {
 	return b.bucketTx(bRecords, "reading records", update, nil, f)
 }
 
@@ -91,7 +94,7 @@ func (b *Bolt) recordsTx(update bool, f func(bk *bolt.Bucket) error) error {
 // guarded against faults on damaged pages like every other access. A
 // bucket added in a later version is missing from an older file opened
 // read-only: a read then returns missing, a write an error.
-func (b *Bolt) bucketTx(name []byte, what string, update bool, missing error, f func(bk *bolt.Bucket) error) error {
+func (b *boltFile) bucketTx(name []byte, what string, update bool, missing error, f func(bk *bolt.Bucket) error) error {
 	b.dbMu.RLock()
 	defer b.dbMu.RUnlock()
 	return damagedContent(guarded(what, func() error {
@@ -112,8 +115,11 @@ func (b *Bolt) bucketTx(name []byte, what string, update bool, missing error, f 
 	}))
 }
 
+// redisRecords are the Redis store's named records.
+type redisRecords struct{ *redisConn }
+
 // Record reads a record from Redis.
-func (r *Redis) Record(key string) ([]byte, error) {
+func (r *redisRecords) Record(key string) ([]byte, error) {
 	ctx, cancel := ctxT()
 	defer cancel()
 	v, err := r.c.Get(ctx, r.k("record:"+key)).Bytes()
@@ -124,7 +130,7 @@ func (r *Redis) Record(key string) ([]byte, error) {
 }
 
 // PutRecord writes a record to Redis.
-func (r *Redis) PutRecord(key string, val []byte) error {
+func (r *redisRecords) PutRecord(key string, val []byte) error {
 	ctx, cancel := ctxT()
 	defer cancel()
 	if val == nil {
@@ -154,14 +160,16 @@ return 1`)
 
 // SwapRecord writes a record to Redis if it still holds old, only while
 // this replica holds the lease.
-func (r *Redis) SwapRecord(key string, old, val []byte) error { return r.swap(key, old, val, "lease") }
+func (r *redisRecords) SwapRecord(key string, old, val []byte) error {
+	return r.swap(key, old, val, "lease")
+}
 
 // SwapSharedRecord writes a record to Redis if it still holds old.
-func (r *Redis) SwapSharedRecord(key string, old, val []byte) error {
+func (r *redisRecords) SwapSharedRecord(key string, old, val []byte) error {
 	return r.swap(key, old, val, "any")
 }
 
-func (r *Redis) swap(key string, old, val []byte, who string) error {
+func (r *redisRecords) swap(key string, old, val []byte, who string) error {
 	ctx, cancel := ctxT()
 	defer cancel()
 	exists, op := "1", "set"

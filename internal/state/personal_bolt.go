@@ -26,9 +26,12 @@ var (
 func defKey(token string) []byte      { return []byte(token + "/def") }
 func voteKey(token, id string) []byte { return []byte(token + "/v/" + id) }
 
+// boltPersonal are the bolt store's personal feeds.
+type boltPersonal struct{ *boltFile }
+
 // personalTx runs f over the personal feeds' bucket (see bucketTx); a
 // file without it holds no feed.
-func (b *Bolt) personalTx(update bool, f func(bk *bolt.Bucket) error) error {
+func (b *boltPersonal) personalTx(update bool, f func(bk *bolt.Bucket) error) error {
 	return b.bucketTx(bPersonal, "reading personal feeds", update, ErrNoPersonal, f)
 }
 
@@ -44,7 +47,7 @@ func votesIn(bk *bolt.Bucket, token string) map[string]string {
 }
 
 // PersonalGet reads a feed.
-func (b *Bolt) PersonalGet(token string) (PersonalRecord, error) {
+func (b *boltPersonal) PersonalGet(token string) (PersonalRecord, error) {
 	var r PersonalRecord
 	err := b.personalTx(false, func(bk *bolt.Bucket) error {
 		def := bk.Get(defKey(token))
@@ -60,7 +63,7 @@ func (b *Bolt) PersonalGet(token string) (PersonalRecord, error) {
 
 // PersonalCreate writes a new feed, its count and its client's budget
 // checked in the same transaction.
-func (b *Bolt) PersonalCreate(token string, rec PersonalRecord, client string, lim Limits) error {
+func (b *boltPersonal) PersonalCreate(token string, rec PersonalRecord, client string, lim Limits) error {
 	return b.personalTx(true, func(bk *bolt.Bucket) error {
 		if bk.Get(defKey(token)) != nil {
 			return fmt.Errorf("personal feed %s exists already", token)
@@ -127,7 +130,7 @@ func pruneCreates(bk *bolt.Bucket, now time.Time) error {
 }
 
 // PersonalPut redefines an existing feed.
-func (b *Bolt) PersonalPut(token string, def []byte) error {
+func (b *boltPersonal) PersonalPut(token string, def []byte) error {
 	return b.personalTx(true, func(bk *bolt.Bucket) error {
 		if bk.Get(defKey(token)) == nil {
 			return ErrNoPersonal
@@ -138,7 +141,7 @@ func (b *Bolt) PersonalPut(token string, def []byte) error {
 
 // PersonalVote records or removes a vote of an existing feed, the
 // oldest giving way in the same transaction.
-func (b *Bolt) PersonalVote(token, id, vote string, maxVotes int) error {
+func (b *boltPersonal) PersonalVote(token, id, vote string, maxVotes int) error {
 	return b.personalTx(true, func(bk *bolt.Bucket) error {
 		if bk.Get(defKey(token)) == nil {
 			return ErrNoPersonal
@@ -156,7 +159,7 @@ func (b *Bolt) PersonalVote(token, id, vote string, maxVotes int) error {
 }
 
 // PersonalDelete deletes a feed's whole key range.
-func (b *Bolt) PersonalDelete(token string) error {
+func (b *boltPersonal) PersonalDelete(token string) error {
 	return b.personalTx(true, func(bk *bolt.Bucket) error {
 		if bk.Get(defKey(token)) == nil {
 			return ErrNoPersonal
@@ -177,7 +180,7 @@ func (b *Bolt) PersonalDelete(token string) error {
 }
 
 // PersonalCount counts the definitions.
-func (b *Bolt) PersonalCount() (int, error) {
+func (b *boltPersonal) PersonalCount() (int, error) {
 	n := 0
 	err := b.personalTx(false, func(bk *bolt.Bucket) error {
 		n = countFeeds(bk)
@@ -190,7 +193,7 @@ func (b *Bolt) PersonalCount() (int, error) {
 }
 
 // PersonalSecret reads the secret, making it on first use.
-func (b *Bolt) PersonalSecret() ([]byte, error) {
+func (b *boltPersonal) PersonalSecret() ([]byte, error) {
 	var s []byte
 	err := b.personalTx(false, func(bk *bolt.Bucket) error {
 		s = bytes.Clone(bk.Get(secretKey))

@@ -19,17 +19,19 @@ import (
 // them: they are the readers', not the refreshed data the leader alone
 // writes.
 
-func (r *Redis) personalKey(token string) string { return r.k("personal:" + token) }
+func (r *redisPersonal) personalKey(token string) string { return r.k("personal:" + token) }
 
-// personalRedis is what a Redis handle remembers of personal feeds: the
-// last secret it read, to write back if the store lost it.
-type personalRedis struct {
-	mu     sync.Mutex
-	secret []byte
+// redisPersonal are the Redis store's personal feeds, and what a Redis
+// handle remembers of them: the last secret it read, to write back if
+// the store lost it.
+type redisPersonal struct {
+	*redisConn
+	secretMu sync.Mutex
+	secret   []byte
 }
 
 // PersonalGet reads a feed.
-func (r *Redis) PersonalGet(token string) (PersonalRecord, error) {
+func (r *redisPersonal) PersonalGet(token string) (PersonalRecord, error) {
 	ctx, cancel := ctxT()
 	defer cancel()
 	m, err := r.c.HGetAll(ctx, r.personalKey(token)).Result()
@@ -69,7 +71,7 @@ return {1}`)
 
 // PersonalCreate writes a new feed, its count and its client's budget
 // checked in the same script.
-func (r *Redis) PersonalCreate(token string, rec PersonalRecord, client string, lim Limits) error {
+func (r *redisPersonal) PersonalCreate(token string, rec PersonalRecord, client string, lim Limits) error {
 	ctx, cancel := ctxT()
 	defer cancel()
 	args := []any{token, lim.Feeds, lim.Now.UnixMilli(), lim.Every.Milliseconds(), lim.tolerance().Milliseconds(), rec.Def}
@@ -99,7 +101,7 @@ redis.call("HSET", KEYS[1], "def", ARGV[1])
 return 1`)
 
 // PersonalPut redefines an existing feed.
-func (r *Redis) PersonalPut(token string, def []byte) error {
+func (r *redisPersonal) PersonalPut(token string, def []byte) error {
 	ctx, cancel := ctxT()
 	defer cancel()
 	n, err := putScript.Run(ctx, r.c, []string{r.personalKey(token)}, def).Int()
@@ -133,7 +135,7 @@ redis.call("HSET", KEYS[1], ARGV[1], ARGV[2])
 return 1`)
 
 // PersonalVote records or removes a vote of an existing feed.
-func (r *Redis) PersonalVote(token, id, vote string, maxVotes int) error {
+func (r *redisPersonal) PersonalVote(token, id, vote string, maxVotes int) error {
 	ctx, cancel := ctxT()
 	defer cancel()
 	n, err := voteScript.Run(ctx, r.c, []string{r.personalKey(token)}, "v/"+id, vote, maxVotes).Int()
@@ -147,7 +149,7 @@ func (r *Redis) PersonalVote(token, id, vote string, maxVotes int) error {
 }
 
 // PersonalDelete deletes a feed and its votes.
-func (r *Redis) PersonalDelete(token string) error {
+func (r *redisPersonal) PersonalDelete(token string) error {
 	ctx, cancel := ctxT()
 	defer cancel()
 	var del *redis.IntCmd
@@ -166,7 +168,7 @@ func (r *Redis) PersonalDelete(token string) error {
 }
 
 // PersonalCount counts the feeds.
-func (r *Redis) PersonalCount() (int, error) {
+func (r *redisPersonal) PersonalCount() (int, error) {
 	ctx, cancel := ctxT()
 	defer cancel()
 	n, err := r.c.SCard(ctx, r.k("personal")).Result()
@@ -178,7 +180,7 @@ func (r *Redis) PersonalCount() (int, error) {
 // another replica wrote one first, the one this handle last read, else a
 // fresh one, and reads back the one that won: every replica signs with
 // what Redis holds.
-func (r *Redis) PersonalSecret() ([]byte, error) {
+func (r *redisPersonal) PersonalSecret() ([]byte, error) {
 	ctx, cancel := ctxT()
 	defer cancel()
 	key := r.k("personal-secret")
@@ -187,9 +189,9 @@ func (r *Redis) PersonalSecret() ([]byte, error) {
 		return nil, err
 	}
 	if len(s) == 0 {
-		r.personal.mu.Lock()
-		known := r.personal.secret
-		r.personal.mu.Unlock()
+		r.secretMu.Lock()
+		known := r.secret
+		r.secretMu.Unlock()
 		if known == nil {
 			if known, err = newSecret(); err != nil {
 				return nil, err
@@ -202,9 +204,9 @@ func (r *Redis) PersonalSecret() ([]byte, error) {
 			return nil, err
 		}
 	}
-	r.personal.mu.Lock()
-	r.personal.secret = s
-	r.personal.mu.Unlock()
+	r.secretMu.Lock()
+	r.secret = s
+	r.secretMu.Unlock()
 	return s, nil
 }
 

@@ -37,16 +37,29 @@ import (
 //   - followers queue what they need fetched (a past listing, a seed
 //     paper) for the leader.
 type Redis struct {
+	*redisConn
+	redisRecords  // named records (named_records.go)
+	redisPersonal // personal feeds (personal_redis.go)
+	redisCluster  // the lease, announcements, requests (redis_cluster.go)
+}
+
+// redisConn is what every part of the Redis store shares: the client,
+// the key prefix, this replica's lease token, and the figures /status
+// shows.
+type redisConn struct {
 	c      *redis.Client
 	prefix string
 	token  string
 	lease  time.Duration
 	url    string // without the password, for /status
 
-	mu       sync.Mutex
-	stats    Stats
-	leading  bool
-	personal personalRedis
+	mu      sync.Mutex
+	stats   Stats
+	leading bool
+}
+
+func newRedis(conn *redisConn) *Redis {
+	return &Redis{redisConn: conn, redisRecords: redisRecords{conn}, redisPersonal: redisPersonal{redisConn: conn}, redisCluster: redisCluster{conn}}
 }
 
 // ErrNotLeader means a write was refused because this replica does not
@@ -76,7 +89,7 @@ func OpenRedis(ctx context.Context, rawURL, password string, lease time.Duration
 	if _, err := rand.Read(tok); err != nil {
 		return nil, err
 	}
-	r := &Redis{c: c, prefix: "paperfeed:", token: hex.EncodeToString(tok), lease: lease, url: feed.RedactURL(rawURL)}
+	r := newRedis(&redisConn{c: c, prefix: "paperfeed:", token: hex.EncodeToString(tok), lease: lease, url: feed.RedactURL(rawURL)})
 	r.stats = Stats{Kind: "redis", Path: r.url}
 	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
@@ -116,9 +129,9 @@ func (driverLog) Printf(ctx context.Context, format string, v ...any) {
 	driverLogger.Load().Log(ctx, slog.LevelDebug, "redis driver: "+feed.RedactURL(fmt.Sprintf(format, v...)))
 }
 
-func (r *Redis) k(name string) string { return r.prefix + name }
+func (r *redisConn) k(name string) string { return r.prefix + name }
 
-func (r *Redis) fail(err error) {
+func (r *redisConn) fail(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.stats.Errors++
@@ -126,7 +139,7 @@ func (r *Redis) fail(err error) {
 	r.stats.ErrorAt = time.Now()
 }
 
-func (r *Redis) ok(d time.Duration) {
+func (r *redisConn) ok(d time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.stats.Writes++
