@@ -69,7 +69,10 @@ type pageData struct {
 	Digest     bool
 	Error      string
 	ErrorField string
-	FeedURLs   []feedLink
+	// FieldErrors are every field's error, not only the first one's
+	// (each field marked and its message beside it).
+	FieldErrors map[string]string
+	FeedURLs    []feedLink
 	// The same URLs in the formats' order, for the autodiscovery links.
 	Alternates []feedLink
 	Title      string
@@ -203,7 +206,10 @@ func (s *Server) pageData(r *http.Request) pageData {
 		var fe *filter.Error
 		if errors.As(err, &fe) {
 			d.ErrorField = fe.Param
-			d.MoreFields, d.MoreOpen = moreFields(d.Form, d.ErrorField)
+			if d.FieldErrors == nil {
+				d.FieldErrors = map[string]string{fe.Param: err.Error()}
+			}
+			d.MoreFields, d.MoreOpen = moreFields(d.Form, d.FieldErrors)
 		}
 		return d
 	}
@@ -212,7 +218,7 @@ func (s *Server) pageData(r *http.Request) pageData {
 		return fail(http.StatusBadRequest, err)
 	}
 	d.Form = values
-	d.MoreFields, d.MoreOpen = moreFields(values, d.ErrorField)
+	d.MoreFields, d.MoreOpen = moreFields(values, nil)
 	// The form always sends format; the page shows every format, the
 	// chosen one first.
 	if fv := values.Get("format"); fv != "" {
@@ -228,6 +234,7 @@ func (s *Server) pageData(r *http.Request) pageData {
 	}
 	q, err := filter.Parse(vals, s.engine.Options())
 	if err != nil {
+		d.FieldErrors = fieldErrors(vals, err, s.engine.Options())
 		return fail(http.StatusBadRequest, err)
 	}
 	d.Canonical = q.Canonical()
@@ -290,19 +297,53 @@ func (s *Server) pageData(r *http.Request) pageData {
 	return d
 }
 
+// Invalid reports whether a field's value is wrong; FieldError is what
+// is wrong with it.
+func (d pageData) Invalid(name string) bool      { return d.FieldErrors[name] != "" }
+func (d pageData) FieldError(name string) string { return d.FieldErrors[name] }
+
+// fieldErrors are the errors of every field of a form, the first one's
+// being err: each wrong parameter is left out and the rest read again,
+// up to ten times, so that the page marks every field to mend at once.
+func fieldErrors(vals url.Values, err error, o filter.Options) map[string]string {
+	out := map[string]string{}
+	rest := url.Values{}
+	for k, v := range vals {
+		rest[k] = v
+	}
+	for range 10 {
+		var fe *filter.Error
+		if !errors.As(err, &fe) || out[fe.Param] != "" {
+			break
+		}
+		out[fe.Param] = err.Error()
+		for k := range rest {
+			if strings.EqualFold(k, fe.Param) {
+				delete(rest, k)
+			}
+		}
+		if _, err = filter.Parse(rest, o); err == nil {
+			break
+		}
+	}
+	return out
+}
+
 // moreField is one of pageData.MoreFields.
 type moreField struct {
 	filter.Field
-	Name, Value string
-	Invalid     bool
+	Name, Value, Error string
 }
 
-func moreFields(form url.Values, invalid string) (fields []moreField, open bool) {
+// Invalid reports whether the field's value is wrong.
+func (f moreField) Invalid() bool { return f.Error != "" }
+
+func moreFields(form url.Values, errs map[string]string) (fields []moreField, open bool) {
 	for _, p := range filter.Params() {
 		if p.Field != nil {
-			f := moreField{Field: *p.Field, Name: p.Name, Value: form.Get(p.Name), Invalid: p.Name == invalid}
+			f := moreField{Field: *p.Field, Name: p.Name, Value: form.Get(p.Name), Error: errs[p.Name]}
 			fields = append(fields, f)
-			open = open || f.Value != "" || f.Invalid
+			open = open || f.Value != "" || f.Invalid()
 		}
 	}
 	return fields, open

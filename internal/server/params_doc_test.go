@@ -97,3 +97,28 @@ func TestBuilderPageFillsBackEveryKindOfField(t *testing.T) {
 		t.Error("the more filters are open with none set")
 	}
 }
+
+// A form with several wrong fields marks each of them, with its own
+// message, not only the first one the parser met.
+func TestBuilderPageMarksEveryWrongField(t *testing.T) {
+	s := loadedServer(t, nil)
+	code, _, page := s.get(t, "/?min_upvotes=abc&limit=0&filter_time=x&q=agents")
+	if code != 400 {
+		t.Fatalf("a form with wrong fields: %d", code)
+	}
+	for _, c := range []struct{ field, message string }{
+		{`name="min_upvotes" type="number" min="0" inputmode="numeric" value="abc" aria-invalid="true"`, "min_upvotes=abc: must be a whole number"},
+		{`name="limit" type="number" min="1" max="500" value="0" placeholder="100" aria-invalid="true"`, "limit=0: must be between 1 and 500"},
+		{`name="filter_time" type="number" min="1" max="3153600000" inputmode="numeric" value="x" placeholder="86400" aria-invalid="true"`, "filter_time=x: must be a number of seconds"},
+	} {
+		if !strings.Contains(page, c.field) {
+			t.Errorf("the page does not mark %s", c.field)
+		}
+		if !strings.Contains(page, c.message) {
+			t.Errorf("the page does not say %q", c.message)
+		}
+	}
+	if strings.Contains(page, `name="q" type="search" value="agents" placeholder="agents -survey" autocomplete="off" aria-invalid`) {
+		t.Error("a right field is marked")
+	}
+}
