@@ -293,19 +293,13 @@ func rsshubPath(r *http.Request, q *filter.Query, today time.Time) error {
 	}
 	switch p {
 	case "":
-	case "date", "day":
-		if q.Period() == "" && q.Days == 0 {
-			q.Days = 1
-		}
+	case "date", "day": // the query gives no time of its own (above)
+		q.Days = 1
 	case "week":
-		if q.Period() == "" {
-			y, w := today.ISOWeek()
-			q.Week = fmt.Sprintf("%04d-W%02d", y, w)
-		}
+		y, w := today.ISOWeek()
+		q.Week = fmt.Sprintf("%04d-W%02d", y, w)
 	case "month":
-		if q.Period() == "" {
-			q.Month = today.Format("2006-01")
-		}
+		q.Month = today.Format("2006-01")
 	default:
 		return &filter.Error{Param: "period", Value: p, Reason: "path segment must be date, week or month, as in /huggingface/daily-papers/week/20"}
 	}
