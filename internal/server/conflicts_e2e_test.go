@@ -99,3 +99,29 @@ func TestATopicWhoseKeywordsAreReplacedIsNotTitledByIt(t *testing.T) {
 		t.Errorf("a topic whose keywords are replaced: %q, want the filter's own title", got)
 	}
 }
+
+// The builder page offers no link that would answer 400: citations of a
+// digest or of a feed with its own GUIDs are left out, and asked for,
+// they are the feed route's 400.
+func TestBuilderPageOffersNoLinkThatFails(t *testing.T) {
+	s := loadedServer(t, nil)
+	for _, query := range []string{"digest=week", "guid=feed", "digest=day&q=agents"} {
+		code, _, page := s.get(t, "/?"+query)
+		if code != 200 {
+			t.Fatalf("/?%s: %d", query, code)
+		}
+		if strings.Contains(page, "/feed.bib?") || strings.Contains(page, "/feed.ris?") {
+			t.Errorf("/?%s offers a citation link, which answers 400", query)
+		}
+		if !strings.Contains(page, "/feed.atom?") {
+			t.Errorf("/?%s offers no Atom link", query)
+		}
+	}
+	if _, _, page := s.get(t, "/?q=agents"); !strings.Contains(page, "/feed.bib?q=agents") {
+		t.Error("a plain filter lost its BibTeX link")
+	}
+	code, _, page := s.get(t, "/?digest=week&guid=feed&format=bib")
+	if code != 400 || !strings.Contains(page, "digest=week: makes one item per closed period") {
+		t.Errorf("/?digest=week&format=bib: %d, want the feed route's 400", code)
+	}
+}

@@ -241,6 +241,12 @@ func (s *Server) pageData(r *http.Request) pageData {
 	d.PushFilter, d.Digest = pushFilter(d.Canonical), q.Digest != ""
 	d.Title = q.Title()
 	for _, f := range feed.Formats {
+		if err := feedOnly(q, f); !f.IsFeed() && err != nil {
+			if strings.ToLower(values.Get("format")) == string(f) {
+				return fail(http.StatusBadRequest, err)
+			}
+			continue // a link that would answer 400: a digest or own GUIDs as citations
+		}
 		u := feedLink{Label: f.Label(), Type: f.MediaType(), URL: feedURL(base, f, d.Canonical), Format: f}
 		if f.IsFeed() {
 			d.Alternates = append(d.Alternates, u)
