@@ -30,7 +30,7 @@ import (
 //   - Words: its words in the feed's title and description ("20+
 //     upvotes", "with code"); nothing when it is not set.
 //   - Keep: for a parameter the index does not filter on its own (the
-//     older ones do, in Query.keep), the test of one paper. A parameter
+//     older ones do, in selection.keep), the test of one paper. A parameter
 //     kept this way reads its canonical value with Query.Value.
 //   - Field: its field on the builder page, for a parameter the page
 //     does not lay out by hand (the older ones); the page shows such
